@@ -1,0 +1,74 @@
+# Helpers every group's CMakeLists.txt uses, so that one group description serves both builds:
+# standalone (plain CMake targets, exported as SCoPSAM::<module>) and inside ITK (itk_module_* macros).
+include_guard(GLOBAL)
+include(GenerateExportHeader)
+
+if(COMMAND itk_module_impl)
+  set(SCoPSAM_INSIDE_ITK TRUE)
+else()
+  set(SCoPSAM_INSIDE_ITK FALSE)
+endif()
+
+# scopsam_module_library(<module> SOURCES <src>... [PUBLIC_LIBRARIES <lib>...] [PRIVATE_LIBRARIES <lib>...])
+# The library of one group. Headers come from the group's include/, the export header <module>Export.h (macro
+# <module>_EXPORT) is generated as ITK does.
+function(scopsam_module_library module)
+  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_LIBRARIES;PRIVATE_LIBRARIES" ${ARGN})
+  if(SCoPSAM_INSIDE_ITK)
+    itk_module_add_library(${module} ${ARG_SOURCES})
+    target_link_libraries(${module} PUBLIC ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
+    return()
+  endif()
+  add_library(${module} ${ARG_SOURCES})
+  add_library(SCoPSAM::${module} ALIAS ${module})
+  set(group_dir ${CMAKE_CURRENT_SOURCE_DIR}/..)
+  generate_export_header(${module} EXPORT_MACRO_NAME ${module}_EXPORT
+    EXPORT_FILE_NAME ${CMAKE_CURRENT_BINARY_DIR}/${module}Export.h)
+  target_include_directories(${module} PUBLIC
+    $<BUILD_INTERFACE:${group_dir}/include>
+    $<BUILD_INTERFACE:${CMAKE_CURRENT_BINARY_DIR}>
+    $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/SCoPSAM>)
+  target_link_libraries(${module} PUBLIC ${ITK_LIBRARIES} ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
+  set_target_properties(${module} PROPERTIES VERSION ${SCoPSAM_VERSION} SOVERSION ${SCoPSAM_VERSION_MAJOR})
+  install(TARGETS ${module} EXPORT SCoPSAMTargets
+    LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+    RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  file(GLOB headers ${group_dir}/include/*.h ${group_dir}/include/*.hxx)
+  install(FILES ${headers} ${CMAKE_CURRENT_BINARY_DIR}/${module}Export.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/SCoPSAM)
+endfunction()
+
+# scopsam_module_gtests(<module> <test source>... [LIBRARIES <lib>...] [LABELS <label>...])
+# One GoogleTest driver per group; every TEST becomes a ctest test labelled with the group's name.
+function(scopsam_module_gtests module)
+  cmake_parse_arguments(ARG "" "" "LIBRARIES;LABELS" ${ARGN})
+  if(SCoPSAM_INSIDE_ITK)
+    creategoogletestdriver(${module} "${${module}-Test_LIBRARIES};${ARG_LIBRARIES}" "${ARG_UNPARSED_ARGUMENTS}")
+    return()
+  endif()
+  add_executable(${module}GTestDriver ${ARG_UNPARSED_ARGUMENTS})
+  target_link_libraries(${module}GTestDriver PRIVATE ${module} ${ARG_LIBRARIES} GTest::gtest GTest::gtest_main)
+  target_compile_definitions(${module}GTestDriver PRIVATE
+    SCoPSAM_SOURCE_DIR="${SCoPSAM_SOURCE_DIR}" SCoPSAM_BINARY_DIR="${SCoPSAM_BINARY_DIR}"
+    SCoPSAM_SHARED_DATA_DIR="${SCoPSAM_SOURCE_DIR}/../shared/data")
+  set_target_properties(${module}GTestDriver PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${SCoPSAM_BINARY_DIR}/tests)
+  gtest_discover_tests(${module}GTestDriver
+    WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}
+    PROPERTIES LABELS "${module};${ARG_LABELS}"
+    DISCOVERY_TIMEOUT 60)
+endfunction()
+
+# scopsam_regression_test(NAME <name> BASELINE <file> OUTPUT <file> COMMAND <cmd>...)
+# Runs a command that writes an image and compares it with a committed baseline through ITK's test driver.
+function(scopsam_regression_test)
+  cmake_parse_arguments(ARG "" "NAME;BASELINE;OUTPUT;TOLERANCE" "COMMAND" ${ARGN})
+  if(NOT ARG_TOLERANCE)
+    set(ARG_TOLERANCE 0)
+  endif()
+  set(driver_args --compare ${ARG_BASELINE} ${ARG_OUTPUT} --compareIntensityTolerance ${ARG_TOLERANCE}
+    --compareNumberOfPixelsTolerance 0)
+  if(SCoPSAM_INSIDE_ITK)
+    itk_add_test(NAME ${ARG_NAME} COMMAND itkTestDriver ${driver_args} ${ARG_COMMAND})
+  else()
+    add_test(NAME ${ARG_NAME} COMMAND itkTestDriver ${driver_args} ${ARG_COMMAND})
+  endif()
+endfunction()

@@ -1,0 +1,550 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamPriorKernels.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+
+// The loops below are written so that the compiler vectorises them along the contiguous axis. They are compiled
+// twice, for AVX2 and for the baseline x86-64, and the loader picks the clone the processor runs (GCC's function
+// multi-versioning). The file is compiled with -ffp-contract=off: a vectorised body and its scalar remainder then
+// round identically, which keeps results independent of how an image is split into regions.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(SCOPSAM_NO_MULTIVERSIONING)
+#  define SCOPSAM_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#else
+#  define SCOPSAM_MULTIVERSION
+#endif
+
+namespace scopsam
+{
+namespace
+{
+
+std::size_t
+Stride(const BufferSize & size, unsigned int axis)
+{
+  std::size_t stride = 1;
+  for (unsigned int a = 0; a < axis; ++a)
+  {
+    stride *= size[a];
+  }
+  return stride;
+}
+
+BufferSize
+Shrunk(BufferSize size, unsigned int dimension, std::size_t by)
+{
+  for (unsigned int a = 0; a < dimension; ++a)
+  {
+    size[a] -= 2 * by;
+  }
+  return size;
+}
+
+BufferSize
+Grown(BufferSize size, unsigned int dimension, std::size_t by)
+{
+  for (unsigned int a = 0; a < dimension; ++a)
+  {
+    size[a] += 2 * by;
+  }
+  return size;
+}
+
+/** Copies the centre of `input`, dropping `crop` pixels on each side of each axis. */
+std::vector<float>
+Crop(const float * input, const BufferSize & size, unsigned int dimension, std::size_t crop)
+{
+  const BufferSize   out = Shrunk(size, dimension, crop);
+  std::vector<float> result(NumberOfPixels(out));
+  const std::size_t  zOffset = dimension > 2 ? crop : 0;
+  const std::size_t  yOffset = dimension > 1 ? crop : 0;
+  for (std::size_t z = 0; z < out[2]; ++z)
+  {
+    for (std::size_t y = 0; y < out[1]; ++y)
+    {
+      const float * src = input + ((z + zOffset) * size[1] + (y + yOffset)) * size[0] + crop;
+      std::copy(src, src + out[0], result.data() + (z * out[1] + y) * out[0]);
+    }
+  }
+  return result;
+}
+
+/** Separable Gaussian derivative: kernel `derivative` along axis `along`, `smooth` along every other axis (with
+ * `along` >= dimension, a plain Gaussian smoothing). Valid convolution: the result is `size` less 2 * radius on each
+ * axis. */
+std::vector<float>
+GaussianDerivative(const float *              input,
+                   BufferSize                 size,
+                   unsigned int               dimension,
+                   unsigned int               along,
+                   const std::vector<float> & smooth,
+                   const std::vector<float> & derivative)
+{
+  std::vector<float> current(input, input + NumberOfPixels(size));
+  std::vector<float> next;
+  for (unsigned int axis = 0; axis < dimension; ++axis)
+  {
+    const bool   odd = axis == along;
+    BufferSize   outSize = size;
+    const auto & kernel = odd ? derivative : smooth;
+    outSize[axis] -= 2 * (kernel.size() - 1);
+    next.assign(NumberOfPixels(outSize), 0.0f);
+    ConvolveAxis(current.data(), size, axis, kernel, odd, next.data());
+    current.swap(next);
+    size = outSize;
+  }
+  return current;
+}
+
+SCOPSAM_MULTIVERSION void
+ConvolveContiguous(const float * in, std::size_t n, const float * h, int r, bool odd, float * out)
+{
+  const std::size_t m = n - 2 * static_cast<std::size_t>(r);
+  const float *     centre = in + r;
+  const float       h0 = odd ? 0.0f : h[0];
+  for (std::size_t x = 0; x < m; ++x)
+  {
+    out[x] = h0 * centre[x];
+  }
+  for (int k = 1; k <= r; ++k)
+  {
+    const float   hk = h[k];
+    const float * plus = centre + k;
+    const float * minus = centre - k;
+    if (odd)
+    {
+      for (std::size_t x = 0; x < m; ++x)
+      {
+        out[x] += hk * (plus[x] - minus[x]);
+      }
+    }
+    else
+    {
+      for (std::size_t x = 0; x < m; ++x)
+      {
+        out[x] += hk * (plus[x] + minus[x]);
+      }
+    }
+  }
+}
+
+SCOPSAM_MULTIVERSION void
+ConvolveStrided(const float * in, std::size_t stride, const float * h, int r, bool odd, float * out)
+{
+  // One output row of `stride` pixels from 2r+1 input rows, `stride` apart.
+  const float * centre = in + static_cast<std::size_t>(r) * stride;
+  const float   h0 = odd ? 0.0f : h[0];
+  for (std::size_t j = 0; j < stride; ++j)
+  {
+    out[j] = h0 * centre[j];
+  }
+  for (int k = 1; k <= r; ++k)
+  {
+    const float   hk = h[k];
+    const float * plus = centre + k * stride;
+    const float * minus = centre - k * stride;
+    if (odd)
+    {
+      for (std::size_t j = 0; j < stride; ++j)
+      {
+        out[j] += hk * (plus[j] - minus[j]);
+      }
+    }
+    else
+    {
+      for (std::size_t j = 0; j < stride; ++j)
+      {
+        out[j] += hk * (plus[j] + minus[j]);
+      }
+    }
+  }
+}
+
+/** Exact window sums along one axis of 64-bit fixed-point values: out[i] = sum_{k=-r..r} in[i+k]. */
+SCOPSAM_MULTIVERSION void
+BoxSumAxis(const std::int64_t * in, const BufferSize & size, unsigned int axis, int r, std::int64_t * out)
+{
+  const std::size_t stride = Stride(size, axis);
+  const std::size_t n = size[axis];
+  const std::size_t m = n - 2 * static_cast<std::size_t>(r);
+  std::size_t       outer = 1;
+  for (unsigned int a = axis + 1; a < 3; ++a)
+  {
+    outer *= size[a];
+  }
+  for (std::size_t o = 0; o < outer; ++o)
+  {
+    const std::int64_t * line = in + o * n * stride;
+    std::int64_t *       result = out + o * m * stride;
+    // First window summed directly, then slid: integer sums are exact, so sliding changes nothing.
+    for (std::size_t j = 0; j < stride; ++j)
+    {
+      std::int64_t s = 0;
+      for (int k = 0; k <= 2 * r; ++k)
+      {
+        s += line[k * stride + j];
+      }
+      result[j] = s;
+    }
+    for (std::size_t i = 1; i < m; ++i)
+    {
+      const std::int64_t * enter = line + (i + 2 * r) * stride;
+      const std::int64_t * leave = line + (i - 1) * stride;
+      const std::int64_t * previous = result + (i - 1) * stride;
+      std::int64_t *       current = result + i * stride;
+      for (std::size_t j = 0; j < stride; ++j)
+      {
+        current[j] = previous[j] + enter[j] - leave[j];
+      }
+    }
+  }
+}
+
+/** Eigenvalue extremes (largest, smallest) of a symmetric 3x3 matrix, closed form. */
+void
+SymmetricEigenExtremes(double a, double b, double c, double d, double e, double f, double & largest, double & smallest)
+{
+  // Matrix [[a d e] [d b f] [e f c]].
+  const double p1 = d * d + e * e + f * f;
+  const double q = (a + b + c) / 3.0;
+  if (p1 <= 1e-30)
+  {
+    largest = std::max({ a, b, c });
+    smallest = std::min({ a, b, c });
+    return;
+  }
+  const double p2 = (a - q) * (a - q) + (b - q) * (b - q) + (c - q) * (c - q) + 2.0 * p1;
+  const double p = std::sqrt(p2 / 6.0);
+  const double ba = (a - q) / p, bb = (b - q) / p, bc = (c - q) / p, bd = d / p, be = e / p, bf = f / p;
+  const double detB = ba * (bb * bc - bf * bf) - bd * (bd * bc - bf * be) + be * (bd * bf - bb * be);
+  const double rr = std::min(1.0, std::max(-1.0, detB / 2.0));
+  const double phi = std::acos(rr) / 3.0;
+  largest = q + 2.0 * p * std::cos(phi);
+  smallest = q + 2.0 * p * std::cos(phi + (2.0 * 3.14159265358979323846 / 3.0));
+}
+
+constexpr double       CoherenceEpsilon = 1e-8;
+constexpr unsigned int NoAxis = 3;
+
+} // namespace
+
+int
+GaussianRadius(double sigma)
+{
+  if (!(sigma > 0.0) || !std::isfinite(sigma))
+  {
+    throw std::invalid_argument("Gaussian sigma must be positive and finite");
+  }
+  return std::max(1, static_cast<int>(std::ceil(3.0 * sigma)));
+}
+
+std::vector<float>
+GaussianHalfKernel(double sigma, int radius)
+{
+  std::vector<double> g(radius + 1);
+  double              sum = 0.0;
+  for (int k = 0; k <= radius; ++k)
+  {
+    g[k] = std::exp(-0.5 * k * k / (sigma * sigma));
+    sum += k == 0 ? g[k] : 2.0 * g[k];
+  }
+  std::vector<float> result(radius + 1);
+  for (int k = 0; k <= radius; ++k)
+  {
+    result[k] = static_cast<float>(g[k] / sum);
+  }
+  return result;
+}
+
+std::vector<float>
+GaussianDerivativeHalfKernel(double sigma, int radius)
+{
+  // Samples of -G'(k) = k / sigma^2 G(k), scaled so that a unit ramp gives derivative 1: sum_k d[k] * 2k = 1.
+  std::vector<double> d(radius + 1, 0.0);
+  double              moment = 0.0;
+  for (int k = 1; k <= radius; ++k)
+  {
+    d[k] = k * std::exp(-0.5 * k * k / (sigma * sigma));
+    moment += 2.0 * k * d[k];
+  }
+  std::vector<float> result(radius + 1, 0.0f);
+  for (int k = 1; k <= radius; ++k)
+  {
+    result[k] = static_cast<float>(d[k] / moment);
+  }
+  return result;
+}
+
+void
+ConvolveAxis(const float *              input,
+             const BufferSize &         inputSize,
+             unsigned int               axis,
+             const std::vector<float> & halfKernel,
+             bool                       odd,
+             float *                    output)
+{
+  const int         r = static_cast<int>(halfKernel.size()) - 1;
+  const std::size_t n = inputSize[axis];
+  if (n < 2 * static_cast<std::size_t>(r) + 1)
+  {
+    throw std::invalid_argument("ConvolveAxis: buffer shorter than the kernel");
+  }
+  const std::size_t m = n - 2 * static_cast<std::size_t>(r);
+  const std::size_t stride = Stride(inputSize, axis);
+  std::size_t       outer = 1;
+  for (unsigned int a = axis + 1; a < 3; ++a)
+  {
+    outer *= inputSize[a];
+  }
+  if (axis == 0)
+  {
+    for (std::size_t line = 0; line < outer; ++line)
+    {
+      ConvolveContiguous(input + line * n, n, halfKernel.data(), r, odd, output + line * m);
+    }
+    return;
+  }
+  for (std::size_t o = 0; o < outer; ++o)
+  {
+    for (std::size_t i = 0; i < m; ++i)
+    {
+      ConvolveStrided(input + (o * n + i) * stride, stride, halfKernel.data(), r, odd, output + (o * m + i) * stride);
+    }
+  }
+}
+
+int
+GradientPriorReach(const GradientPriorParameters & parameters)
+{
+  if (parameters.Scales.empty())
+  {
+    throw std::invalid_argument("the gradient prior needs at least one scale");
+  }
+  const double smallest = *std::min_element(parameters.Scales.begin(), parameters.Scales.end());
+  const double largest = *std::max_element(parameters.Scales.begin(), parameters.Scales.end());
+  return std::max(GaussianRadius(largest), GaussianRadius(smallest) + GaussianRadius(parameters.IntegrationScale));
+}
+
+void
+ComputeGradientPrior(const float *                   padded,
+                     const BufferSize &              paddedSize,
+                     unsigned int                    dimension,
+                     const GradientPriorParameters & parameters,
+                     float *                         magnitude,
+                     float *                         coherence)
+{
+  const int         reach = GradientPriorReach(parameters);
+  const BufferSize  outSize = Shrunk(paddedSize, dimension, reach);
+  const std::size_t count = NumberOfPixels(outSize);
+  std::fill(magnitude, magnitude + count, 0.0f);
+
+  const double smallest = *std::min_element(parameters.Scales.begin(), parameters.Scales.end());
+  const int    rho = GaussianRadius(parameters.IntegrationScale);
+
+  // Maximum over scales of the scale-normalised gradient magnitude sigma * |grad G_sigma * I|.
+  // The smallest scale is computed on a region larger by the integration radius, and reused by the tensor.
+  std::vector<std::vector<float>> smallestGradient;
+  for (const double sigma : parameters.Scales)
+  {
+    const int          r = GaussianRadius(sigma);
+    const bool         forTensor = sigma == smallest && coherence != nullptr && smallestGradient.empty();
+    const int          margin = forTensor ? rho : 0;
+    const std::size_t  crop = static_cast<std::size_t>(reach - r - margin);
+    const BufferSize   inSize = Shrunk(paddedSize, dimension, crop);
+    std::vector<float> local = Crop(padded, paddedSize, dimension, crop);
+    const auto         smooth = GaussianHalfKernel(sigma, r);
+    const auto         derivative = GaussianDerivativeHalfKernel(sigma, r);
+
+    std::vector<std::vector<float>> gradient(dimension);
+    for (unsigned int c = 0; c < dimension; ++c)
+    {
+      gradient[c] = GaussianDerivative(local.data(), inSize, dimension, c, smooth, derivative);
+    }
+    const BufferSize gradientSize = Shrunk(inSize, dimension, r);
+    // Squared magnitude on the output region (the centre of the gradient buffers).
+    const float s = static_cast<float>(sigma);
+    for (std::size_t z = 0; z < outSize[2]; ++z)
+    {
+      for (std::size_t y = 0; y < outSize[1]; ++y)
+      {
+        const std::size_t zz = z + (dimension > 2 ? margin : 0);
+        const std::size_t yy = y + (dimension > 1 ? margin : 0);
+        const std::size_t in = (zz * gradientSize[1] + yy) * gradientSize[0] + margin;
+        float *           out = magnitude + (z * outSize[1] + y) * outSize[0];
+        for (std::size_t x = 0; x < outSize[0]; ++x)
+        {
+          float sum = 0.0f;
+          for (unsigned int c = 0; c < dimension; ++c)
+          {
+            const float g = gradient[c][in + x];
+            sum += g * g;
+          }
+          out[x] = std::max(out[x], s * std::sqrt(sum));
+        }
+      }
+    }
+    if (forTensor)
+    {
+      smallestGradient = std::move(gradient);
+    }
+  }
+  const float inverseScale = static_cast<float>(1.0 / parameters.MagnitudeScale);
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    magnitude[i] = 1.0f - std::exp(-magnitude[i] * inverseScale);
+  }
+  if (coherence == nullptr)
+  {
+    return;
+  }
+
+  // Structure tensor J = G_rho * (grad grad^T) at the smallest scale, and its coherence
+  // ((l_max - l_min) / (l_max + l_min))^2.
+  const BufferSize tensorSize = Grown(outSize, dimension, static_cast<std::size_t>(rho));
+  const auto       integration = GaussianHalfKernel(parameters.IntegrationScale, rho);
+  const std::size_t tensorCount = NumberOfPixels(tensorSize);
+  std::vector<std::vector<float>> tensor;
+  for (unsigned int i = 0; i < dimension; ++i)
+  {
+    for (unsigned int j = i; j < dimension; ++j)
+    {
+      std::vector<float> product(tensorCount);
+      for (std::size_t p = 0; p < tensorCount; ++p)
+      {
+        product[p] = smallestGradient[i][p] * smallestGradient[j][p];
+      }
+      tensor.push_back(GaussianDerivative(product.data(), tensorSize, dimension, NoAxis, integration, integration));
+    }
+  }
+  for (std::size_t p = 0; p < count; ++p)
+  {
+    double largest = 0.0;
+    double smallestEigen = 0.0;
+    if (dimension == 2)
+    {
+      const double xx = tensor[0][p], xy = tensor[1][p], yy = tensor[2][p];
+      const double root = std::sqrt((xx - yy) * (xx - yy) + 4.0 * xy * xy);
+      largest = 0.5 * (xx + yy + root);
+      smallestEigen = 0.5 * (xx + yy - root);
+    }
+    else if (dimension == 3)
+    {
+      // Order of the upper triangle: xx, xy, xz, yy, yz, zz.
+      SymmetricEigenExtremes(
+        tensor[0][p], tensor[3][p], tensor[5][p], tensor[1][p], tensor[2][p], tensor[4][p], largest, smallestEigen);
+    }
+    else
+    {
+      // One axis has no orientation: a 1-D signal is as coherent as it is strong.
+      largest = tensor[0][p];
+      smallestEigen = 0.0;
+    }
+    smallestEigen = std::max(0.0, smallestEigen);
+    const double c = (largest - smallestEigen) / (largest + smallestEigen + CoherenceEpsilon);
+    coherence[p] = static_cast<float>(std::min(1.0, std::max(0.0, c * c)));
+  }
+}
+
+int
+GrayscalePriorReach(const GrayscalePriorParameters & parameters)
+{
+  if (parameters.WindowRadius < 1)
+  {
+    throw std::invalid_argument("the grayscale prior window radius must be at least 1");
+  }
+  return parameters.WindowRadius;
+}
+
+void
+ComputeGrayscalePrior(const float *                    padded,
+                      const BufferSize &               paddedSize,
+                      unsigned int                     dimension,
+                      const GrayscalePriorParameters & parameters,
+                      float *                          local,
+                      float *                          global)
+{
+  const int         r = GrayscalePriorReach(parameters);
+  const BufferSize  outSize = Shrunk(paddedSize, dimension, r);
+
+  // Fixed point with 2^20 steps per unit: I and I^2 window sums are exact in 64-bit integers.
+  constexpr double     unit = 1048576.0;
+  const std::size_t    paddedCount = NumberOfPixels(paddedSize);
+  std::vector<int64_t> sum(paddedCount);
+  std::vector<int64_t> squares(paddedCount);
+  for (std::size_t i = 0; i < paddedCount; ++i)
+  {
+    const auto q = static_cast<std::int64_t>(std::lround(static_cast<double>(padded[i]) * unit));
+    sum[i] = q;
+    squares[i] = q * q;
+  }
+  BufferSize size = paddedSize;
+  for (unsigned int axis = 0; axis < dimension; ++axis)
+  {
+    BufferSize outAxis = size;
+    outAxis[axis] -= 2 * static_cast<std::size_t>(r);
+    std::vector<int64_t> nextSum(NumberOfPixels(outAxis));
+    std::vector<int64_t> nextSquares(NumberOfPixels(outAxis));
+    BoxSumAxis(sum.data(), size, axis, r, nextSum.data());
+    BoxSumAxis(squares.data(), size, axis, r, nextSquares.data());
+    sum.swap(nextSum);
+    squares.swap(nextSquares);
+    size = outAxis;
+  }
+  const double n = std::pow(2.0 * r + 1.0, static_cast<double>(dimension));
+  const double inverseContrast = 1.0 / parameters.ContrastScale;
+  const double inverseGlobal = 1.0 / parameters.GlobalScale;
+  auto         oriented = [&](double departure) {
+    switch (parameters.PhasePolarity)
+    {
+      case Polarity::Bright:
+        return std::max(0.0, departure);
+      case Polarity::Dark:
+        return std::max(0.0, -departure);
+      default:
+        return std::abs(departure);
+    }
+  };
+  for (std::size_t z = 0; z < outSize[2]; ++z)
+  {
+    for (std::size_t y = 0; y < outSize[1]; ++y)
+    {
+      const std::size_t row = (z * outSize[1] + y) * outSize[0];
+      const float *     centre = padded + ((z + (dimension > 2 ? r : 0)) * paddedSize[1] + y + (dimension > 1 ? r : 0)) *
+                                            paddedSize[0] +
+                                      r;
+      for (std::size_t x = 0; x < outSize[0]; ++x)
+      {
+        const double mean = static_cast<double>(sum[row + x]) / (n * unit);
+        const double meanSquare = static_cast<double>(squares[row + x]) / (n * unit * unit);
+        const double deviation = std::sqrt(std::max(0.0, meanSquare - mean * mean));
+        const double value = centre[x];
+        const double z_score = (value - mean) / (deviation + parameters.Epsilon);
+        local[row + x] = static_cast<float>(1.0 - std::exp(-oriented(z_score) * inverseContrast));
+        if (global != nullptr)
+        {
+          global[row + x] = static_cast<float>(1.0 - std::exp(-oriented(value - parameters.MatrixMode) * inverseGlobal));
+        }
+      }
+    }
+  }
+}
+
+} // namespace scopsam
