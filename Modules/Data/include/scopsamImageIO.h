@@ -1,0 +1,111 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamImageIO_h
+#define scopsamImageIO_h
+
+#include "SCoPSAMDataExport.h"
+#include "scopsamErrors.h"
+
+#include "itkImage.h"
+#include "itkImageIOBase.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+/** \file scopsamImageIO.h
+ * \brief Reading micrographs as gray images and writing results atomically.
+ *
+ * Micrographs arrive as PNG, TIFF (8- or 16-bit), JPEG, BMP, MetaImage or NRRD, often stored as RGB with equal
+ * channels. Everything here reports a problem as one scopsam::InputError line naming the file.
+ * \ingroup SCoPSAMData
+ */
+namespace scopsam
+{
+
+/** What a file holds, read from its header only. */
+struct ImageFileInfo
+{
+  std::string                         Path;
+  unsigned int                        Dimension{ 0 };
+  std::vector<itk::SizeValueType>     Size;
+  itk::IOComponentEnum                ComponentType{ itk::IOComponentEnum::UNKNOWNCOMPONENTTYPE };
+  unsigned int                        NumberOfComponents{ 0 };
+
+  /** A 2-D image, or a 3-D image of one slice (how 3D Slicer hands over a 2-D image). */
+  bool
+  IsPlanar() const
+  {
+    return Dimension == 2 || (Dimension == 3 && Size.size() == 3 && Size[2] == 1);
+  }
+};
+
+/** Reads the header of `path`. Throws InputError when the file is missing, not an image ITK can read, or empty. */
+SCoPSAMData_EXPORT ImageFileInfo
+InspectImageFile(const std::string & path);
+
+/** Gray micrograph types the project reads into. */
+using GrayImage2D = itk::Image<float, 2>;
+using UInt8Image2D = itk::Image<unsigned char, 2>;
+
+/** Reads a planar image as float gray levels (RGB/RGBA: the mean of R, G, B; equal channels stay exact). A
+ * single-slice 3-D file is read as 2-D; its 3-D geometry is returned in `geometry` when not null, so that
+ * WriteImageLike() can write the result back as the caller handed it over. */
+struct SliceGeometry
+{
+  unsigned int              FileDimension{ 2 };
+  itk::Image<float, 3>::PointType     Origin;
+  itk::Image<float, 3>::SpacingType   Spacing;
+  itk::Image<float, 3>::DirectionType Direction;
+};
+SCoPSAMData_EXPORT GrayImage2D::Pointer
+ReadGrayImage(const std::string & path, SliceGeometry * geometry = nullptr);
+
+/** Reads a mask: any planar image, non-zero = phase; returned as 0/1. */
+SCoPSAMData_EXPORT UInt8Image2D::Pointer
+ReadMask(const std::string & path);
+
+/** Throws InputError when `output` names the same file as one of `inputs` (an input is never overwritten). */
+SCoPSAMData_EXPORT void
+RefuseToOverwriteInputs(const std::string & output, const std::vector<std::string> & inputs);
+
+/** Writes through `write(temporaryPath)` and renames the temporary file onto `path`, so that a failure leaves no
+ * partial file. The temporary file sits beside `path` and keeps its extension (ITK picks the format by it). */
+SCoPSAMData_EXPORT void
+WriteAtomically(const std::string & path, const std::function<void(const std::string &)> & write);
+
+/** Writes an ITK image atomically (compressed where the format allows). */
+template <typename TImage>
+void
+WriteImage(const TImage * image, const std::string & path);
+
+/** Writes a 2-D image to `path`; when `geometry` says the input was a single-slice 3-D volume, as one with the
+ * input's origin, spacing and direction. */
+template <typename TPixel>
+void
+WriteImageLike(const itk::Image<TPixel, 2> * image, const SliceGeometry & geometry, const std::string & path);
+
+/** Writes a text file atomically. */
+SCoPSAMData_EXPORT void
+WriteTextFile(const std::string & path, const std::string & contents);
+
+} // namespace scopsam
+
+#include "scopsamImageIO.hxx"
+
+#endif

@@ -1,0 +1,127 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamSyntheticMicrograph_h
+#define scopsamSyntheticMicrograph_h
+
+#include "SCoPSAMDataExport.h"
+#include "scopsamErrors.h"
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+/** \file scopsamSyntheticMicrograph.h
+ * \brief Seeded zinc-alloy-like micrographs with exact phase masks (DESIGN section 4).
+ *
+ * A micrograph is built on a float canvas: a grain structure (jittered-grid Voronoi grains with channelling
+ * contrast and grooved boundaries), intermediate phases drawn into the mask and onto the canvas with the chosen
+ * polarity (round particles, needles and rods, grain-boundary networks, lamellar eutectic colonies, blocky
+ * particles), distractors drawn onto the canvas only (scratches, pores, etch pits, dust), then uneven illumination,
+ * blur, Poisson-Gaussian noise and scan lines, and finally quantisation to 8 or 16 bits.
+ *
+ * Contrast and noise are in units of the image's normalised range (its 0.5 % and 99.5 % percentiles mapped to 0
+ * and 1, as SCoP-SAM normalises): the canvas is generated twice with the same draws, the second time with its
+ * amplitudes scaled by the first canvas's range, so that the measured normalised contrast lands on the drawn one.
+ * Both are measured on the result and reported.
+ *
+ * \ingroup SCoPSAMData
+ */
+namespace scopsam
+{
+
+/** Phase morphologies the generator draws. */
+enum class Morphology : unsigned int
+{
+  RoundParticles = 0,
+  Needles = 1,
+  GrainBoundaryNetwork = 2,
+  LamellarEutectic = 3,
+  BlockyParticles = 4
+};
+constexpr unsigned int NumberOfMorphologies = 5;
+SCoPSAMData_EXPORT const char *
+MorphologyName(Morphology morphology);
+
+/** The difficulty levels of DESIGN section 4. */
+struct DifficultyLevel
+{
+  int    Level;
+  double ContrastMin, ContrastMax;
+  double NoiseMin, NoiseMax;
+  int    SmallestParticle;      // pixels (diameter or needle width)
+  double DistractorDensity;     // relative count of scratches, pits, dust
+  double IlluminationAmplitude; // relative gain change across the field
+  double BlurMin, BlurMax;      // Gaussian sigma, pixels
+};
+/** Level 1, 2 or 3; throws InputError otherwise. */
+SCoPSAMData_EXPORT const DifficultyLevel &
+GetDifficultyLevel(int level);
+
+/** What to generate. Polarity: +1 bright phase, -1 dark phase, 0 drawn at random. */
+struct SyntheticParameters
+{
+  int           Width{ 512 };
+  int           Height{ 512 };
+  int           Level{ 1 };
+  int           BitDepth{ 8 };
+  int           Polarity{ 0 };
+  std::uint64_t Seed{ 1 };
+};
+
+/** A generated micrograph, its mask and what was drawn. */
+struct SyntheticMicrograph
+{
+  cv::Mat                 Image; // CV_8UC1 or CV_16UC1
+  cv::Mat                 Mask;  // CV_8UC1, 0 or 255
+  int                     Polarity{ 1 };
+  double                  Contrast{ 0.0 };      // drawn, normalised units
+  double                  Noise{ 0.0 };         // drawn, normalised units
+  double                  MeasuredContrast{ 0.0 };
+  double                  MeasuredNoise{ 0.0 };
+  double                  PhaseFraction{ 0.0 };
+  std::vector<Morphology> Morphologies;
+};
+
+/** Generates one micrograph. Same parameters, same pixels. Throws InputError on absurd parameters. */
+SCoPSAMData_EXPORT SyntheticMicrograph
+GenerateSyntheticMicrograph(const SyntheticParameters & parameters);
+
+/** What a synthetic dataset holds. Level 0 mixes levels 1-3; BitDepth 0 mixes 8 and 16. */
+struct SyntheticDatasetParameters
+{
+  int           Count{ 20 };
+  int           Width{ 512 };
+  int           Height{ 512 };
+  int           Level{ 1 };
+  int           BitDepth{ 8 };
+  int           Polarity{ 0 };
+  std::uint64_t Seed{ 1 };
+  double        TrainFraction{ 0.7 };
+  double        ValidationFraction{ 0.15 };
+};
+
+/** Writes a dataset in the layout of DESIGN section 4 (images/, masks/, splits/) plus manifest.json with what
+ * each image holds. The folder is created; existing files of the same names are replaced. */
+SCoPSAMData_EXPORT void
+WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParameters & parameters);
+
+} // namespace scopsam
+
+#endif

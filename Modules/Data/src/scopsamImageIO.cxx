@@ -1,0 +1,266 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamImageIO.h"
+
+#include "itkImageFileReader.h"
+#include "itkImageIOFactory.h"
+#include "itkVectorImage.h"
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace scopsam
+{
+namespace
+{
+
+std::string
+OneLine(const itk::ExceptionObject & e)
+{
+  std::string text = e.GetDescription();
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  while (!text.empty() && text.back() == ' ')
+  {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::string
+Extension(const fs::path & path)
+{
+  const std::string name = path.filename().string();
+  if (name.size() > 3 && name.compare(name.size() - 3, 3, ".gz") == 0)
+  {
+    return fs::path(name.substr(0, name.size() - 3)).extension().string() + ".gz";
+  }
+  return path.extension().string();
+}
+
+} // namespace
+
+ImageFileInfo
+InspectImageFile(const std::string & path)
+{
+  std::error_code error;
+  if (!fs::exists(path, error))
+  {
+    throw InputError("no such file: " + path);
+  }
+  if (fs::is_directory(path, error))
+  {
+    throw InputError(path + " is a folder, not an image file");
+  }
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
+  if (io.IsNull())
+  {
+    throw InputError(path + " is not an image file ITK can read (PNG, TIFF, JPEG, BMP, MHA, NRRD, ...)");
+  }
+  io->SetFileName(path);
+  try
+  {
+    io->ReadImageInformation();
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    throw InputError("cannot read the header of " + path + ": " + OneLine(e));
+  }
+  ImageFileInfo info;
+  info.Path = path;
+  info.Dimension = io->GetNumberOfDimensions();
+  info.ComponentType = io->GetComponentType();
+  info.NumberOfComponents = io->GetNumberOfComponents();
+  itk::SizeValueType pixels = info.Dimension > 0 ? 1 : 0;
+  for (unsigned int d = 0; d < info.Dimension; ++d)
+  {
+    info.Size.push_back(io->GetDimensions(d));
+    pixels *= io->GetDimensions(d);
+  }
+  if (pixels == 0)
+  {
+    throw InputError(path + " holds no pixels (an empty image)");
+  }
+  return info;
+}
+
+GrayImage2D::Pointer
+ReadGrayImage(const std::string & path, SliceGeometry * geometry)
+{
+  const ImageFileInfo info = InspectImageFile(path);
+  if (!info.IsPlanar())
+  {
+    std::ostringstream size;
+    for (std::size_t d = 0; d < info.Size.size(); ++d)
+    {
+      size << (d ? "x" : "") << info.Size[d];
+    }
+    throw InputError(path + " is a " + std::to_string(info.Dimension) + "-D image of size " + size.str() +
+                     "; a 2-D micrograph (or a 3-D image of one slice) is expected");
+  }
+  if (info.NumberOfComponents != 1 && info.NumberOfComponents != 3 && info.NumberOfComponents != 4)
+  {
+    throw InputError(path + " has " + std::to_string(info.NumberOfComponents) +
+                     " components per pixel; gray, RGB or RGBA is expected");
+  }
+  // Any planar file reads into a 3-D vector image of one slice; the gray level is the mean of R, G and B.
+  using FileImageType = itk::VectorImage<float, 3>;
+  auto reader = itk::ImageFileReader<FileImageType>::New();
+  reader->SetFileName(path);
+  try
+  {
+    reader->Update();
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    throw InputError("cannot read the pixels of " + path + " (corrupt or truncated?): " + OneLine(e));
+  }
+  const FileImageType * file = reader->GetOutput();
+  const auto            size3 = file->GetLargestPossibleRegion().GetSize();
+  auto                  gray = GrayImage2D::New();
+  gray->SetRegions(GrayImage2D::RegionType(GrayImage2D::SizeType{ { size3[0], size3[1] } }));
+  GrayImage2D::SpacingType spacing;
+  GrayImage2D::PointType   origin;
+  for (unsigned int d = 0; d < 2; ++d)
+  {
+    spacing[d] = file->GetSpacing()[d];
+    origin[d] = file->GetOrigin()[d];
+  }
+  gray->SetSpacing(spacing);
+  gray->SetOrigin(origin);
+  gray->Allocate();
+  const unsigned int channels = std::min(3u, file->GetNumberOfComponentsPerPixel());
+  const float *      in = file->GetBufferPointer();
+  float *            out = gray->GetBufferPointer();
+  const std::size_t  count = size3[0] * size3[1];
+  const unsigned int stride = file->GetNumberOfComponentsPerPixel();
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    float sum = 0.0f;
+    for (unsigned int c = 0; c < channels; ++c)
+    {
+      sum += in[i * stride + c];
+    }
+    out[i] = channels == 1 ? sum : sum / static_cast<float>(channels);
+  }
+  if (geometry != nullptr)
+  {
+    geometry->FileDimension = info.Dimension;
+    geometry->Origin = file->GetOrigin();
+    geometry->Spacing = file->GetSpacing();
+    geometry->Direction = file->GetDirection();
+  }
+  return gray;
+}
+
+UInt8Image2D::Pointer
+ReadMask(const std::string & path)
+{
+  const auto gray = ReadGrayImage(path);
+  auto       mask = UInt8Image2D::New();
+  mask->CopyInformation(gray);
+  mask->SetRegions(gray->GetLargestPossibleRegion());
+  mask->Allocate();
+  const std::size_t count = gray->GetLargestPossibleRegion().GetNumberOfPixels();
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    mask->GetBufferPointer()[i] = gray->GetBufferPointer()[i] != 0.0f ? 1 : 0;
+  }
+  return mask;
+}
+
+void
+RefuseToOverwriteInputs(const std::string & output, const std::vector<std::string> & inputs)
+{
+  std::error_code error;
+  for (const auto & input : inputs)
+  {
+    if (input.empty())
+    {
+      continue;
+    }
+    const bool same = fs::exists(output, error) && fs::exists(input, error)
+                        ? fs::equivalent(output, input, error)
+                        : fs::weakly_canonical(output, error) == fs::weakly_canonical(input, error);
+    if (same)
+    {
+      throw InputError("refusing to overwrite the input " + input + " with an output");
+    }
+  }
+}
+
+void
+WriteAtomically(const std::string & path, const std::function<void(const std::string &)> & write)
+{
+  static std::atomic<unsigned long> counter{ 0 };
+  const fs::path                    target(path);
+  const fs::path                    folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code                   error;
+  if (!fs::is_directory(folder, error))
+  {
+    throw InputError("cannot write " + path + ": the folder " + folder.string() + " does not exist");
+  }
+  if (fs::is_directory(target, error))
+  {
+    throw InputError("cannot write " + path + ": it is a folder");
+  }
+  const std::string extension = Extension(target);
+  const std::string stem = target.filename().string().substr(0, target.filename().string().size() - extension.size());
+  const fs::path    temporary = folder / ("." + stem + ".partial-" + std::to_string(::getpid()) + "-" +
+                                       std::to_string(counter++) + extension);
+  try
+  {
+    write(temporary.string());
+    fs::rename(temporary, target);
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    fs::remove(temporary, error);
+    throw InputError("cannot write " + path + ": " + OneLine(e));
+  }
+  catch (const fs::filesystem_error & e)
+  {
+    fs::remove(temporary, error);
+    throw InputError("cannot write " + path + ": " + e.what());
+  }
+  catch (...)
+  {
+    fs::remove(temporary, error);
+    throw;
+  }
+}
+
+void
+WriteTextFile(const std::string & path, const std::string & contents)
+{
+  WriteAtomically(path, [&contents](const std::string & temporary) {
+    std::ofstream out(temporary, std::ios::binary);
+    out << contents;
+    out.close();
+    if (!out)
+    {
+      throw InputError("cannot write " + temporary);
+    }
+  });
+}
+
+} // namespace scopsam

@@ -1,0 +1,582 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamSyntheticMicrograph.h"
+
+#include "scopsamImageIO.h"
+#include "scopsamOpenCVBridge.h"
+#include "scopsamRandom.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <numeric>
+
+namespace fs = std::filesystem;
+
+namespace scopsam
+{
+namespace
+{
+
+const DifficultyLevel Levels[3] = {
+  // level, contrast, noise, smallest particle, distractors, illumination, blur
+  { 1, 0.15, 0.30, 0.005, 0.02, 4, 0.3, 0.03, 0.0, 0.4 },
+  { 2, 0.08, 0.15, 0.02, 0.04, 3, 1.0, 0.12, 0.3, 0.7 },
+  { 3, 0.04, 0.08, 0.04, 0.06, 2, 2.5, 0.30, 0.6, 1.0 },
+};
+
+/** Everything drawn for one micrograph. Drawn once, rendered twice (see the file comment of the header). */
+struct Draws
+{
+  int                     Polarity;
+  double                  Contrast, Noise, Blur, Matrix;
+  std::vector<Morphology> Morphologies;
+};
+
+/** What does not depend on the amplitude scale: where grains, phases, pores and distractors are. */
+struct Geometry
+{
+  cv::Mat Matrix;       // CV_32F, the grain's gray level (canvas units)
+  cv::Mat Grooves;      // CV_8U, grain-boundary grooves
+  cv::Mat Mask;         // CV_8U, 0/255, the phase
+  cv::Mat Pores;        // CV_8U, holes
+  cv::Mat Distractors;  // CV_32F, in units of the phase contrast
+  cv::Mat Illumination; // CV_32F, gain
+};
+
+struct Canvas
+{
+  cv::Mat Image; // CV_32F
+  double  Lower, Upper;
+};
+
+/** 0.5 % and 99.5 % percentiles of a float image, from a sorted subsample of a fixed stride. */
+void
+RobustRange(const cv::Mat & image, double & lower, double & upper)
+{
+  std::vector<float> values;
+  const std::size_t  count = image.total();
+  const std::size_t  stride = std::max<std::size_t>(1, count / 1000000);
+  values.reserve(count / stride + 1);
+  const float * data = image.ptr<float>();
+  for (std::size_t i = 0; i < count; i += stride)
+  {
+    values.push_back(data[i]);
+  }
+  std::sort(values.begin(), values.end());
+  lower = values[static_cast<std::size_t>(0.005 * (values.size() - 1))];
+  upper = values[static_cast<std::size_t>(0.995 * (values.size() - 1))];
+  if (!(upper > lower))
+  {
+    upper = lower + 1e-3;
+  }
+}
+
+std::uint32_t
+Hash(std::uint64_t a, std::uint64_t b)
+{
+  std::uint64_t x = a * 0x9e3779b97f4a7c15ULL ^ (b + 0x632be59bd9b4e019ULL);
+  x ^= x >> 31;
+  x *= 0xbf58476d1ce4e5b9ULL;
+  x ^= x >> 29;
+  return static_cast<std::uint32_t>(x >> 32);
+}
+
+double
+UnitHash(std::uint64_t a, std::uint64_t b)
+{
+  return Hash(a, b) / 4294967296.0;
+}
+
+std::vector<cv::Point>
+RotatedRectangle(double cx, double cy, double length, double width, double angle)
+{
+  // Fixed point with 4 fractional bits (cv::fillConvexPoly's shift), so thin shapes keep sub-pixel placement.
+  const double ux = std::cos(angle), uy = std::sin(angle);
+  const double hl = 0.5 * length, hw = 0.5 * width;
+  std::vector<cv::Point> corners;
+  for (const auto & c : { std::pair<double, double>{ hl, hw }, { -hl, hw }, { -hl, -hw }, { hl, -hw } })
+  {
+    corners.emplace_back(cvRound(16.0 * (cx + c.first * ux - c.second * uy)), cvRound(16.0 * (cy + c.first * uy + c.second * ux)));
+  }
+  return corners;
+}
+
+Geometry
+RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, const Draws & draws)
+{
+  const int    W = p.Width, H = p.Height;
+  const double areaFactor = static_cast<double>(W) * H / (512.0 * 512.0);
+  const int    dmin = level.SmallestParticle;
+  Random       root(p.Seed);
+  Random       grainsRandom = root.Fork(1), phaseRandom = root.Fork(2), distractorRandom = root.Fork(3),
+         lightRandom = root.Fork(5);
+
+  Geometry geometry;
+  geometry.Mask = cv::Mat::zeros(H, W, CV_8U);
+  geometry.Matrix.create(H, W, CV_32F);
+  geometry.Grooves = cv::Mat::zeros(H, W, CV_8U);
+  // Channelling contrast between grains: a fixed amplitude that, with the illumination, sets the image's range.
+  const double channelling = grainsRandom.Uniform(0.15, 0.35);
+
+  // Grains: jittered-grid Voronoi. Per pixel the nearest and second-nearest seed among the 5x5 neighbouring cells.
+  const double cell = grainsRandom.Uniform(50.0, 140.0);
+  const int    cellsX = static_cast<int>(std::ceil(W / cell)) + 1, cellsY = static_cast<int>(std::ceil(H / cell)) + 1;
+  auto         seedOf = [&](int i, int j, double & x, double & y) {
+    x = (i + 0.1 + 0.8 * UnitHash(p.Seed, Hash(i + 7, 2 * j + 1))) * cell;
+    y = (j + 0.1 + 0.8 * UnitHash(p.Seed, Hash(i + 7, 2 * j + 2))) * cell;
+  };
+  const double grooveWidth = grainsRandom.Uniform(0.8, 1.6);
+  const double networkFraction = grainsRandom.Uniform(0.3, 0.7);
+  const double networkWidth = grainsRandom.Uniform(std::max(2.0, double(dmin)), 4.5);
+  const bool   network = std::count(draws.Morphologies.begin(), draws.Morphologies.end(), Morphology::GrainBoundaryNetwork) > 0;
+  for (int y = 0; y < H; ++y)
+  {
+    float *         m = geometry.Matrix.ptr<float>(y);
+    unsigned char * mask = geometry.Mask.ptr<unsigned char>(y);
+    unsigned char * groove = geometry.Grooves.ptr<unsigned char>(y);
+    const int       cj = static_cast<int>(y / cell);
+    for (int x = 0; x < W; ++x)
+    {
+      const int     ci = static_cast<int>(x / cell);
+      double        d1 = 1e30, d2 = 1e30;
+      std::uint64_t id1 = 0, id2 = 0;
+      for (int j = cj - 2; j <= cj + 2; ++j)
+      {
+        for (int i = ci - 2; i <= ci + 2; ++i)
+        {
+          double sx, sy;
+          seedOf(i, j, sx, sy);
+          const double        d = std::hypot(x + 0.5 - sx, y + 0.5 - sy);
+          const std::uint64_t id = static_cast<std::uint64_t>(i + 1000) * 100003ULL + static_cast<std::uint64_t>(j + 1000);
+          if (d < d1)
+          {
+            d2 = d1;
+            id2 = id1;
+            d1 = d;
+            id1 = id;
+          }
+          else if (d < d2)
+          {
+            d2 = d;
+            id2 = id;
+          }
+        }
+      }
+      const double gap = d2 - d1; // twice the distance to the boundary
+      m[x] = static_cast<float>(draws.Matrix + channelling * (UnitHash(p.Seed ^ 0x51ULL, id1) - 0.5));
+      groove[x] = gap < grooveWidth ? 1 : 0;
+      if (network && gap < networkWidth &&
+          UnitHash(std::min(id1, id2), std::max(id1, id2)) < networkFraction)
+      {
+        mask[x] = 255;
+      }
+    }
+  }
+
+  // Phases into the mask.
+  auto has = [&](Morphology m) { return std::count(draws.Morphologies.begin(), draws.Morphologies.end(), m) > 0; };
+  if (has(Morphology::RoundParticles))
+  {
+    const int count = static_cast<int>(areaFactor * phaseRandom.Uniform(60, 200));
+    for (int k = 0; k < count; ++k)
+    {
+      const double d = std::min(30.0, dmin * std::exp(0.6 * std::abs(phaseRandom.Normal())) * phaseRandom.Uniform(1.0, 2.5));
+      const double cx = phaseRandom.Uniform(0, W), cy = phaseRandom.Uniform(0, H);
+      if (d <= 3.5)
+      {
+        const int s = std::max(dmin, static_cast<int>(std::lround(d)));
+        cv::rectangle(geometry.Mask, cv::Rect(static_cast<int>(cx), static_cast<int>(cy), s, s), 255, cv::FILLED);
+      }
+      else
+      {
+        const double a = 0.5 * d, b = a * phaseRandom.Uniform(0.7, 1.0);
+        cv::ellipse(geometry.Mask, cv::Point(cvRound(cx * 16), cvRound(cy * 16)), cv::Size(cvRound(a * 16), cvRound(b * 16)),
+                    phaseRandom.Uniform(0, 180), 0, 360, 255, cv::FILLED, cv::LINE_8, 4);
+      }
+    }
+  }
+  if (has(Morphology::Needles))
+  {
+    const int count = static_cast<int>(areaFactor * phaseRandom.Uniform(15, 45));
+    for (int k = 0; k < count; ++k)
+    {
+      const double width = phaseRandom.Uniform(dmin, dmin + 2.5);
+      const auto   corners = RotatedRectangle(phaseRandom.Uniform(0, W), phaseRandom.Uniform(0, H),
+                                            phaseRandom.Uniform(12, 60), width, phaseRandom.Uniform(0, M_PI));
+      cv::fillConvexPoly(geometry.Mask, corners, 255, cv::LINE_8, 4);
+    }
+  }
+  if (has(Morphology::BlockyParticles))
+  {
+    const int count = static_cast<int>(areaFactor * phaseRandom.Uniform(8, 20));
+    for (int k = 0; k < count; ++k)
+    {
+      const double           cx = phaseRandom.Uniform(0, W), cy = phaseRandom.Uniform(0, H), r = phaseRandom.Uniform(5, 14);
+      const int              sides = phaseRandom.Integer(4, 6);
+      const double           start = phaseRandom.Uniform(0, 2 * M_PI);
+      std::vector<cv::Point> polygon;
+      for (int s = 0; s < sides; ++s)
+      {
+        const double angle = start + 2 * M_PI * (s + phaseRandom.Uniform(-0.2, 0.2)) / sides;
+        const double radius = r * phaseRandom.Uniform(0.8, 1.2);
+        polygon.emplace_back(cvRound(16 * (cx + radius * std::cos(angle))), cvRound(16 * (cy + radius * std::sin(angle))));
+      }
+      cv::fillConvexPoly(geometry.Mask, polygon, 255, cv::LINE_8, 4);
+    }
+  }
+  if (has(Morphology::LamellarEutectic))
+  {
+    const int colonies = std::max(1, static_cast<int>(std::lround(areaFactor * phaseRandom.Uniform(1, 3))));
+    for (int k = 0; k < colonies; ++k)
+    {
+      const double cx = phaseRandom.Uniform(0, W), cy = phaseRandom.Uniform(0, H);
+      const double ra = phaseRandom.Uniform(30, 70), rb = ra * phaseRandom.Uniform(0.5, 1.0);
+      const double tilt = phaseRandom.Uniform(0, M_PI), stripes = phaseRandom.Uniform(0, M_PI);
+      const double period = phaseRandom.Uniform(std::max(5.0, 2.5 * dmin), 10.0), wave = phaseRandom.Uniform(10, 30);
+      const double threshold = std::cos(M_PI * 0.45);
+      for (int y = std::max(0, int(cy - ra)); y < std::min(H, int(cy + ra) + 1); ++y)
+      {
+        for (int x = std::max(0, int(cx - ra)); x < std::min(W, int(cx + ra) + 1); ++x)
+        {
+          const double dx = x + 0.5 - cx, dy = y + 0.5 - cy;
+          const double u = dx * std::cos(tilt) + dy * std::sin(tilt), v = -dx * std::sin(tilt) + dy * std::cos(tilt);
+          if ((u * u) / (ra * ra) + (v * v) / (rb * rb) > 1.0)
+          {
+            continue;
+          }
+          const double s = dx * std::cos(stripes) + dy * std::sin(stripes), t = -dx * std::sin(stripes) + dy * std::cos(stripes);
+          if (std::cos(2 * M_PI * (s + 1.5 * std::sin(t / wave)) / period) > threshold)
+          {
+            geometry.Mask.at<unsigned char>(y, x) = 255;
+          }
+        }
+      }
+    }
+  }
+
+  // Pores are holes: they remove whatever phase was there.
+  cv::Mat & pores = geometry.Pores;
+  pores = cv::Mat::zeros(H, W, CV_8U);
+  const int poreCount = static_cast<int>(std::lround(areaFactor * distractorRandom.Uniform(0.0, 2.5)));
+  for (int k = 0; k < poreCount; ++k)
+  {
+    cv::circle(pores, cv::Point(distractorRandom.Integer(0, W - 1), distractorRandom.Integer(0, H - 1)),
+               distractorRandom.Integer(3, 9), 255, cv::FILLED);
+  }
+  geometry.Mask.setTo(0, pores);
+
+  // Distractors on the canvas only: scratches, etch pits (dark with a bright rim), dust (soft blobs).
+  const double density = level.DistractorDensity;
+  const double c = 1.0; // distractor amplitudes in units of the phase contrast
+  cv::Mat &    layer = geometry.Distractors;
+  layer = cv::Mat::zeros(H, W, CV_32F);
+  const int    scratches = static_cast<int>(std::lround(areaFactor * density * distractorRandom.Uniform(1, 4)));
+  for (int k = 0; k < scratches; ++k)
+  {
+    const double x0 = distractorRandom.Uniform(0, W), y0 = distractorRandom.Uniform(0, H);
+    const double angle = distractorRandom.Uniform(0, M_PI), length = distractorRandom.Uniform(0.3, 1.0) * std::max(W, H);
+    const double value = (distractorRandom.Chance(0.5) ? 1 : -1) * distractorRandom.Uniform(0.4, 0.9) * c;
+    cv::line(layer, cv::Point(cvRound(x0 * 16), cvRound(y0 * 16)),
+             cv::Point(cvRound((x0 + length * std::cos(angle)) * 16), cvRound((y0 + length * std::sin(angle)) * 16)),
+             value, distractorRandom.Integer(1, 2), cv::LINE_AA, 4);
+  }
+  if (level.Level >= 2)
+  {
+    const int pits = static_cast<int>(std::lround(areaFactor * density * distractorRandom.Uniform(3, 10)));
+    for (int k = 0; k < pits; ++k)
+    {
+      const cv::Point centre(distractorRandom.Integer(0, W - 1), distractorRandom.Integer(0, H - 1));
+      const int       radius = distractorRandom.Integer(1, 3);
+      cv::circle(layer, centre, radius + 1, 0.5 * c, 1);
+      cv::circle(layer, centre, radius, -1.2 * c, cv::FILLED);
+    }
+    cv::Mat   dust = cv::Mat::zeros(H, W, CV_32F);
+    const int blobs = static_cast<int>(std::lround(areaFactor * density * distractorRandom.Uniform(1, 3)));
+    for (int k = 0; k < blobs; ++k)
+    {
+      cv::circle(dust, cv::Point(distractorRandom.Integer(0, W - 1), distractorRandom.Integer(0, H - 1)),
+                 distractorRandom.Integer(4, 15), (distractorRandom.Chance(0.5) ? 0.7 : -0.7) * c, cv::FILLED);
+    }
+    cv::GaussianBlur(dust, dust, cv::Size(0, 0), 4.0);
+    layer += dust;
+  }
+
+  // Uneven illumination: a gain with a tilt and a curvature.
+  const double a = level.IlluminationAmplitude;
+  const double gx = lightRandom.Uniform(-1, 1), gy = lightRandom.Uniform(-1, 1), q = lightRandom.Uniform(-1, 1);
+  geometry.Illumination.create(H, W, CV_32F);
+  for (int y = 0; y < H; ++y)
+  {
+    float *      out = geometry.Illumination.ptr<float>(y);
+    const double v = (y + 0.5) / H - 0.5;
+    for (int x = 0; x < W; ++x)
+    {
+      const double u = (x + 0.5) / W - 0.5;
+      out[x] = static_cast<float>(1.0 + a * (gx * u + gy * v) + 0.5 * a * q * (u * u + v * v));
+    }
+  }
+  return geometry;
+}
+
+/** The canvas for phase contrast and noise scaled by `scale`: matrix with grooves, phase with its polarity, pores
+ * far darker than anything, distractors, illumination, blur and noise. */
+Canvas
+Shade(const SyntheticParameters & p, const DifficultyLevel & level, const Draws & draws, const Geometry & geometry,
+      double scale)
+{
+  const int    W = p.Width, H = p.Height;
+  const double c = draws.Contrast * scale;
+  const double noise = draws.Noise * scale;
+  Random       noiseRandom = Random(p.Seed).Fork(4);
+  Canvas       canvas;
+  canvas.Image.create(H, W, CV_32F);
+  for (int y = 0; y < H; ++y)
+  {
+    const float *         m = geometry.Matrix.ptr<float>(y);
+    const unsigned char * mask = geometry.Mask.ptr<unsigned char>(y);
+    const unsigned char * pore = geometry.Pores.ptr<unsigned char>(y);
+    const unsigned char * groove = geometry.Grooves.ptr<unsigned char>(y);
+    const float *         layer = geometry.Distractors.ptr<float>(y);
+    const float *         gain = geometry.Illumination.ptr<float>(y);
+    float *               out = canvas.Image.ptr<float>(y);
+    for (int x = 0; x < W; ++x)
+    {
+      const double value =
+        pore[x] ? draws.Matrix - 0.35 : m[x] + (mask[x] ? draws.Polarity * c : (groove[x] ? -0.8 * c : 0.0)) + c * layer[x];
+      out[x] = static_cast<float>(value * gain[x]);
+    }
+  }
+  if (draws.Blur > 0.05)
+  {
+    cv::GaussianBlur(canvas.Image, canvas.Image, cv::Size(0, 0), draws.Blur);
+  }
+
+  // Poisson-Gaussian noise (half the variance each at the matrix level), scan lines from level 2.
+  const double gaussian = noise * std::sqrt(0.5);
+  const double poissonGain = 0.5 * noise * noise / std::max(0.05, draws.Matrix);
+  for (int y = 0; y < H; ++y)
+  {
+    float *      out = canvas.Image.ptr<float>(y);
+    const double line = level.Level >= 2 ? 0.4 * noise * noiseRandom.Normal() : 0.0;
+    for (int x = 0; x < W; ++x)
+    {
+      const double v = std::max(0.0, static_cast<double>(out[x]));
+      out[x] = static_cast<float>(v + line + gaussian * noiseRandom.Normal() + std::sqrt(poissonGain * v) * noiseRandom.Normal());
+    }
+  }
+  RobustRange(canvas.Image, canvas.Lower, canvas.Upper);
+  return canvas;
+}
+
+} // namespace
+
+const char *
+MorphologyName(Morphology morphology)
+{
+  static const char * const names[] = { "round_particles", "needles", "grain_boundary_network", "lamellar_eutectic",
+                                        "blocky_particles" };
+  return names[static_cast<unsigned int>(morphology)];
+}
+
+const DifficultyLevel &
+GetDifficultyLevel(int level)
+{
+  if (level < 1 || level > 3)
+  {
+    throw InputError("the difficulty level must be 1, 2 or 3, got " + std::to_string(level));
+  }
+  return Levels[level - 1];
+}
+
+SyntheticMicrograph
+GenerateSyntheticMicrograph(const SyntheticParameters & p)
+{
+  const DifficultyLevel & level = GetDifficultyLevel(p.Level);
+  if (p.Width < 16 || p.Height < 16 || static_cast<double>(p.Width) * p.Height > 4.0e9)
+  {
+    throw InputError("a synthetic micrograph must be at least 16x16 and at most 4 gigapixels, got " +
+                     std::to_string(p.Width) + "x" + std::to_string(p.Height));
+  }
+  if (p.BitDepth != 8 && p.BitDepth != 16)
+  {
+    throw InputError("the bit depth must be 8 or 16, got " + std::to_string(p.BitDepth));
+  }
+  if (p.Polarity < -1 || p.Polarity > 1)
+  {
+    throw InputError("the polarity must be +1 (bright), -1 (dark) or 0 (random)");
+  }
+  Random root(p.Seed);
+  Random choices = root.Fork(0);
+  Draws  draws;
+  draws.Polarity = p.Polarity != 0 ? p.Polarity : (choices.Chance(0.5) ? 1 : -1);
+  draws.Contrast = choices.Uniform(level.ContrastMin, level.ContrastMax);
+  draws.Noise = choices.Uniform(level.NoiseMin, level.NoiseMax);
+  draws.Blur = choices.Uniform(level.BlurMin, level.BlurMax);
+  draws.Matrix = choices.Uniform(0.35, 0.65);
+  const double inclusion[NumberOfMorphologies] = { 0.8, 0.5, 0.4, 0.35, 0.45 };
+  for (unsigned int m = 0; m < NumberOfMorphologies; ++m)
+  {
+    if (choices.Chance(inclusion[m]))
+    {
+      draws.Morphologies.push_back(static_cast<Morphology>(m));
+    }
+  }
+  if (draws.Morphologies.empty())
+  {
+    draws.Morphologies.push_back(static_cast<Morphology>(choices.Integer(0, NumberOfMorphologies - 1)));
+  }
+
+  // Contrast and noise are wanted in units of the final image's robust range R, which grows with them:
+  // R(s) ~ a + b s for an amplitude scale s. Two shadings give a and b, and s = R(s) is solved for.
+  const Geometry geometry = RenderGeometry(p, level, draws);
+  const Canvas   one = Shade(p, level, draws, geometry, 1.0);
+  const Canvas   two = Shade(p, level, draws, geometry, 2.0);
+  const double   r1 = one.Upper - one.Lower, r2 = two.Upper - two.Lower;
+  const double   slope = r2 - r1, intercept = r1 - slope;
+  const double   range = slope < 0.9 && intercept > 0.0 ? intercept / (1.0 - slope) : r2;
+  Canvas         canvas = Shade(p, level, draws, geometry, range);
+  const double   finalRange = canvas.Upper - canvas.Lower;
+
+  SyntheticMicrograph result;
+  result.Polarity = draws.Polarity;
+  result.Contrast = draws.Contrast;
+  result.Noise = draws.Noise;
+  result.MeasuredContrast = draws.Contrast * range / finalRange;
+  result.MeasuredNoise = draws.Noise * range / finalRange;
+  result.Morphologies = draws.Morphologies;
+  result.Mask = geometry.Mask;
+  result.PhaseFraction = static_cast<double>(cv::countNonZero(geometry.Mask)) / geometry.Mask.total();
+
+  // The normalised range lands on a detector-like output range: 8-bit [black, white] or a 16-bit sub-range.
+  const double maximum = p.BitDepth == 8 ? 255.0 : 65535.0;
+  const double black = p.BitDepth == 8 ? choices.Uniform(5, 30) : choices.Uniform(300, 3000);
+  const double white = p.BitDepth == 8 ? choices.Uniform(220, 250) : choices.Uniform(12000, 60000);
+  cv::Mat      scaled;
+  canvas.Image.convertTo(scaled, CV_64F, (white - black) / finalRange, black - canvas.Lower * (white - black) / finalRange);
+  cv::min(cv::max(scaled, 0.0), maximum, scaled);
+  scaled.convertTo(result.Image, p.BitDepth == 8 ? CV_8U : CV_16U);
+  return result;
+}
+
+void
+WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParameters & p)
+{
+  if (p.Count < 1 || p.Count > 1000000)
+  {
+    throw InputError("the image count must be in [1, 1000000], got " + std::to_string(p.Count));
+  }
+  if (p.Level < 0 || p.Level > 3)
+  {
+    throw InputError("the level must be 1, 2, 3 or 0 (mixed), got " + std::to_string(p.Level));
+  }
+  if (p.BitDepth != 0 && p.BitDepth != 8 && p.BitDepth != 16)
+  {
+    throw InputError("the bit depth must be 8, 16 or 0 (mixed), got " + std::to_string(p.BitDepth));
+  }
+  if (!(p.TrainFraction >= 0 && p.ValidationFraction >= 0 && p.TrainFraction + p.ValidationFraction <= 1.0))
+  {
+    throw InputError("split fractions must be non-negative and add up to at most 1");
+  }
+  std::error_code error;
+  for (const char * sub : { "images", "masks", "splits" })
+  {
+    fs::create_directories(fs::path(folder) / sub, error);
+    if (error)
+    {
+      throw InputError("cannot create " + (fs::path(folder) / sub).string() + ": " + error.message());
+    }
+  }
+  nlohmann::json           manifest;
+  manifest["generator"] = "scopsam synth";
+  manifest["seed"] = p.Seed;
+  manifest["images"] = nlohmann::json::array();
+  std::vector<std::string> names;
+  Random                   seeds(p.Seed);
+  for (int i = 0; i < p.Count; ++i)
+  {
+    SyntheticParameters one;
+    one.Width = p.Width;
+    one.Height = p.Height;
+    one.Level = p.Level != 0 ? p.Level : 1 + i % 3;
+    one.BitDepth = p.BitDepth != 0 ? p.BitDepth : (i % 2 == 0 ? 8 : 16);
+    one.Polarity = p.Polarity;
+    one.Seed = seeds.Fork(static_cast<std::uint64_t>(i)).Next();
+    const SyntheticMicrograph micrograph = GenerateSyntheticMicrograph(one);
+
+    char name[32];
+    std::snprintf(name, sizeof(name), "synth_%05d", i);
+    names.emplace_back(name);
+    const std::string imagePath = (fs::path(folder) / "images" / (names.back() + ".png")).string();
+    const std::string maskPath = (fs::path(folder) / "masks" / (names.back() + ".png")).string();
+    if (one.BitDepth == 8)
+    {
+      WriteImage(ImageFromMat<unsigned char>(micrograph.Image).GetPointer(), imagePath);
+    }
+    else
+    {
+      WriteImage(ImageFromMat<unsigned short>(micrograph.Image).GetPointer(), imagePath);
+    }
+    WriteImage(ImageFromMat<unsigned char>(micrograph.Mask).GetPointer(), maskPath);
+
+    nlohmann::json entry;
+    entry["name"] = names.back();
+    entry["seed"] = one.Seed;
+    entry["level"] = one.Level;
+    entry["bit_depth"] = one.BitDepth;
+    entry["width"] = one.Width;
+    entry["height"] = one.Height;
+    entry["polarity"] = micrograph.Polarity > 0 ? "bright" : "dark";
+    entry["contrast"] = micrograph.MeasuredContrast;
+    entry["noise"] = micrograph.MeasuredNoise;
+    entry["smallest_particle_px"] = GetDifficultyLevel(one.Level).SmallestParticle;
+    entry["phase_fraction"] = micrograph.PhaseFraction;
+    entry["morphologies"] = nlohmann::json::array();
+    for (const auto m : micrograph.Morphologies)
+    {
+      entry["morphologies"].push_back(MorphologyName(m));
+    }
+    manifest["images"].push_back(entry);
+  }
+
+  // Splits: a seeded shuffle, then train / val / test by the fractions.
+  std::vector<std::size_t> order(names.size());
+  std::iota(order.begin(), order.end(), 0);
+  Random shuffle = seeds.Fork(0x5911755ULL);
+  for (std::size_t i = order.size(); i > 1; --i)
+  {
+    std::swap(order[i - 1], order[static_cast<std::size_t>(shuffle.Integer(0, static_cast<int>(i) - 1))]);
+  }
+  const auto  trainCount = static_cast<std::size_t>(std::lround(p.TrainFraction * names.size()));
+  const auto  valCount = std::min(names.size() - trainCount, static_cast<std::size_t>(std::lround(p.ValidationFraction * names.size())));
+  std::string lists[3];
+  for (std::size_t k = 0; k < order.size(); ++k)
+  {
+    const int which = k < trainCount ? 0 : (k < trainCount + valCount ? 1 : 2);
+    lists[which] += names[order[k]] + "\n";
+  }
+  WriteTextFile((fs::path(folder) / "splits" / "train.txt").string(), lists[0]);
+  WriteTextFile((fs::path(folder) / "splits" / "val.txt").string(), lists[1]);
+  WriteTextFile((fs::path(folder) / "splits" / "test.txt").string(), lists[2]);
+  WriteTextFile((fs::path(folder) / "manifest.json").string(), manifest.dump(2) + "\n");
+}
+
+} // namespace scopsam

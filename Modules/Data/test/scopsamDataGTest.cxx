@@ -1,0 +1,317 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// Tests of reading and writing micrographs, the dataset layout, and the synthetic generator.
+#include "scopsamDataset.h"
+#include "scopsamImageIO.h"
+#include "scopsamOpenCVBridge.h"
+#include "scopsamRandom.h"
+#include "scopsamSyntheticMicrograph.h"
+
+#include "itkImageFileWriter.h"
+#include "itkRGBPixel.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "gtest/gtest.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace
+{
+fs::path
+Scratch(const std::string & name)
+{
+  const fs::path path = fs::temp_directory_path() / ("scopsam-data-test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(path);
+  fs::create_directories(path);
+  return path;
+}
+
+std::size_t
+FilesIn(const fs::path & folder)
+{
+  return static_cast<std::size_t>(std::distance(fs::directory_iterator(folder), fs::directory_iterator()));
+}
+} // namespace
+
+TEST(Random, SameSeedSameSequenceAndSaneMoments)
+{
+  scopsam::Random a(42), b(42), c(43);
+  EXPECT_EQ(a.Next(), b.Next());
+  EXPECT_NE(a.Next(), c.Next());
+  scopsam::Random r(7);
+  double          sum = 0, squares = 0;
+  const int       n = 200000;
+  for (int i = 0; i < n; ++i)
+  {
+    const double x = r.Normal();
+    sum += x;
+    squares += x * x;
+  }
+  EXPECT_NEAR(sum / n, 0.0, 0.01);
+  EXPECT_NEAR(squares / n, 1.0, 0.01);
+  // Forks do not depend on how far the parent has run.
+  scopsam::Random fresh(9), used(9);
+  used.Next();
+  EXPECT_EQ(fresh.Fork(3).Next(), used.Fork(3).Next());
+}
+
+TEST(SyntheticMicrograph, SameSeedSameBytesAndOtherSeedOtherBytes)
+{
+  scopsam::SyntheticParameters p;
+  p.Width = 160;
+  p.Height = 120;
+  p.Level = 2;
+  p.Seed = 1234;
+  const auto a = scopsam::GenerateSyntheticMicrograph(p);
+  const auto b = scopsam::GenerateSyntheticMicrograph(p);
+  EXPECT_EQ(cv::norm(a.Image, b.Image, cv::NORM_INF), 0.0);
+  EXPECT_EQ(cv::norm(a.Mask, b.Mask, cv::NORM_INF), 0.0);
+  p.Seed = 1235;
+  const auto other = scopsam::GenerateSyntheticMicrograph(p);
+  EXPECT_GT(cv::norm(a.Image, other.Image, cv::NORM_L1), 0.0);
+  EXPECT_EQ(a.Image.rows, 120);
+  EXPECT_EQ(a.Image.cols, 160);
+}
+
+// The phase is where the mask says, with the polarity the generator reports: inside the mask the image departs
+// from the ring of matrix around it in that direction, by about the drawn contrast.
+TEST(SyntheticMicrograph, MaskAndImageAgreeAtEveryLevelAndBothPolarities)
+{
+  for (int level = 1; level <= 3; ++level)
+  {
+    for (int polarity : { 1, -1 })
+    {
+      for (int bits : { 8, 16 })
+      {
+        scopsam::SyntheticParameters p;
+        p.Width = 256;
+        p.Height = 256;
+        p.Level = level;
+        p.Polarity = polarity;
+        p.BitDepth = bits;
+        p.Seed = 100 + level;
+        const auto m = scopsam::GenerateSyntheticMicrograph(p);
+        ASSERT_EQ(m.Image.type(), bits == 8 ? CV_8U : CV_16U);
+        ASSERT_EQ(m.Polarity, polarity);
+        double lo, hi;
+        cv::minMaxLoc(m.Mask, &lo, &hi);
+        EXPECT_EQ(lo, 0.0);
+        EXPECT_EQ(hi, 255.0);
+        EXPECT_EQ(cv::countNonZero(m.Mask == 0) + cv::countNonZero(m.Mask == 255), 256 * 256);
+        EXPECT_GT(m.PhaseFraction, 0.005);
+        EXPECT_LT(m.PhaseFraction, 0.6);
+
+        cv::Mat image;
+        m.Image.convertTo(image, CV_64F);
+        cv::Mat inner, dilated, ring;
+        cv::erode(m.Mask, inner, cv::Mat::ones(3, 3, CV_8U));
+        cv::dilate(m.Mask, dilated, cv::Mat::ones(7, 7, CV_8U));
+        cv::subtract(dilated, m.Mask, ring);
+        const double inside = cv::mean(image, cv::countNonZero(inner) > 50 ? inner : m.Mask)[0];
+        const double around = cv::mean(image, ring)[0];
+        const auto & d = scopsam::GetDifficultyLevel(level);
+        EXPECT_GT(polarity * (inside - around), 0.0) << "level " << level << " polarity " << polarity;
+        EXPECT_GE(m.MeasuredContrast, 0.8 * d.ContrastMin);
+        EXPECT_LE(m.MeasuredContrast, 1.25 * d.ContrastMax);
+        EXPECT_LE(m.MeasuredNoise, 1.25 * d.NoiseMax);
+      }
+    }
+  }
+}
+
+TEST(SyntheticMicrograph, AbsurdParametersAreInputErrors)
+{
+  scopsam::SyntheticParameters p;
+  p.Level = 4;
+  EXPECT_THROW(scopsam::GenerateSyntheticMicrograph(p), scopsam::InputError);
+  p.Level = 1;
+  p.Width = 0;
+  EXPECT_THROW(scopsam::GenerateSyntheticMicrograph(p), scopsam::InputError);
+  p.Width = 64;
+  p.BitDepth = 12;
+  EXPECT_THROW(scopsam::GenerateSyntheticMicrograph(p), scopsam::InputError);
+}
+
+TEST(SyntheticDataset, LayoutSplitsAndManifest)
+{
+  const fs::path                      folder = Scratch("dataset");
+  scopsam::SyntheticDatasetParameters p;
+  p.Count = 9;
+  p.Width = 96;
+  p.Height = 80;
+  p.Level = 0;
+  p.BitDepth = 0;
+  p.Seed = 5;
+  scopsam::WriteSyntheticDataset(folder.string(), p);
+  const auto all = scopsam::ReadDataset(folder.string());
+  ASSERT_EQ(all.size(), 9u);
+  std::size_t splitTotal = 0;
+  for (const char * split : { "train", "val", "test" })
+  {
+    splitTotal += scopsam::ReadDataset(folder.string(), split).size();
+  }
+  EXPECT_EQ(splitTotal, 9u);
+  EXPECT_EQ(scopsam::ReadDataset(folder.string(), "train").size(), 6u);
+  for (const auto & item : all)
+  {
+    ASSERT_FALSE(item.MaskPath.empty()) << item.Name;
+    const auto info = scopsam::InspectImageFile(item.ImagePath);
+    EXPECT_EQ(info.Size[0], 96u);
+    EXPECT_EQ(info.Size[1], 80u);
+  }
+  EXPECT_EQ(scopsam::InspectImageFile(all[1].ImagePath).ComponentType, itk::IOComponentEnum::USHORT);
+  std::ifstream manifestFile(folder / "manifest.json");
+  const auto    manifest = nlohmann::json::parse(manifestFile);
+  ASSERT_EQ(manifest["images"].size(), 9u);
+  EXPECT_EQ(manifest["images"][2]["level"], 3);
+
+  // The same parameters write the same bytes.
+  const fs::path again = Scratch("dataset-again");
+  scopsam::WriteSyntheticDataset(again.string(), p);
+  for (const auto & item : all)
+  {
+    std::ifstream a(item.ImagePath, std::ios::binary), b(again / "images" / (item.Name + ".png"), std::ios::binary);
+    EXPECT_TRUE(std::equal(std::istreambuf_iterator<char>(a), {}, std::istreambuf_iterator<char>(b))) << item.Name;
+  }
+}
+
+TEST(Dataset, PublicLayoutWithSuffixedMasks)
+{
+  const fs::path folder = Scratch("public");
+  fs::create_directories(folder / "image");
+  fs::create_directories(folder / "label");
+  auto image = scopsam::ImageFromMat<unsigned char>(cv::Mat(8, 8, CV_8U, cv::Scalar(3)));
+  scopsam::WriteImage(image.GetPointer(), (folder / "image" / "a.tif").string());
+  scopsam::WriteImage(image.GetPointer(), (folder / "image" / "b.png").string());
+  scopsam::WriteImage(image.GetPointer(), (folder / "label" / "a_mask.png").string());
+  scopsam::WriteImage(image.GetPointer(), (folder / "label" / "b_L.png").string());
+  const auto items = scopsam::ReadDataset(folder.string());
+  ASSERT_EQ(items.size(), 2u);
+  EXPECT_EQ(fs::path(items[0].MaskPath).filename(), "a_mask.png");
+  EXPECT_EQ(fs::path(items[1].MaskPath).filename(), "b_L.png");
+  EXPECT_THROW(scopsam::ReadDataset((folder / "image").string()), scopsam::InputError);
+  EXPECT_THROW(scopsam::ReadDataset(folder.string(), "train"), scopsam::InputError);
+}
+
+TEST(ImageIO, BadFilesAreOneLineInputErrors)
+{
+  const fs::path folder = Scratch("bad");
+  EXPECT_THROW(scopsam::ReadGrayImage((folder / "missing.png").string()), scopsam::InputError);
+  std::ofstream(folder / "text.png") << "this is not a PNG";
+  EXPECT_THROW(scopsam::ReadGrayImage((folder / "text.png").string()), scopsam::InputError);
+  std::ofstream(folder / "empty.tif");
+  EXPECT_THROW(scopsam::ReadGrayImage((folder / "empty.tif").string()), scopsam::InputError);
+  EXPECT_THROW(scopsam::ReadGrayImage(folder.string()), scopsam::InputError);
+  // A truncated PNG: the header reads, the pixels do not.
+  auto big = scopsam::ImageFromMat<unsigned char>(cv::Mat(64, 64, CV_8U, cv::Scalar(9)));
+  cv::randu(scopsam::MatView(big.GetPointer()), 0, 255);
+  scopsam::WriteImage(big.GetPointer(), (folder / "whole.png").string());
+  const auto bytes = fs::file_size(folder / "whole.png");
+  fs::copy_file(folder / "whole.png", folder / "cut.png");
+  fs::resize_file(folder / "cut.png", bytes / 2);
+  try
+  {
+    scopsam::ReadGrayImage((folder / "cut.png").string());
+    FAIL() << "a truncated file was read";
+  }
+  catch (const scopsam::InputError & e)
+  {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cut.png"), std::string::npos) << e.what();
+  }
+  // A real 3-D volume is not a micrograph.
+  auto volume = itk::Image<unsigned char, 3>::New();
+  volume->SetRegions(itk::Image<unsigned char, 3>::SizeType{ { 4, 4, 3 } });
+  volume->Allocate(true);
+  scopsam::WriteImage(volume.GetPointer(), (folder / "volume.mha").string());
+  EXPECT_THROW(scopsam::ReadGrayImage((folder / "volume.mha").string()), scopsam::InputError);
+}
+
+TEST(ImageIO, RgbWithEqualChannelsAndSingleSliceVolumesReadAsGray)
+{
+  const fs::path folder = Scratch("rgb");
+  using RGBImage = itk::Image<itk::RGBPixel<unsigned char>, 2>;
+  auto rgb = RGBImage::New();
+  rgb->SetRegions(RGBImage::SizeType{ { 5, 4 } });
+  rgb->Allocate();
+  for (int i = 0; i < 20; ++i)
+  {
+    itk::RGBPixel<unsigned char> p;
+    p.Fill(static_cast<unsigned char>(10 * i));
+    rgb->GetBufferPointer()[i] = p;
+  }
+  scopsam::WriteImage(rgb.GetPointer(), (folder / "rgb.png").string());
+  const auto gray = scopsam::ReadGrayImage((folder / "rgb.png").string());
+  EXPECT_EQ(gray->GetPixel({ { 3, 2 } }), 130.0f);
+
+  auto slice = itk::Image<unsigned short, 3>::New();
+  slice->SetRegions(itk::Image<unsigned short, 3>::SizeType{ { 6, 5, 1 } });
+  slice->Allocate(true);
+  const double origin[3] = { 1.0, 2.0, 3.0 };
+  const double spacing[3] = { 0.5, 0.5, 2.0 };
+  slice->SetOrigin(origin);
+  slice->SetSpacing(spacing);
+  slice->GetBufferPointer()[7] = 1000;
+  scopsam::WriteImage(slice.GetPointer(), (folder / "slice.nrrd").string());
+  scopsam::SliceGeometry geometry;
+  const auto             planar = scopsam::ReadGrayImage((folder / "slice.nrrd").string(), &geometry);
+  EXPECT_EQ(planar->GetPixel({ { 1, 1 } }), 1000.0f);
+  EXPECT_EQ(geometry.FileDimension, 3u);
+  scopsam::WriteImageLike(planar.GetPointer(), geometry, (folder / "back.nrrd").string());
+  const auto info = scopsam::InspectImageFile((folder / "back.nrrd").string());
+  EXPECT_EQ(info.Dimension, 3u);
+  EXPECT_EQ(info.Size[2], 1u);
+}
+
+TEST(ImageIO, WritesAreAtomicAndNeverOverwriteInputs)
+{
+  const fs::path folder = Scratch("atomic");
+  auto           image = scopsam::ImageFromMat<unsigned char>(cv::Mat(8, 8, CV_8U, cv::Scalar(1)));
+  EXPECT_THROW(scopsam::WriteImage(image.GetPointer(), (folder / "no" / "such" / "x.png").string()),
+               scopsam::InputError);
+  EXPECT_THROW(scopsam::WriteImage(image.GetPointer(), (folder / "x.unknownformat").string()), scopsam::InputError);
+  EXPECT_THROW(scopsam::WriteAtomically((folder / "y.png").string(),
+                                        [](const std::string & temporary) {
+                                          std::ofstream(temporary) << "half";
+                                          throw std::runtime_error("failed half way");
+                                        }),
+               std::runtime_error);
+  EXPECT_EQ(FilesIn(folder), 0u) << "a failed write left a file behind";
+  scopsam::WriteImage(image.GetPointer(), (folder / "in.png").string());
+  EXPECT_THROW(scopsam::RefuseToOverwriteInputs((folder / "in.png").string(), { (folder / "." / "in.png").string() }),
+               scopsam::InputError);
+  EXPECT_NO_THROW(scopsam::RefuseToOverwriteInputs((folder / "out.png").string(), { (folder / "in.png").string() }));
+}
+
+TEST(OpenCVBridge, RoundTripsAndViews)
+{
+  cv::Mat source(7, 5, CV_16U);
+  cv::randu(source, 0, 65535);
+  auto image = scopsam::ImageFromMat<unsigned short>(source);
+  EXPECT_EQ(image->GetPixel({ { 4, 6 } }), source.at<unsigned short>(6, 4));
+  EXPECT_EQ(cv::norm(scopsam::MatFromImage(image.GetPointer()), source, cv::NORM_INF), 0.0);
+  cv::Mat view = scopsam::MatView(image.GetPointer());
+  view.at<unsigned short>(1, 2) = 77;
+  EXPECT_EQ(image->GetPixel({ { 2, 1 } }), 77);
+  EXPECT_THROW(scopsam::ImageFromMat<float>(source), std::invalid_argument);
+}
