@@ -1,0 +1,15 @@
+set(DOCUMENTATION "SCoP-SAM's evaluation: IoU, Dice, precision, recall, boundary F-score and object-level F1 of
+phase masks, per image and per dataset, as Markdown, CSV and JSON; and the threshold baselines (Otsu, adaptive)
+that every table compares against. Uses OpenCV for connected components and distance transforms.")
+
+itk_module(SCoPSAMEvaluation
+  ENABLE_SHARED
+  DEPENDS
+    SCoPSAMData
+  TEST_DEPENDS
+    ITKTestKernel
+    ITKGoogleTest
+  DESCRIPTION
+    "${DOCUMENTATION}"
+  EXCLUDE_FROM_DEFAULT
+)
