@@ -1,0 +1,99 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamCommands_h
+#define scopsamCommands_h
+
+#include "SCoPSAMApplicationExport.h"
+#include "scopsamBaselines.h"
+#include "scopsamMetrics.h"
+#include "scopsamSyntheticMicrograph.h"
+
+#include <string>
+#include <vector>
+
+/** \file scopsamCommands.h
+ * \brief The subcommands of `scopsam`, as functions with their options (DESIGN section 6).
+ *
+ * The command line (scopsam.cxx) and the 3D Slicer CLI modules parse arguments into these structures and call
+ * these functions: one implementation per job. Every function throws scopsam::InputError for bad usage or bad
+ * input (exit status 2) and writes its outputs atomically.
+ * \ingroup SCoPSAMApplication
+ */
+namespace scopsam
+{
+
+/** `scopsam priors INPUT PREFIX`: both priors of an image. */
+struct PriorsOptions
+{
+  std::string         Input;
+  std::string         Prefix;
+  std::string         Format{ "mha" }; // mha, nrrd or nii: float, streamed
+  bool                Previews{ false }; // also 8-bit PNG per channel
+  std::vector<double> Scales{ 1.0, 2.0, 4.0 };
+  double              IntegrationScale{ 2.0 };
+  double              MagnitudeScale{ 0.05 };
+  unsigned int        WindowRadius{ 15 };
+  double              Epsilon{ 0.02 };
+  double              ContrastScale{ 2.0 };
+  double              GlobalScale{ 0.1 };
+  std::string         Polarity{ "both" };
+  unsigned int        StreamDivisions{ 1 };
+  unsigned int        Threads{ 0 }; // 0: ITK's default
+};
+/** Writes PREFIX_gradient.<format> (magnitude, coherence) and PREFIX_grayscale.<format> (local, global), each a
+ * two-component float image; with Previews also PREFIX_<prior>_<channel>.png. Returns the paths written. */
+SCoPSAMApplication_EXPORT std::vector<std::string>
+RunPriors(const PriorsOptions & options);
+
+/** `scopsam synth FOLDER`: a synthetic dataset. */
+SCoPSAMApplication_EXPORT void
+RunSynth(const std::string & folder, const SyntheticDatasetParameters & parameters);
+
+/** `scopsam evaluate PREDICTION TRUTH`. */
+struct EvaluateOptions
+{
+  std::string       Prediction; // a mask file or a folder of masks named like the truth
+  std::string       Truth;      // a mask file, a folder of masks or a dataset folder
+  std::string       Split;      // with a dataset: train, val or test
+  std::string       Exclude;    // a mask of pixels that do not count (one file for all images)
+  std::string       Markdown, JSON, CSV;
+  EvaluationOptions Metrics;
+};
+SCoPSAMApplication_EXPORT EvaluationSummary
+RunEvaluate(const EvaluateOptions & options);
+
+/** `scopsam baseline INPUT OUTPUT`. */
+struct BaselineCommandOptions
+{
+  std::string     Input;  // an image, a folder of images or a dataset
+  std::string     Output; // a file when Input is a file, else a folder
+  std::string     Split;
+  BaselineOptions Baseline;
+};
+/** Returns the masks written. */
+SCoPSAMApplication_EXPORT std::vector<std::string>
+RunBaseline(const BaselineCommandOptions & options);
+
+/** The whole command line: parses `argv`, runs the subcommand, prints one line on stderr on failure, and returns
+ * the exit status (0 done, 2 bad usage or input, 1 anything else). */
+SCoPSAMApplication_EXPORT int
+RunCommandLine(int argc, char ** argv);
+
+} // namespace scopsam
+
+#endif

@@ -1,0 +1,18 @@
+set(DOCUMENTATION "SCoP-SAM's command line, scopsam: priors, synth, evaluate and baseline subcommands (segment,
+train, quantify and bench join as their groups land). Every subcommand is a Run function of this library, so
+other front ends (3D Slicer CLI modules) call the same code.")
+
+itk_module(SCoPSAMApplication
+  DEPENDS
+    SCoPSAMPriors
+    SCoPSAMData
+    SCoPSAMEvaluation
+  PRIVATE_DEPENDS
+    ITKImageGrid
+  TEST_DEPENDS
+    ITKTestKernel
+    ITKGoogleTest
+  DESCRIPTION
+    "${DOCUMENTATION}"
+  EXCLUDE_FROM_DEFAULT
+)

@@ -1,0 +1,238 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamCommands.h"
+
+#include "itkMacro.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <map>
+
+namespace scopsam
+{
+namespace
+{
+
+constexpr int ExitDone = 0;
+constexpr int ExitFailure = 1;
+constexpr int ExitBadInput = 2;
+
+/** "512x384" -> width 512, height 384; a single number is a square. */
+void
+ParseSize(const std::string & text, int & width, int & height)
+{
+  const auto x = text.find('x');
+  try
+  {
+    std::size_t used = 0;
+    width = std::stoi(text.substr(0, x), &used);
+    height = x == std::string::npos ? width : std::stoi(text.substr(x + 1));
+  }
+  catch (const std::exception &)
+  {
+    throw InputError("--size must look like 512x512, got '" + text + "'");
+  }
+}
+
+std::string
+OneLine(std::string text)
+{
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  while (!text.empty() && text.back() == ' ')
+  {
+    text.pop_back();
+  }
+  return text;
+}
+
+} // namespace
+
+int
+RunCommandLine(int argc, char ** argv)
+{
+  CLI::App app{ "SCoP-SAM: intermediate phases in alloy micrographs.\n"
+                "Exit status: 0 done, 2 bad usage or bad input, 1 anything else.",
+                "scopsam" };
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("scopsam ") + "0.1.0");
+
+  // priors
+  PriorsOptions priors;
+  auto *        priorsCommand = app.add_subcommand("priors", "Write the gradient and grayscale priors of an image.");
+  priorsCommand->add_option("INPUT", priors.Input, "Micrograph (any ITK format; 2-D, or a 3-D gray volume)")->required();
+  priorsCommand->add_option("PREFIX", priors.Prefix, "Output prefix: PREFIX_gradient.FORMAT, PREFIX_grayscale.FORMAT")
+    ->required();
+  priorsCommand->add_option("--format", priors.Format, "Float output format")
+    ->check(CLI::IsMember({ "mha", "nrrd", "nii" }))
+    ->capture_default_str();
+  priorsCommand->add_flag("--png", priors.Previews, "Also write each channel as an 8-bit PNG preview");
+  priorsCommand->add_option("--scales", priors.Scales, "Gradient scales in pixels")->delimiter(',')->capture_default_str();
+  priorsCommand->add_option("--integration-scale", priors.IntegrationScale, "Structure-tensor integration scale (px)")
+    ->capture_default_str();
+  priorsCommand->add_option("--magnitude-scale", priors.MagnitudeScale, "Gradient magnitude mapped to 1-1/e")
+    ->capture_default_str();
+  priorsCommand->add_option("--window-radius", priors.WindowRadius, "Grayscale window half-width (px)")
+    ->capture_default_str();
+  priorsCommand->add_option("--epsilon", priors.Epsilon, "Added to the local deviation")->capture_default_str();
+  priorsCommand->add_option("--contrast-scale", priors.ContrastScale, "Local contrast mapped to 1-1/e")
+    ->capture_default_str();
+  priorsCommand->add_option("--global-scale", priors.GlobalScale, "Departure from the matrix mode mapped to 1-1/e")
+    ->capture_default_str();
+  priorsCommand->add_option("--polarity", priors.Polarity, "Phase polarity")
+    ->check(CLI::IsMember({ "bright", "dark", "both" }))
+    ->capture_default_str();
+  priorsCommand->add_option("--stream-divisions", priors.StreamDivisions, "Pieces the image is streamed in")
+    ->capture_default_str();
+  priorsCommand->add_option("--threads", priors.Threads, "Threads (0: all cores)")->capture_default_str();
+
+  // synth
+  std::string                folder;
+  SyntheticDatasetParameters synth;
+  std::string                size = "512x512", level = "1", bitDepth = "8", polarity = "mixed";
+  auto *                     synthCommand = app.add_subcommand("synth", "Generate a synthetic micrograph dataset.");
+  synthCommand->add_option("FOLDER", folder, "Dataset folder to write (images/, masks/, splits/, manifest.json)")
+    ->required();
+  synthCommand->add_option("--count", synth.Count, "Number of images")->capture_default_str();
+  synthCommand->add_option("--size", size, "WIDTHxHEIGHT in pixels")->capture_default_str();
+  synthCommand->add_option("--level", level, "Difficulty: 1, 2, 3 or mixed")
+    ->check(CLI::IsMember({ "1", "2", "3", "mixed" }))
+    ->capture_default_str();
+  synthCommand->add_option("--bit-depth", bitDepth, "8, 16 or mixed")
+    ->check(CLI::IsMember({ "8", "16", "mixed" }))
+    ->capture_default_str();
+  synthCommand->add_option("--polarity", polarity, "bright, dark or mixed")
+    ->check(CLI::IsMember({ "bright", "dark", "mixed" }))
+    ->capture_default_str();
+  synthCommand->add_option("--seed", synth.Seed, "Seed: same seed, same bytes")->capture_default_str();
+  synthCommand->add_option("--train", synth.TrainFraction, "Fraction of images in splits/train.txt")
+    ->capture_default_str();
+  synthCommand->add_option("--val", synth.ValidationFraction, "Fraction in splits/val.txt (the rest: test)")
+    ->capture_default_str();
+
+  // evaluate
+  EvaluateOptions evaluate;
+  auto *          evaluateCommand = app.add_subcommand("evaluate", "Compare predicted masks with the ground truth.");
+  evaluateCommand->add_option("PREDICTION", evaluate.Prediction, "A mask or a folder of masks named like the truth")
+    ->required();
+  evaluateCommand->add_option("TRUTH", evaluate.Truth, "A mask, a folder of masks or a dataset folder")->required();
+  evaluateCommand->add_option("--split", evaluate.Split, "With a dataset: train, val or test")
+    ->check(CLI::IsMember({ "train", "val", "test" }));
+  evaluateCommand->add_option("--exclude", evaluate.Exclude, "Mask of pixels that do not count");
+  evaluateCommand->add_option("--tolerance", evaluate.Metrics.BoundaryTolerance, "Boundary F tolerance (px)")
+    ->capture_default_str();
+  evaluateCommand->add_option("--object-iou", evaluate.Metrics.ObjectMatchIoU, "IoU at which objects match")
+    ->capture_default_str();
+  evaluateCommand->add_option("--markdown", evaluate.Markdown, "Write the Markdown table here");
+  evaluateCommand->add_option("--json", evaluate.JSON, "Write JSON here");
+  evaluateCommand->add_option("--csv", evaluate.CSV, "Write CSV here");
+  bool quiet = false;
+  evaluateCommand->add_flag("--quiet", quiet, "Do not print the table");
+
+  // baseline
+  BaselineCommandOptions baseline;
+  std::string            method = "otsu", baselinePolarity = "auto";
+  auto *                 baselineCommand = app.add_subcommand("baseline", "Threshold baselines (Otsu, adaptive).");
+  baselineCommand->add_option("INPUT", baseline.Input, "An image, a folder of images or a dataset")->required();
+  baselineCommand->add_option("OUTPUT", baseline.Output, "A mask file (for one image) or a folder")->required();
+  baselineCommand->add_option("--method", method, "otsu or adaptive")
+    ->check(CLI::IsMember({ "otsu", "adaptive" }))
+    ->capture_default_str();
+  baselineCommand->add_option("--polarity", baselinePolarity, "bright, dark or auto (the minority class)")
+    ->check(CLI::IsMember({ "bright", "dark", "auto" }))
+    ->capture_default_str();
+  baselineCommand->add_option("--block-size", baseline.Baseline.BlockSize, "Adaptive window (odd, px)")
+    ->capture_default_str();
+  baselineCommand->add_option("--offset", baseline.Baseline.Offset, "Adaptive offset (normalised gray levels)")
+    ->capture_default_str();
+  baselineCommand->add_option("--split", baseline.Split, "With a dataset: train, val or test")
+    ->check(CLI::IsMember({ "train", "val", "test" }));
+
+  try
+  {
+    app.parse(argc, argv);
+  }
+  catch (const CLI::CallForHelp & e)
+  {
+    return app.exit(e);
+  }
+  catch (const CLI::CallForAllHelp & e)
+  {
+    return app.exit(e);
+  }
+  catch (const CLI::CallForVersion & e)
+  {
+    return app.exit(e);
+  }
+  catch (const CLI::ParseError & e)
+  {
+    std::cerr << "scopsam: " << OneLine(e.what()) << " (see scopsam --help)" << std::endl;
+    return ExitBadInput;
+  }
+
+  try
+  {
+    if (*priorsCommand)
+    {
+      for (const auto & path : RunPriors(priors))
+      {
+        std::cout << path << '\n';
+      }
+    }
+    else if (*synthCommand)
+    {
+      ParseSize(size, synth.Width, synth.Height);
+      synth.Level = level == "mixed" ? 0 : std::stoi(level);
+      synth.BitDepth = bitDepth == "mixed" ? 0 : std::stoi(bitDepth);
+      synth.Polarity = polarity == "bright" ? 1 : (polarity == "dark" ? -1 : 0);
+      RunSynth(folder, synth);
+    }
+    else if (*evaluateCommand)
+    {
+      const auto summary = RunEvaluate(evaluate);
+      if (!quiet)
+      {
+        std::cout << ToMarkdown(summary);
+      }
+    }
+    else if (*baselineCommand)
+    {
+      baseline.Baseline.Method = ParseBaselineMethod(method);
+      baseline.Baseline.Polarity = baselinePolarity == "bright" ? 1 : (baselinePolarity == "dark" ? -1 : 0);
+      RunBaseline(baseline);
+    }
+    return ExitDone;
+  }
+  catch (const InputError & e)
+  {
+    std::cerr << "scopsam: " << OneLine(e.what()) << std::endl;
+    return ExitBadInput;
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    std::cerr << "scopsam: " << OneLine(e.GetDescription()) << std::endl;
+    return ExitFailure;
+  }
+  catch (const std::exception & e)
+  {
+    std::cerr << "scopsam: " << OneLine(e.what()) << std::endl;
+    return ExitFailure;
+  }
+}
+
+} // namespace scopsam

@@ -1,0 +1,267 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamCommands.h"
+
+#include "itkGradientPriorFilter.h"
+#include "itkGrayscalePriorFilter.h"
+#include "itkImageFileReader.h"
+#include "itkImageFileWriter.h"
+#include "itkMultiThreaderBase.h"
+#include "itkVector.h"
+#include "scopsamImageIO.h"
+
+#include <opencv2/core.hpp>
+
+namespace scopsam
+{
+namespace
+{
+
+using PriorPixel = itk::Vector<float, 2>;
+
+itk::GrayscalePriorFilter<GrayImage2D>::PolarityEnum
+ParsePolarity(const std::string & name)
+{
+  using Polarity = itk::GrayscalePriorFilter<GrayImage2D>::PolarityEnum;
+  if (name == "bright")
+  {
+    return Polarity::Bright;
+  }
+  if (name == "dark")
+  {
+    return Polarity::Dark;
+  }
+  if (name == "both")
+  {
+    return Polarity::Both;
+  }
+  throw InputError("unknown polarity '" + name + "' (bright, dark or both)");
+}
+
+/** Sets a filter parameter, turning ITK's range check into an InputError. */
+template <typename TFunction>
+void
+Configure(TFunction && set)
+{
+  try
+  {
+    set();
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    // "ITK ERROR: Class(0x...): message" -> "message"
+    const std::string description = e.GetDescription();
+    const auto        start = description.find("): ");
+    throw InputError(start == std::string::npos ? description : description.substr(start + 3));
+  }
+}
+
+template <typename TInputImage>
+struct PriorFilters
+{
+  static constexpr unsigned int D = TInputImage::ImageDimension;
+  using OutputImage = itk::Image<PriorPixel, D>;
+  typename itk::GradientPriorFilter<TInputImage, OutputImage>::Pointer  Gradient;
+  typename itk::GrayscalePriorFilter<TInputImage, OutputImage>::Pointer Grayscale;
+
+  PriorFilters(const TInputImage * input, const PriorsOptions & o)
+  {
+    Gradient = itk::GradientPriorFilter<TInputImage, OutputImage>::New();
+    Grayscale = itk::GrayscalePriorFilter<TInputImage, OutputImage>::New();
+    Gradient->SetInput(input);
+    Grayscale->SetInput(input);
+    const auto polarity =
+      static_cast<typename itk::GrayscalePriorFilter<TInputImage, OutputImage>::PolarityEnum>(ParsePolarity(o.Polarity));
+    Configure([&] {
+      Gradient->SetScales(o.Scales);
+      Gradient->SetIntegrationScale(o.IntegrationScale);
+      Gradient->SetMagnitudeScale(o.MagnitudeScale);
+      Grayscale->SetWindowRadius(o.WindowRadius);
+      Grayscale->SetEpsilon(o.Epsilon);
+      Grayscale->SetContrastScale(o.ContrastScale);
+      Grayscale->SetGlobalScale(o.GlobalScale);
+      Grayscale->SetPolarity(polarity);
+    });
+    if (o.Threads > 0)
+    {
+      Gradient->SetNumberOfWorkUnits(o.Threads);
+      Grayscale->SetNumberOfWorkUnits(o.Threads);
+    }
+  }
+};
+
+/** Both outputs of both priors as 8-bit previews (0 -> 0, 1 -> 255). */
+template <unsigned int D>
+void
+WritePreviews(const itk::Image<PriorPixel, D> * prior, const std::string & prefix, const char * const names[2],
+              std::vector<std::string> & written)
+{
+  using Preview = itk::Image<unsigned char, D>;
+  for (unsigned int c = 0; c < 2; ++c)
+  {
+    auto preview = Preview::New();
+    preview->CopyInformation(prior);
+    preview->SetRegions(prior->GetLargestPossibleRegion());
+    preview->Allocate();
+    const std::size_t count = prior->GetLargestPossibleRegion().GetNumberOfPixels();
+    for (std::size_t i = 0; i < count; ++i)
+    {
+      preview->GetBufferPointer()[i] = static_cast<unsigned char>(std::lround(255.0f * prior->GetBufferPointer()[i][c]));
+    }
+    const std::string path = prefix + "_" + names[c] + (D == 2 ? ".png" : ".mha");
+    WriteImage(preview.GetPointer(), path);
+    written.push_back(path);
+  }
+}
+
+/** Streams the file through both priors into two files: the memory held is one stream piece plus its padding. */
+template <typename TPixel, unsigned int D>
+std::vector<std::string>
+StreamPriors(const PriorsOptions & o)
+{
+  using InputImage = itk::Image<TPixel, D>;
+  auto reader = itk::ImageFileReader<InputImage>::New();
+  reader->SetFileName(o.Input);
+  PriorFilters<InputImage> filters(reader->GetOutput(), o);
+  const std::string        gradientPath = o.Prefix + "_gradient." + o.Format;
+  const std::string        grayscalePath = o.Prefix + "_grayscale." + o.Format;
+  RefuseToOverwriteInputs(gradientPath, { o.Input });
+  RefuseToOverwriteInputs(grayscalePath, { o.Input });
+  std::vector<std::string> written;
+  auto                     stream = [&](auto * filter, const std::string & path) {
+    WriteAtomically(path, [&](const std::string & temporary) {
+      using OutputImage = typename PriorFilters<InputImage>::OutputImage;
+      auto writer = itk::ImageFileWriter<OutputImage>::New();
+      writer->SetInput(filter->GetOutput());
+      writer->SetFileName(temporary);
+      writer->SetNumberOfStreamDivisions(o.StreamDivisions);
+      try
+      {
+        writer->Update();
+      }
+      catch (const itk::ExceptionObject & e)
+      {
+        // Reading failures surface here, in the middle of the pipeline: they are the input's fault.
+        throw InputError("cannot compute the priors of " + o.Input + ": " + e.GetDescription());
+      }
+    });
+    written.push_back(path);
+  };
+  stream(filters.Gradient.GetPointer(), gradientPath);
+  stream(filters.Grayscale.GetPointer(), grayscalePath);
+  if (o.Previews)
+  {
+    static const char * const gradientNames[2] = { "gradient_magnitude", "gradient_coherence" };
+    static const char * const grayscaleNames[2] = { "grayscale_local", "grayscale_global" };
+    filters.Gradient->UpdateLargestPossibleRegion();
+    filters.Grayscale->UpdateLargestPossibleRegion();
+    WritePreviews<D>(filters.Gradient->GetOutput(), o.Prefix, gradientNames, written);
+    WritePreviews<D>(filters.Grayscale->GetOutput(), o.Prefix, grayscaleNames, written);
+  }
+  return written;
+}
+
+/** RGB files and single-slice volumes: read whole as gray, written back with the input's geometry. */
+std::vector<std::string>
+PlanarPriors(const PriorsOptions & o)
+{
+  SliceGeometry            geometry;
+  const auto               image = ReadGrayImage(o.Input, &geometry);
+  PriorFilters<GrayImage2D> filters(image.GetPointer(), o);
+  filters.Gradient->Update();
+  filters.Grayscale->Update();
+  std::vector<std::string> written{ o.Prefix + "_gradient." + o.Format, o.Prefix + "_grayscale." + o.Format };
+  for (const auto & path : written)
+  {
+    RefuseToOverwriteInputs(path, { o.Input });
+  }
+  WriteImageLike(filters.Gradient->GetOutput(), geometry, written[0]);
+  WriteImageLike(filters.Grayscale->GetOutput(), geometry, written[1]);
+  if (o.Previews)
+  {
+    static const char * const gradientNames[2] = { "gradient_magnitude", "gradient_coherence" };
+    static const char * const grayscaleNames[2] = { "grayscale_local", "grayscale_global" };
+    WritePreviews<2>(filters.Gradient->GetOutput(), o.Prefix, gradientNames, written);
+    WritePreviews<2>(filters.Grayscale->GetOutput(), o.Prefix, grayscaleNames, written);
+  }
+  return written;
+}
+
+} // namespace
+
+std::vector<std::string>
+RunPriors(const PriorsOptions & o)
+{
+  if (o.Format != "mha" && o.Format != "nrrd" && o.Format != "nii")
+  {
+    throw InputError("the priors' format must be mha, nrrd or nii (float images), got " + o.Format);
+  }
+  if (o.StreamDivisions < 1 || o.StreamDivisions > 1000000)
+  {
+    throw InputError("--stream-divisions must be in [1, 1000000]");
+  }
+  if (o.Prefix.empty())
+  {
+    throw InputError("the output prefix is empty");
+  }
+  if (o.Threads > 0)
+  {
+    itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(o.Threads);
+  }
+  ParsePolarity(o.Polarity);
+  const ImageFileInfo info = InspectImageFile(o.Input);
+  const bool          scalar = info.NumberOfComponents == 1;
+  const bool          volume = info.Dimension == 3 && !info.IsPlanar();
+  if (info.Dimension < 2 || info.Dimension > 3)
+  {
+    throw InputError(o.Input + " is a " + std::to_string(info.Dimension) + "-D image; the priors take 2-D or 3-D images");
+  }
+  if (volume && !scalar)
+  {
+    throw InputError(o.Input + " is a 3-D volume with " + std::to_string(info.NumberOfComponents) +
+                     " components; a gray volume is expected");
+  }
+  if (!scalar || (info.Dimension == 3 && !volume))
+  {
+    return PlanarPriors(o);
+  }
+  using C = itk::IOComponentEnum;
+  if (volume)
+  {
+    switch (info.ComponentType)
+    {
+      case C::UCHAR:
+        return StreamPriors<unsigned char, 3>(o);
+      case C::USHORT:
+        return StreamPriors<unsigned short, 3>(o);
+      default:
+        return StreamPriors<float, 3>(o);
+    }
+  }
+  switch (info.ComponentType)
+  {
+    case C::UCHAR:
+      return StreamPriors<unsigned char, 2>(o);
+    case C::USHORT:
+      return StreamPriors<unsigned short, 2>(o);
+    default:
+      return StreamPriors<float, 2>(o);
+  }
+}
+
+} // namespace scopsam

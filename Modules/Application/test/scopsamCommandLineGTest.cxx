@@ -1,0 +1,225 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// The command line as a user meets it: exit statuses, one-line errors, no partial outputs, inputs never
+// overwritten; and the priors on a real micrograph.
+#include "scopsamCommands.h"
+#include "scopsamImageIO.h"
+#include "scopsamOpenCVBridge.h"
+
+#include "itkImageFileReader.h"
+#include "itkVector.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include "gtest/gtest.h"
+
+#include <filesystem>
+#include <fstream>
+
+namespace fs = std::filesystem;
+
+namespace
+{
+
+fs::path
+Scratch(const std::string & name)
+{
+  const fs::path path = fs::temp_directory_path() / ("scopsam-cli-test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(path);
+  fs::create_directories(path);
+  return path;
+}
+
+/** Runs `scopsam ARGS...` in-process; returns the exit status and what it printed on stderr. */
+int
+Scopsam(std::vector<std::string> args, std::string * error = nullptr)
+{
+  args.insert(args.begin(), "scopsam");
+  std::vector<char *> argv;
+  for (auto & a : args)
+  {
+    argv.push_back(a.data());
+  }
+  testing::internal::CaptureStderr();
+  testing::internal::CaptureStdout();
+  const int status = scopsam::RunCommandLine(static_cast<int>(argv.size()), argv.data());
+  const std::string err = testing::internal::GetCapturedStderr();
+  testing::internal::GetCapturedStdout();
+  if (error)
+  {
+    *error = err;
+  }
+  return status;
+}
+
+const fs::path &
+Dataset()
+{
+  static const fs::path folder = [] {
+    const fs::path f = Scratch("dataset");
+    EXPECT_EQ(Scopsam({ "synth", f.string(), "--count", "4", "--size", "96x80", "--level", "mixed", "--bit-depth", "mixed", "--seed", "11" }), 0);
+    return f;
+  }();
+  return folder;
+}
+
+} // namespace
+
+TEST(CommandLine, UsageErrorsExitWithTwoAndOneLine)
+{
+  std::string error;
+  EXPECT_EQ(Scopsam({}, &error), 2);
+  EXPECT_EQ(Scopsam({ "segmentize" }, &error), 2);
+  EXPECT_EQ(Scopsam({ "priors", "only-one-argument" }, &error), 2);
+  EXPECT_EQ(Scopsam({ "synth", "x", "--level", "7" }, &error), 2);
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  EXPECT_EQ(Scopsam({ "--help" }), 0);
+  EXPECT_EQ(Scopsam({ "priors", "--help" }), 0);
+}
+
+TEST(CommandLine, BadInputsExitWithTwoAndLeaveNothing)
+{
+  const fs::path out = Scratch("bad-out");
+  const fs::path text = out / "notes.png";
+  std::ofstream(text) << "not an image";
+  std::ofstream(out / "empty.tif");
+  std::string error;
+  for (const auto & input : { (out / "missing.png").string(), text.string(), (out / "empty.tif").string(), out.string() })
+  {
+    EXPECT_EQ(Scopsam({ "priors", input, (out / "p").string() }, &error), 2) << input;
+    EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  }
+  const std::string image = (Dataset() / "images" / "synth_00000.png").string();
+  EXPECT_EQ(Scopsam({ "priors", image, (out / "p").string(), "--window-radius", "0" }, &error), 2);
+  EXPECT_EQ(error.find("0x"), std::string::npos) << "no pointers in user messages: " << error;
+  EXPECT_EQ(Scopsam({ "priors", image, (out / "p").string(), "--scales", "1,100" }), 2);
+  EXPECT_EQ(Scopsam({ "priors", image, (out / "no-such-folder" / "p").string() }), 2);
+  EXPECT_EQ(Scopsam({ "synth", (out / "s").string(), "--size", "8x8" }), 2);
+  EXPECT_EQ(Scopsam({ "synth", (out / "s2").string(), "--size", "banana" }), 2);
+  EXPECT_EQ(Scopsam({ "baseline", image, (out / "b.png").string(), "--block-size", "4" }), 2);
+  const fs::path small = Scratch("small") / "small.png";
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(cv::Mat::zeros(10, 10, CV_8U)).GetPointer(), small.string());
+  EXPECT_EQ(Scopsam({ "evaluate", image, small.string() }, &error), 2) << "size mismatch";
+  EXPECT_NE(error.find("10x10"), std::string::npos) << error;
+  // Nothing half-written: only the two files made above remain in the output folder.
+  std::size_t files = 0;
+  for (const auto & entry : fs::directory_iterator(out))
+  {
+    files += entry.is_regular_file() ? 1 : 0;
+  }
+  EXPECT_EQ(files, 2u);
+}
+
+TEST(CommandLine, InputsAreNeverOverwritten)
+{
+  const fs::path folder = Scratch("overwrite");
+  const fs::path image = folder / "image.png";
+  fs::copy_file(Dataset() / "images" / "synth_00000.png", image);
+  const auto before = fs::file_size(image);
+  EXPECT_EQ(Scopsam({ "baseline", image.string(), image.string() }), 2);
+  EXPECT_EQ(fs::file_size(image), before);
+  // A prefix that makes an output land on the input's name.
+  fs::copy_file(image, folder / "x_gradient.mha");
+  EXPECT_EQ(Scopsam({ "priors", (folder / "x_gradient.mha").string(), (folder / "x").string() }), 2);
+}
+
+TEST(CommandLine, PriorsWriteTwoChannelImagesAndStreamingChangesNothing)
+{
+  const fs::path    out = Scratch("priors");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string(); // 16-bit
+  ASSERT_EQ(Scopsam({ "priors", image, (out / "whole").string(), "--png" }), 0);
+  ASSERT_EQ(Scopsam({ "priors", image, (out / "streamed").string(), "--stream-divisions", "7" }), 0);
+  using PriorImage = itk::Image<itk::Vector<float, 2>, 2>;
+  auto read = [](const fs::path & path) {
+    auto reader = itk::ImageFileReader<PriorImage>::New();
+    reader->SetFileName(path.string());
+    reader->Update();
+    return PriorImage::Pointer(reader->GetOutput());
+  };
+  for (const char * prior : { "gradient", "grayscale" })
+  {
+    const auto whole = read(out / (std::string("whole_") + prior + ".mha"));
+    const auto streamed = read(out / (std::string("streamed_") + prior + ".mha"));
+    ASSERT_EQ(whole->GetLargestPossibleRegion().GetSize()[0], 96u);
+    const std::size_t n = whole->GetLargestPossibleRegion().GetNumberOfPixels();
+    for (std::size_t i = 0; i < n; ++i)
+    {
+      ASSERT_EQ(whole->GetBufferPointer()[i], streamed->GetBufferPointer()[i]) << prior << " pixel " << i;
+      ASSERT_GE(whole->GetBufferPointer()[i][0], 0.0f);
+      ASSERT_LE(whole->GetBufferPointer()[i][1], 1.0f);
+    }
+  }
+  EXPECT_TRUE(fs::exists(out / "whole_grayscale_global.png"));
+}
+
+TEST(CommandLine, SynthBaselineEvaluateMakeATable)
+{
+  const fs::path out = Scratch("table");
+  ASSERT_EQ(Scopsam({ "baseline", Dataset().string(), (out / "otsu").string(), "--method", "otsu" }), 0);
+  ASSERT_EQ(Scopsam({ "baseline", Dataset().string(), (out / "adaptive").string(), "--method", "adaptive" }), 0);
+  ASSERT_EQ(Scopsam({ "evaluate", (out / "otsu").string(), Dataset().string(), "--json", (out / "otsu.json").string(),
+                  "--markdown", (out / "otsu.md").string(), "--csv", (out / "otsu.csv").string() }),
+            0);
+  std::ifstream     markdown(out / "otsu.md");
+  const std::string table((std::istreambuf_iterator<char>(markdown)), {});
+  EXPECT_NE(table.find("| synth_00003 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("**pooled**"), std::string::npos) << table;
+  EXPECT_TRUE(fs::exists(out / "otsu.json"));
+  ASSERT_EQ(Scopsam({ "evaluate", (out / "adaptive").string(), Dataset().string(), "--split", "train", "--quiet" }), 0);
+}
+
+TEST(CommandLine, SingleSliceVolumesComeBackWithTheirGeometry)
+{
+  const fs::path out = Scratch("slice");
+  auto           slice = itk::Image<unsigned char, 3>::New();
+  slice->SetRegions(itk::Image<unsigned char, 3>::SizeType{ { 40, 30, 1 } });
+  slice->Allocate(true);
+  const double origin[3] = { 5.0, 6.0, 7.0 };
+  slice->SetOrigin(origin);
+  slice->GetBufferPointer()[40 * 15 + 20] = 200;
+  scopsam::WriteImage(slice.GetPointer(), (out / "slice.nrrd").string());
+  ASSERT_EQ(Scopsam({ "priors", (out / "slice.nrrd").string(), (out / "p").string(), "--format", "nrrd" }), 0);
+  const auto info = scopsam::InspectImageFile((out / "p_gradient.nrrd").string());
+  EXPECT_EQ(info.Dimension, 3u);
+  EXPECT_EQ(info.Size[2], 1u);
+  EXPECT_EQ(info.NumberOfComponents, 2u);
+}
+
+// The priors on a real superalloy micrograph (../shared/data/real, not part of the project): the gradient prior is
+// strongest on the precipitates' boundaries, the local-contrast prior separates precipitates from channels.
+TEST(RealMicrograph, PriorsFollowThePhaseBoundaries)
+{
+  const fs::path image = fs::path(SCoPSAM_SHARED_DATA_DIR) / "real" / "nbs2" / "image" / "spot2_0d_0.tif";
+  const fs::path mask = fs::path(SCoPSAM_SHARED_DATA_DIR) / "real" / "nbs2" / "label" / "spot2_0d_0_mask.png";
+  if (!fs::exists(image) || !fs::exists(mask))
+  {
+    GTEST_SKIP() << "the real micrographs are not here (" << image << "): skipped";
+  }
+  const fs::path out = Scratch("real");
+  ASSERT_EQ(Scopsam({ "priors", image.string(), (out / "p").string(), "--png" }), 0);
+  const cv::Mat truth = scopsam::MatFromImage(scopsam::ReadMask(mask.string()).GetPointer());
+  const cv::Mat magnitude = scopsam::MatFromImage(scopsam::ReadGrayImage((out / "p_gradient_magnitude.png").string()).GetPointer());
+  cv::Mat inner, outer, boundary;
+  cv::erode(truth, inner, cv::Mat::ones(7, 7, CV_8U));
+  cv::dilate(truth, outer, cv::Mat::ones(3, 3, CV_8U));
+  cv::erode(truth, boundary, cv::Mat::ones(3, 3, CV_8U));
+  boundary = outer - boundary;
+  const double onBoundary = cv::mean(magnitude, boundary)[0];
+  const double inside = cv::mean(magnitude, inner)[0];
+  EXPECT_GT(onBoundary, 1.5 * inside) << "boundary " << onBoundary << " interior " << inside;
+}
