@@ -52,7 +52,7 @@ struct PriorsOptions
   double              ContrastScale{ 2.0 };
   double              GlobalScale{ 0.1 };
   std::string         Polarity{ "both" };
-  unsigned int        StreamDivisions{ 1 };
+  unsigned int        StreamDivisions{ 0 }; // 0: automatic, pieces of about 2^19 pixels
   unsigned int        Threads{ 0 }; // 0: ITK's default
 };
 /** Writes PREFIX_gradient.<format> (magnitude, coherence) and PREFIX_grayscale.<format> (local, global), each a

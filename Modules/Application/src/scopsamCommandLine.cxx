@@ -97,7 +97,7 @@ RunCommandLine(int argc, char ** argv)
   priorsCommand->add_option("--polarity", priors.Polarity, "Phase polarity")
     ->check(CLI::IsMember({ "bright", "dark", "both" }))
     ->capture_default_str();
-  priorsCommand->add_option("--stream-divisions", priors.StreamDivisions, "Pieces the image is streamed in")
+  priorsCommand->add_option("--stream-divisions", priors.StreamDivisions, "Pieces the image is streamed in (0: automatic, about 2^19 pixels each)")
     ->capture_default_str();
   priorsCommand->add_option("--threads", priors.Threads, "Threads (0: all cores)")->capture_default_str();
 

@@ -150,6 +150,13 @@ StreamPriors(const PriorsOptions & o)
       writer->SetInput(filter->GetOutput());
       writer->SetFileName(temporary);
       writer->SetNumberOfStreamDivisions(o.StreamDivisions);
+      if (o.StreamDivisions == 0)
+      {
+        // Pieces of about 2^19 pixels: the memory held stays a few tens of MiB whatever the image's size.
+        reader->UpdateOutputInformation();
+        const auto pixels = reader->GetOutput()->GetLargestPossibleRegion().GetNumberOfPixels();
+        writer->SetNumberOfStreamDivisions(static_cast<unsigned int>(std::max<itk::SizeValueType>(1, (pixels + (1u << 19) - 1) >> 19)));
+      }
       try
       {
         writer->Update();
@@ -211,9 +218,9 @@ RunPriors(const PriorsOptions & o)
   {
     throw InputError("the priors' format must be mha, nrrd or nii (float images), got " + o.Format);
   }
-  if (o.StreamDivisions < 1 || o.StreamDivisions > 1000000)
+  if (o.StreamDivisions > 1000000)
   {
-    throw InputError("--stream-divisions must be in [1, 1000000]");
+    throw InputError("--stream-divisions must be in [0, 1000000] (0: automatic)");
   }
   if (o.Prefix.empty())
   {

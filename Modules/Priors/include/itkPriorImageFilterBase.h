@@ -52,8 +52,8 @@ namespace itk
  *   parameter changes;
  * - pads the input requested region by the prior's reach (GetReach()), as BoxImageFilter does, and replicates the
  *   border of the largest possible region, so that a streamed or tiled run equals a whole-image run;
- * - splits each work unit into slabs of about a million pixels, so that the temporary buffers of a work unit stay
- *   small whatever the region, and calls ComputePrior() on each padded slab.
+ * - splits each work unit into blocks of about 2^17 pixels, so that the temporary buffers of a work unit stay
+ *   small and in cache whatever the region, and calls ComputePrior() on each padded block.
  *
  * The output pixel is a scalar (one prior channel) or a two-component pixel such as itk::Vector<float, 2> (both
  * channels the derived filter offers).
@@ -107,7 +107,7 @@ public:
   scopsamSetCheckedMacro(UpperPercentile, double, _arg > 0.5 && _arg <= 1.0, "in (0.5, 1]");
   itkGetConstMacro(UpperPercentile, double);
 
-  /** Pieces of the histogram pass over a pipeline input. Default 16; 1 to 65536. */
+  /** Pieces of the histogram pass over a pipeline input. Default 64; 1 to 65536. */
   scopsamSetCheckedMacro(NumberOfHistogramStreamDivisions, unsigned int, _arg >= 1 && _arg <= 65536, "in [1, 65536]");
   itkGetConstMacro(NumberOfHistogramStreamDivisions, unsigned int);
 
@@ -159,12 +159,17 @@ protected:
   static unsigned int
   GetNumberOfOutputComponents();
 
+  /** Block shape of the computation (see DynamicThreadedGenerateData): at most BlockWidth columns and about
+   * BlockPixels output pixels, which keeps a block's buffers within a core's L2 cache. */
+  static constexpr SizeValueType BlockWidth = 1024;
+  static constexpr SizeValueType BlockPixels = SizeValueType{ 1 } << 17;
+
 private:
   IntensityRangeType           m_IntensityRange;
   bool                         m_IntensityRangeIsSet{ false };
   double                       m_LowerPercentile{ 0.005 };
   double                       m_UpperPercentile{ 0.995 };
-  unsigned int                 m_NumberOfHistogramStreamDivisions{ 16 };
+  unsigned int                 m_NumberOfHistogramStreamDivisions{ 64 };
   scopsam::IntensityStatistics m_Statistics;
   TimeStamp                    m_StatisticsTime;
 };

@@ -146,18 +146,27 @@ PriorImageFilterBase<TInputImage, TOutputImage>::DynamicThreadedGenerateData(con
   constexpr unsigned int D = ImageDimension;
   constexpr unsigned int slabAxis = D - 1;
 
-  // Slabs along the slowest axis, about 2^20 output pixels each.
-  const SizeValueType sliceSize = outputRegion.GetNumberOfPixels() / outputRegion.GetSize(slabAxis);
-  const SizeValueType slabThickness = std::max<SizeValueType>(1, (SizeValueType{ 1 } << 20) / std::max<SizeValueType>(1, sliceSize));
+  // Blocks of at most BlockWidth columns and about BlockPixels output pixels, cut along x and the slowest axis:
+  // their buffers stay in a core's cache and the memory a work unit holds does not grow with the region.
+  const SizeValueType blockWidth = std::min<SizeValueType>(outputRegion.GetSize(0), BlockWidth);
+  const SizeValueType sliceSize = blockWidth * (D == 3 ? outputRegion.GetSize(1) : 1);
+  const SizeValueType slabThickness =
+    D == 1 ? 1 : std::max<SizeValueType>(1, BlockPixels / std::max<SizeValueType>(1, sliceSize));
 
   std::vector<float> padded;
   std::vector<float> first;
   std::vector<float> second;
-  for (SizeValueType slabStart = 0; slabStart < outputRegion.GetSize(slabAxis); slabStart += slabThickness)
+  for (SizeValueType slabStart = 0; slabStart < (D == 1 ? 1 : outputRegion.GetSize(slabAxis)); slabStart += slabThickness)
+  for (SizeValueType columnStart = 0; columnStart < outputRegion.GetSize(0); columnStart += blockWidth)
   {
     OutputImageRegionType slab = outputRegion;
-    slab.SetIndex(slabAxis, outputRegion.GetIndex(slabAxis) + static_cast<IndexValueType>(slabStart));
-    slab.SetSize(slabAxis, std::min(slabThickness, outputRegion.GetSize(slabAxis) - slabStart));
+    slab.SetIndex(0, outputRegion.GetIndex(0) + static_cast<IndexValueType>(columnStart));
+    slab.SetSize(0, std::min(blockWidth, outputRegion.GetSize(0) - columnStart));
+    if (D > 1)
+    {
+      slab.SetIndex(slabAxis, outputRegion.GetIndex(slabAxis) + static_cast<IndexValueType>(slabStart));
+      slab.SetSize(slabAxis, std::min(slabThickness, outputRegion.GetSize(slabAxis) - slabStart));
+    }
 
     scopsam::BufferSize slabSize{ 1, 1, 1 };
     scopsam::BufferSize paddedSize{ 1, 1, 1 };

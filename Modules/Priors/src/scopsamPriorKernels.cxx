@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 // The loops below are written so that the compiler vectorises them along the contiguous axis. They are compiled
@@ -98,7 +99,7 @@ GaussianDerivative(const float *              input,
                    const std::vector<float> & smooth,
                    const std::vector<float> & derivative)
 {
-  std::vector<float> current(input, input + NumberOfPixels(size));
+  std::vector<float> current;
   std::vector<float> next;
   for (unsigned int axis = 0; axis < dimension; ++axis)
   {
@@ -106,8 +107,8 @@ GaussianDerivative(const float *              input,
     BufferSize   outSize = size;
     const auto & kernel = odd ? derivative : smooth;
     outSize[axis] -= 2 * (kernel.size() - 1);
-    next.assign(NumberOfPixels(outSize), 0.0f);
-    ConvolveAxis(current.data(), size, axis, kernel, odd, next.data());
+    next.resize(NumberOfPixels(outSize));
+    ConvolveAxis(axis == 0 ? input : current.data(), size, axis, kernel, odd, next.data());
     current.swap(next);
     size = outSize;
   }
@@ -115,7 +116,7 @@ GaussianDerivative(const float *              input,
 }
 
 SCOPSAM_MULTIVERSION void
-ConvolveContiguous(const float * in, std::size_t n, const float * h, int r, bool odd, float * out)
+ConvolveContiguous(const float * __restrict in, std::size_t n, const float * __restrict h, int r, bool odd, float * __restrict out)
 {
   const std::size_t m = n - 2 * static_cast<std::size_t>(r);
   const float *     centre = in + r;
@@ -147,7 +148,7 @@ ConvolveContiguous(const float * in, std::size_t n, const float * h, int r, bool
 }
 
 SCOPSAM_MULTIVERSION void
-ConvolveStrided(const float * in, std::size_t stride, const float * h, int r, bool odd, float * out)
+ConvolveStrided(const float * __restrict in, std::size_t stride, const float * __restrict h, int r, bool odd, float * __restrict out)
 {
   // One output row of `stride` pixels from 2r+1 input rows, `stride` apart.
   const float * centre = in + static_cast<std::size_t>(r) * stride;
@@ -239,6 +240,88 @@ SymmetricEigenExtremes(double a, double b, double c, double d, double e, double 
   const double phi = std::acos(rr) / 3.0;
   largest = q + 2.0 * p * std::cos(phi);
   smallest = q + 2.0 * p * std::cos(phi + (2.0 * 3.14159265358979323846 / 3.0));
+}
+
+/** exp(x) for x <= 0 in float, to about 2 ulp: 2^n p(r) with n = round(x / ln 2) and a degree-6 polynomial for
+ * exp(r), |r| <= ln(2) / 2. Written with plain arithmetic and integer bit operations only, so that the compiler
+ * vectorises the loops that call it and the vector and scalar paths round identically (libm's expf is neither
+ * vectorised nor guaranteed to match a vector variant). */
+inline float
+ExpNonPositive(float x)
+{
+  x = x < -87.0f ? -87.0f : x;
+  const float   n = static_cast<float>(static_cast<int>(x * 1.44269504f + (x < 0.0f ? -0.5f : 0.5f)));
+  const float   r = (x - n * 0.693145752f) - n * 1.42860677e-6f;
+  float         p = 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const std::int32_t bits = (static_cast<std::int32_t>(n) + 127) << 23;
+  float              scale;
+  std::memcpy(&scale, &bits, sizeof(scale));
+  return p * scale;
+}
+
+/** 1 - exp(-v / scale) for v >= 0, over a buffer. */
+SCOPSAM_MULTIVERSION void
+Squash(float * __restrict values, std::size_t count, float inverseScale)
+{
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    values[i] = 1.0f - ExpNonPositive(-values[i] * inverseScale);
+  }
+}
+
+constexpr double FixedPointUnit = 1048576.0; // 2^20 steps per normalised gray level
+
+SCOPSAM_MULTIVERSION void
+ToFixedPoint(const float * __restrict values, std::size_t count, std::int64_t * __restrict q, std::int64_t * __restrict q2)
+{
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    // Values are in [0, 1]: adding 0.5 and truncating rounds to nearest.
+    const auto v = static_cast<std::int32_t>(values[i] * static_cast<float>(FixedPointUnit) + 0.5f);
+    q[i] = v;
+    q2[i] = static_cast<std::int64_t>(v) * v;
+  }
+}
+
+/** One output row of the grayscale prior from its exact window sums. */
+SCOPSAM_MULTIVERSION void
+LocalContrastRow(const float * __restrict centre, const std::int64_t * __restrict sum, const std::int64_t * __restrict squares,
+                 std::size_t count, double windowPixels, const GrayscalePriorParameters & parameters,
+                 float * __restrict local, float * __restrict global)
+{
+  const double inverseN = 1.0 / (windowPixels * FixedPointUnit);
+  const double inverseN2 = 1.0 / (windowPixels * FixedPointUnit * FixedPointUnit);
+  const float  inverseContrast = static_cast<float>(1.0 / parameters.ContrastScale);
+  const float  inverseGlobal = static_cast<float>(1.0 / parameters.GlobalScale);
+  const float  epsilon = static_cast<float>(parameters.Epsilon);
+  const float  mode = static_cast<float>(parameters.MatrixMode);
+  // Polarity as arithmetic: Both keeps |d|, Bright max(d, 0), Dark max(-d, 0).
+  const bool  both = parameters.PhasePolarity == Polarity::Both;
+  const float sign = parameters.PhasePolarity == Polarity::Dark ? -1.0f : 1.0f;
+  for (std::size_t x = 0; x < count; ++x)
+  {
+    const double mean = static_cast<double>(sum[x]) * inverseN;
+    const double variance = static_cast<double>(squares[x]) * inverseN2 - mean * mean;
+    const float  deviation = static_cast<float>(std::sqrt(variance > 0.0 ? variance : 0.0));
+    const float  departure = (centre[x] - static_cast<float>(mean)) / (deviation + epsilon);
+    const float  oriented = both ? std::fabs(departure) : std::max(0.0f, sign * departure);
+    local[x] = 1.0f - ExpNonPositive(-oriented * inverseContrast);
+  }
+  if (global != nullptr)
+  {
+    for (std::size_t x = 0; x < count; ++x)
+    {
+      const float departure = centre[x] - mode;
+      const float oriented = both ? std::fabs(departure) : std::max(0.0f, sign * departure);
+      global[x] = 1.0f - ExpNonPositive(-oriented * inverseGlobal);
+    }
+  }
 }
 
 constexpr double       CoherenceEpsilon = 1e-8;
@@ -406,11 +489,7 @@ ComputeGradientPrior(const float *                   padded,
       smallestGradient = std::move(gradient);
     }
   }
-  const float inverseScale = static_cast<float>(1.0 / parameters.MagnitudeScale);
-  for (std::size_t i = 0; i < count; ++i)
-  {
-    magnitude[i] = 1.0f - std::exp(-magnitude[i] * inverseScale);
-  }
+  Squash(magnitude, count, static_cast<float>(1.0 / parameters.MagnitudeScale));
   if (coherence == nullptr)
   {
     return;
@@ -485,16 +564,10 @@ ComputeGrayscalePrior(const float *                    padded,
   const BufferSize  outSize = Shrunk(paddedSize, dimension, r);
 
   // Fixed point with 2^20 steps per unit: I and I^2 window sums are exact in 64-bit integers.
-  constexpr double     unit = 1048576.0;
   const std::size_t    paddedCount = NumberOfPixels(paddedSize);
   std::vector<int64_t> sum(paddedCount);
   std::vector<int64_t> squares(paddedCount);
-  for (std::size_t i = 0; i < paddedCount; ++i)
-  {
-    const auto q = static_cast<std::int64_t>(std::lround(static_cast<double>(padded[i]) * unit));
-    sum[i] = q;
-    squares[i] = q * q;
-  }
+  ToFixedPoint(padded, paddedCount, sum.data(), squares.data());
   BufferSize size = paddedSize;
   for (unsigned int axis = 0; axis < dimension; ++axis)
   {
@@ -508,20 +581,7 @@ ComputeGrayscalePrior(const float *                    padded,
     squares.swap(nextSquares);
     size = outAxis;
   }
-  const double n = std::pow(2.0 * r + 1.0, static_cast<double>(dimension));
-  const double inverseContrast = 1.0 / parameters.ContrastScale;
-  const double inverseGlobal = 1.0 / parameters.GlobalScale;
-  auto         oriented = [&](double departure) {
-    switch (parameters.PhasePolarity)
-    {
-      case Polarity::Bright:
-        return std::max(0.0, departure);
-      case Polarity::Dark:
-        return std::max(0.0, -departure);
-      default:
-        return std::abs(departure);
-    }
-  };
+  const double windowPixels = std::pow(2.0 * r + 1.0, static_cast<double>(dimension));
   for (std::size_t z = 0; z < outSize[2]; ++z)
   {
     for (std::size_t y = 0; y < outSize[1]; ++y)
@@ -530,19 +590,8 @@ ComputeGrayscalePrior(const float *                    padded,
       const float *     centre = padded + ((z + (dimension > 2 ? r : 0)) * paddedSize[1] + y + (dimension > 1 ? r : 0)) *
                                             paddedSize[0] +
                                       r;
-      for (std::size_t x = 0; x < outSize[0]; ++x)
-      {
-        const double mean = static_cast<double>(sum[row + x]) / (n * unit);
-        const double meanSquare = static_cast<double>(squares[row + x]) / (n * unit * unit);
-        const double deviation = std::sqrt(std::max(0.0, meanSquare - mean * mean));
-        const double value = centre[x];
-        const double z_score = (value - mean) / (deviation + parameters.Epsilon);
-        local[row + x] = static_cast<float>(1.0 - std::exp(-oriented(z_score) * inverseContrast));
-        if (global != nullptr)
-        {
-          global[row + x] = static_cast<float>(1.0 - std::exp(-oriented(value - parameters.MatrixMode) * inverseGlobal));
-        }
-      }
+      LocalContrastRow(centre, sum.data() + row, squares.data() + row, outSize[0], windowPixels, parameters,
+                       local + row, global != nullptr ? global + row : nullptr);
     }
   }
 }
