@@ -9,6 +9,7 @@ itk_module(SCoPSAM
     SCoPSAMPriors
     SCoPSAMData
     SCoPSAMEvaluation
+    SCoPSAMModel
     SCoPSAMApplication
   DESCRIPTION
     "${DOCUMENTATION}"

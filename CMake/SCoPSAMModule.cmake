@@ -9,11 +9,11 @@ else()
   set(SCoPSAM_INSIDE_ITK FALSE)
 endif()
 
-# scopsam_module_library(<module> SOURCES <src>... [PUBLIC_LIBRARIES <lib>...] [PRIVATE_LIBRARIES <lib>...])
+# scopsam_module_library(<module> [NO_ITK] SOURCES <src>... [PUBLIC_LIBRARIES <lib>...] [PRIVATE_LIBRARIES <lib>...])
 # The library of one group. Headers come from the group's include/, the export header <module>Export.h (macro
-# <module>_EXPORT) is generated as ITK does.
+# <module>_EXPORT) is generated as ITK does. NO_ITK: the library does not link ITK (the network and tile engine).
 function(scopsam_module_library module)
-  cmake_parse_arguments(ARG "" "" "SOURCES;PUBLIC_LIBRARIES;PRIVATE_LIBRARIES" ${ARGN})
+  cmake_parse_arguments(ARG "NO_ITK" "" "SOURCES;PUBLIC_LIBRARIES;PRIVATE_LIBRARIES" ${ARGN})
   if(SCoPSAM_INSIDE_ITK)
     itk_module_add_library(${module} ${ARG_SOURCES})
     target_link_libraries(${module} PUBLIC ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
@@ -28,7 +28,10 @@ function(scopsam_module_library module)
     $<BUILD_INTERFACE:${group_dir}/include>
     $<BUILD_INTERFACE:${CMAKE_CURRENT_BINARY_DIR}>
     $<INSTALL_INTERFACE:${CMAKE_INSTALL_INCLUDEDIR}/SCoPSAM>)
-  target_link_libraries(${module} PUBLIC ${ITK_LIBRARIES} ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
+  if(NOT ARG_NO_ITK)
+    target_link_libraries(${module} PUBLIC ${ITK_LIBRARIES})
+  endif()
+  target_link_libraries(${module} PUBLIC ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
   set_target_properties(${module} PROPERTIES VERSION ${SCoPSAM_VERSION} SOVERSION ${SCoPSAM_VERSION_MAJOR})
   install(TARGETS ${module} EXPORT SCoPSAMTargets
     LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR} ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}

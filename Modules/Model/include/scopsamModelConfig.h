@@ -1,0 +1,114 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamModelConfig_h
+#define scopsamModelConfig_h
+
+#include "SCoPSAMModelExport.h"
+
+#include <string>
+#include <vector>
+
+/** \file scopsamModelConfig.h
+ * \brief Everything a SCoP-SAM model file says about itself besides its weights.
+ *
+ * A model file carries its configuration as JSON next to the tensors: the network's shapes, which prior entry
+ * points are on, the prior channels and the parameters of the prior filters that made them, and the intensity
+ * normalisation. Loading checks the file's format version and that every tensor has the shape this
+ * configuration implies. No LibTorch types here: ITK's wrapping parses the headers that include this one.
+ * \ingroup SCoPSAMModel
+ */
+namespace scopsam
+{
+
+/** Version of the model-file format. A file of another version is refused with a message naming both. */
+constexpr int ModelFormatVersion = 1;
+
+struct ModelConfig
+{
+  std::string Name{ "small" }; // "small" (CPU-friendly) or "vit_b" (SAM ViT-B's shapes and names)
+
+  // Image encoder (SAM layout).
+  int              TileSize{ 256 };   // pixels the network sees; SAM ViT-B was trained at 1024
+  int              PatchSize{ 16 };
+  int              EncoderDim{ 192 };
+  int              EncoderDepth{ 4 };
+  int              EncoderHeads{ 3 };
+  int              WindowSize{ 8 };   // windowed attention, in tokens
+  std::vector<int> GlobalBlocks{ 1, 3 };
+  int              PositionGrid{ 16 }; // size of the absolute position embedding grid (SAM ViT-B: 64)
+
+  // Prompt encoder and mask decoder.
+  int EmbedDim{ 128 };        // SAM: 256
+  int DecoderDepth{ 2 };
+  int DecoderHeads{ 4 };      // SAM: 8
+  int DecoderMlpDim{ 512 };   // SAM: 2048
+  int MaskInChannels{ 16 };
+
+  // Priors: channel order gradient magnitude, coherence, local contrast, global departure.
+  int                 PriorChannels{ 4 };
+  bool                PriorsInEncoder{ true };  // prior patch embedding and adapters
+  bool                PriorsInPrompt{ true };   // dense prior prompt
+  bool                PriorsInDecoder{ true };  // full-resolution prior fusion
+  int                 AdapterDim{ 48 };
+  std::vector<double> GradientScales{ 1.0, 2.0, 4.0 };
+  double              IntegrationScale{ 2.0 };
+  double              MagnitudeScale{ 0.05 };
+  int                 WindowRadius{ 15 };
+  double              GrayscaleEpsilon{ 0.02 };
+  double              ContrastScale{ 2.0 };
+  double              GlobalScale{ 0.1 };
+  std::string         Polarity{ "both" };
+
+  // Intensity normalisation (percentiles of the whole image mapped to 0 and 1).
+  double LowerPercentile{ 0.005 };
+  double UpperPercentile{ 0.995 };
+
+  // Provenance: how the weights were made (free text), and the pixel scale of the training data.
+  std::string Training;
+  double      TrainingPixelScale{ 1.0 };
+
+  /** The small CPU-friendly configuration (the embedded default model's). */
+  static ModelConfig
+  Small();
+  /** SAM ViT-B's shapes: 1024-pixel tiles, 768-wide encoder of 12 blocks, 256-wide prompts and decoder. */
+  static ModelConfig
+  VitB();
+  /** "small" or "vit_b"; throws std::invalid_argument otherwise. */
+  static ModelConfig
+  Named(const std::string & name);
+
+  /** Throws std::invalid_argument naming the first inconsistent field. */
+  void
+  Validate() const;
+
+  std::string
+  ToJSON() const;
+  /** Throws std::invalid_argument on malformed JSON or missing fields. */
+  static ModelConfig
+  FromJSON(const std::string & json);
+
+  bool
+  operator==(const ModelConfig & other) const
+  {
+    return ToJSON() == other.ToJSON();
+  }
+};
+
+} // namespace scopsam
+
+#endif

@@ -1,0 +1,183 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamModelConfig.h"
+
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+
+namespace scopsam
+{
+
+ModelConfig
+ModelConfig::Small()
+{
+  return ModelConfig{};
+}
+
+ModelConfig
+ModelConfig::VitB()
+{
+  ModelConfig c;
+  c.Name = "vit_b";
+  c.TileSize = 1024;
+  c.EncoderDim = 768;
+  c.EncoderDepth = 12;
+  c.EncoderHeads = 12;
+  c.WindowSize = 14;
+  c.GlobalBlocks = { 2, 5, 8, 11 };
+  c.PositionGrid = 64;
+  c.EmbedDim = 256;
+  c.DecoderHeads = 8;
+  c.DecoderMlpDim = 2048;
+  c.AdapterDim = 192;
+  return c;
+}
+
+ModelConfig
+ModelConfig::Named(const std::string & name)
+{
+  if (name == "small")
+  {
+    return Small();
+  }
+  if (name == "vit_b")
+  {
+    return VitB();
+  }
+  throw std::invalid_argument("unknown model configuration '" + name + "' (small or vit_b)");
+}
+
+void
+ModelConfig::Validate() const
+{
+  auto require = [](bool ok, const std::string & what) {
+    if (!ok)
+    {
+      throw std::invalid_argument("invalid model configuration: " + what);
+    }
+  };
+  require(PatchSize >= 4 && PatchSize <= 64, "PatchSize must be in [4, 64]");
+  require(TileSize >= 2 * PatchSize && TileSize <= 4096 && TileSize % (4 * PatchSize) == 0,
+          "TileSize must be a multiple of 4 x PatchSize in [2 PatchSize, 4096]");
+  require(EncoderDim > 0 && EncoderHeads > 0 && EncoderDim % EncoderHeads == 0, "EncoderDim must divide by EncoderHeads");
+  require(EncoderDepth >= 1 && EncoderDepth <= 64, "EncoderDepth must be in [1, 64]");
+  require(WindowSize >= 0 && WindowSize <= 128, "WindowSize must be in [0, 128]");
+  for (const int b : GlobalBlocks)
+  {
+    require(b >= 0 && b < EncoderDepth, "GlobalBlocks must name blocks of the encoder");
+  }
+  require(PositionGrid >= 1 && PositionGrid <= 256, "PositionGrid must be in [1, 256]");
+  require(EmbedDim >= 16 && EmbedDim % 8 == 0 && EmbedDim % DecoderHeads == 0,
+          "EmbedDim must be a multiple of 8 and of DecoderHeads");
+  require(DecoderDepth >= 1 && DecoderMlpDim >= 1 && MaskInChannels >= 4 && MaskInChannels % 4 == 0,
+          "decoder sizes must be positive, MaskInChannels a multiple of 4");
+  require(PriorChannels >= 0 && PriorChannels <= 4, "PriorChannels must be in [0, 4]");
+  require(AdapterDim >= 1, "AdapterDim must be positive");
+  require(Polarity == "both" || Polarity == "bright" || Polarity == "dark", "Polarity must be both, bright or dark");
+  require(LowerPercentile >= 0 && LowerPercentile < 0.5 && UpperPercentile > 0.5 && UpperPercentile <= 1.0,
+          "percentiles must satisfy 0 <= lower < 0.5 < upper <= 1");
+  require(!GradientScales.empty() && WindowRadius >= 1, "the prior parameters are incomplete");
+}
+
+std::string
+ModelConfig::ToJSON() const
+{
+  nlohmann::json j;
+  j["name"] = Name;
+  j["tile_size"] = TileSize;
+  j["patch_size"] = PatchSize;
+  j["encoder_dim"] = EncoderDim;
+  j["encoder_depth"] = EncoderDepth;
+  j["encoder_heads"] = EncoderHeads;
+  j["window_size"] = WindowSize;
+  j["global_blocks"] = GlobalBlocks;
+  j["position_grid"] = PositionGrid;
+  j["embed_dim"] = EmbedDim;
+  j["decoder_depth"] = DecoderDepth;
+  j["decoder_heads"] = DecoderHeads;
+  j["decoder_mlp_dim"] = DecoderMlpDim;
+  j["mask_in_channels"] = MaskInChannels;
+  j["prior_channels"] = PriorChannels;
+  j["priors_in_encoder"] = PriorsInEncoder;
+  j["priors_in_prompt"] = PriorsInPrompt;
+  j["priors_in_decoder"] = PriorsInDecoder;
+  j["adapter_dim"] = AdapterDim;
+  j["gradient_scales"] = GradientScales;
+  j["integration_scale"] = IntegrationScale;
+  j["magnitude_scale"] = MagnitudeScale;
+  j["window_radius"] = WindowRadius;
+  j["grayscale_epsilon"] = GrayscaleEpsilon;
+  j["contrast_scale"] = ContrastScale;
+  j["global_scale"] = GlobalScale;
+  j["polarity"] = Polarity;
+  j["lower_percentile"] = LowerPercentile;
+  j["upper_percentile"] = UpperPercentile;
+  j["training"] = Training;
+  j["training_pixel_scale"] = TrainingPixelScale;
+  return j.dump();
+}
+
+ModelConfig
+ModelConfig::FromJSON(const std::string & text)
+{
+  ModelConfig c;
+  try
+  {
+    const auto j = nlohmann::json::parse(text);
+    c.Name = j.at("name");
+    c.TileSize = j.at("tile_size");
+    c.PatchSize = j.at("patch_size");
+    c.EncoderDim = j.at("encoder_dim");
+    c.EncoderDepth = j.at("encoder_depth");
+    c.EncoderHeads = j.at("encoder_heads");
+    c.WindowSize = j.at("window_size");
+    c.GlobalBlocks = j.at("global_blocks").get<std::vector<int>>();
+    c.PositionGrid = j.at("position_grid");
+    c.EmbedDim = j.at("embed_dim");
+    c.DecoderDepth = j.at("decoder_depth");
+    c.DecoderHeads = j.at("decoder_heads");
+    c.DecoderMlpDim = j.at("decoder_mlp_dim");
+    c.MaskInChannels = j.at("mask_in_channels");
+    c.PriorChannels = j.at("prior_channels");
+    c.PriorsInEncoder = j.at("priors_in_encoder");
+    c.PriorsInPrompt = j.at("priors_in_prompt");
+    c.PriorsInDecoder = j.at("priors_in_decoder");
+    c.AdapterDim = j.at("adapter_dim");
+    c.GradientScales = j.at("gradient_scales").get<std::vector<double>>();
+    c.IntegrationScale = j.at("integration_scale");
+    c.MagnitudeScale = j.at("magnitude_scale");
+    c.WindowRadius = j.at("window_radius");
+    c.GrayscaleEpsilon = j.at("grayscale_epsilon");
+    c.ContrastScale = j.at("contrast_scale");
+    c.GlobalScale = j.at("global_scale");
+    c.Polarity = j.at("polarity");
+    c.LowerPercentile = j.at("lower_percentile");
+    c.UpperPercentile = j.at("upper_percentile");
+    c.Training = j.value("training", "");
+    c.TrainingPixelScale = j.value("training_pixel_scale", 1.0);
+  }
+  catch (const nlohmann::json::exception & e)
+  {
+    throw std::invalid_argument(std::string("malformed model configuration: ") + e.what());
+  }
+  c.Validate();
+  return c;
+}
+
+} // namespace scopsam

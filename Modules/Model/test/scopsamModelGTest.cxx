@@ -1,0 +1,339 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// The network and the tile engine: shapes and ranges, tiling invariances, prompts, model files.
+#include "scopsamEngineImpl.h"
+#include "scopsamSegmentationEngine.h"
+
+#include <torch/torch.h>
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace fs = std::filesystem;
+using scopsam::ModelConfig;
+using scopsam::PixelRegion;
+using scopsam::SegmentationEngine;
+
+namespace
+{
+
+/** A small network for fast tests: 64-pixel tiles, a 48-wide encoder of two blocks. */
+ModelConfig
+Tiny(bool priors = true)
+{
+  ModelConfig c = ModelConfig::Small();
+  c.Name = "tiny";
+  c.TileSize = 64;
+  c.EncoderDim = 48;
+  c.EncoderDepth = 2;
+  c.EncoderHeads = 2;
+  c.WindowSize = 2;
+  c.GlobalBlocks = { 1 };
+  c.PositionGrid = 4;
+  c.EmbedDim = 32;
+  c.DecoderHeads = 2;
+  c.DecoderMlpDim = 64;
+  c.AdapterDim = 8;
+  c.PriorsInEncoder = c.PriorsInPrompt = c.PriorsInDecoder = priors;
+  return c;
+}
+
+/** An image with its priors: smooth random content, values in [0, 1]. */
+struct TestImage
+{
+  std::int64_t       Width, Height;
+  std::vector<float> Image, Priors;
+  scopsam::ImageBlock
+  Block() const
+  {
+    return { { 0, 0, Width, Height }, Image.data(), Priors.data() };
+  }
+};
+
+TestImage
+MakeImage(std::int64_t width, std::int64_t height, int channels = 4)
+{
+  TestImage t{ width, height, std::vector<float>(width * height), std::vector<float>(channels * width * height) };
+  for (std::int64_t y = 0; y < height; ++y)
+  {
+    for (std::int64_t x = 0; x < width; ++x)
+    {
+      t.Image[y * width + x] = 0.5f + 0.4f * std::sin(0.21f * x) * std::cos(0.17f * y);
+      for (int c = 0; c < channels; ++c)
+      {
+        t.Priors[(c * height + y) * width + x] = 0.5f + 0.5f * std::sin(0.1f * (c + 1) * x + 0.05f * y);
+      }
+    }
+  }
+  return t;
+}
+
+std::vector<float>
+PredictAll(const SegmentationEngine & engine, const TestImage & t, const scopsam::Prompts & prompts = {},
+           scopsam::TilingOptions options = {})
+{
+  std::vector<float> out(t.Width * t.Height);
+  engine.Predict(t.Width, t.Height, t.Block(), prompts, options, { 0, 0, t.Width, t.Height }, out.data());
+  return out;
+}
+
+fs::path
+Scratch(const std::string & name)
+{
+  const fs::path path = fs::temp_directory_path() / ("scopsam-model-test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(path);
+  fs::create_directories(path);
+  return path;
+}
+
+} // namespace
+
+TEST(ModelConfig, JSONRoundTripAndValidation)
+{
+  for (const auto & c : { ModelConfig::Small(), ModelConfig::VitB(), Tiny() })
+  {
+    EXPECT_EQ(ModelConfig::FromJSON(c.ToJSON()), c);
+  }
+  ModelConfig bad = ModelConfig::Small();
+  bad.TileSize = 100;
+  EXPECT_THROW(bad.Validate(), std::invalid_argument);
+  EXPECT_THROW(ModelConfig::FromJSON("{\"name\": 1}"), std::invalid_argument);
+  EXPECT_THROW(ModelConfig::Named("vit_h"), std::invalid_argument);
+}
+
+TEST(Tiling, TilesCoverTheImageAndTheLastEndsAtTheBorder)
+{
+  for (const auto & [w, h] : std::vector<std::pair<int, int>>{ { 300, 200 }, { 64, 64 }, { 65, 1 }, { 1000, 77 } })
+  {
+    const auto tiles = SegmentationEngine::PlaceTiles(w, h, 64, 16);
+    std::vector<int> covered(w * h, 0);
+    std::int64_t     right = 0, bottom = 0;
+    for (const auto & t : tiles)
+    {
+      right = std::max(right, t.X + t.Width);
+      bottom = std::max(bottom, t.Y + t.Height);
+      for (std::int64_t y = t.Y; y < std::min<std::int64_t>(h, t.Y + 64); ++y)
+        for (std::int64_t x = t.X; x < std::min<std::int64_t>(w, t.X + 64); ++x)
+          covered[y * w + x] = 1;
+    }
+    EXPECT_EQ(std::count(covered.begin(), covered.end(), 0), 0) << w << "x" << h;
+    EXPECT_EQ(right, std::max(w, 64)) << "the last tile ends at the border, or the image is smaller than a tile";
+    EXPECT_EQ(bottom, std::max(h, 64));
+  }
+}
+
+TEST(Network, ShapesAndRangesWithAndWithoutPriors)
+{
+  for (bool priors : { true, false })
+  {
+    auto       engine = SegmentationEngine::Create(Tiny(priors), 1);
+    const auto image = MakeImage(150, 97);
+    const auto p = PredictAll(*engine, image);
+    ASSERT_EQ(p.size(), 150u * 97u);
+    for (float v : p)
+    {
+      ASSERT_TRUE(v >= 0.0f && v <= 1.0f) << v;
+    }
+  }
+}
+
+TEST(Tiling, SameProbabilitiesWhateverTheRegionsBatchesAndThreads)
+{
+  auto       engine = SegmentationEngine::Create(Tiny(), 2);
+  const auto image = MakeImage(181, 133);
+  scopsam::TilingOptions options;
+  options.BatchSize = 4;
+  const auto whole = PredictAll(*engine, image, {}, options);
+  // Output regions computed separately, as ITK streaming asks for them.
+  for (const PixelRegion piece : { PixelRegion{ 0, 0, 181, 40 }, PixelRegion{ 37, 40, 100, 93 }, PixelRegion{ 180, 132, 1, 1 } })
+  {
+    std::vector<float> out(piece.Pixels());
+    const auto         needed = engine->InputRegion(181, 133, piece, {}, options);
+    // Hand over only the needed block, as the ITK filter does.
+    std::vector<float> block(needed.Pixels()), priors(4 * needed.Pixels());
+    for (std::int64_t y = 0; y < needed.Height; ++y)
+      for (std::int64_t x = 0; x < needed.Width; ++x)
+      {
+        block[y * needed.Width + x] = image.Image[(needed.Y + y) * 181 + needed.X + x];
+        for (int c = 0; c < 4; ++c)
+          priors[(c * needed.Height + y) * needed.Width + x] = image.Priors[(c * 133 + needed.Y + y) * 181 + needed.X + x];
+      }
+    engine->Predict(181, 133, { needed, block.data(), priors.data() }, {}, options, piece, out.data());
+    for (std::int64_t y = 0; y < piece.Height; ++y)
+      for (std::int64_t x = 0; x < piece.Width; ++x)
+        ASSERT_EQ(out[y * piece.Width + x], whole[(piece.Y + y) * 181 + piece.X + x]) << x << "," << y;
+  }
+  for (int batch : { 1, 3 })
+  {
+    options.BatchSize = batch;
+    EXPECT_EQ(PredictAll(*engine, image, {}, options), whole) << "batch size " << batch;
+  }
+  options.BatchSize = 4;
+  for (int threads : { 1, 2 })
+  {
+    torch::set_num_threads(threads);
+    EXPECT_EQ(PredictAll(*engine, image, {}, options), whole) << threads << " threads";
+  }
+}
+
+TEST(Tiling, OneTileEqualsAWholeImagePassAndSmallImagesWork)
+{
+  auto       engine = SegmentationEngine::Create(Tiny(), 3);
+  const auto image = MakeImage(64, 64);
+  const auto tiled = PredictAll(*engine, image);
+  // One tile: the engine's result is the network's own on the whole image, up to the rounding of (w p) / w.
+  torch::NoGradGuard noGrad;
+  auto               imageTensor = torch::from_blob(const_cast<float *>(image.Image.data()), { 1, 1, 64, 64 });
+  auto               priorTensor = torch::from_blob(const_cast<float *>(image.Priors.data()), { 1, 4, 64, 64 });
+  scopsam::network::TilePrompts none;
+  none.PointCoordinates = torch::zeros({ 1, 0, 2 });
+  none.PointLabels = torch::zeros({ 1, 0 });
+  const auto direct = torch::sigmoid(engine->GetImpl().Net->forward(imageTensor, priorTensor, none)).contiguous();
+  for (std::size_t i = 0; i < tiled.size(); ++i)
+  {
+    ASSERT_NEAR(direct.data_ptr<float>()[i], tiled[i], 1e-6f);
+  }
+  scopsam::TilingOptions flat;
+  flat.Window = scopsam::BlendingWindow::Flat;
+  const auto flatResult = PredictAll(*engine, image, {}, flat);
+  for (std::size_t i = 0; i < tiled.size(); ++i)
+  {
+    ASSERT_NEAR(flatResult[i], tiled[i], 1e-6f);
+  }
+  for (const auto & [w, h] : std::vector<std::pair<int, int>>{ { 10, 7 }, { 1, 200 }, { 200, 1 } })
+  {
+    const auto small = MakeImage(w, h);
+    const auto p = PredictAll(*engine, small);
+    EXPECT_EQ(p.size(), static_cast<std::size_t>(w * h));
+  }
+}
+
+TEST(Prompts, ClicksAndBoxesChangeTheResultWhereTheyShould)
+{
+  auto       engine = SegmentationEngine::Create(Tiny(), 4);
+  const auto image = MakeImage(140, 100);
+  const auto automatic = PredictAll(*engine, image);
+  scopsam::Prompts clicks;
+  clicks.Clicks = { { 20, 30, 1 }, { 120, 80, 0 } };
+  const auto clicked = PredictAll(*engine, image, clicks);
+  double     change = 0;
+  for (std::size_t i = 0; i < automatic.size(); ++i)
+  {
+    change += std::abs(clicked[i] - automatic[i]);
+  }
+  EXPECT_GT(change / automatic.size(), 1e-4) << "clicks steer the whole image";
+  scopsam::Prompts box;
+  box.HasBox = true;
+  box.Region = { 30, 20, 79, 59 };
+  const auto boxed = PredictAll(*engine, image, box);
+  for (std::int64_t y = 0; y < 100; ++y)
+    for (std::int64_t x = 0; x < 140; ++x)
+      if (x < 30 || x > 79 || y < 20 || y > 59)
+        ASSERT_EQ(boxed[y * 140 + x], 0.0f) << "outside the region of interest";
+  scopsam::Prompts outside;
+  outside.Clicks = { { 140, 5, 1 } };
+  EXPECT_THROW(PredictAll(*engine, image, outside), scopsam::ModelError);
+}
+
+TEST(ModelFile, SaveLoadRoundTripGivesIdenticalOutputs)
+{
+  const fs::path folder = Scratch("roundtrip");
+  auto           engine = SegmentationEngine::Create(Tiny(), 5);
+  engine->Save((folder / "tiny.pt").string());
+  auto loaded = SegmentationEngine::Load((folder / "tiny.pt").string());
+  EXPECT_EQ(loaded->GetConfig(), engine->GetConfig());
+  const auto image = MakeImage(90, 70);
+  EXPECT_EQ(PredictAll(*loaded, image), PredictAll(*engine, image));
+  EXPECT_NE(loaded->GetIdentity().find("tiny.pt"), std::string::npos);
+}
+
+TEST(ModelFile, BrokenForeignAndMismatchedFilesAreClearErrors)
+{
+  const fs::path folder = Scratch("broken");
+  auto           engine = SegmentationEngine::Create(Tiny(), 6);
+  engine->Save((folder / "good.pt").string());
+  auto expectError = [](const fs::path & path, const std::string & words) {
+    try
+    {
+      SegmentationEngine::Load(path.string());
+      FAIL() << path << " loaded";
+    }
+    catch (const scopsam::ModelError & e)
+    {
+      EXPECT_NE(std::string(e.what()).find(words), std::string::npos) << e.what();
+    }
+  };
+  expectError(folder / "missing.pt", "no such model file");
+  std::ofstream(folder / "text.pt") << "hello";
+  expectError(folder / "text.pt", "not a model file");
+  fs::copy_file(folder / "good.pt", folder / "cut.pt");
+  fs::resize_file(folder / "cut.pt", fs::file_size(folder / "good.pt") / 2);
+  expectError(folder / "cut.pt", "truncated");
+  // A file whose configuration says one size and whose tensors are of another.
+  {
+    auto                            other = SegmentationEngine::Create(Tiny(), 7);
+    ModelConfig                     lie = Tiny();
+    lie.EncoderDim = 64;
+    torch::serialize::OutputArchive archive;
+    archive.write("scopsam_format_version", c10::IValue(static_cast<int64_t>(scopsam::ModelFormatVersion)));
+    archive.write("scopsam_config", c10::IValue(lie.ToJSON()));
+    torch::serialize::InputArchive in;
+    in.load_from((folder / "good.pt").string());
+    for (const auto & key : in.keys())
+    {
+      torch::Tensor t;
+      if (in.try_read(key, t) && key.rfind("scopsam_", 0) != 0)
+      {
+        archive.write(key, t);
+      }
+    }
+    archive.save_to((folder / "mismatch.pt").string());
+  }
+  expectError(folder / "mismatch.pt", "has shape");
+  // Another format version.
+  {
+    torch::serialize::OutputArchive archive;
+    archive.write("scopsam_format_version", c10::IValue(static_cast<int64_t>(99)));
+    archive.save_to((folder / "future.pt").string());
+  }
+  expectError(folder / "future.pt", "format version 99");
+  scopsam::DeviceOptions cuda;
+  cuda.Device = "cuda";
+  if (!torch::cuda::is_available())
+  {
+    EXPECT_THROW(SegmentationEngine::Load((folder / "good.pt").string(), cuda), scopsam::ModelError);
+  }
+  cuda.Device = "tpu";
+  EXPECT_THROW(SegmentationEngine::Load((folder / "good.pt").string(), cuda), scopsam::ModelError);
+}
+
+TEST(Configurations, SmallAndVitBBuildWithSAMShapes)
+{
+  auto small = SegmentationEngine::Create(ModelConfig::Small(), 1);
+  EXPECT_EQ(small->GetConfig().TileSize, 256);
+  scopsam::TilingOptions options;
+  options.TileSize = 100;
+  EXPECT_THROW(small->Resolve(options), scopsam::ModelError);
+  options.TileSize = 256;
+  options.Overlap = 256;
+  EXPECT_THROW(small->Resolve(options), scopsam::ModelError);
+}
