@@ -180,7 +180,7 @@ PriorImageFilterBase<TInputImage, TOutputImage>::DynamicThreadedGenerateData(con
     second.resize(components == 2 ? first.size() : 0);
 
     // Fill the padded slab, replicating the border of the largest possible region.
-    auto clampToImage = [&](unsigned int axis, IndexValueType i) {
+    const auto clampToImage = [&](unsigned int axis, IndexValueType i) {
       const IndexValueType lo = largest.GetIndex(axis);
       const IndexValueType hi = lo + static_cast<IndexValueType>(largest.GetSize(axis)) - 1;
       return std::min(hi, std::max(lo, i));
@@ -202,12 +202,25 @@ PriorImageFilterBase<TInputImage, TOutputImage>::DynamicThreadedGenerateData(con
         }
         // Offset of the row's first pixel inside the buffered region (which holds every clamped index).
         const OffsetValueType rowOffset = input->ComputeOffset(rowStart);
+        // Replicate the border: the columns left and right of the image repeat its first and last pixel; the
+        // columns inside are normalised in one run.
         const IndexValueType  x0 = slab.GetIndex(0) - reach;
-        for (std::size_t x = 0; x < paddedSize[0]; ++x, ++out)
+        const IndexValueType  imageStart = largest.GetIndex(0);
+        const IndexValueType  imageEnd = imageStart + static_cast<IndexValueType>(largest.GetSize(0));
+        const IndexValueType  insideStart = std::max(x0, imageStart);
+        const IndexValueType  insideEnd = std::min(x0 + static_cast<IndexValueType>(paddedSize[0]), imageEnd);
+        const InputPixelType * row = inputBuffer + rowOffset;
+        float *                target = padded.data() + out;
+        normalize.Apply(row + (insideStart - imageStart), static_cast<std::size_t>(insideEnd - insideStart), target + (insideStart - x0));
+        for (IndexValueType x = x0; x < insideStart; ++x)
         {
-          const IndexValueType xi = clampToImage(0, x0 + static_cast<IndexValueType>(x)) - largest.GetIndex(0);
-          padded[out] = normalize(static_cast<double>(inputBuffer[rowOffset + xi]));
+          target[x - x0] = target[insideStart - x0];
         }
+        for (IndexValueType x = insideEnd; x < x0 + static_cast<IndexValueType>(paddedSize[0]); ++x)
+        {
+          target[x - x0] = target[insideEnd - 1 - x0];
+        }
+        out += paddedSize[0];
       }
     }
 

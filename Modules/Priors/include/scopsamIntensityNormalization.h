@@ -20,6 +20,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -38,17 +39,29 @@
 namespace scopsam
 {
 
-/** The affine map [Lower, Upper] -> [0, 1], clamped. */
+/** The affine map [Lower, Upper] -> [0, 1], clamped. Build it with FromRange(). */
 struct IntensityNormalization
 {
   double Lower{ 0.0 };
   double Upper{ 1.0 };
+  double InverseWidth{ 1.0 }; // 1 / (Upper - Lower)
 
   float
   operator()(double value) const
   {
-    const double t = (value - Lower) / (Upper - Lower);
-    return static_cast<float>(std::min(1.0, std::max(0.0, t)));
+    const double t = (value - Lower) * InverseWidth;
+    return static_cast<float>(t < 0.0 ? 0.0 : (t > 1.0 ? 1.0 : t));
+  }
+
+  /** Normalises `count` values (a loop the compiler vectorises). */
+  template <typename T>
+  void
+  Apply(const T * values, std::size_t count, float * out) const
+  {
+    for (std::size_t i = 0; i < count; ++i)
+    {
+      out[i] = (*this)(static_cast<double>(values[i]));
+    }
   }
 
   /** An empty or inverted range cannot normalise anything: a flat image gets a unit-wide range at its value. */
@@ -57,9 +70,9 @@ struct IntensityNormalization
   {
     if (!(upper > lower))
     {
-      return { lower, lower + 1.0 };
+      upper = lower + 1.0;
     }
-    return { lower, upper };
+    return { lower, upper, 1.0 / (upper - lower) };
   }
 };
 

@@ -123,7 +123,7 @@ SCoPSAMPriors_EXPORT int
 GrayscalePriorReach(const GrayscalePriorParameters & parameters);
 
 /** Grayscale prior of the region inside `padded`. Writes the squashed local contrast to `local` and, when `global`
- * is not null, the squashed departure from the matrix mode to `global`. Window sums are exact (fixed point), so the
+ * is not null, the squashed departure from the matrix mode to `global`. Window sums are exact (integer-valued fixed point), so the
  * result does not depend on where the region starts. */
 SCoPSAMPriors_EXPORT void
 ComputeGrayscalePrior(const float *                    padded,

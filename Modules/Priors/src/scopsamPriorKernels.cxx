@@ -24,11 +24,11 @@
 #include <stdexcept>
 
 // The loops below are written so that the compiler vectorises them along the contiguous axis. They are compiled
-// twice, for AVX2 and for the baseline x86-64, and the loader picks the clone the processor runs (GCC's function
+// three times, for AVX-512, AVX2 and the baseline x86-64, and the loader picks the clone the processor runs (GCC's function
 // multi-versioning). The file is compiled with -ffp-contract=off: a vectorised body and its scalar remainder then
 // round identically, which keeps results independent of how an image is split into regions.
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(SCOPSAM_NO_MULTIVERSIONING)
-#  define SCOPSAM_MULTIVERSION __attribute__((target_clones("avx2", "default")))
+#  define SCOPSAM_MULTIVERSION __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #  define SCOPSAM_MULTIVERSION
 #endif
@@ -37,6 +37,36 @@ namespace scopsam
 {
 namespace
 {
+
+/** An allocator that leaves new elements uninitialised: every intermediate buffer here is written in full before
+ * it is read, so zero-filling it (as std::vector does) is wasted memory traffic. */
+template <typename T>
+struct UninitialisedAllocator : std::allocator<T>
+{
+  template <typename U>
+  struct rebind
+  {
+    using other = UninitialisedAllocator<U>;
+  };
+  UninitialisedAllocator() = default;
+  template <typename U>
+  UninitialisedAllocator(const UninitialisedAllocator<U> &) noexcept
+  {}
+  template <typename U>
+  void
+  construct(U * p) noexcept
+  {
+    ::new (static_cast<void *>(p)) U;
+  }
+  template <typename U, typename... Args>
+  void
+  construct(U * p, Args &&... args)
+  {
+    ::new (static_cast<void *>(p)) U(std::forward<Args>(args)...);
+  }
+};
+using FloatBuffer = std::vector<float, UninitialisedAllocator<float>>;
+using DoubleBuffer = std::vector<double, UninitialisedAllocator<double>>;
 
 std::size_t
 Stride(const BufferSize & size, unsigned int axis)
@@ -70,12 +100,12 @@ Grown(BufferSize size, unsigned int dimension, std::size_t by)
 }
 
 /** Copies the centre of `input`, dropping `crop` pixels on each side of each axis. */
-std::vector<float>
+FloatBuffer
 Crop(const float * input, const BufferSize & size, unsigned int dimension, std::size_t crop)
 {
   const BufferSize   out = Shrunk(size, dimension, crop);
-  std::vector<float> result(NumberOfPixels(out));
-  const std::size_t  zOffset = dimension > 2 ? crop : 0;
+  FloatBuffer       result(NumberOfPixels(out));
+  const std::size_t zOffset = dimension > 2 ? crop : 0;
   const std::size_t  yOffset = dimension > 1 ? crop : 0;
   for (std::size_t z = 0; z < out[2]; ++z)
   {
@@ -91,7 +121,7 @@ Crop(const float * input, const BufferSize & size, unsigned int dimension, std::
 /** Separable Gaussian derivative: kernel `derivative` along axis `along`, `smooth` along every other axis (with
  * `along` >= dimension, a plain Gaussian smoothing). Valid convolution: the result is `size` less 2 * radius on each
  * axis. */
-std::vector<float>
+FloatBuffer
 GaussianDerivative(const float *              input,
                    BufferSize                 size,
                    unsigned int               dimension,
@@ -99,8 +129,8 @@ GaussianDerivative(const float *              input,
                    const std::vector<float> & smooth,
                    const std::vector<float> & derivative)
 {
-  std::vector<float> current;
-  std::vector<float> next;
+  FloatBuffer current;
+  FloatBuffer next;
   for (unsigned int axis = 0; axis < dimension; ++axis)
   {
     const bool   odd = axis == along;
@@ -179,9 +209,10 @@ ConvolveStrided(const float * __restrict in, std::size_t stride, const float * _
   }
 }
 
-/** Exact window sums along one axis of 64-bit fixed-point values: out[i] = sum_{k=-r..r} in[i+k]. */
+/** Window sums along one axis of integer-valued doubles: out[i] = sum_{k=-r..r} in[i+k]. Every partial sum is an
+ * integer below 2^53, so the sums are exact and sliding the window changes nothing. */
 SCOPSAM_MULTIVERSION void
-BoxSumAxis(const std::int64_t * in, const BufferSize & size, unsigned int axis, int r, std::int64_t * out)
+BoxSumAxis(const double * __restrict in, const BufferSize & size, unsigned int axis, int r, double * __restrict out)
 {
   const std::size_t stride = Stride(size, axis);
   const std::size_t n = size[axis];
@@ -191,14 +222,43 @@ BoxSumAxis(const std::int64_t * in, const BufferSize & size, unsigned int axis, 
   {
     outer *= size[a];
   }
-  for (std::size_t o = 0; o < outer; ++o)
+  std::size_t first = 0;
+  if (stride == 1)
   {
-    const std::int64_t * line = in + o * n * stride;
-    std::int64_t *       result = out + o * m * stride;
+    // Along x a running sum is one chain of dependent additions: four lines at a time keep four chains in flight.
+    constexpr std::size_t lanes = 4;
+    for (; first + lanes <= outer; first += lanes)
+    {
+      double sums[lanes];
+      for (std::size_t g = 0; g < lanes; ++g)
+      {
+        const double * line = in + (first + g) * n;
+        sums[g] = 0;
+        for (int k = 0; k <= 2 * r; ++k)
+        {
+          sums[g] += line[k];
+        }
+        out[(first + g) * m] = sums[g];
+      }
+      for (std::size_t i = 1; i < m; ++i)
+      {
+        for (std::size_t g = 0; g < lanes; ++g)
+        {
+          const double * line = in + (first + g) * n;
+          sums[g] += line[i + 2 * r] - line[i - 1];
+          out[(first + g) * m + i] = sums[g];
+        }
+      }
+    }
+  }
+  for (std::size_t o = first; o < outer; ++o)
+  {
+    const double * line = in + o * n * stride;
+    double *       result = out + o * m * stride;
     // First window summed directly, then slid: integer sums are exact, so sliding changes nothing.
     for (std::size_t j = 0; j < stride; ++j)
     {
-      std::int64_t s = 0;
+      double s = 0;
       for (int k = 0; k <= 2 * r; ++k)
       {
         s += line[k * stride + j];
@@ -207,10 +267,10 @@ BoxSumAxis(const std::int64_t * in, const BufferSize & size, unsigned int axis, 
     }
     for (std::size_t i = 1; i < m; ++i)
     {
-      const std::int64_t * enter = line + (i + 2 * r) * stride;
-      const std::int64_t * leave = line + (i - 1) * stride;
-      const std::int64_t * previous = result + (i - 1) * stride;
-      std::int64_t *       current = result + i * stride;
+      const double * enter = line + (i + 2 * r) * stride;
+      const double * leave = line + (i - 1) * stride;
+      const double * previous = result + (i - 1) * stride;
+      double *       current = result + i * stride;
       for (std::size_t j = 0; j < stride; ++j)
       {
         current[j] = previous[j] + enter[j] - leave[j];
@@ -249,8 +309,10 @@ SymmetricEigenExtremes(double a, double b, double c, double d, double e, double 
 inline float
 ExpNonPositive(float x)
 {
-  x = x < -87.0f ? -87.0f : x;
-  const float   n = static_cast<float>(static_cast<int>(x * 1.44269504f + (x < 0.0f ? -0.5f : 0.5f)));
+  x = std::max(x, -87.0f);
+  // n = floor(x / ln 2 + 1/2): for x <= 0 the truncation of the positive 1/2 - x / ln 2 is a floor. No branches,
+  // so the loops calling this vectorise.
+  const float   n = -static_cast<float>(static_cast<int>(0.5f - x * 1.44269504f));
   const float   r = (x - n * 0.693145752f) - n * 1.42860677e-6f;
   float         p = 1.0f / 720.0f;
   p = p * r + 1.0f / 120.0f;
@@ -265,6 +327,34 @@ ExpNonPositive(float x)
   return p * scale;
 }
 
+/** out = max(out, s |g|) over a row, for the gradient components of a 1-, 2- or 3-D image (null beyond). */
+SCOPSAM_MULTIVERSION void
+MaxMagnitude(const float * __restrict gx, const float * __restrict gy, const float * __restrict gz, std::size_t count,
+             float s, float * __restrict out)
+{
+  if (gz != nullptr)
+  {
+    for (std::size_t x = 0; x < count; ++x)
+    {
+      out[x] = std::max(out[x], s * std::sqrt(gx[x] * gx[x] + gy[x] * gy[x] + gz[x] * gz[x]));
+    }
+  }
+  else if (gy != nullptr)
+  {
+    for (std::size_t x = 0; x < count; ++x)
+    {
+      out[x] = std::max(out[x], s * std::sqrt(gx[x] * gx[x] + gy[x] * gy[x]));
+    }
+  }
+  else
+  {
+    for (std::size_t x = 0; x < count; ++x)
+    {
+      out[x] = std::max(out[x], s * std::abs(gx[x]));
+    }
+  }
+}
+
 /** 1 - exp(-v / scale) for v >= 0, over a buffer. */
 SCOPSAM_MULTIVERSION void
 Squash(float * __restrict values, std::size_t count, float inverseScale)
@@ -275,28 +365,36 @@ Squash(float * __restrict values, std::size_t count, float inverseScale)
   }
 }
 
-constexpr double FixedPointUnit = 1048576.0; // 2^20 steps per normalised gray level
+/** Steps per normalised gray level of the window sums: 2^16, or fewer where a window is so large that the sum of
+ * squares could pass 2^53 (the largest integer a double holds exactly). */
+double
+FixedPointUnit(double windowPixels)
+{
+  const int bits = std::min(16, static_cast<int>(std::floor((52.0 - std::log2(windowPixels)) / 2.0)));
+  return std::ldexp(1.0, std::max(1, bits));
+}
 
 SCOPSAM_MULTIVERSION void
-ToFixedPoint(const float * __restrict values, std::size_t count, std::int64_t * __restrict q, std::int64_t * __restrict q2)
+ToFixedPoint(const float * __restrict values, std::size_t count, double unit, double * __restrict q, double * __restrict q2)
 {
+  const float scale = static_cast<float>(unit);
   for (std::size_t i = 0; i < count; ++i)
   {
     // Values are in [0, 1]: adding 0.5 and truncating rounds to nearest.
-    const auto v = static_cast<std::int32_t>(values[i] * static_cast<float>(FixedPointUnit) + 0.5f);
+    const double v = static_cast<double>(static_cast<std::int32_t>(values[i] * scale + 0.5f));
     q[i] = v;
-    q2[i] = static_cast<std::int64_t>(v) * v;
+    q2[i] = v * v;
   }
 }
 
 /** One output row of the grayscale prior from its exact window sums. */
 SCOPSAM_MULTIVERSION void
-LocalContrastRow(const float * __restrict centre, const std::int64_t * __restrict sum, const std::int64_t * __restrict squares,
-                 std::size_t count, double windowPixels, const GrayscalePriorParameters & parameters,
+LocalContrastRow(const float * __restrict centre, const double * __restrict sum, const double * __restrict squares,
+                 std::size_t count, double windowPixels, double unit, const GrayscalePriorParameters & parameters,
                  float * __restrict local, float * __restrict global)
 {
-  const double inverseN = 1.0 / (windowPixels * FixedPointUnit);
-  const double inverseN2 = 1.0 / (windowPixels * FixedPointUnit * FixedPointUnit);
+  const double inverseN = 1.0 / (windowPixels * unit);
+  const double inverseN2 = 1.0 / (windowPixels * unit * unit);
   const float  inverseContrast = static_cast<float>(1.0 / parameters.ContrastScale);
   const float  inverseGlobal = static_cast<float>(1.0 / parameters.GlobalScale);
   const float  epsilon = static_cast<float>(parameters.Epsilon);
@@ -306,8 +404,8 @@ LocalContrastRow(const float * __restrict centre, const std::int64_t * __restric
   const float sign = parameters.PhasePolarity == Polarity::Dark ? -1.0f : 1.0f;
   for (std::size_t x = 0; x < count; ++x)
   {
-    const double mean = static_cast<double>(sum[x]) * inverseN;
-    const double variance = static_cast<double>(squares[x]) * inverseN2 - mean * mean;
+    const double mean = sum[x] * inverseN;
+    const double variance = squares[x] * inverseN2 - mean * mean;
     const float  deviation = static_cast<float>(std::sqrt(variance > 0.0 ? variance : 0.0));
     const float  departure = (centre[x] - static_cast<float>(mean)) / (deviation + epsilon);
     const float  oriented = both ? std::fabs(departure) : std::max(0.0f, sign * departure);
@@ -444,7 +542,7 @@ ComputeGradientPrior(const float *                   padded,
 
   // Maximum over scales of the scale-normalised gradient magnitude sigma * |grad G_sigma * I|.
   // The smallest scale is computed on a region larger by the integration radius, and reused by the tensor.
-  std::vector<std::vector<float>> smallestGradient;
+  std::vector<FloatBuffer> smallestGradient;
   for (const double sigma : parameters.Scales)
   {
     const int          r = GaussianRadius(sigma);
@@ -452,11 +550,11 @@ ComputeGradientPrior(const float *                   padded,
     const int          margin = forTensor ? rho : 0;
     const std::size_t  crop = static_cast<std::size_t>(reach - r - margin);
     const BufferSize   inSize = Shrunk(paddedSize, dimension, crop);
-    std::vector<float> local = Crop(padded, paddedSize, dimension, crop);
+    FloatBuffer        local = Crop(padded, paddedSize, dimension, crop);
     const auto         smooth = GaussianHalfKernel(sigma, r);
     const auto         derivative = GaussianDerivativeHalfKernel(sigma, r);
 
-    std::vector<std::vector<float>> gradient(dimension);
+    std::vector<FloatBuffer> gradient(dimension);
     for (unsigned int c = 0; c < dimension; ++c)
     {
       gradient[c] = GaussianDerivative(local.data(), inSize, dimension, c, smooth, derivative);
@@ -471,17 +569,9 @@ ComputeGradientPrior(const float *                   padded,
         const std::size_t zz = z + (dimension > 2 ? margin : 0);
         const std::size_t yy = y + (dimension > 1 ? margin : 0);
         const std::size_t in = (zz * gradientSize[1] + yy) * gradientSize[0] + margin;
-        float *           out = magnitude + (z * outSize[1] + y) * outSize[0];
-        for (std::size_t x = 0; x < outSize[0]; ++x)
-        {
-          float sum = 0.0f;
-          for (unsigned int c = 0; c < dimension; ++c)
-          {
-            const float g = gradient[c][in + x];
-            sum += g * g;
-          }
-          out[x] = std::max(out[x], s * std::sqrt(sum));
-        }
+        MaxMagnitude(gradient[0].data() + in, dimension > 1 ? gradient[1].data() + in : nullptr,
+                     dimension > 2 ? gradient[2].data() + in : nullptr, outSize[0], s,
+                     magnitude + (z * outSize[1] + y) * outSize[0]);
       }
     }
     if (forTensor)
@@ -500,12 +590,12 @@ ComputeGradientPrior(const float *                   padded,
   const BufferSize tensorSize = Grown(outSize, dimension, static_cast<std::size_t>(rho));
   const auto       integration = GaussianHalfKernel(parameters.IntegrationScale, rho);
   const std::size_t tensorCount = NumberOfPixels(tensorSize);
-  std::vector<std::vector<float>> tensor;
+  std::vector<FloatBuffer> tensor;
   for (unsigned int i = 0; i < dimension; ++i)
   {
     for (unsigned int j = i; j < dimension; ++j)
     {
-      std::vector<float> product(tensorCount);
+      FloatBuffer product(tensorCount);
       for (std::size_t p = 0; p < tensorCount; ++p)
       {
         product[p] = smallestGradient[i][p] * smallestGradient[j][p];
@@ -563,25 +653,26 @@ ComputeGrayscalePrior(const float *                    padded,
   const int         r = GrayscalePriorReach(parameters);
   const BufferSize  outSize = Shrunk(paddedSize, dimension, r);
 
-  // Fixed point with 2^20 steps per unit: I and I^2 window sums are exact in 64-bit integers.
-  const std::size_t    paddedCount = NumberOfPixels(paddedSize);
-  std::vector<int64_t> sum(paddedCount);
-  std::vector<int64_t> squares(paddedCount);
-  ToFixedPoint(padded, paddedCount, sum.data(), squares.data());
+  // Fixed point (integer-valued doubles): the window sums of I and I^2 are exact.
+  const double        windowPixels = std::pow(2.0 * r + 1.0, static_cast<double>(dimension));
+  const double        unit = FixedPointUnit(windowPixels);
+  const std::size_t   paddedCount = NumberOfPixels(paddedSize);
+  DoubleBuffer        sum(paddedCount);
+  DoubleBuffer        squares(paddedCount);
+  ToFixedPoint(padded, paddedCount, unit, sum.data(), squares.data());
   BufferSize size = paddedSize;
   for (unsigned int axis = 0; axis < dimension; ++axis)
   {
     BufferSize outAxis = size;
     outAxis[axis] -= 2 * static_cast<std::size_t>(r);
-    std::vector<int64_t> nextSum(NumberOfPixels(outAxis));
-    std::vector<int64_t> nextSquares(NumberOfPixels(outAxis));
+    DoubleBuffer nextSum(NumberOfPixels(outAxis));
+    DoubleBuffer nextSquares(NumberOfPixels(outAxis));
     BoxSumAxis(sum.data(), size, axis, r, nextSum.data());
     BoxSumAxis(squares.data(), size, axis, r, nextSquares.data());
     sum.swap(nextSum);
     squares.swap(nextSquares);
     size = outAxis;
   }
-  const double windowPixels = std::pow(2.0 * r + 1.0, static_cast<double>(dimension));
   for (std::size_t z = 0; z < outSize[2]; ++z)
   {
     for (std::size_t y = 0; y < outSize[1]; ++y)
@@ -590,7 +681,7 @@ ComputeGrayscalePrior(const float *                    padded,
       const float *     centre = padded + ((z + (dimension > 2 ? r : 0)) * paddedSize[1] + y + (dimension > 1 ? r : 0)) *
                                             paddedSize[0] +
                                       r;
-      LocalContrastRow(centre, sum.data() + row, squares.data() + row, outSize[0], windowPixels, parameters,
+      LocalContrastRow(centre, sum.data() + row, squares.data() + row, outSize[0], windowPixels, unit, parameters,
                        local + row, global != nullptr ? global + row : nullptr);
     }
   }
