@@ -10,6 +10,7 @@ itk_module(SCoPSAM
     SCoPSAMData
     SCoPSAMEvaluation
     SCoPSAMModel
+    SCoPSAMSegmentation
     SCoPSAMApplication
   DESCRIPTION
     "${DOCUMENTATION}"

@@ -89,6 +89,30 @@ struct BaselineCommandOptions
 SCoPSAMApplication_EXPORT std::vector<std::string>
 RunBaseline(const BaselineCommandOptions & options);
 
+/** `scopsam segment INPUT OUTPUT`: the phase mask of a micrograph (or of every image of a folder). */
+struct SegmentOptions
+{
+  std::string Input;       // an image or a folder of images
+  std::string Output;      // a mask file (8-bit, 0 / InsideValue) or a folder
+  std::string Model;       // a model file; required until the embedded default model exists
+  std::string Points;      // "x,y,label;x,y,label": pixel indices (x the column), label 1 or 0
+  std::string Box;         // "x0,y0,x1,y1": region of interest, pixel indices, inclusive
+  std::string Exclude;     // a mask of regions to ignore (non-zero), e.g. a data bar
+  std::string Probability; // also write the probability (float image, or a folder with a folder input)
+  std::string Device{ "cpu" };
+  bool        Half{ false };
+  int         TileSize{ 0 };
+  int         Overlap{ -1 };
+  int         BatchSize{ 4 };
+  int         Threads{ 0 };
+  double      Threshold{ 0.5 };
+  int         InsideValue{ 255 };
+  bool        Progress{ false }; // a progress bar on stderr
+};
+/** Returns the masks written; beside each (folder input) a provenance file <name>.json. */
+SCoPSAMApplication_EXPORT std::vector<std::string>
+RunSegment(const SegmentOptions & options);
+
 /** The whole command line: parses `argv`, runs the subcommand, prints one line on stderr on failure, and returns
  * the exit status (0 done, 2 bad usage or input, 1 anything else). */
 SCoPSAMApplication_EXPORT int

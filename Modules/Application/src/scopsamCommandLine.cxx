@@ -23,6 +23,7 @@
 
 #include <iostream>
 #include <map>
+#include <unistd.h>
 
 namespace scopsam
 {
@@ -100,6 +101,25 @@ RunCommandLine(int argc, char ** argv)
   priorsCommand->add_option("--stream-divisions", priors.StreamDivisions, "Pieces the image is streamed in (0: automatic, about 2^19 pixels each)")
     ->capture_default_str();
   priorsCommand->add_option("--threads", priors.Threads, "Threads (0: all cores)")->capture_default_str();
+
+  // segment
+  SegmentOptions segment;
+  auto *         segmentCommand = app.add_subcommand("segment", "Segment the intermediate phase of micrographs.");
+  segmentCommand->add_option("INPUT", segment.Input, "A micrograph (any ITK format) or a folder of micrographs")->required();
+  segmentCommand->add_option("OUTPUT", segment.Output, "The mask (8-bit; 0 rest, 255 phase) or a folder of masks")->required();
+  segmentCommand->add_option("--model", segment.Model, "Model file (SCoP-SAM or TorchScript)");
+  segmentCommand->add_option("--points", segment.Points, "Clicks \"x,y,label;...\": pixel indices, label 1 phase, 0 not");
+  segmentCommand->add_option("--box", segment.Box, "Region of interest x0,y0,x1,y1 (pixel indices, inclusive)");
+  segmentCommand->add_option("--exclude", segment.Exclude, "Mask of regions to ignore (non-zero), e.g. a data bar");
+  segmentCommand->add_option("--probability", segment.Probability, "Also write the probability image (a folder for a folder)");
+  segmentCommand->add_option("--threshold", segment.Threshold, "Probability at or above which a pixel is phase")->capture_default_str();
+  segmentCommand->add_option("--inside-value", segment.InsideValue, "Mask value of the phase")->capture_default_str();
+  segmentCommand->add_option("--tile", segment.TileSize, "Tile size in pixels (0: the model's)")->capture_default_str();
+  segmentCommand->add_option("--overlap", segment.Overlap, "Tile overlap in pixels (-1: a quarter tile)")->capture_default_str();
+  segmentCommand->add_option("--batch", segment.BatchSize, "Tiles per network call")->capture_default_str();
+  segmentCommand->add_option("--threads", segment.Threads, "Threads (0: all cores)")->capture_default_str();
+  segmentCommand->add_option("--device", segment.Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  segmentCommand->add_flag("--half", segment.Half, "Half precision (CUDA)");
 
   // synth
   std::string                folder;
@@ -187,7 +207,12 @@ RunCommandLine(int argc, char ** argv)
 
   try
   {
-    if (*priorsCommand)
+    if (*segmentCommand)
+    {
+      segment.Progress = isatty(STDERR_FILENO) != 0;
+      RunSegment(segment);
+    }
+    else if (*priorsCommand)
     {
       for (const auto & path : RunPriors(priors))
       {

@@ -165,6 +165,11 @@ public:
   void
   Save(const std::string & path) const;
 
+  /** Threads of LibTorch's intra-op pool and of the BLAS library (OpenBLAS, where it is the one loaded). Callers
+   * that run other parallel work (ITK filters) set it before each network run, so that the two never nest. */
+  static void
+  SetNumberOfThreads(int threads);
+
   /** Top-left corners of the tiles of a width x height image. */
   static std::vector<PixelRegion>
   PlaceTiles(std::int64_t width, std::int64_t height, int tileSize, int overlap);

@@ -329,8 +329,6 @@ PositionEmbeddingRandomImpl::forward(int64_t h, int64_t w)
 
 PromptEncoderImpl::PromptEncoderImpl(const ModelConfig & c)
   : embedDim(c.EmbedDim)
-  , grid(c.TileSize / c.PatchSize)
-  , tileSize(c.TileSize)
   , usePriors(c.PriorsInPrompt && c.PriorChannels > 0)
 {
   pe_layer = register_module("pe_layer", PositionEmbeddingRandom(c.EmbedDim / 2));
@@ -366,9 +364,9 @@ PromptEncoderImpl::PromptEncoderImpl(const ModelConfig & c)
 }
 
 torch::Tensor
-PromptEncoderImpl::denseEncoding()
+PromptEncoderImpl::denseEncoding(int64_t h, int64_t w)
 {
-  return pe_layer->forward(grid, grid).unsqueeze(0);
+  return pe_layer->forward(h, w).unsqueeze(0);
 }
 
 torch::Tensor
@@ -378,7 +376,8 @@ PromptEncoderImpl::appearanceTokens(const torch::Tensor & embedding, const torch
   // Bilinear samples of the embedding grid at the clicks (grid_sample's coordinates are in [-1, 1] over the
   // pixel extent of the tile), and of the priors at the click pixels.
   const int64_t K = coordinates.size(0);
-  auto          where = ((coordinates + 0.5) / static_cast<double>(tileSize) * 2.0 - 1.0).view({ 1, 1, K, 2 });
+  const auto    tileSize = static_cast<double>(priors.size(3)); // priors: [1, P, T, T], P may be 0
+  auto          where = ((coordinates + 0.5) / tileSize * 2.0 - 1.0).view({ 1, 1, K, 2 });
   auto          features = F::grid_sample(embedding, where, F::GridSampleFuncOptions().align_corners(false)).view({ -1, K }).t();
   if (usePriors)
   {
@@ -389,7 +388,8 @@ PromptEncoderImpl::appearanceTokens(const torch::Tensor & embedding, const torch
 }
 
 std::pair<torch::Tensor, torch::Tensor>
-PromptEncoderImpl::forward(const TilePrompts & prompts, const torch::Tensor & priors, int64_t batch)
+PromptEncoderImpl::forward(const TilePrompts & prompts, const torch::Tensor & priors, int64_t batch, int64_t tileSize,
+                           int64_t h, int64_t w)
 {
   auto                       options = no_mask_embed->weight.options();
   std::vector<torch::Tensor> sparse;
@@ -421,7 +421,7 @@ PromptEncoderImpl::forward(const TilePrompts & prompts, const torch::Tensor & pr
   auto phase = prompts.Appearance.defined() && prompts.Appearance.size(0) > 0 ? prompts.Appearance : default_phase_embed->weight;
   sparse.push_back(phase.unsqueeze(0).expand({ batch, -1, -1 }));
 
-  auto dense = no_mask_embed->weight.view({ 1, -1, 1, 1 }).expand({ batch, -1, grid, grid });
+  auto dense = no_mask_embed->weight.view({ 1, -1, 1, 1 }).expand({ batch, -1, h, w });
   if (usePriors)
   {
     dense = dense + prior_prompt->forward(priors);
@@ -517,8 +517,7 @@ TwoWayTransformerImpl::forward(const torch::Tensor & image, const torch::Tensor 
 }
 
 MaskDecoderImpl::MaskDecoderImpl(const ModelConfig & c)
-  : tileSize(c.TileSize)
-  , usePriors(c.PriorsInDecoder && c.PriorChannels > 0)
+  : usePriors(c.PriorsInDecoder && c.PriorChannels > 0)
 {
   const int64_t C = c.EmbedDim;
   transformer = register_module("transformer", TwoWayTransformer(c.DecoderDepth, C, c.DecoderHeads, c.DecoderMlpDim));
@@ -573,7 +572,7 @@ MaskDecoderImpl::forward(const torch::Tensor & embedding, const torch::Tensor & 
   auto hyper = output_hypernetworks_mlps[0]->as<MLP>()->forward(maskOut).unsqueeze(1);
   const int64_t c8 = upscaled.size(1), hq = upscaled.size(2), wq = upscaled.size(3);
   auto masks = torch::matmul(hyper, upscaled.view({ N, c8, hq * wq })).view({ N, 1, hq, wq });
-  masks = F::interpolate(masks, F::InterpolateFuncOptions().size(std::vector<int64_t>{ tileSize, tileSize }).mode(torch::kBilinear).align_corners(false));
+  masks = F::interpolate(masks, F::InterpolateFuncOptions().size(std::vector<int64_t>{ image.size(2), image.size(3) }).mode(torch::kBilinear).align_corners(false));
   if (usePriors)
   {
     auto features = prior_fusion_full->forward(torch::cat({ priors, image }, 1));
@@ -605,8 +604,9 @@ torch::Tensor
 SCoPSAMNetImpl::decode(const torch::Tensor & embedding, const torch::Tensor & image, const torch::Tensor & priors,
                        const TilePrompts & prompts)
 {
-  auto [sparse, dense] = prompt_encoder(prompts, priors, embedding.size(0));
-  return mask_decoder(embedding, prompt_encoder->denseEncoding(), sparse, dense, image, priors).first;
+  const int64_t h = embedding.size(2), w = embedding.size(3);
+  auto [sparse, dense] = prompt_encoder(prompts, priors, embedding.size(0), image.size(3), h, w);
+  return mask_decoder(embedding, prompt_encoder->denseEncoding(h, w), sparse, dense, image, priors).first;
 }
 
 torch::Tensor

@@ -162,12 +162,13 @@ struct TilePrompts
 struct PromptEncoderImpl : torch::nn::Module
 {
   explicit PromptEncoderImpl(const ModelConfig & config);
-  /** Sparse tokens [N, S, C] and dense embeddings [N, C, h, w]. */
+  /** Sparse tokens [N, S, C] and dense embeddings [N, C, h, w] for tiles of `tileSize` pixels whose embedding grid
+   * is h x w (the configured tile size, or another multiple of the patch size). */
   std::pair<torch::Tensor, torch::Tensor>
-  forward(const TilePrompts & prompts, const torch::Tensor & priors, int64_t batch);
-  /** Dense positional encoding of the embedding grid, [1, C, h, w]. */
+  forward(const TilePrompts & prompts, const torch::Tensor & priors, int64_t batch, int64_t tileSize, int64_t h, int64_t w);
+  /** Dense positional encoding of an h x w embedding grid, [1, C, h, w]. */
   torch::Tensor
-  denseEncoding();
+  denseEncoding(int64_t h, int64_t w);
   /** Appearance tokens [K, C] of clicks: embedding [1, C, h, w] and priors [1, P, T, T] of the tile that holds
    * them, click coordinates [K, 2] in that tile's pixels, labels [K] (1 or 0). */
   torch::Tensor
@@ -183,7 +184,7 @@ struct PromptEncoderImpl : torch::nn::Module
   torch::nn::Linear       appearance_proj{ nullptr };
   torch::nn::Embedding    appearance_label_embed{ nullptr };
   torch::nn::Embedding    default_phase_embed{ nullptr };
-  int64_t                 embedDim, grid, tileSize;
+  int64_t                 embedDim;
   bool                    usePriors;
 };
 TORCH_MODULE(PromptEncoder);
@@ -240,7 +241,6 @@ struct MaskDecoderImpl : torch::nn::Module
   torch::nn::ModuleList output_hypernetworks_mlps;
   MLP                   iou_prediction_head{ nullptr };
   torch::nn::Sequential prior_fusion_quarter{ nullptr }, prior_fusion_full{ nullptr }, refine_head{ nullptr };
-  int64_t               tileSize;
   bool                  usePriors;
 };
 TORCH_MODULE(MaskDecoder);

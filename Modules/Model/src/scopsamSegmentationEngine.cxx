@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <dlfcn.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -237,14 +238,30 @@ SegmentationEngine::GetDevice() const
 }
 
 void
+SegmentationEngine::SetNumberOfThreads(int threads)
+{
+  if (threads < 1)
+  {
+    return;
+  }
+  if (torch::get_num_threads() != threads)
+  {
+    torch::set_num_threads(threads);
+  }
+  // OpenBLAS keeps a pool of its own; it is only there when LibTorch was linked against it.
+  using SetThreads = void (*)(int);
+  if (auto * openblas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
+  {
+    openblas(threads);
+  }
+}
+
+void
 SegmentationEngine::Impl::PlaceOn(const DeviceOptions & options)
 {
   Device = ChooseDevice(options.Device);
   Half = options.HalfPrecision && Device.is_cuda();
-  if (options.Threads > 0)
-  {
-    torch::set_num_threads(options.Threads);
-  }
+  SetNumberOfThreads(options.Threads);
   if (Script)
   {
     Script->to(Device);

@@ -1,0 +1,350 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamCommands.h"
+
+#include "itkCommand.h"
+#include "itkImageFileReader.h"
+#include "itkSCoPSAMSegmentationFilter.h"
+#include "scopsamDataset.h"
+#include "scopsamImageIO.h"
+#include "scopsamSegmentationSupport.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace scopsam
+{
+namespace
+{
+
+using Filter = itk::SCoPSAMSegmentationFilter<GrayImage2D>;
+
+std::vector<double>
+Numbers(const std::string & text, const std::string & what)
+{
+  std::vector<double> values;
+  std::stringstream   in(text);
+  for (std::string item; std::getline(in, item, ',');)
+  {
+    try
+    {
+      std::size_t used = 0;
+      values.push_back(std::stod(item, &used));
+      if (used != item.size() && item.find_first_not_of(' ', used) != std::string::npos)
+      {
+        throw std::invalid_argument(item);
+      }
+    }
+    catch (const std::exception &)
+    {
+      throw InputError(what + ": '" + item + "' is not a number");
+    }
+  }
+  return values;
+}
+
+/** "x,y,label;x,y,label" -> clicks. */
+std::vector<Click>
+ParsePoints(const std::string & text)
+{
+  std::vector<Click> clicks;
+  std::stringstream  in(text);
+  for (std::string point; std::getline(in, point, ';');)
+  {
+    if (point.find_first_not_of(' ') == std::string::npos)
+    {
+      continue;
+    }
+    const auto v = Numbers(point, "--points");
+    if (v.size() != 3 || (v[2] != 0.0 && v[2] != 1.0))
+    {
+      throw InputError("--points takes \"x,y,label;...\" with label 1 (this phase) or 0 (not this phase), got '" + point + "'");
+    }
+    clicks.push_back({ v[0], v[1], static_cast<int>(v[2]) });
+  }
+  return clicks;
+}
+
+/** Prints a progress bar on stderr, rewritten in place. */
+class ProgressBar
+{
+public:
+  explicit ProgressBar(bool enabled)
+    : m_Enabled(enabled)
+  {}
+  void
+  Show(const std::string & label, double fraction)
+  {
+    if (!m_Enabled)
+    {
+      return;
+    }
+    const int filled = static_cast<int>(fraction * 30.0 + 0.5);
+    std::cerr << "\r" << label << " [" << std::string(filled, '#') << std::string(30 - filled, ' ') << "] " << std::setw(3)
+              << static_cast<int>(fraction * 100.0 + 0.5) << "%" << std::flush;
+  }
+  void
+  Done()
+  {
+    if (m_Enabled)
+    {
+      std::cerr << std::endl;
+    }
+  }
+
+private:
+  bool m_Enabled;
+};
+
+/** Segments one image: returns nothing, writes the mask (and the probability), all atomically. */
+void
+SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEngine> & engine, const std::string & input,
+           const std::string & output, const std::string & probabilityPath, ProgressBar & bar)
+{
+  RefuseToOverwriteInputs(output, { input, o.Exclude });
+  if (!probabilityPath.empty())
+  {
+    RefuseToOverwriteInputs(probabilityPath, { input, o.Exclude });
+  }
+  SliceGeometry geometry;
+  const auto    image = ReadGrayImage(input, &geometry);
+  const auto    size = image->GetLargestPossibleRegion().GetSize();
+
+  auto filter = Filter::New();
+  filter->SetInput(image);
+  filter->SetEngine(engine);
+  try
+  {
+    filter->SetTileSize(static_cast<unsigned int>(std::max(0, o.TileSize)));
+    filter->SetOverlap(o.Overlap);
+    filter->SetBatchSize(static_cast<unsigned int>(std::max(0, o.BatchSize)));
+    filter->SetThreshold(o.Threshold);
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    const std::string d = e.GetDescription();
+    throw InputError(d.substr(d.find("): ") == std::string::npos ? 0 : d.find("): ") + 3));
+  }
+  filter->SetInsideValue(static_cast<unsigned char>(o.InsideValue));
+  if (o.Threads > 0)
+  {
+    filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(o.Threads));
+  }
+  for (const auto & click : ParsePoints(o.Points))
+  {
+    if (click.X < 0 || click.Y < 0 || click.X >= size[0] || click.Y >= size[1])
+    {
+      throw InputError("the click (" + std::to_string(click.X) + ", " + std::to_string(click.Y) + ") lies outside " +
+                       input + " (" + std::to_string(size[0]) + "x" + std::to_string(size[1]) + ")");
+    }
+    filter->AddClick({ { static_cast<itk::IndexValueType>(click.X), static_cast<itk::IndexValueType>(click.Y) } }, click.Label);
+  }
+  if (!o.Box.empty())
+  {
+    const auto b = Numbers(o.Box, "--box");
+    if (b.size() != 4 || b[2] < b[0] || b[3] < b[1] || b[0] < 0 || b[1] < 0 || b[2] >= size[0] || b[3] >= size[1])
+    {
+      throw InputError("--box takes x0,y0,x1,y1 inside the image with x0 <= x1 and y0 <= y1, got '" + o.Box + "'");
+    }
+    GrayImage2D::RegionType roi;
+    roi.SetIndex({ { static_cast<itk::IndexValueType>(b[0]), static_cast<itk::IndexValueType>(b[1]) } });
+    roi.SetSize({ { static_cast<itk::SizeValueType>(b[2] - b[0] + 1), static_cast<itk::SizeValueType>(b[3] - b[1] + 1) } });
+    filter->SetRegionOfInterest(roi);
+  }
+  UInt8Image2D::Pointer exclude;
+  if (!o.Exclude.empty())
+  {
+    exclude = ReadMask(o.Exclude);
+    if (exclude->GetLargestPossibleRegion().GetSize() != size)
+    {
+      throw InputError("the exclusion mask " + o.Exclude + " differs in size from " + input);
+    }
+  }
+
+  // Stream the filter over bands of whole tile rows (memory bounded by a band's tiles), collecting the mask and
+  // the probability. Tiles are placed on the whole image, so the bands change no pixel.
+  auto mask = UInt8Image2D::New();
+  mask->CopyInformation(image);
+  mask->SetRegions(image->GetLargestPossibleRegion());
+  mask->Allocate();
+  GrayImage2D::Pointer probability;
+  if (!probabilityPath.empty())
+  {
+    probability = GrayImage2D::New();
+    probability->CopyInformation(image);
+    probability->SetRegions(image->GetLargestPossibleRegion());
+    probability->Allocate();
+  }
+  const auto        tiling = engine->Resolve({ o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
+  const std::size_t stride = static_cast<std::size_t>(tiling.TileSize - tiling.Overlap);
+  const std::size_t rowsPerBand = stride * std::max<std::size_t>(1, (std::size_t{ 1 } << 23) / (size[0] * stride));
+  const std::size_t bands = (size[1] + rowsPerBand - 1) / rowsPerBand;
+  std::size_t       band = 0;
+  auto              report = [&] { bar.Show(fs::path(input).filename().string(), (band + filter->GetProgress()) / bands); };
+  auto              command = itk::CStyleCommand::New();
+  command->SetCallback([](itk::Object *, const itk::EventObject &, void * data) { (*static_cast<decltype(report) *>(data))(); });
+  command->SetClientData(&report);
+  filter->AddObserver(itk::ProgressEvent(), command);
+  for (; band < bands; ++band)
+  {
+    GrayImage2D::RegionType piece = image->GetLargestPossibleRegion();
+    piece.SetIndex(1, static_cast<itk::IndexValueType>(band * rowsPerBand));
+    piece.SetSize(1, std::min(rowsPerBand, size[1] - band * rowsPerBand));
+    filter->GetOutput()->SetRequestedRegion(piece);
+    filter->GetOutput()->Update();
+    itk::ImageRegionConstIterator<Filter::MaskImageType> in(filter->GetMaskOutput(), piece);
+    itk::ImageRegionIterator<UInt8Image2D>               out(mask, piece);
+    for (; !in.IsAtEnd(); ++in, ++out)
+    {
+      out.Set(in.Get());
+    }
+    if (probability)
+    {
+      itk::ImageRegionConstIterator<GrayImage2D> p(filter->GetOutput(), piece);
+      itk::ImageRegionIterator<GrayImage2D>      q(probability, piece);
+      for (; !p.IsAtEnd(); ++p, ++q)
+      {
+        q.Set(p.Get());
+      }
+    }
+  }
+  bar.Done();
+  if (exclude)
+  {
+    const std::size_t count = mask->GetLargestPossibleRegion().GetNumberOfPixels();
+    for (std::size_t i = 0; i < count; ++i)
+    {
+      if (exclude->GetBufferPointer()[i] != 0)
+      {
+        mask->GetBufferPointer()[i] = 0;
+        if (probability)
+        {
+          probability->GetBufferPointer()[i] = 0.0f;
+        }
+      }
+    }
+  }
+  WriteImageLike(mask.GetPointer(), geometry, output);
+  if (probability)
+  {
+    WriteImageLike(probability.GetPointer(), geometry, probabilityPath);
+  }
+}
+
+std::string
+Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const std::string & input, const std::string & output)
+{
+  nlohmann::json j;
+  j["program"] = "scopsam segment 0.1.0";
+  j["input"] = input;
+  j["output"] = output;
+  j["model"] = engine.GetIdentity();
+  j["model_configuration"] = nlohmann::json::parse(engine.GetConfig().ToJSON());
+  const auto tiling = engine.Resolve({ o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
+  j["tile_size"] = tiling.TileSize;
+  j["overlap"] = tiling.Overlap;
+  j["threshold"] = o.Threshold;
+  j["points"] = o.Points;
+  j["box"] = o.Box;
+  j["exclude"] = o.Exclude;
+  j["device"] = engine.GetDevice();
+  const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  char              when[32];
+  std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+  j["date"] = when;
+  return j.dump(2) + "\n";
+}
+
+} // namespace
+
+std::vector<std::string>
+RunSegment(const SegmentOptions & o)
+{
+  if (o.Model.empty())
+  {
+    throw InputError("--model is required: no default model is embedded in this build yet");
+  }
+  if (!(o.Threshold >= 0.0 && o.Threshold <= 1.0))
+  {
+    throw InputError("--threshold must be in [0, 1]");
+  }
+  if (o.InsideValue < 1 || o.InsideValue > 255)
+  {
+    throw InputError("--inside-value must be in [1, 255]");
+  }
+  if (o.Threads < 0 || o.Threads > 1024)
+  {
+    throw InputError("--threads must be in [0, 1024]");
+  }
+  DeviceOptions device;
+  device.Device = o.Device;
+  device.HalfPrecision = o.Half;
+  device.Threads = o.Threads;
+  std::shared_ptr<const SegmentationEngine> engine;
+  try
+  {
+    engine = LoadSharedEngine(o.Model, device);
+    engine->Resolve({ o.TileSize, o.Overlap, o.BatchSize, BlendingWindow::Cosine });
+  }
+  catch (const ModelError & e)
+  {
+    throw InputError(e.what());
+  }
+  ProgressBar     bar(o.Progress);
+  std::error_code error;
+  if (!fs::is_directory(o.Input, error))
+  {
+    SegmentOne(o, engine, o.Input, o.Output, o.Probability, bar);
+    return { o.Output };
+  }
+  // A folder: every image, each mask with a provenance file.
+  const auto items = ListImages(o.Input);
+  if (items.empty())
+  {
+    throw InputError("no images in " + o.Input);
+  }
+  if (fs::exists(o.Output, error) && !fs::is_directory(o.Output, error))
+  {
+    throw InputError("the output " + o.Output + " must be a folder when the input is a folder");
+  }
+  fs::create_directories(o.Output, error);
+  if (!o.Probability.empty())
+  {
+    fs::create_directories(o.Probability, error);
+  }
+  std::vector<std::string> written;
+  for (const auto & item : items)
+  {
+    const std::string mask = (fs::path(o.Output) / (item.Name + ".png")).string();
+    const std::string probability = o.Probability.empty() ? "" : (fs::path(o.Probability) / (item.Name + ".mha")).string();
+    SegmentOne(o, engine, item.ImagePath, mask, probability, bar);
+    WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, item.ImagePath, mask));
+    written.push_back(mask);
+  }
+  return written;
+}
+
+} // namespace scopsam

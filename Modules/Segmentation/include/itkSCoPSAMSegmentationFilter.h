@@ -1,0 +1,224 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef itkSCoPSAMSegmentationFilter_h
+#define itkSCoPSAMSegmentationFilter_h
+
+#include "itkImageToImageFilter.h"
+#include "itkVectorImage.h"
+#include "scopsamSegmentationEngine.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace itk
+{
+
+/** \class SCoPSAMSegmentationFilter
+ * \brief Segments the intermediate phase of a 2-D micrograph with SCoP-SAM.
+ *
+ * Output 0 (GetOutput(), GetProbabilityOutput()) is the phase probability in [0, 1]; output 1 (GetMaskOutput())
+ * the mask: InsideValue (255) where the probability is at least Threshold (0.5), 0 elsewhere.
+ *
+ * The filter
+ * - maps the input's gray levels to [0, 1] with its robust whole-image range (one streamed histogram pass, as
+ *   PriorImageFilterBase does, or SetIntensityRange());
+ * - computes the gradient and grayscale priors with the parameters the model was trained with, or takes them from
+ *   SetPriorImage() (a VectorImage with the model's PriorChannels components, in the order gradient magnitude,
+ *   coherence, local contrast, global departure);
+ * - runs the network (scopsam::SegmentationEngine) over overlapping tiles of TileSize pixels with Overlap pixels of
+ *   overlap, BatchSize tiles at a time, blended with a smooth window.
+ *
+ * Tiles are placed on the whole image, so the output of a region does not depend on how ITK streams the image: an
+ * ImageFileWriter or StreamingImageFilter with several divisions gives the same pixels as one update, and memory
+ * is bounded by the tiles a region needs. Progress is reported per batch of tiles and AbortGenerateData() is
+ * honoured between batches.
+ *
+ * Prompts: clicks (AddClick(), in pixel indices; AddPhysicalClick(), in physical coordinates) mean "this phase" (label
+ * 1) or "not this phase" (label 0) everywhere; a box (SetRegionOfInterest()) restricts the phase to it.
+ *
+ * The filter's thread budget (GetNumberOfWorkUnits()) drives the prior filters, LibTorch's intra-op threads and the
+ * BLAS threads, one after the other: no nested parallelism.
+ *
+ * \ingroup SCoPSAMSegmentation
+ */
+template <typename TInputImage, typename TOutputImage = Image<float, TInputImage::ImageDimension>>
+class ITK_TEMPLATE_EXPORT SCoPSAMSegmentationFilter : public ImageToImageFilter<TInputImage, TOutputImage>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(SCoPSAMSegmentationFilter);
+
+  using Self = SCoPSAMSegmentationFilter;
+  using Superclass = ImageToImageFilter<TInputImage, TOutputImage>;
+  using Pointer = SmartPointer<Self>;
+  using ConstPointer = SmartPointer<const Self>;
+
+  static constexpr unsigned int ImageDimension = TInputImage::ImageDimension;
+  static_assert(ImageDimension == 2, "SCoPSAMSegmentationFilter segments 2-D micrographs");
+
+  using InputImageType = TInputImage;
+  using OutputImageType = TOutputImage;
+  using MaskImageType = Image<unsigned char, ImageDimension>;
+  using PriorImageType = VectorImage<float, ImageDimension>;
+  using RegionType = typename OutputImageType::RegionType;
+  using IndexType = typename InputImageType::IndexType;
+  using PointType = typename InputImageType::PointType;
+  using IntensityRangeType = FixedArray<double, 2>;
+
+  itkNewMacro(Self);
+  itkTypeMacro(SCoPSAMSegmentationFilter, ImageToImageFilter);
+
+  /** The model: a SCoP-SAM model file or a TorchScript file (see scopsam::SegmentationEngine::Load()). */
+  virtual void
+  SetModelFileName(const std::string & fileName);
+  itkGetStringMacro(ModelFileName);
+  /** Or an engine already loaded (shared between filters). */
+  virtual void
+  SetEngine(std::shared_ptr<const scopsam::SegmentationEngine> engine);
+  /** The engine the filter uses (loaded on first need). */
+  std::shared_ptr<const scopsam::SegmentationEngine>
+  GetEngine() const;
+
+  /** "cpu" (default), "cuda", "cuda:N" or "auto". CUDA asked for where there is none is an error. */
+  virtual void
+  SetDevice(const std::string & device);
+  itkGetStringMacro(Device);
+  /** Half precision on CUDA. Default off. */
+  itkSetMacro(UseHalfPrecision, bool);
+  itkGetConstMacro(UseHalfPrecision, bool);
+  itkBooleanMacro(UseHalfPrecision);
+
+  /** Tile size in pixels; 0 (default) takes the model's. A multiple of 4 x the model's patch size. */
+  virtual void
+  SetTileSize(unsigned int size);
+  itkGetConstMacro(TileSize, unsigned int);
+  /** Overlap of neighbouring tiles in pixels; -1 (default) takes a quarter of the tile. */
+  virtual void
+  SetOverlap(int overlap);
+  itkGetConstMacro(Overlap, int);
+  /** Tiles per network call. Default 4; range [1, 1024]. */
+  virtual void
+  SetBatchSize(unsigned int size);
+  itkGetConstMacro(BatchSize, unsigned int);
+  /** Blending window of overlapping tiles: 0 cosine (default), 1 Gaussian, 2 flat. */
+  virtual void
+  SetBlendingWindow(unsigned int window);
+  itkGetConstMacro(BlendingWindow, unsigned int);
+
+  /** Probability at or above which a pixel is phase in the mask. Default 0.5; range [0, 1]. */
+  virtual void
+  SetThreshold(double threshold);
+  itkGetConstMacro(Threshold, double);
+  /** Mask value of the phase. Default 255. */
+  itkSetMacro(InsideValue, unsigned char);
+  itkGetConstMacro(InsideValue, unsigned char);
+
+  /** Clicks: label 1 "this phase", 0 "not this phase". */
+  void
+  AddClick(const IndexType & index, int label);
+  void
+  AddPhysicalClick(const PointType & point, int label);
+  void
+  ClearClicks();
+  /** A region of interest in pixel indices: the phase is segmented inside it, nothing outside. */
+  void
+  SetRegionOfInterest(const RegionType & region);
+  void
+  ClearRegionOfInterest();
+
+  /** Gray levels mapped to 0 and 1; unset (default): the robust range of the whole input. */
+  void
+  SetIntensityRange(double lower, double upper);
+  void
+  ClearIntensityRange();
+
+  /** Precomputed priors (optional): a vector image of the input's size with the model's prior channels. */
+  void
+  SetPriorImage(const PriorImageType * priors);
+  const PriorImageType *
+  GetPriorImage() const;
+
+  /** The probability (output 0) and the mask (output 1). */
+  OutputImageType *
+  GetProbabilityOutput()
+  {
+    return this->GetOutput();
+  }
+  MaskImageType *
+  GetMaskOutput();
+
+protected:
+  SCoPSAMSegmentationFilter();
+  ~SCoPSAMSegmentationFilter() override = default;
+  void
+  PrintSelf(std::ostream & os, Indent indent) const override;
+
+  using DataObjectPointerArraySizeType = ProcessObject::DataObjectPointerArraySizeType;
+  DataObject::Pointer
+  MakeOutput(DataObjectPointerArraySizeType index) override;
+
+  void
+  VerifyPreconditions() ITKv5_CONST override;
+  void
+  GenerateInputRequestedRegion() override;
+  void
+  UpdateOutputData(DataObject * output) override;
+  void
+  GenerateData() override;
+
+private:
+  scopsam::Prompts
+  MakePrompts() const;
+  scopsam::TilingOptions
+  MakeTilingOptions() const;
+  scopsam::PixelRegion
+  ToPixelRegion(const RegionType & region) const;
+
+  struct ClickRecord
+  {
+    double X, Y;
+    int    Label;
+    bool   Physical;
+  };
+
+  std::string                                        m_ModelFileName;
+  mutable std::shared_ptr<const scopsam::SegmentationEngine> m_Engine;
+  std::string                                        m_Device{ "cpu" };
+  bool                                               m_UseHalfPrecision{ false };
+  unsigned int                                       m_TileSize{ 0 };
+  int                                                m_Overlap{ -1 };
+  unsigned int                                       m_BatchSize{ 4 };
+  unsigned int                                       m_BlendingWindow{ 0 };
+  double                                             m_Threshold{ 0.5 };
+  unsigned char                                      m_InsideValue{ 255 };
+  std::vector<ClickRecord>                           m_Clicks;
+  bool                                               m_HasRegionOfInterest{ false };
+  RegionType                                         m_RegionOfInterest;
+  bool                                               m_IntensityRangeIsSet{ false };
+  IntensityRangeType                                 m_IntensityRange;
+  double                                             m_Lower{ 0.0 }, m_Upper{ 1.0 }, m_MatrixMode{ 0.5 };
+  TimeStamp                                          m_StatisticsTime;
+};
+
+} // namespace itk
+
+#ifndef ITK_MANUAL_INSTANTIATION
+#  include "itkSCoPSAMSegmentationFilter.hxx"
+#endif
+
+#endif

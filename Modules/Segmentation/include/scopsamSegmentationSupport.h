@@ -1,0 +1,39 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamSegmentationSupport_h
+#define scopsamSegmentationSupport_h
+
+#include "SCoPSAMSegmentationExport.h"
+#include "scopsamSegmentationEngine.h"
+
+#include <memory>
+#include <string>
+
+namespace scopsam
+{
+
+/** Loads a model file once per (path, device, threads) and shares it: several filters, or one filter updated
+ * many times, do not reload the weights. Throws ModelError as SegmentationEngine::Load(). An empty path names the
+ * embedded default model, which is not part of this build yet: a clear ModelError says so.
+ * \ingroup SCoPSAMSegmentation */
+SCoPSAMSegmentation_EXPORT std::shared_ptr<const SegmentationEngine>
+LoadSharedEngine(const std::string & path, const DeviceOptions & device);
+
+} // namespace scopsam
+
+#endif

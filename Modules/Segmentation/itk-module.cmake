@@ -1,0 +1,18 @@
+set(DOCUMENTATION "SCoP-SAM's segmentation filter: itk::SCoPSAMSegmentationFilter computes both priors (or takes
+them), runs the SCoP-SAM network over overlapping tiles through the SCoPSAMModel engine, and produces a phase
+probability image and a mask; streams with bounded memory.")
+
+itk_module(SCoPSAMSegmentation
+  ENABLE_SHARED
+  DEPENDS
+    ITKCommon
+    SCoPSAMPriors
+    SCoPSAMModel
+  TEST_DEPENDS
+    ITKTestKernel
+    ITKGoogleTest
+    SCoPSAMData
+  DESCRIPTION
+    "${DOCUMENTATION}"
+  EXCLUDE_FROM_DEFAULT
+)
