@@ -23,6 +23,7 @@
 #include "scopsamMetrics.h"
 #include "scopsamSyntheticMicrograph.h"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -112,6 +113,24 @@ struct SegmentOptions
 /** Returns the masks written; beside each (folder input) a provenance file <name>.json. */
 SCoPSAMApplication_EXPORT std::vector<std::string>
 RunSegment(const SegmentOptions & options);
+
+/** `scopsam init-model OUTPUT`: a network of a configuration with fresh, seeded weights (the start of training
+ * from scratch). PriorEntryPoints: any of "encoder", "prompt", "decoder", comma-separated, or "none". */
+struct InitModelOptions
+{
+  std::string   Output;
+  std::string   Configuration{ "small" };
+  std::string   PriorEntryPoints{ "encoder,prompt,decoder" };
+  int           TileSize{ 0 };
+  std::uint64_t Seed{ 1 };
+};
+SCoPSAMApplication_EXPORT void
+RunInitModel(const InitModelOptions & options);
+
+/** `scopsam import-sam CHECKPOINT OUTPUT`: SCoP-SAM's vit_b network with SAM ViT-B's weights in the shared parts
+ * (the checkpoint converted by Utilities/convert_sam_checkpoint.py). Returns SAM tensors that found no place. */
+SCoPSAMApplication_EXPORT std::vector<std::string>
+RunImportSAM(const std::string & checkpoint, const std::string & output);
 
 /** The whole command line: parses `argv`, runs the subcommand, prints one line on stderr on failure, and returns
  * the exit status (0 done, 2 bad usage or input, 1 anything else). */

@@ -121,6 +121,23 @@ RunCommandLine(int argc, char ** argv)
   segmentCommand->add_option("--device", segment.Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   segmentCommand->add_flag("--half", segment.Half, "Half precision (CUDA)");
 
+  // init-model, import-sam
+  InitModelOptions initModel;
+  auto *           initCommand = app.add_subcommand("init-model", "Write a network with fresh, seeded weights (untrained).");
+  initCommand->add_option("OUTPUT", initModel.Output, "Model file to write")->required();
+  initCommand->add_option("--config", initModel.Configuration, "small or vit_b")
+    ->check(CLI::IsMember({ "small", "vit_b" }))
+    ->capture_default_str();
+  initCommand->add_option("--priors", initModel.PriorEntryPoints, "Prior entry points: encoder,prompt,decoder or none")
+    ->capture_default_str();
+  initCommand->add_option("--tile", initModel.TileSize, "Tile size (0: the configuration's)")->capture_default_str();
+  initCommand->add_option("--seed", initModel.Seed, "Seed of the initial weights")->capture_default_str();
+  std::string checkpoint, imported;
+  auto *      importCommand = app.add_subcommand("import-sam", "Build the vit_b network with SAM ViT-B's weights.");
+  importCommand->add_option("CHECKPOINT", checkpoint, "SAM checkpoint converted by Utilities/convert_sam_checkpoint.py")
+    ->required();
+  importCommand->add_option("OUTPUT", imported, "Model file to write")->required();
+
   // synth
   std::string                folder;
   SyntheticDatasetParameters synth;
@@ -211,6 +228,18 @@ RunCommandLine(int argc, char ** argv)
     {
       segment.Progress = isatty(STDERR_FILENO) != 0;
       RunSegment(segment);
+    }
+    else if (*initCommand)
+    {
+      RunInitModel(initModel);
+    }
+    else if (*importCommand)
+    {
+      const auto unused = RunImportSAM(checkpoint, imported);
+      for (const auto & name : unused)
+      {
+        std::cerr << "scopsam: note: the checkpoint's tensor " << name << " has no place in the network" << std::endl;
+      }
     }
     else if (*priorsCommand)
     {

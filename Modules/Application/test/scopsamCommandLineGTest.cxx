@@ -22,6 +22,8 @@
 #include "scopsamOpenCVBridge.h"
 
 #include "itkImageFileReader.h"
+
+#include <nlohmann/json.hpp>
 #include "itkVector.h"
 
 #include <opencv2/imgproc.hpp>
@@ -198,6 +200,97 @@ TEST(CommandLine, SingleSliceVolumesComeBackWithTheirGeometry)
   EXPECT_EQ(info.Dimension, 3u);
   EXPECT_EQ(info.Size[2], 1u);
   EXPECT_EQ(info.NumberOfComponents, 2u);
+}
+
+const fs::path &
+TileModel()
+{
+  // The small configuration at 64-pixel tiles, fresh weights: fast, and real enough for the command's mechanics.
+  static const fs::path model = [] {
+    const fs::path f = Scratch("model") / "small64.pt";
+    EXPECT_EQ(Scopsam({ "init-model", f.string(), "--tile", "64", "--seed", "3" }), 0);
+    return f;
+  }();
+  return model;
+}
+
+TEST(Segment, MaskProbabilityExclusionAndExitStatuses)
+{
+  const fs::path    out = Scratch("segment");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string(); // 16-bit, 96x80
+  const std::string model = TileModel().string();
+  std::string       error;
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string() }, &error), 2) << "no model";
+  EXPECT_NE(error.find("--model"), std::string::npos) << error;
+  std::ofstream(out / "fake.pt") << "not a model";
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", (out / "fake.pt").string() }, &error), 2);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--points", "10,10" }), 2);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--points", "500,10,1" }), 2);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--box", "50,50,10,10" }), 2);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--tile", "100" }), 2);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--device", "cuda:7" }), 2);
+  EXPECT_EQ(Scopsam({ "segment", image, image, "--model", model }), 2) << "the input is never overwritten";
+  EXPECT_FALSE(fs::exists(out / "m.png")) << "nothing written by failed runs";
+
+  // A data bar in the bottom 10 rows is excluded.
+  cv::Mat bar = cv::Mat::zeros(80, 96, CV_8U);
+  bar(cv::Rect(0, 70, 96, 10)).setTo(255);
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(bar).GetPointer(), (out / "bar.png").string());
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--probability",
+                      (out / "p.mha").string(), "--exclude", (out / "bar.png").string(), "--threshold", "0.5",
+                      "--points", "20,30,1;70,40,0", "--box", "5,5,90,75" }),
+            0);
+  const cv::Mat mask = scopsam::MatFromImage(scopsam::ReadMask((out / "m.png").string()).GetPointer());
+  const cv::Mat probability = scopsam::MatFromImage(scopsam::ReadGrayImage((out / "p.mha").string()).GetPointer());
+  ASSERT_EQ(mask.rows, 80);
+  ASSERT_EQ(probability.cols, 96);
+  for (int y = 0; y < 80; ++y)
+  {
+    for (int x = 0; x < 96; ++x)
+    {
+      const float p = probability.at<float>(y, x);
+      ASSERT_EQ(mask.at<unsigned char>(y, x) != 0, p >= 0.5f) << x << "," << y;
+      if (y >= 70 || x < 5 || y < 5 || x > 90)
+      {
+        ASSERT_EQ(p, 0.0f) << "excluded or outside the box: " << x << "," << y;
+      }
+    }
+  }
+}
+
+TEST(Segment, FoldersWithProvenanceAndSingleSliceVolumes)
+{
+  const fs::path out = Scratch("segment-folder");
+  ASSERT_EQ(Scopsam({ "segment", (Dataset() / "images").string(), (out / "masks").string(), "--model", TileModel().string() }), 0);
+  for (int i = 0; i < 4; ++i)
+  {
+    const std::string name = "synth_0000" + std::to_string(i);
+    ASSERT_TRUE(fs::exists(out / "masks" / (name + ".png"))) << name;
+    std::ifstream provenance(out / "masks" / (name + ".json"));
+    const auto    record = nlohmann::json::parse(provenance);
+    EXPECT_NE(record["model"].get<std::string>().find("small64.pt"), std::string::npos);
+    EXPECT_EQ(record["tile_size"], 64);
+  }
+  auto slice = itk::Image<unsigned short, 3>::New();
+  slice->SetRegions(itk::Image<unsigned short, 3>::SizeType{ { 70, 50, 1 } });
+  slice->Allocate(true);
+  const double origin[3] = { -3.0, 4.0, 12.5 };
+  slice->SetOrigin(origin);
+  for (std::size_t i = 0; i < 3500; ++i)
+  {
+    slice->GetBufferPointer()[i] = static_cast<unsigned short>((i * 37) % 4000);
+  }
+  scopsam::WriteImage(slice.GetPointer(), (out / "slice.nrrd").string());
+  ASSERT_EQ(Scopsam({ "segment", (out / "slice.nrrd").string(), (out / "slicemask.nrrd").string(), "--model",
+                      TileModel().string() }),
+            0);
+  const auto info = scopsam::InspectImageFile((out / "slicemask.nrrd").string());
+  EXPECT_EQ(info.Dimension, 3u);
+  EXPECT_EQ(info.Size[2], 1u);
+  auto reader = itk::ImageFileReader<itk::Image<unsigned char, 3>>::New();
+  reader->SetFileName((out / "slicemask.nrrd").string());
+  reader->Update();
+  EXPECT_DOUBLE_EQ(reader->GetOutput()->GetOrigin()[2], 12.5);
 }
 
 // The priors on a real superalloy micrograph (../shared/data/real, not part of the project): the gradient prior is

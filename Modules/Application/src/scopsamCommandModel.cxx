@@ -1,0 +1,101 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamCommands.h"
+
+#include "scopsamImageIO.h"
+#include "scopsamSegmentationEngine.h"
+
+#include <sstream>
+
+namespace scopsam
+{
+
+void
+RunInitModel(const InitModelOptions & o)
+{
+  ModelConfig config;
+  try
+  {
+    config = ModelConfig::Named(o.Configuration);
+  }
+  catch (const std::invalid_argument & e)
+  {
+    throw InputError(e.what());
+  }
+  config.PriorsInEncoder = config.PriorsInPrompt = config.PriorsInDecoder = false;
+  std::stringstream points(o.PriorEntryPoints);
+  for (std::string point; std::getline(points, point, ',');)
+  {
+    if (point == "encoder")
+    {
+      config.PriorsInEncoder = true;
+    }
+    else if (point == "prompt")
+    {
+      config.PriorsInPrompt = true;
+    }
+    else if (point == "decoder")
+    {
+      config.PriorsInDecoder = true;
+    }
+    else if (point != "none")
+    {
+      throw InputError("unknown prior entry point '" + point + "' (encoder, prompt, decoder or none)");
+    }
+  }
+  if (o.TileSize != 0)
+  {
+    config.TileSize = o.TileSize;
+  }
+  config.Training = "fresh weights (scopsam init-model, seed " + std::to_string(o.Seed) + "): not trained";
+  RefuseToOverwriteInputs(o.Output, {});
+  try
+  {
+    config.Validate();
+    SegmentationEngine::Create(config, o.Seed)->Save(o.Output);
+  }
+  catch (const std::invalid_argument & e)
+  {
+    throw InputError(e.what());
+  }
+  catch (const ModelError & e)
+  {
+    throw InputError(e.what());
+  }
+}
+
+std::vector<std::string>
+RunImportSAM(const std::string & checkpoint, const std::string & output)
+{
+  RefuseToOverwriteInputs(output, { checkpoint });
+  try
+  {
+    ModelConfig config = ModelConfig::VitB();
+    config.Training = "SAM ViT-B weights imported from " + checkpoint + "; prior entry points at their zero start";
+    auto       engine = SegmentationEngine::Create(config, 1);
+    const auto unused = engine->ImportSAM(checkpoint);
+    engine->Save(output);
+    return unused;
+  }
+  catch (const ModelError & e)
+  {
+    throw InputError(e.what());
+  }
+}
+
+} // namespace scopsam
