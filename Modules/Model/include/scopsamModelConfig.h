@@ -65,6 +65,7 @@ struct ModelConfig
   bool                PriorsInPrompt{ true };   // dense prior prompt
   bool                PriorsInDecoder{ true };  // full-resolution prior fusion
   int                 AdapterDim{ 48 };
+  int                 RefineChannels{ 8 }; // width of the full-resolution prior fusion and refinement
   std::vector<double> GradientScales{ 1.0, 2.0, 4.0 };
   double              IntegrationScale{ 2.0 };
   double              MagnitudeScale{ 0.05 };

@@ -89,6 +89,7 @@ ModelConfig::Validate() const
           "decoder sizes must be positive, MaskInChannels a multiple of 4");
   require(PriorChannels >= 0 && PriorChannels <= 4, "PriorChannels must be in [0, 4]");
   require(AdapterDim >= 1, "AdapterDim must be positive");
+  require(RefineChannels >= 1 && RefineChannels <= 64, "RefineChannels must be in [1, 64]");
   require(Polarity == "both" || Polarity == "bright" || Polarity == "dark", "Polarity must be both, bright or dark");
   require(LowerPercentile >= 0 && LowerPercentile < 0.5 && UpperPercentile > 0.5 && UpperPercentile <= 1.0,
           "percentiles must satisfy 0 <= lower < 0.5 < upper <= 1");
@@ -118,6 +119,7 @@ ModelConfig::ToJSON() const
   j["priors_in_prompt"] = PriorsInPrompt;
   j["priors_in_decoder"] = PriorsInDecoder;
   j["adapter_dim"] = AdapterDim;
+  j["refine_channels"] = RefineChannels;
   j["gradient_scales"] = GradientScales;
   j["integration_scale"] = IntegrationScale;
   j["magnitude_scale"] = MagnitudeScale;
@@ -159,6 +161,7 @@ ModelConfig::FromJSON(const std::string & text)
     c.PriorsInPrompt = j.at("priors_in_prompt");
     c.PriorsInDecoder = j.at("priors_in_decoder");
     c.AdapterDim = j.at("adapter_dim");
+    c.RefineChannels = j.value("refine_channels", 8);
     c.GradientScales = j.at("gradient_scales").get<std::vector<double>>();
     c.IntegrationScale = j.at("integration_scale");
     c.MagnitudeScale = j.at("magnitude_scale");

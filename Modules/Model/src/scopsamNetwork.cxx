@@ -542,9 +542,10 @@ MaskDecoderImpl::MaskDecoderImpl(const ModelConfig & c)
     prior_fusion_quarter = torch::nn::Sequential(Conv(c.PriorChannels, C / 8, 3, 1, 1), torch::nn::GELU(), Conv(C / 8, C / 8, 3, 1, 1));
     ZeroInitialised(prior_fusion_quarter->ptr(2));
     register_module("prior_fusion_quarter", prior_fusion_quarter);
-    prior_fusion_full = torch::nn::Sequential(Conv(c.PriorChannels + 1, 16, 3, 1, 1), torch::nn::GELU(), Conv(16, 16, 3, 1, 1), torch::nn::GELU());
+    const int64_t r = c.RefineChannels;
+    prior_fusion_full = torch::nn::Sequential(Conv(c.PriorChannels + 1, r, 3, 1, 1), torch::nn::GELU(), Conv(r, r, 3, 1, 1), torch::nn::GELU());
     register_module("prior_fusion_full", prior_fusion_full);
-    refine_head = torch::nn::Sequential(Conv(17, 16, 3, 1, 1), torch::nn::GELU(), Conv(16, 1, 3, 1, 1));
+    refine_head = torch::nn::Sequential(Conv(r + 1, r, 3, 1, 1), torch::nn::GELU(), Conv(r, 1, 3, 1, 1));
     ZeroInitialised(refine_head->ptr(2));
     register_module("refine_head", refine_head);
   }

@@ -248,11 +248,14 @@ SegmentationEngine::SetNumberOfThreads(int threads)
   {
     torch::set_num_threads(threads);
   }
-  // OpenBLAS keeps a pool of its own; it is only there when LibTorch was linked against it.
+  // OpenBLAS keeps a pool of its own (where LibTorch was linked against it). Two pools of spinning threads on the
+  // same cores slow each other down: on 2 cores, small network, 2 LibTorch threads with 2 OpenBLAS threads took
+  // 275 ms per 4 tiles, with 1 OpenBLAS thread 133 ms (Documentation/benchmarks.md). BLAS runs single-threaded
+  // inside LibTorch's parallel regions.
   using SetThreads = void (*)(int);
   if (auto * openblas = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads")))
   {
-    openblas(threads);
+    openblas(1);
   }
 }
 
