@@ -11,6 +11,7 @@ itk_module(SCoPSAM
     SCoPSAMEvaluation
     SCoPSAMModel
     SCoPSAMSegmentation
+    SCoPSAMTraining
     SCoPSAMApplication
   DESCRIPTION
     "${DOCUMENTATION}"

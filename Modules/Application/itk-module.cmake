@@ -8,6 +8,7 @@ itk_module(SCoPSAMApplication
     SCoPSAMData
     SCoPSAMEvaluation
     SCoPSAMSegmentation
+    SCoPSAMTraining
   PRIVATE_DEPENDS
     ITKImageGrid
   TEST_DEPENDS

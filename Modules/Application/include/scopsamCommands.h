@@ -21,6 +21,7 @@
 #include "SCoPSAMApplicationExport.h"
 #include "scopsamBaselines.h"
 #include "scopsamMetrics.h"
+#include "scopsamModelConfig.h"
 #include "scopsamSyntheticMicrograph.h"
 
 #include <cstdint>
@@ -114,6 +115,11 @@ struct SegmentOptions
 SCoPSAMApplication_EXPORT std::vector<std::string>
 RunSegment(const SegmentOptions & options);
 
+/** A configuration by name ("small", "vit_b") with the prior entry points listed ("encoder,prompt,decoder" or
+ * "none") and, where tileSize is not 0, that tile size. Throws InputError. */
+SCoPSAMApplication_EXPORT ModelConfig
+ConfigurationFor(const std::string & name, const std::string & priorEntryPoints, int tileSize);
+
 /** `scopsam init-model OUTPUT`: a network of a configuration with fresh, seeded weights (the start of training
  * from scratch). PriorEntryPoints: any of "encoder", "prompt", "decoder", comma-separated, or "none". */
 struct InitModelOptions
@@ -131,6 +137,34 @@ RunInitModel(const InitModelOptions & options);
  * (the checkpoint converted by Utilities/convert_sam_checkpoint.py). Returns SAM tensors that found no place. */
 SCoPSAMApplication_EXPORT std::vector<std::string>
 RunImportSAM(const std::string & checkpoint, const std::string & output);
+
+/** `scopsam train OUTPUT`: trains a network on synthetic tiles made on the fly and/or annotated datasets. */
+struct TrainCommandOptions
+{
+  std::string              Output;
+  std::string              Configuration{ "small" };
+  std::string              Init;      // a model file to fine-tune (else fresh weights)
+  std::string              PriorEntryPoints{ "encoder,prompt,decoder" };
+  std::vector<std::string> Data;      // dataset folders (their train split; val split for validation)
+  double                   SyntheticFraction{ -1.0 }; // -1: 1 without data, 0.5 with
+  std::string              Levels{ "1,2,3,3" };
+  int                      TileSize{ 0 };
+  int                      Steps{ 2000 };
+  int                      BatchSize{ 8 };
+  double                   LearningRate{ 4e-4 };
+  int                      WarmupSteps{ 100 };
+  int                      ValidateEvery{ 200 };
+  int                      CheckpointEvery{ 200 };
+  std::string              Checkpoints; // checkpoint folder (default: OUTPUT.checkpoints)
+  bool                     Resume{ false };
+  std::uint64_t            Seed{ 1 };
+  int                      Threads{ 0 };
+  std::string              Device{ "cpu" };
+  bool                     Progress{ false };
+  std::string              CommandLine; // recorded in the model file
+};
+SCoPSAMApplication_EXPORT void
+RunTrain(const TrainCommandOptions & options);
 
 /** The whole command line: parses `argv`, runs the subcommand, prints one line on stderr on failure, and returns
  * the exit status (0 done, 2 bad usage or input, 1 anything else). */

@@ -138,6 +138,31 @@ RunCommandLine(int argc, char ** argv)
     ->required();
   importCommand->add_option("OUTPUT", imported, "Model file to write")->required();
 
+  // train
+  TrainCommandOptions train;
+  auto *              trainCommand = app.add_subcommand("train", "Train a network (synthetic data made on the fly and/or datasets).");
+  trainCommand->add_option("OUTPUT", train.Output, "Model file to write")->required();
+  trainCommand->add_option("--config", train.Configuration, "small or vit_b (for fresh weights)")
+    ->check(CLI::IsMember({ "small", "vit_b" }))
+    ->capture_default_str();
+  trainCommand->add_option("--init", train.Init, "Fine-tune this model file (e.g. the default model, or imported SAM)");
+  trainCommand->add_option("--priors", train.PriorEntryPoints, "Prior entry points of a fresh network, or none")->capture_default_str();
+  trainCommand->add_option("--data", train.Data, "Dataset folder (repeatable); its train split trains, its val split validates");
+  trainCommand->add_option("--synthetic-fraction", train.SyntheticFraction, "Share of synthetic tiles (default 1 without data, 0.5 with)");
+  trainCommand->add_option("--levels", train.Levels, "Synthetic levels drawn from, e.g. 1,2,3,3")->capture_default_str();
+  trainCommand->add_option("--tile", train.TileSize, "Tile size of a fresh network (0: the configuration's)")->capture_default_str();
+  trainCommand->add_option("--steps", train.Steps, "Optimiser steps")->capture_default_str();
+  trainCommand->add_option("--batch", train.BatchSize, "Tiles per step")->capture_default_str();
+  trainCommand->add_option("--lr", train.LearningRate, "Peak learning rate (AdamW)")->capture_default_str();
+  trainCommand->add_option("--warmup", train.WarmupSteps, "Warm-up steps")->capture_default_str();
+  trainCommand->add_option("--validate-every", train.ValidateEvery, "Steps between validations")->capture_default_str();
+  trainCommand->add_option("--checkpoint-every", train.CheckpointEvery, "Steps between checkpoints")->capture_default_str();
+  trainCommand->add_option("--checkpoints", train.Checkpoints, "Checkpoint folder (default OUTPUT.checkpoints)");
+  trainCommand->add_flag("--resume", train.Resume, "Continue from the checkpoint folder");
+  trainCommand->add_option("--seed", train.Seed, "Seed of weights, data and clicks")->capture_default_str();
+  trainCommand->add_option("--threads", train.Threads, "Threads (0: all cores)")->capture_default_str();
+  trainCommand->add_option("--device", train.Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+
   // synth
   std::string                folder;
   SyntheticDatasetParameters synth;
@@ -228,6 +253,15 @@ RunCommandLine(int argc, char ** argv)
     {
       segment.Progress = isatty(STDERR_FILENO) != 0;
       RunSegment(segment);
+    }
+    else if (*trainCommand)
+    {
+      train.Progress = isatty(STDERR_FILENO) != 0;
+      for (int i = 0; i < argc; ++i)
+      {
+        train.CommandLine += (i ? " " : "") + std::string(argv[i]);
+      }
+      RunTrain(train);
     }
     else if (*initCommand)
     {

@@ -25,20 +25,20 @@
 namespace scopsam
 {
 
-void
-RunInitModel(const InitModelOptions & o)
+ModelConfig
+ConfigurationFor(const std::string & name, const std::string & priorEntryPoints, int tileSize)
 {
   ModelConfig config;
   try
   {
-    config = ModelConfig::Named(o.Configuration);
+    config = ModelConfig::Named(name);
   }
   catch (const std::invalid_argument & e)
   {
     throw InputError(e.what());
   }
   config.PriorsInEncoder = config.PriorsInPrompt = config.PriorsInDecoder = false;
-  std::stringstream points(o.PriorEntryPoints);
+  std::stringstream points(priorEntryPoints);
   for (std::string point; std::getline(points, point, ',');)
   {
     if (point == "encoder")
@@ -58,20 +58,30 @@ RunInitModel(const InitModelOptions & o)
       throw InputError("unknown prior entry point '" + point + "' (encoder, prompt, decoder or none)");
     }
   }
-  if (o.TileSize != 0)
+  if (tileSize != 0)
   {
-    config.TileSize = o.TileSize;
+    config.TileSize = tileSize;
   }
-  config.Training = "fresh weights (scopsam init-model, seed " + std::to_string(o.Seed) + "): not trained";
-  RefuseToOverwriteInputs(o.Output, {});
   try
   {
     config.Validate();
-    SegmentationEngine::Create(config, o.Seed)->Save(o.Output);
   }
   catch (const std::invalid_argument & e)
   {
     throw InputError(e.what());
+  }
+  return config;
+}
+
+void
+RunInitModel(const InitModelOptions & o)
+{
+  ModelConfig config = ConfigurationFor(o.Configuration, o.PriorEntryPoints, o.TileSize);
+  config.Training = "fresh weights (scopsam init-model, seed " + std::to_string(o.Seed) + "): not trained";
+  RefuseToOverwriteInputs(o.Output, {});
+  try
+  {
+    SegmentationEngine::Create(config, o.Seed)->Save(o.Output);
   }
   catch (const ModelError & e)
   {

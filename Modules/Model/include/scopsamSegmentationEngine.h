@@ -161,6 +161,11 @@ public:
   std::string
   GetDevice() const;
 
+  /** Records how the weights were made (the training command) and the pixel scale of the training data; saved with
+   * the configuration. */
+  void
+  SetProvenance(const std::string & training, double trainingPixelScale);
+
   /** Writes weights and configuration to one file (temporary file, then rename). Native models only. */
   void
   Save(const std::string & path) const;

@@ -401,6 +401,13 @@ SegmentationEngine::Load(const std::string & path, const DeviceOptions & device)
 }
 
 void
+SegmentationEngine::SetProvenance(const std::string & training, double trainingPixelScale)
+{
+  m_Impl->Config.Training = training;
+  m_Impl->Config.TrainingPixelScale = trainingPixelScale;
+}
+
+void
 SegmentationEngine::Save(const std::string & path) const
 {
   if (IsTorchScript())

@@ -25,6 +25,7 @@
 #include "itkRobustIntensityRangeCalculator.h"
 #include "itkVector.h"
 #include "scopsamPriorKernels.h"
+#include "scopsamPriorPlanes.h"
 #include "scopsamSegmentationSupport.h"
 
 #include <algorithm>
@@ -483,22 +484,18 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
   neededRegion.SetSize(1, static_cast<SizeValueType>(needed.Height));
   const auto threads = static_cast<int>(this->GetNumberOfWorkUnits());
 
-  // The normalised image of the needed block.
-  const auto         normalize = scopsam::IntensityNormalization::FromRange(m_Lower, m_Upper);
-  std::vector<float> image(static_cast<std::size_t>(needed.Pixels()));
+  // The normalised image of the needed block and its priors: given, or computed with the model's parameters.
+  std::vector<float> image;
+  std::vector<float> priors;
+  const PriorImageType * given = this->GetPriorImage();
+  scopsam::ModelConfig   imageOnly = config; // with given priors, only the normalised image is computed here
+  imageOnly.PriorChannels = 0;
+  scopsam::ComputePriorPlanes(input, neededRegion, { m_Lower, m_Upper, m_MatrixMode }, given ? imageOnly : config,
+                              static_cast<unsigned int>(threads), image, priors);
+  if (given != nullptr)
   {
-    std::size_t i = 0;
-    for (ImageRegionConstIterator<InputImageType> it(input, neededRegion); !it.IsAtEnd(); ++it, ++i)
-    {
-      image[i] = normalize(static_cast<double>(it.Get()));
-    }
-  }
-
-  // Its priors: given, or computed with the parameters the model was trained with.
-  std::vector<float> priors(static_cast<std::size_t>(P) * static_cast<std::size_t>(needed.Pixels()));
-  const std::size_t  plane = static_cast<std::size_t>(needed.Pixels());
-  if (const PriorImageType * given = this->GetPriorImage())
-  {
+    const std::size_t plane = image.size();
+    priors.assign(static_cast<std::size_t>(P) * plane, 0.0f);
     std::size_t i = 0;
     for (ImageRegionConstIterator<PriorImageType> it(given, neededRegion); !it.IsAtEnd(); ++it, ++i)
     {
@@ -506,52 +503,6 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
       {
         priors[c * plane + i] = it.Get()[c];
       }
-    }
-  }
-  else if (P > 0)
-  {
-    using TwoChannels = Image<Vector<float, 2>, ImageDimension>;
-    // A graft of the input without its pipeline: the prior filters read the buffered block and nothing upstream.
-    auto block = InputImageType::New();
-    block->Graft(input);
-    auto gradient = GradientPriorFilter<InputImageType, TwoChannels>::New();
-    auto grayscale = GrayscalePriorFilter<InputImageType, TwoChannels>::New();
-    gradient->SetInput(block);
-    grayscale->SetInput(block);
-    gradient->SetScales(config.GradientScales);
-    gradient->SetIntegrationScale(config.IntegrationScale);
-    gradient->SetMagnitudeScale(config.MagnitudeScale);
-    grayscale->SetWindowRadius(static_cast<unsigned int>(config.WindowRadius));
-    grayscale->SetEpsilon(config.GrayscaleEpsilon);
-    grayscale->SetContrastScale(config.ContrastScale);
-    grayscale->SetGlobalScale(config.GlobalScale);
-    using Polarity = typename GrayscalePriorFilter<InputImageType, TwoChannels>::PolarityEnum;
-    grayscale->SetPolarity(config.Polarity == "bright" ? Polarity::Bright : (config.Polarity == "dark" ? Polarity::Dark : Polarity::Both));
-    grayscale->SetMatrixMode(std::min(1.0, std::max(0.0, m_MatrixMode)));
-    for (ImageToImageFilter<InputImageType, TwoChannels> * filter :
-         { static_cast<ImageToImageFilter<InputImageType, TwoChannels> *>(gradient.GetPointer()),
-           static_cast<ImageToImageFilter<InputImageType, TwoChannels> *>(grayscale.GetPointer()) })
-    {
-      filter->SetNumberOfWorkUnits(static_cast<ThreadIdType>(threads));
-    }
-    gradient->SetIntensityRange(m_Lower, std::max(m_Upper, m_Lower + 1e-12));
-    grayscale->SetIntensityRange(m_Lower, std::max(m_Upper, m_Lower + 1e-12));
-    int channel = 0;
-    for (ImageToImageFilter<InputImageType, TwoChannels> * filter :
-         { static_cast<ImageToImageFilter<InputImageType, TwoChannels> *>(gradient.GetPointer()),
-           static_cast<ImageToImageFilter<InputImageType, TwoChannels> *>(grayscale.GetPointer()) })
-    {
-      filter->GetOutput()->SetRequestedRegion(neededRegion);
-      filter->GetOutput()->Update();
-      for (int c = 0; c < 2 && channel < P; ++c, ++channel)
-      {
-        std::size_t i = 0;
-        for (ImageRegionConstIterator<TwoChannels> it(filter->GetOutput(), neededRegion); !it.IsAtEnd(); ++it, ++i)
-        {
-          priors[channel * plane + i] = it.Get()[c];
-        }
-      }
-      filter->GetOutput()->ReleaseData();
     }
   }
 

@@ -1,0 +1,161 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamCommands.h"
+
+#include "scopsamImageIO.h"
+#include "scopsamSegmentationEngine.h"
+#include "scopsamTrainer.h"
+#include "scopsamTrainingSamples.h"
+
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace scopsam
+{
+
+void
+RunTrain(const TrainCommandOptions & o)
+{
+  if (o.Output.empty())
+  {
+    throw InputError("the output model file is empty");
+  }
+  if (o.Steps < 1 || o.BatchSize < 1 || o.WarmupSteps < 1 || o.ValidateEvery < 1 || o.CheckpointEvery < 1 ||
+      !(o.LearningRate > 0.0 && o.LearningRate < 1.0))
+  {
+    throw InputError("--steps, --batch, --warmup, --validate-every and --checkpoint-every must be positive, --lr in (0, 1)");
+  }
+  RefuseToOverwriteInputs(o.Output, { o.Init });
+  DeviceOptions device;
+  device.Device = o.Device;
+  device.Threads = o.Threads;
+  std::unique_ptr<SegmentationEngine> engine;
+  try
+  {
+    if (!o.Init.empty())
+    {
+      engine = SegmentationEngine::Load(o.Init, device);
+    }
+    else
+    {
+      engine = SegmentationEngine::Create(ConfigurationFor(o.Configuration, o.PriorEntryPoints, o.TileSize), o.Seed, device);
+    }
+  }
+  catch (const ModelError & e)
+  {
+    throw InputError(e.what());
+  }
+  const ModelConfig & config = engine->GetConfig();
+
+  SampleOptions samples;
+  samples.TileSize = config.TileSize;
+  samples.Seed = o.Seed;
+  samples.Threads = static_cast<unsigned int>(std::max(0, o.Threads));
+  samples.Levels.clear();
+  {
+    std::stringstream levels(o.Levels);
+    for (std::string level; std::getline(levels, level, ',');)
+    {
+      try
+      {
+        samples.Levels.push_back(std::stoi(level));
+      }
+      catch (const std::exception &)
+      {
+        throw InputError("--levels takes levels 1, 2 or 3 separated by commas, got '" + o.Levels + "'");
+      }
+    }
+  }
+  samples.SyntheticFraction = o.SyntheticFraction >= 0.0 ? o.SyntheticFraction : (o.Data.empty() ? 1.0 : 0.5);
+  TrainingSampleFactory factory(config, samples);
+  std::vector<TrainingSample> validation = factory.SyntheticValidation(4);
+  for (const auto & folder : o.Data)
+  {
+    factory.AddDataset(folder, fs::exists(fs::path(folder) / "splits" / "train.txt") ? "train" : "");
+    if (fs::exists(fs::path(folder) / "splits" / "val.txt"))
+    {
+      for (auto & tile : factory.DatasetTiles(folder, "val"))
+      {
+        validation.push_back(std::move(tile));
+      }
+    }
+  }
+
+  TrainingOptions training;
+  training.Steps = o.Steps;
+  training.BatchSize = o.BatchSize;
+  training.LearningRate = o.LearningRate;
+  training.WarmupSteps = std::min(o.WarmupSteps, o.Steps);
+  training.ValidateEvery = o.ValidateEvery;
+  training.CheckpointEvery = o.CheckpointEvery;
+  training.CheckpointFolder = o.Checkpoints.empty() ? o.Output + ".checkpoints" : o.Checkpoints;
+  training.Seed = o.Seed;
+  try
+  {
+    Trainer trainer(*engine, training);
+    if (o.Resume)
+    {
+      trainer.Resume(training.CheckpointFolder);
+    }
+    double lastIoU = -1.0;
+    trainer.Train([&factory](std::uint64_t index) { return factory.Make(index); }, validation,
+                  [&](const TrainingReport & r) {
+                    if (r.ValidationIoU >= 0.0)
+                    {
+                      lastIoU = r.ValidationIoU;
+                    }
+                    std::ostringstream line;
+                    line << "step " << r.Step << "/" << r.Steps << "  loss " << std::fixed << std::setprecision(4) << r.Loss
+                         << "  lr " << std::scientific << std::setprecision(2) << r.LearningRate << std::fixed
+                         << "  val IoU " << std::setprecision(3) << lastIoU << "  " << std::setprecision(0) << r.Seconds << " s";
+                    if (o.Progress)
+                    {
+                      const int filled = 30 * r.Step / r.Steps;
+                      std::cerr << "\r[" << std::string(filled, '#') << std::string(30 - filled, ' ') << "] " << line.str()
+                                << std::flush;
+                    }
+                    else if (r.ValidationIoU >= 0.0)
+                    {
+                      std::cout << line.str() << std::endl;
+                    }
+                  });
+    if (o.Progress)
+    {
+      std::cerr << std::endl;
+    }
+  }
+  catch (const ModelError & e)
+  {
+    throw InputError(e.what());
+  }
+  engine->SetProvenance(o.CommandLine.empty() ? "scopsam train" : o.CommandLine, 1.0);
+  try
+  {
+    engine->Save(o.Output);
+  }
+  catch (const ModelError & e)
+  {
+    throw InputError(e.what());
+  }
+}
+
+} // namespace scopsam

@@ -1,0 +1,126 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamTrainer_h
+#define scopsamTrainer_h
+
+#include "SCoPSAMModelExport.h"
+#include "scopsamSegmentationEngine.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+/** \file scopsamTrainer.h
+ * \brief Training SCoP-SAM networks (LibTorch), from scratch or from a model file.
+ *
+ * The trainer sees tiles already prepared by its caller (the image normalised to [0, 1], its priors, its mask), so
+ * it needs no ITK: the command line (`scopsam train`) prepares them with the prior filters and the synthetic
+ * generator. Loss: binary cross-entropy plus DiceWeight x (1 - soft Dice) per tile, averaged over the batch: the
+ * cross-entropy calibrates every pixel, the Dice term keeps a 2 % phase from being learnt as "all matrix". AdamW with
+ * linear warm-up and cosine decay to MinimumLearningRateFraction x LearningRate; gradient norm clipped at 1.
+ * Prompt simulation: a fraction PromptedFraction of the tiles get 1..MaxPositiveClicks positive and
+ * 0..MaxNegativeClicks negative clicks drawn from the mask (each an appearance token and a point token); the others
+ * train automatic mode. With a fixed seed and thread count a CPU run repeats exactly.
+ * \ingroup SCoPSAMModel
+ */
+namespace scopsam
+{
+
+/** One training tile: Size x Size pixels, Image and Mask (0 or 1) row-major, Priors as PriorChannels planes. */
+struct TrainingSample
+{
+  std::int64_t       Size{ 0 };
+  std::vector<float> Image;
+  std::vector<float> Priors;
+  std::vector<float> Mask;
+};
+
+/** Makes training tile number `index`; the same index must give the same tile (for repeatable runs). */
+using SampleSource = std::function<TrainingSample(std::uint64_t index)>;
+
+struct TrainingOptions
+{
+  int           Steps{ 2000 };
+  int           BatchSize{ 8 };
+  double        LearningRate{ 4e-4 };
+  double        MinimumLearningRateFraction{ 0.05 };
+  double        WeightDecay{ 0.05 };
+  int           WarmupSteps{ 100 };
+  double        DiceWeight{ 1.0 };
+  double        PromptedFraction{ 0.5 };
+  int           MaxPositiveClicks{ 3 };
+  int           MaxNegativeClicks{ 2 };
+  int           ValidateEvery{ 200 };
+  int           CheckpointEvery{ 200 };
+  std::string   CheckpointFolder; // empty: no checkpoints
+  std::uint64_t Seed{ 1 };
+};
+
+/** What the trainer reports after every step (ValidationIoU < 0 where no validation ran). */
+struct TrainingReport
+{
+  int    Step{ 0 };
+  int    Steps{ 0 };
+  double Loss{ 0 };
+  double LearningRate{ 0 };
+  double ValidationIoU{ -1 };
+  double Seconds{ 0 };
+};
+using TrainingCallback = std::function<void(const TrainingReport &)>;
+
+class SCoPSAMModel_EXPORT Trainer
+{
+public:
+  /** Trains the network of `engine` in place (a native SCoP-SAM model, not TorchScript). */
+  Trainer(SegmentationEngine & engine, const TrainingOptions & options);
+  ~Trainer();
+  Trainer(const Trainer &) = delete;
+  Trainer &
+  operator=(const Trainer &) = delete;
+
+  /** Continues from a checkpoint folder (model.pt, optimizer.pt, state.json) written by an earlier run with the
+   * same options: the weights, the optimiser's moments and the step. Throws ModelError when it does not fit. */
+  void
+  Resume(const std::string & checkpointFolder);
+  int
+  GetStep() const;
+
+  /** Runs the remaining steps; validation (automatic mode, mean IoU at 0.5) every ValidateEvery steps and at the end;
+   * checkpoints every CheckpointEvery steps and at the end. */
+  void
+  Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback = nullptr);
+
+  /** Mean IoU (threshold 0.5, automatic mode) of the network on samples. */
+  double
+  Validate(const std::vector<TrainingSample> & samples);
+
+  /** Loss of one batch without updating anything (for tests). */
+  double
+  EvaluateLoss(const std::vector<TrainingSample> & batch, std::uint64_t clickSeed);
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> m_Impl;
+};
+
+} // namespace scopsam
+
+#endif

@@ -1,0 +1,350 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamTrainer.h"
+
+#include "scopsamEngineImpl.h"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <random>
+
+namespace fs = std::filesystem;
+
+namespace scopsam
+{
+
+struct Trainer::Impl
+{
+  SegmentationEngine &                   Engine;
+  TrainingOptions                        Options;
+  std::unique_ptr<torch::optim::AdamW>   Optimizer;
+  int                                    Step{ 0 };
+
+  Impl(SegmentationEngine & engine, const TrainingOptions & options)
+    : Engine(engine)
+    , Options(options)
+  {}
+
+  network::SCoPSAMNet &
+  Net()
+  {
+    return Engine.GetImpl().Net;
+  }
+
+  torch::Device
+  Device()
+  {
+    return Engine.GetImpl().Device;
+  }
+
+  double
+  LearningRate(int step) const
+  {
+    const double base = Options.LearningRate;
+    if (step < Options.WarmupSteps)
+    {
+      return base * (step + 1) / Options.WarmupSteps;
+    }
+    const double progress = static_cast<double>(step - Options.WarmupSteps) / std::max(1, Options.Steps - Options.WarmupSteps);
+    const double minimum = base * Options.MinimumLearningRateFraction;
+    return minimum + (base - minimum) * 0.5 * (1.0 + std::cos(M_PI * std::min(1.0, progress)));
+  }
+
+  /** Stacks samples into [B, 1, T, T] image, [B, P, T, T] priors and [B, 1, T, T] mask tensors on the device. */
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor>
+  Stack(const std::vector<TrainingSample> & samples)
+  {
+    const int64_t B = static_cast<int64_t>(samples.size());
+    const int64_t T = samples.front().Size;
+    const int64_t P = Engine.GetConfig().PriorChannels;
+    auto          image = torch::empty({ B, 1, T, T });
+    auto          priors = torch::empty({ B, P, T, T });
+    auto          mask = torch::empty({ B, 1, T, T });
+    for (int64_t b = 0; b < B; ++b)
+    {
+      const auto & s = samples[static_cast<std::size_t>(b)];
+      if (s.Size != T || static_cast<int64_t>(s.Image.size()) != T * T || static_cast<int64_t>(s.Priors.size()) != P * T * T ||
+          static_cast<int64_t>(s.Mask.size()) != T * T)
+      {
+        throw ModelError("a training sample does not have the batch's size or the model's prior channels");
+      }
+      std::copy(s.Image.begin(), s.Image.end(), image[b].data_ptr<float>());
+      std::copy(s.Priors.begin(), s.Priors.end(), priors[b].data_ptr<float>());
+      std::copy(s.Mask.begin(), s.Mask.end(), mask[b].data_ptr<float>());
+    }
+    return { image.to(Device()), priors.to(Device()), mask.to(Device()) };
+  }
+
+  /** Logits of a batch, each tile with its own simulated clicks (or none). */
+  torch::Tensor
+  Forward(const torch::Tensor & image, const torch::Tensor & priors, const std::vector<TrainingSample> & samples,
+          std::mt19937_64 & random)
+  {
+    auto &        net = Net();
+    const auto    embedding = net->encode(image, priors);
+    const int64_t B = image.size(0);
+    std::vector<torch::Tensor> logits;
+    std::uniform_real_distribution<double> unit(0.0, 1.0);
+    for (int64_t b = 0; b < B; ++b)
+    {
+      const auto &         sample = samples[static_cast<std::size_t>(b)];
+      network::TilePrompts prompts;
+      std::vector<float>   xy, labels;
+      if (unit(random) < Options.PromptedFraction)
+      {
+        // Clicks drawn from the mask: positives on the phase, negatives off it.
+        std::vector<int64_t> on, off;
+        for (int64_t i = 0; i < static_cast<int64_t>(sample.Mask.size()); ++i)
+        {
+          (sample.Mask[static_cast<std::size_t>(i)] > 0.5f ? on : off).push_back(i);
+        }
+        const int positives = on.empty() ? 0 : std::uniform_int_distribution<int>(1, Options.MaxPositiveClicks)(random);
+        const int negatives = off.empty() ? 0 : std::uniform_int_distribution<int>(0, Options.MaxNegativeClicks)(random);
+        for (int k = 0; k < positives + negatives; ++k)
+        {
+          const auto & pool = k < positives ? on : off;
+          const auto   at = pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(random)];
+          xy.push_back(static_cast<float>(at % sample.Size));
+          xy.push_back(static_cast<float>(at / sample.Size));
+          labels.push_back(k < positives ? 1.0f : 0.0f);
+        }
+      }
+      const int64_t K = static_cast<int64_t>(labels.size());
+      auto          coordinates = torch::from_blob(xy.data(), { 1, K, 2 }).clone().to(Device());
+      auto          pointLabels = torch::from_blob(labels.data(), { 1, K }).clone().to(Device());
+      prompts.PointCoordinates = coordinates;
+      prompts.PointLabels = pointLabels;
+      auto tileEmbedding = embedding.narrow(0, b, 1);
+      auto tilePriors = priors.narrow(0, b, 1);
+      if (K > 0)
+      {
+        prompts.Appearance = net->prompt_encoder->appearanceTokens(tileEmbedding, tilePriors, coordinates[0], pointLabels[0]);
+      }
+      logits.push_back(net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts));
+    }
+    return torch::cat(logits, 0);
+  }
+
+  torch::Tensor
+  Loss(const torch::Tensor & logits, const torch::Tensor & mask)
+  {
+    const auto bce = torch::binary_cross_entropy_with_logits(logits, mask);
+    const auto p = torch::sigmoid(logits).flatten(1);
+    const auto m = mask.flatten(1);
+    const auto dice = (2.0 * (p * m).sum(1) + 1.0) / (p.sum(1) + m.sum(1) + 1.0);
+    return bce + Options.DiceWeight * (1.0 - dice).mean();
+  }
+
+  void
+  SaveCheckpoint()
+  {
+    if (Options.CheckpointFolder.empty())
+    {
+      return;
+    }
+    const fs::path folder(Options.CheckpointFolder);
+    fs::create_directories(folder);
+    Engine.Save((folder / "model.pt").string());
+    const fs::path optimizerTemporary = folder / ".optimizer.pt.partial";
+    torch::save(*Optimizer, optimizerTemporary.string());
+    fs::rename(optimizerTemporary, folder / "optimizer.pt");
+    nlohmann::json state;
+    state["step"] = Step;
+    state["steps"] = Options.Steps;
+    state["seed"] = Options.Seed;
+    state["batch_size"] = Options.BatchSize;
+    state["learning_rate"] = Options.LearningRate;
+    const fs::path stateTemporary = folder / ".state.json.partial";
+    std::ofstream(stateTemporary) << state.dump(2) << "\n";
+    fs::rename(stateTemporary, folder / "state.json");
+  }
+};
+
+Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
+  : m_Impl(std::make_unique<Impl>(engine, options))
+{
+  if (engine.IsTorchScript())
+  {
+    throw ModelError("a TorchScript model cannot be trained here: train a SCoP-SAM model file");
+  }
+  if (options.Steps < 1 || options.BatchSize < 1 || !(options.LearningRate > 0) || options.WarmupSteps < 1 ||
+      options.ValidateEvery < 1 || options.CheckpointEvery < 1 || options.MaxPositiveClicks < 1 || options.MaxNegativeClicks < 0)
+  {
+    throw ModelError("invalid training options: steps, batch size, warm-up, intervals and positive clicks must be positive");
+  }
+  auto & impl = engine.GetImpl();
+  if (impl.Half)
+  {
+    throw ModelError("training runs in single precision: do not ask for half precision");
+  }
+  m_Impl->Optimizer = std::make_unique<torch::optim::AdamW>(
+    impl.Net->parameters(), torch::optim::AdamWOptions(options.LearningRate).weight_decay(options.WeightDecay));
+}
+
+Trainer::~Trainer() = default;
+
+int
+Trainer::GetStep() const
+{
+  return m_Impl->Step;
+}
+
+void
+Trainer::Resume(const std::string & checkpointFolder)
+{
+  const fs::path folder(checkpointFolder);
+  std::ifstream  in(folder / "state.json");
+  if (!in || !fs::exists(folder / "model.pt") || !fs::exists(folder / "optimizer.pt"))
+  {
+    throw ModelError("no checkpoint in " + checkpointFolder + " (model.pt, optimizer.pt and state.json are needed)");
+  }
+  nlohmann::json state;
+  try
+  {
+    state = nlohmann::json::parse(in);
+  }
+  catch (const std::exception & e)
+  {
+    throw ModelError(checkpointFolder + "/state.json is not readable: " + e.what());
+  }
+  if (state.value("seed", std::uint64_t{ 0 }) != m_Impl->Options.Seed || state.value("batch_size", 0) != m_Impl->Options.BatchSize)
+  {
+    throw ModelError("the checkpoint in " + checkpointFolder + " was made with another seed or batch size");
+  }
+  auto stored = SegmentationEngine::Load((folder / "model.pt").string());
+  if (!(stored->GetConfig() == m_Impl->Engine.GetConfig()))
+  {
+    throw ModelError("the checkpoint's model has another configuration than the one being trained");
+  }
+  {
+    torch::NoGradGuard noGrad;
+    auto               source = stored->GetImpl().Net->named_parameters();
+    for (auto & p : m_Impl->Net()->named_parameters())
+    {
+      p.value().copy_(source[p.key()]);
+    }
+    auto sourceBuffers = stored->GetImpl().Net->named_buffers();
+    for (auto & b : m_Impl->Net()->named_buffers())
+    {
+      b.value().copy_(sourceBuffers[b.key()]);
+    }
+  }
+  torch::load(*m_Impl->Optimizer, (folder / "optimizer.pt").string());
+  m_Impl->Step = state.at("step").get<int>();
+}
+
+double
+Trainer::Validate(const std::vector<TrainingSample> & samples)
+{
+  if (samples.empty())
+  {
+    return -1.0;
+  }
+  auto & net = m_Impl->Net();
+  net->eval();
+  torch::NoGradGuard noGrad;
+  double             sum = 0.0;
+  for (std::size_t start = 0; start < samples.size(); start += 4)
+  {
+    const std::vector<TrainingSample> batch(samples.begin() + static_cast<std::ptrdiff_t>(start),
+                                            samples.begin() + static_cast<std::ptrdiff_t>(std::min(samples.size(), start + 4)));
+    auto [image, priors, mask] = m_Impl->Stack(batch);
+    network::TilePrompts none;
+    none.PointCoordinates = torch::zeros({ image.size(0), 0, 2 }, image.options());
+    none.PointLabels = torch::zeros({ image.size(0), 0 }, image.options());
+    const auto predicted = (net->forward(image, priors, none) > 0).to(torch::kFloat32).flatten(1);
+    const auto truth = mask.flatten(1);
+    const auto intersection = (predicted * truth).sum(1);
+    const auto unionArea = predicted.sum(1) + truth.sum(1) - intersection;
+    const auto iou = torch::where(unionArea > 0, intersection / unionArea.clamp_min(1.0), torch::ones_like(unionArea));
+    sum += iou.sum().item<double>();
+  }
+  net->train();
+  return sum / static_cast<double>(samples.size());
+}
+
+double
+Trainer::EvaluateLoss(const std::vector<TrainingSample> & batch, std::uint64_t clickSeed)
+{
+  auto & net = m_Impl->Net();
+  net->eval();
+  torch::NoGradGuard noGrad;
+  std::mt19937_64    random(clickSeed);
+  auto [image, priors, mask] = m_Impl->Stack(batch);
+  const double loss = m_Impl->Loss(m_Impl->Forward(image, priors, batch, random), mask).item<double>();
+  net->train();
+  return loss;
+}
+
+void
+Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback)
+{
+  auto &     impl = *m_Impl;
+  auto &     net = impl.Net();
+  const auto start = std::chrono::steady_clock::now();
+  net->train();
+  for (; impl.Step < impl.Options.Steps;)
+  {
+    // Every step's randomness comes from (seed, step): a resumed run draws what the uninterrupted run drew.
+    torch::manual_seed(impl.Options.Seed * 1000003ULL + static_cast<std::uint64_t>(impl.Step));
+    std::mt19937_64             random(impl.Options.Seed * 7919ULL + static_cast<std::uint64_t>(impl.Step));
+    std::vector<TrainingSample> batch;
+    for (int b = 0; b < impl.Options.BatchSize; ++b)
+    {
+      batch.push_back(source(static_cast<std::uint64_t>(impl.Step) * impl.Options.BatchSize + b));
+    }
+    auto [image, priors, mask] = impl.Stack(batch);
+    const double learningRate = impl.LearningRate(impl.Step);
+    for (auto & group : impl.Optimizer->param_groups())
+    {
+      static_cast<torch::optim::AdamWOptions &>(group.options()).lr(learningRate);
+    }
+    impl.Optimizer->zero_grad();
+    auto loss = impl.Loss(impl.Forward(image, priors, batch, random), mask);
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
+    impl.Optimizer->step();
+    ++impl.Step;
+
+    TrainingReport report;
+    report.Step = impl.Step;
+    report.Steps = impl.Options.Steps;
+    report.Loss = loss.item<double>();
+    report.LearningRate = learningRate;
+    if (impl.Step % impl.Options.ValidateEvery == 0 || impl.Step == impl.Options.Steps)
+    {
+      report.ValidationIoU = Validate(validation);
+    }
+    if (impl.Step % impl.Options.CheckpointEvery == 0 || impl.Step == impl.Options.Steps)
+    {
+      impl.SaveCheckpoint();
+    }
+    report.Seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (callback)
+    {
+      callback(report);
+    }
+  }
+  net->eval();
+}
+
+} // namespace scopsam

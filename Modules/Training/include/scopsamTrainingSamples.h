@@ -1,0 +1,87 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamTrainingSamples_h
+#define scopsamTrainingSamples_h
+
+#include "SCoPSAMTrainingExport.h"
+#include "scopsamModelConfig.h"
+#include "scopsamErrors.h"
+#include "scopsamTrainer.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+/** \file scopsamTrainingSamples.h
+ * \brief Training tiles for scopsam::Trainer.
+ *
+ * Synthetic tiles are whole synthetic micrographs of the tile's size (DESIGN section 4), made on the fly from
+ * (seed, index): their level drawn from Levels, their bit depth and polarity at random. Dataset tiles are random
+ * crops of annotated micrographs (DESIGN section 4 layout), normalised and given their priors once per image, on the
+ * whole image, as the segmentation filter does. Augmentations: every tile is flipped and rotated by a multiple of 90
+ * degrees (image, priors and mask together); synthetic tiles also get a gamma in [0.7, 1.4], Gaussian noise up to
+ * 0.02 and a blur up to sigma 0.8 before their priors are computed (so the priors see what the network sees).
+ * Dataset tiles get the geometric augmentations only: their priors are computed once per image.
+ * \ingroup SCoPSAMTraining
+ */
+namespace scopsam
+{
+
+struct SampleOptions
+{
+  int                 TileSize{ 256 };
+  std::uint64_t       Seed{ 1 };
+  std::vector<int>    Levels{ 1, 2, 3, 3 }; // drawn uniformly: level 3 twice as often
+  double              SyntheticFraction{ 1.0 };
+  bool                Augment{ true };
+  unsigned int        Threads{ 0 };
+};
+
+class SCoPSAMTraining_EXPORT TrainingSampleFactory
+{
+public:
+  TrainingSampleFactory(const ModelConfig & config, const SampleOptions & options);
+  ~TrainingSampleFactory();
+
+  /** Adds the annotated images of a dataset folder (its split, or all where split is empty). Throws InputError. */
+  void
+  AddDataset(const std::string & folder, const std::string & split = "train");
+  std::size_t
+  GetNumberOfDatasetImages() const;
+
+  /** Tile number `index`: synthetic with probability SyntheticFraction (always when no dataset was added). */
+  TrainingSample
+  Make(std::uint64_t index) const;
+
+  /** A fixed set of synthetic validation tiles (seeds apart from the training ones), `perLevel` of each level. */
+  std::vector<TrainingSample>
+  SyntheticValidation(int perLevel) const;
+  /** Centre tiles of every image of a dataset split, for validation. */
+  std::vector<TrainingSample>
+  DatasetTiles(const std::string & folder, const std::string & split) const;
+
+  struct Impl;
+
+private:
+  std::unique_ptr<Impl> m_Impl;
+};
+
+} // namespace scopsam
+
+#endif

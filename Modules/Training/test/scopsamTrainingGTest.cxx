@@ -1,0 +1,194 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// Training: the loss falls, a run resumed from a checkpoint ends where an uninterrupted one does, fine-tuning
+// starts from the given weights, and the tiles are what they claim to be.
+#include "scopsamSegmentationEngine.h"
+#include "scopsamTrainer.h"
+#include "scopsamTrainingSamples.h"
+
+#include "gtest/gtest.h"
+
+#include <filesystem>
+
+namespace fs = std::filesystem;
+using namespace scopsam;
+
+namespace
+{
+
+ModelConfig
+Tiny()
+{
+  ModelConfig c = ModelConfig::Small();
+  c.Name = "tiny";
+  c.TileSize = 64;
+  c.EncoderDim = 48;
+  c.EncoderDepth = 2;
+  c.EncoderHeads = 2;
+  c.WindowSize = 2;
+  c.GlobalBlocks = { 1 };
+  c.PositionGrid = 4;
+  c.EmbedDim = 32;
+  c.DecoderHeads = 2;
+  c.DecoderMlpDim = 64;
+  c.AdapterDim = 8;
+  return c;
+}
+
+SampleOptions
+TinySamples()
+{
+  SampleOptions o;
+  o.TileSize = 64;
+  o.Seed = 3;
+  o.Levels = { 1 };
+  return o;
+}
+
+fs::path
+Scratch(const std::string & name)
+{
+  const fs::path path = fs::temp_directory_path() / ("scopsam-training-test-" + std::to_string(::getpid())) / name;
+  fs::remove_all(path);
+  fs::create_directories(path);
+  return path;
+}
+
+std::vector<float>
+Parameters(const SegmentationEngine & engine, const fs::path & scratch)
+{
+  // Through a saved file and a reload: what a user gets.
+  engine.Save((scratch / "snapshot.pt").string());
+  auto               copy = SegmentationEngine::Load((scratch / "snapshot.pt").string());
+  std::vector<float> probabilities(64 * 64);
+  std::vector<float> image(64 * 64, 0.4f), priors(4 * 64 * 64, 0.3f);
+  for (std::size_t i = 0; i < image.size(); i += 7)
+  {
+    image[i] = 0.8f;
+  }
+  copy->Predict(64, 64, { { 0, 0, 64, 64 }, image.data(), priors.data() }, {}, {}, { 0, 0, 64, 64 }, probabilities.data());
+  return probabilities;
+}
+
+} // namespace
+
+TEST(TrainingSamples, TilesAreDeterministicAndWellFormed)
+{
+  TrainingSampleFactory factory(Tiny(), TinySamples());
+  const auto            a = factory.Make(5), b = factory.Make(5), c = factory.Make(6);
+  EXPECT_EQ(a.Image, b.Image);
+  EXPECT_EQ(a.Mask, b.Mask);
+  EXPECT_NE(a.Image, c.Image);
+  ASSERT_EQ(a.Size, 64);
+  ASSERT_EQ(a.Priors.size(), 4u * 64 * 64);
+  double phase = 0;
+  for (const float m : a.Mask)
+  {
+    ASSERT_TRUE(m == 0.0f || m == 1.0f);
+    phase += m;
+  }
+  for (const float v : a.Priors)
+  {
+    ASSERT_TRUE(v >= 0.0f && v <= 1.0f);
+  }
+  EXPECT_EQ(factory.SyntheticValidation(2).size(), 6u);
+  EXPECT_THROW(TrainingSampleFactory(Tiny(), [] {
+                 SampleOptions o;
+                 o.Levels = { 4 };
+                 return o;
+               }()),
+               InputError);
+}
+
+TEST(Trainer, LossFallsAndTheModelLoads)
+{
+  const fs::path        scratch = Scratch("falls");
+  auto                  engine = SegmentationEngine::Create(Tiny(), 1);
+  TrainingSampleFactory factory(Tiny(), TinySamples());
+  std::vector<TrainingSample> probe{ factory.Make(1000), factory.Make(1001), factory.Make(1002), factory.Make(1003) };
+  TrainingOptions             options;
+  options.Steps = 40;
+  options.BatchSize = 4;
+  options.WarmupSteps = 5;
+  options.LearningRate = 2e-3;
+  options.ValidateEvery = 20;
+  options.CheckpointEvery = 40;
+  Trainer      trainer(*engine, options);
+  const double before = trainer.EvaluateLoss(probe, 9);
+  int          reports = 0;
+  trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, factory.SyntheticValidation(1),
+                [&reports](const TrainingReport & r) { reports += r.Step > 0 ? 1 : 0; });
+  const double after = trainer.EvaluateLoss(probe, 9);
+  EXPECT_EQ(reports, 40);
+  EXPECT_LT(after, 0.9 * before) << "loss " << before << " -> " << after;
+  engine->Save((scratch / "trained.pt").string());
+  EXPECT_NO_THROW(SegmentationEngine::Load((scratch / "trained.pt").string()));
+}
+
+TEST(Trainer, ResumeEndsWhereAnUninterruptedRunEnds)
+{
+  const fs::path        scratch = Scratch("resume");
+  TrainingSampleFactory factory(Tiny(), TinySamples());
+  auto                  source = [&factory](std::uint64_t i) { return factory.Make(i); };
+  TrainingOptions       options;
+  options.Steps = 6;
+  options.BatchSize = 2;
+  options.WarmupSteps = 2;
+  options.ValidateEvery = 100;
+  options.CheckpointEvery = 3;
+
+  auto straight = SegmentationEngine::Create(Tiny(), 2);
+  {
+    Trainer trainer(*straight, options);
+    trainer.Train(source, {});
+  }
+  // The same run stopped after 3 steps, then resumed by a new trainer on a fresh network.
+  options.CheckpointFolder = (scratch / "checkpoints").string();
+  {
+    auto            first = SegmentationEngine::Create(Tiny(), 2);
+    TrainingOptions stop = options;
+    stop.Steps = 3;
+    Trainer trainer(*first, stop);
+    trainer.Train(source, {});
+  }
+  auto    resumed = SegmentationEngine::Create(Tiny(), 99);
+  Trainer trainer(*resumed, options);
+  trainer.Resume(options.CheckpointFolder);
+  EXPECT_EQ(trainer.GetStep(), 3);
+  trainer.Train(source, {});
+  EXPECT_EQ(trainer.GetStep(), 6);
+  EXPECT_EQ(Parameters(*resumed, scratch), Parameters(*straight, scratch));
+  EXPECT_THROW(trainer.Resume((scratch / "nothing").string()), ModelError);
+}
+
+TEST(Trainer, FineTuningStartsFromTheGivenWeights)
+{
+  const fs::path scratch = Scratch("init");
+  auto           original = SegmentationEngine::Create(Tiny(), 5);
+  original->Save((scratch / "start.pt").string());
+  auto                  loaded = SegmentationEngine::Load((scratch / "start.pt").string());
+  TrainingSampleFactory factory(Tiny(), TinySamples());
+  std::vector<TrainingSample> probe{ factory.Make(1), factory.Make(2) };
+  TrainingOptions             options;
+  options.Steps = 1;
+  options.BatchSize = 2;
+  options.WarmupSteps = 1;
+  Trainer fromOriginal(*original, options);
+  Trainer fromFile(*loaded, options);
+  EXPECT_DOUBLE_EQ(fromFile.EvaluateLoss(probe, 4), fromOriginal.EvaluateLoss(probe, 4));
+}
