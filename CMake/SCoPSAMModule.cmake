@@ -2,12 +2,31 @@
 # standalone (plain CMake targets, exported as SCoPSAM::<module>) and inside ITK (itk_module_* macros).
 include_guard(GLOBAL)
 include(GenerateExportHeader)
+# Where the project's shared test headers are, whichever directory included this file first.
+get_filename_component(_scopsam_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
+set(SCoPSAM_TEST_INCLUDE_DIR "${_scopsam_root}/Testing/Include" CACHE INTERNAL "SCoP-SAM's shared test headers")
 
 if(COMMAND itk_module_impl)
   set(SCoPSAM_INSIDE_ITK TRUE)
 else()
   set(SCoPSAM_INSIDE_ITK FALSE)
 endif()
+
+# scopsam_module_group(<module>)
+# The CMakeLists.txt of every group: inside ITK, itk_module_impl() (which adds src/, test/ and wrapping/ as ITK
+# does); standalone, src/ and test/. A macro, so that it runs in the group's own directory scope.
+macro(scopsam_module_group module)
+  project(${module})
+  if(SCoPSAM_INSIDE_ITK)
+    set(${module}_LIBRARIES ${module})
+    itk_module_impl()
+  else()
+    add_subdirectory(src)
+    if(BUILD_TESTING)
+      add_subdirectory(test)
+    endif()
+  endif()
+endmacro()
 
 # scopsam_module_library(<module> [NO_ITK] SOURCES <src>... [PUBLIC_LIBRARIES <lib>...] [PRIVATE_LIBRARIES <lib>...])
 # The library of one group. Headers come from the group's include/, the export header <module>Export.h (macro
@@ -46,10 +65,12 @@ function(scopsam_module_gtests module)
   cmake_parse_arguments(ARG "" "" "LIBRARIES;LABELS" ${ARGN})
   if(SCoPSAM_INSIDE_ITK)
     creategoogletestdriver(${module} "${${module}-Test_LIBRARIES};${ARG_LIBRARIES}" "${ARG_UNPARSED_ARGUMENTS}")
+    target_include_directories(${module}GTestDriver PRIVATE ${SCoPSAM_TEST_INCLUDE_DIR})
     return()
   endif()
   add_executable(${module}GTestDriver ${ARG_UNPARSED_ARGUMENTS})
   target_link_libraries(${module}GTestDriver PRIVATE ${module} ${ARG_LIBRARIES} GTest::gtest GTest::gtest_main)
+  target_include_directories(${module}GTestDriver PRIVATE ${SCoPSAM_TEST_INCLUDE_DIR})
   target_compile_definitions(${module}GTestDriver PRIVATE
     SCoPSAM_SOURCE_DIR="${SCoPSAM_SOURCE_DIR}" SCoPSAM_BINARY_DIR="${SCoPSAM_BINARY_DIR}"
     SCoPSAM_SHARED_DATA_DIR="${SCoPSAM_SOURCE_DIR}/../shared/data")

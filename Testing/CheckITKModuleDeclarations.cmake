@@ -71,8 +71,8 @@ foreach(group IN LISTS groups)
     endif()
   endforeach()
   file(READ ${dir}/CMakeLists.txt group_cmake)
-  if(NOT group_cmake MATCHES "itk_module_impl\\(\\)")
-    fail("Modules/${group}/CMakeLists.txt does not call itk_module_impl() for the build inside ITK")
+  if(NOT group_cmake MATCHES "scopsam_module_group\\(SCoPSAM${group}\\)")
+    fail("Modules/${group}/CMakeLists.txt does not declare its group with scopsam_module_group(SCoPSAM${group})")
   endif()
 endforeach()
 
@@ -96,6 +96,14 @@ while(progress AND remaining)
 endwhile()
 if(remaining)
   fail("dependency cycle among: ${remaining}")
+endif()
+
+# scopsam_module_group() calls itk_module_impl() inside an ITK build.
+file(READ ${SOURCE_DIR}/CMake/SCoPSAMModule.cmake module_cmake)
+string(FIND "${module_cmake}" "macro(scopsam_module_group" macro_at)
+string(FIND "${module_cmake}" "itk_module_impl()" impl_at REVERSE)
+if(macro_at LESS 0 OR impl_at LESS macro_at)
+  fail("scopsam_module_group() does not call itk_module_impl() for the build inside ITK")
 endif()
 
 # The umbrella module at the root depends on every group.

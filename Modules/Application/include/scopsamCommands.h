@@ -96,7 +96,7 @@ struct SegmentOptions
 {
   std::string Input;       // an image or a folder of images
   std::string Output;      // a mask file (8-bit, 0 / InsideValue) or a folder
-  std::string Model;       // a model file; required until the embedded default model exists
+  std::string Model;       // a model file; empty: the default model embedded in the library
   std::string Points;      // "x,y,label;x,y,label": pixel indices (x the column), label 1 or 0
   std::string Box;         // "x0,y0,x1,y1": region of interest, pixel indices, inclusive
   std::string Exclude;     // a mask of regions to ignore (non-zero), e.g. a data bar

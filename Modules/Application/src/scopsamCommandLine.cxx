@@ -107,7 +107,7 @@ RunCommandLine(int argc, char ** argv)
   auto *         segmentCommand = app.add_subcommand("segment", "Segment the intermediate phase of micrographs.");
   segmentCommand->add_option("INPUT", segment.Input, "A micrograph (any ITK format) or a folder of micrographs")->required();
   segmentCommand->add_option("OUTPUT", segment.Output, "The mask (8-bit; 0 rest, 255 phase) or a folder of masks")->required();
-  segmentCommand->add_option("--model", segment.Model, "Model file (SCoP-SAM or TorchScript)");
+  segmentCommand->add_option("--model", segment.Model, "Model file (SCoP-SAM or TorchScript); default: the embedded model");
   segmentCommand->add_option("--points", segment.Points, "Clicks \"x,y,label;...\": pixel indices, label 1 phase, 0 not");
   segmentCommand->add_option("--box", segment.Box, "Region of interest x0,y0,x1,y1 (pixel indices, inclusive)");
   segmentCommand->add_option("--exclude", segment.Exclude, "Mask of regions to ignore (non-zero), e.g. a data bar");

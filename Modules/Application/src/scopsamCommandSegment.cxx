@@ -283,9 +283,9 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const st
 std::vector<std::string>
 RunSegment(const SegmentOptions & o)
 {
-  if (o.Model.empty())
+  if (o.Model.empty() && !HasDefaultModel())
   {
-    throw InputError("--model is required: no default model is embedded in this build yet");
+    throw InputError("--model is required: this build embeds no default model");
   }
   if (!(o.Threshold >= 0.0 && o.Threshold <= 1.0))
   {

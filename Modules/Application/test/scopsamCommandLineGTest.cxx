@@ -19,6 +19,7 @@
 // overwritten; and the priors on a real micrograph.
 #include "scopsamCommands.h"
 #include "scopsamImageIO.h"
+#include "scopsamSegmentationSupport.h"
 #include "scopsamOpenCVBridge.h"
 
 #include "itkImageFileReader.h"
@@ -220,8 +221,11 @@ TEST(Segment, MaskProbabilityExclusionAndExitStatuses)
   const std::string image = (Dataset() / "images" / "synth_00001.png").string(); // 16-bit, 96x80
   const std::string model = TileModel().string();
   std::string       error;
-  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string() }, &error), 2) << "no model";
-  EXPECT_NE(error.find("--model"), std::string::npos) << error;
+  if (!scopsam::HasDefaultModel())
+  {
+    EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string() }, &error), 2) << "no model";
+    EXPECT_NE(error.find("--model"), std::string::npos) << error;
+  }
   std::ofstream(out / "fake.pt") << "not a model";
   EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", (out / "fake.pt").string() }, &error), 2);
   EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--points", "10,10" }), 2);
@@ -256,6 +260,19 @@ TEST(Segment, MaskProbabilityExclusionAndExitStatuses)
       }
     }
   }
+}
+
+TEST(Segment, TheEmbeddedDefaultModelNeedsNoPath)
+{
+  if (!scopsam::HasDefaultModel())
+  {
+    GTEST_SKIP() << "this build embeds no default model";
+  }
+  const fs::path out = Scratch("default");
+  ASSERT_EQ(Scopsam({ "segment", (fs::path(SCoPSAM_SOURCE_DIR) / "Testing" / "Data" / "sample.png").string(),
+                      (out / "mask.png").string() }),
+            0);
+  EXPECT_TRUE(fs::exists(out / "mask.png"));
 }
 
 TEST(Segment, FoldersWithProvenanceAndSingleSliceVolumes)

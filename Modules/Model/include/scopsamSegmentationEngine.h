@@ -140,6 +140,10 @@ public:
   static std::unique_ptr<SegmentationEngine>
   Load(const std::string & path, const DeviceOptions & device = {});
 
+  /** Loads a SCoP-SAM model file's bytes from memory (an embedded model); `name` names it in errors and provenance. */
+  static std::unique_ptr<SegmentationEngine>
+  LoadFromMemory(const char * data, std::size_t size, const std::string & name, const DeviceOptions & device = {});
+
   /** A network of the given configuration with freshly initialised weights (seeded). */
   static std::unique_ptr<SegmentationEngine>
   Create(const ModelConfig & config, std::uint64_t seed, const DeviceOptions & device = {});

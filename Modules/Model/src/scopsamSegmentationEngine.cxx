@@ -301,6 +301,82 @@ SegmentationEngine::Create(const ModelConfig & config, std::uint64_t seed, const
   return std::unique_ptr<SegmentationEngine>(new SegmentationEngine(std::move(impl)));
 }
 
+namespace
+{
+
+/** Reads a native model from an opened archive: version, configuration, every tensor by name and shape. */
+std::unique_ptr<SegmentationEngine::Impl>
+ReadNativeModel(torch::serialize::InputArchive & archive, const std::string & name, const c10::IValue & version)
+{
+  if (!version.isInt() || version.toInt() != ModelFormatVersion)
+  {
+    throw ModelError(name + " is a SCoP-SAM model of format version " + (version.isInt() ? std::to_string(version.toInt()) : "?") +
+                     "; this program reads version " + std::to_string(ModelFormatVersion));
+  }
+  auto        impl = std::make_unique<SegmentationEngine::Impl>();
+  c10::IValue configText;
+  if (!archive.try_read("scopsam_config", configText) || !configText.isString())
+  {
+    throw ModelError(name + " has no configuration record");
+  }
+  try
+  {
+    impl->Config = ModelConfig::FromJSON(configText.toStringRef());
+  }
+  catch (const std::invalid_argument & e)
+  {
+    throw ModelError(name + ": " + e.what());
+  }
+  impl->Net = network::SCoPSAMNet(impl->Config);
+  torch::NoGradGuard noGrad;
+  auto               load = [&](const std::string & key, torch::Tensor & target, bool buffer) {
+    torch::Tensor stored;
+    if (!archive.try_read(key, stored, buffer))
+    {
+      throw ModelError(name + " lacks the tensor " + key + " that its configuration (" + impl->Config.Name + ") needs");
+    }
+    if (!stored.sizes().equals(target.sizes()))
+    {
+      throw ModelError(name + ": tensor " + key + " has shape " + Shape(stored) + " but the configuration needs " + Shape(target));
+    }
+    target.copy_(stored);
+  };
+  for (auto & p : impl->Net->named_parameters())
+  {
+    load(p.key(), p.value(), false);
+  }
+  for (auto & b : impl->Net->named_buffers())
+  {
+    load(b.key(), b.value(), true);
+  }
+  return impl;
+}
+
+} // namespace
+
+std::unique_ptr<SegmentationEngine>
+SegmentationEngine::LoadFromMemory(const char * data, std::size_t size, const std::string & name, const DeviceOptions & device)
+{
+  torch::serialize::InputArchive archive;
+  try
+  {
+    archive.load_from(data, size, torch::kCPU);
+  }
+  catch (const c10::Error &)
+  {
+    throw ModelError(name + " is not a model, or it is truncated");
+  }
+  c10::IValue version;
+  if (!archive.try_read("scopsam_format_version", version))
+  {
+    throw ModelError(name + " is not a SCoP-SAM model");
+  }
+  auto impl = ReadNativeModel(archive, name, version);
+  impl->Identity = impl->Config.Name + " " + name;
+  impl->PlaceOn(device);
+  return std::unique_ptr<SegmentationEngine>(new SegmentationEngine(std::move(impl)));
+}
+
 std::unique_ptr<SegmentationEngine>
 SegmentationEngine::Load(const std::string & path, const DeviceOptions & device)
 {
@@ -309,7 +385,6 @@ SegmentationEngine::Load(const std::string & path, const DeviceOptions & device)
   {
     throw ModelError("no such model file: " + path);
   }
-  auto                           impl = std::make_unique<Impl>();
   torch::serialize::InputArchive archive;
   try
   {
@@ -320,82 +395,41 @@ SegmentationEngine::Load(const std::string & path, const DeviceOptions & device)
     throw ModelError(path + " is not a model file (neither a SCoP-SAM model nor TorchScript), or it is truncated");
   }
   c10::IValue version;
-  if (!archive.try_read("scopsam_format_version", version))
+  if (archive.try_read("scopsam_format_version", version))
   {
-    // Not a SCoP-SAM file: a TorchScript module of the documented signature.
-    try
-    {
-      impl->Script = torch::jit::load(path, torch::kCPU);
-    }
-    catch (const c10::Error & e)
-    {
-      throw ModelError(path + " is neither a SCoP-SAM model nor a loadable TorchScript module: " + FirstLine(e.what()));
-    }
-    if (!impl->Script->find_method("forward"))
-    {
-      throw ModelError(path + " is a TorchScript file without a forward method");
-    }
-    impl->Config = ModelConfig::Small();
-    impl->Config.Name = "torchscript";
-    if (impl->Script->hasattr("scopsam_config"))
-    {
-      try
-      {
-        impl->Config = ModelConfig::FromJSON(impl->Script->attr("scopsam_config").toStringRef());
-      }
-      catch (const std::exception & e)
-      {
-        throw ModelError(path + ": its scopsam_config attribute is not a valid configuration: " + e.what());
-      }
-    }
-    impl->Identity = "torchscript " + fs::path(path).filename().string() + " #" + FileHash(path);
+    auto impl = ReadNativeModel(archive, path, version);
+    impl->Identity = impl->Config.Name + " " + fs::path(path).filename().string() + " #" + FileHash(path);
     impl->PlaceOn(device);
     return std::unique_ptr<SegmentationEngine>(new SegmentationEngine(std::move(impl)));
   }
-  if (!version.isInt() || version.toInt() != ModelFormatVersion)
-  {
-    throw ModelError(path + " is a SCoP-SAM model of format version " + (version.isInt() ? std::to_string(version.toInt()) : "?") +
-                     "; this program reads version " + std::to_string(ModelFormatVersion));
-  }
-  c10::IValue configText;
-  if (!archive.try_read("scopsam_config", configText) || !configText.isString())
-  {
-    throw ModelError(path + " has no configuration record");
-  }
+  // Not a SCoP-SAM file: a TorchScript module of the documented signature.
+  auto impl = std::make_unique<Impl>();
   try
   {
-    impl->Config = ModelConfig::FromJSON(configText.toStringRef());
+    impl->Script = torch::jit::load(path, torch::kCPU);
   }
-  catch (const std::invalid_argument & e)
+  catch (const c10::Error & e)
   {
-    throw ModelError(path + ": " + e.what());
+    throw ModelError(path + " is neither a SCoP-SAM model nor a loadable TorchScript module: " + FirstLine(e.what()));
   }
-  impl->Net = network::SCoPSAMNet(impl->Config);
+  if (!impl->Script->find_method("forward"))
   {
-    torch::NoGradGuard noGrad;
-    auto               load = [&](const std::string & name, torch::Tensor & target, bool buffer) {
-      torch::Tensor stored;
-      if (!archive.try_read(name, stored, buffer))
-      {
-        throw ModelError(path + " lacks the tensor " + name + " that its configuration (" + impl->Config.Name + ") needs");
-      }
-      if (!stored.sizes().equals(target.sizes()))
-      {
-        throw ModelError(path + ": tensor " + name + " has shape " + Shape(stored) + " but the configuration needs " +
-                         Shape(target));
-      }
-      target.copy_(stored);
-    };
-    for (auto & p : impl->Net->named_parameters())
+    throw ModelError(path + " is a TorchScript file without a forward method");
+  }
+  impl->Config = ModelConfig::Small();
+  impl->Config.Name = "torchscript";
+  if (impl->Script->hasattr("scopsam_config"))
+  {
+    try
     {
-      load(p.key(), p.value(), false);
+      impl->Config = ModelConfig::FromJSON(impl->Script->attr("scopsam_config").toStringRef());
     }
-    for (auto & b : impl->Net->named_buffers())
+    catch (const std::exception & e)
     {
-      load(b.key(), b.value(), true);
+      throw ModelError(path + ": its scopsam_config attribute is not a valid configuration: " + e.what());
     }
   }
-  impl->Identity = impl->Config.Name + " " + fs::path(path).filename().string() + " #" + FileHash(path);
+  impl->Identity = "torchscript " + fs::path(path).filename().string() + " #" + FileHash(path);
   impl->PlaceOn(device);
   return std::unique_ptr<SegmentationEngine>(new SegmentationEngine(std::move(impl)));
 }

@@ -18,6 +18,7 @@
 // The network and the tile engine: shapes and ranges, tiling invariances, prompts, model files.
 #include "scopsamEngineImpl.h"
 #include "scopsamSegmentationEngine.h"
+#include "scopsamTestConfigurations.h"
 
 #include <torch/torch.h>
 
@@ -36,23 +37,10 @@ using scopsam::SegmentationEngine;
 namespace
 {
 
-/** A small network for fast tests: 64-pixel tiles, a 48-wide encoder of two blocks. */
 ModelConfig
 Tiny(bool priors = true)
 {
-  ModelConfig c = ModelConfig::Small();
-  c.Name = "tiny";
-  c.TileSize = 64;
-  c.EncoderDim = 48;
-  c.EncoderDepth = 2;
-  c.EncoderHeads = 2;
-  c.WindowSize = 2;
-  c.GlobalBlocks = { 1 };
-  c.PositionGrid = 4;
-  c.EmbedDim = 32;
-  c.DecoderHeads = 2;
-  c.DecoderMlpDim = 64;
-  c.AdapterDim = 8;
+  ModelConfig c = scopsam::TinyTestConfiguration();
   c.PriorsInEncoder = c.PriorsInPrompt = c.PriorsInDecoder = priors;
   return c;
 }

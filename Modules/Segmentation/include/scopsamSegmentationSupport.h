@@ -27,12 +27,16 @@
 namespace scopsam
 {
 
-/** Loads a model file once per (path, device, threads) and shares it: several filters, or one filter updated
- * many times, do not reload the weights. Throws ModelError as SegmentationEngine::Load(). An empty path names the
- * embedded default model, which is not part of this build yet: a clear ModelError says so.
+/** Loads a model file once per (path, modification time, device, threads) and shares it: several filters, or one
+ * filter updated many times, do not reload the weights. Throws ModelError as SegmentationEngine::Load(). An empty
+ * path names the default model embedded in this library (see HasDefaultModel()).
  * \ingroup SCoPSAMSegmentation */
 SCoPSAMSegmentation_EXPORT std::shared_ptr<const SegmentationEngine>
 LoadSharedEngine(const std::string & path, const DeviceOptions & device);
+
+/** Whether this build embeds the default model (Modules/Model/model/scopsam_small_default.pt at configure time). */
+SCoPSAMSegmentation_EXPORT bool
+HasDefaultModel();
 
 } // namespace scopsam
 

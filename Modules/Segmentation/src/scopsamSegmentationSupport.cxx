@@ -22,16 +22,47 @@
 #include <mutex>
 #include <tuple>
 
+#ifdef SCOPSAM_HAS_DEFAULT_MODEL
+extern "C" const char scopsam_default_model_begin[];
+extern "C" const char scopsam_default_model_end[];
+#endif
+
 namespace scopsam
 {
+
+bool
+HasDefaultModel()
+{
+#ifdef SCOPSAM_HAS_DEFAULT_MODEL
+  return true;
+#else
+  return false;
+#endif
+}
 
 std::shared_ptr<const SegmentationEngine>
 LoadSharedEngine(const std::string & path, const DeviceOptions & device)
 {
   if (path.empty())
   {
-    throw ModelError("no model given: pass a model file (scopsam segment --model FILE, or SetModelFileName()); "
-                     "an embedded default model is not part of this build yet");
+#ifdef SCOPSAM_HAS_DEFAULT_MODEL
+    static std::mutex                                 defaultMutex;
+    static std::map<std::tuple<std::string, int, bool>, std::weak_ptr<const SegmentationEngine>> defaults;
+    const std::lock_guard<std::mutex> lock(defaultMutex);
+    const auto                        key = std::make_tuple(device.Device, device.Threads, device.HalfPrecision);
+    if (auto engine = defaults[key].lock())
+    {
+      return engine;
+    }
+    std::shared_ptr<const SegmentationEngine> engine = SegmentationEngine::LoadFromMemory(
+      scopsam_default_model_begin, static_cast<std::size_t>(scopsam_default_model_end - scopsam_default_model_begin),
+      "scopsam_small_default.pt (embedded default model)", device);
+    defaults[key] = engine;
+    return engine;
+#else
+    throw ModelError("no model given, and this build has no embedded default model (Modules/Model/model/"
+                     "scopsam_small_default.pt was absent when it was configured): pass a model file");
+#endif
   }
   static std::mutex                                                                              mutex;
   static std::map<std::tuple<std::string, long long, std::string, int, bool>, std::weak_ptr<const SegmentationEngine>> cache;

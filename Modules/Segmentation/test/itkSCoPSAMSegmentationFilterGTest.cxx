@@ -28,6 +28,7 @@
 #include "itkVectorIndexSelectionCastImageFilter.h"
 #include "scopsamOpenCVBridge.h"
 #include "scopsamSyntheticMicrograph.h"
+#include "scopsamTestConfigurations.h"
 
 #include "gtest/gtest.h"
 
@@ -46,19 +47,7 @@ const std::string &
 TinyModel()
 {
   static const std::string path = [] {
-    scopsam::ModelConfig c = scopsam::ModelConfig::Small();
-    c.Name = "tiny";
-    c.TileSize = 64;
-    c.EncoderDim = 48;
-    c.EncoderDepth = 2;
-    c.EncoderHeads = 2;
-    c.WindowSize = 2;
-    c.GlobalBlocks = { 1 };
-    c.PositionGrid = 4;
-    c.EmbedDim = 32;
-    c.DecoderHeads = 2;
-    c.DecoderMlpDim = 64;
-    c.AdapterDim = 8;
+    const scopsam::ModelConfig c = scopsam::TinyTestConfiguration();
     const fs::path folder = fs::temp_directory_path() / ("scopsam-filter-test-" + std::to_string(::getpid()));
     fs::create_directories(folder);
     const std::string file = (folder / "tiny.pt").string();

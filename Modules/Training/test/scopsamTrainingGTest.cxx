@@ -19,6 +19,7 @@
 // starts from the given weights, and the tiles are what they claim to be.
 #include "scopsamSegmentationEngine.h"
 #include "scopsamTrainer.h"
+#include "scopsamTestConfigurations.h"
 #include "scopsamTrainingSamples.h"
 
 #include "gtest/gtest.h"
@@ -34,20 +35,7 @@ namespace
 ModelConfig
 Tiny()
 {
-  ModelConfig c = ModelConfig::Small();
-  c.Name = "tiny";
-  c.TileSize = 64;
-  c.EncoderDim = 48;
-  c.EncoderDepth = 2;
-  c.EncoderHeads = 2;
-  c.WindowSize = 2;
-  c.GlobalBlocks = { 1 };
-  c.PositionGrid = 4;
-  c.EmbedDim = 32;
-  c.DecoderHeads = 2;
-  c.DecoderMlpDim = 64;
-  c.AdapterDim = 8;
-  return c;
+  return TinyTestConfiguration();
 }
 
 SampleOptions
