@@ -101,6 +101,7 @@ struct SegmentOptions
   std::string Box;         // "x0,y0,x1,y1": region of interest, pixel indices, inclusive
   std::string Exclude;     // a mask of regions to ignore (non-zero), e.g. a data bar
   std::string Probability; // also write the probability (float image, or a folder with a folder input)
+  std::string Overlay;     // also write an overlay picture (PNG, or a folder with a folder input)
   std::string Device{ "cpu" };
   bool        Half{ false };
   int         TileSize{ 0 };

@@ -111,6 +111,7 @@ RunCommandLine(int argc, char ** argv)
   segmentCommand->add_option("--points", segment.Points, "Clicks \"x,y,label;...\": pixel indices, label 1 phase, 0 not");
   segmentCommand->add_option("--box", segment.Box, "Region of interest x0,y0,x1,y1 (pixel indices, inclusive)");
   segmentCommand->add_option("--exclude", segment.Exclude, "Mask of regions to ignore (non-zero), e.g. a data bar");
+  segmentCommand->add_option("--overlay", segment.Overlay, "Also write the micrograph with the phase outlined (PNG; a folder for a folder)");
   segmentCommand->add_option("--probability", segment.Probability, "Also write the probability image (a folder for a folder)");
   segmentCommand->add_option("--threshold", segment.Threshold, "Probability at or above which a pixel is phase")->capture_default_str();
   segmentCommand->add_option("--inside-value", segment.InsideValue, "Mask value of the phase")->capture_default_str();

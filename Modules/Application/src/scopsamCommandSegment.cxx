@@ -22,6 +22,8 @@
 #include "itkSCoPSAMSegmentationFilter.h"
 #include "scopsamDataset.h"
 #include "scopsamImageIO.h"
+#include "scopsamOpenCVBridge.h"
+#include "scopsamPictures.h"
 #include "scopsamSegmentationSupport.h"
 
 #include <nlohmann/json.hpp>
@@ -122,8 +124,12 @@ private:
 /** Segments one image: returns nothing, writes the mask (and the probability), all atomically. */
 void
 SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEngine> & engine, const std::string & input,
-           const std::string & output, const std::string & probabilityPath, ProgressBar & bar)
+           const std::string & output, const std::string & probabilityPath, const std::string & overlayPath, ProgressBar & bar)
 {
+  if (!overlayPath.empty())
+  {
+    RefuseToOverwriteInputs(overlayPath, { input, o.Exclude });
+  }
   RefuseToOverwriteInputs(output, { input, o.Exclude });
   if (!probabilityPath.empty())
   {
@@ -252,6 +258,10 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     WriteImageLike(probability.GetPointer(), geometry, probabilityPath);
   }
+  if (!overlayPath.empty())
+  {
+    WriteRGBPicture(PhaseOverlay(NormalizedMat(image.GetPointer()), MatFromImage(mask.GetPointer())), overlayPath);
+  }
 }
 
 std::string
@@ -317,7 +327,7 @@ RunSegment(const SegmentOptions & o)
   std::error_code error;
   if (!fs::is_directory(o.Input, error))
   {
-    SegmentOne(o, engine, o.Input, o.Output, o.Probability, bar);
+    SegmentOne(o, engine, o.Input, o.Output, o.Probability, o.Overlay, bar);
     return { o.Output };
   }
   // A folder: every image, each mask with a provenance file.
@@ -331,16 +341,20 @@ RunSegment(const SegmentOptions & o)
     throw InputError("the output " + o.Output + " must be a folder when the input is a folder");
   }
   fs::create_directories(o.Output, error);
-  if (!o.Probability.empty())
+  for (const auto & folder : { o.Probability, o.Overlay })
   {
-    fs::create_directories(o.Probability, error);
+    if (!folder.empty())
+    {
+      fs::create_directories(folder, error);
+    }
   }
   std::vector<std::string> written;
   for (const auto & item : items)
   {
     const std::string mask = (fs::path(o.Output) / (item.Name + ".png")).string();
     const std::string probability = o.Probability.empty() ? "" : (fs::path(o.Probability) / (item.Name + ".mha")).string();
-    SegmentOne(o, engine, item.ImagePath, mask, probability, bar);
+    const std::string overlay = o.Overlay.empty() ? "" : (fs::path(o.Overlay) / (item.Name + ".png")).string();
+    SegmentOne(o, engine, item.ImagePath, mask, probability, overlay, bar);
     WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, item.ImagePath, mask));
     written.push_back(mask);
   }

@@ -241,9 +241,14 @@ TEST(Segment, MaskProbabilityExclusionAndExitStatuses)
   bar(cv::Rect(0, 70, 96, 10)).setTo(255);
   scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(bar).GetPointer(), (out / "bar.png").string());
   ASSERT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--probability",
-                      (out / "p.mha").string(), "--exclude", (out / "bar.png").string(), "--threshold", "0.5",
+                      (out / "p.mha").string(), "--overlay", (out / "o.png").string(), "--exclude",
+                      (out / "bar.png").string(), "--threshold", "0.5",
                       "--points", "20,30,1;70,40,0", "--box", "5,5,90,75" }),
             0);
+  const auto overlay = scopsam::InspectImageFile((out / "o.png").string());
+  EXPECT_EQ(overlay.NumberOfComponents, 3u);
+  EXPECT_EQ(overlay.Size[0], 96u);
+  EXPECT_EQ(overlay.Size[1], 80u);
   const cv::Mat mask = scopsam::MatFromImage(scopsam::ReadMask((out / "m.png").string()).GetPointer());
   const cv::Mat probability = scopsam::MatFromImage(scopsam::ReadGrayImage((out / "p.mha").string()).GetPointer());
   ASSERT_EQ(mask.rows, 80);
