@@ -111,16 +111,14 @@ Report(benchmark::State & state)
   state.counters["threads"] = static_cast<double>(state.range(1));
 }
 
-// ---- gradient prior --------------------------------------------------------------------------------------------
-
+/** Times a SCoP-SAM prior filter on the benchmark's micrograph: known range, the case's threads, warm-up first. */
+template <typename TFilter>
 void
-BM_GradientPrior_SCoPSAM(benchmark::State & state)
+TimePriorFilter(benchmark::State & state, typename TFilter::Pointer filter)
 {
   SetThreads(static_cast<int>(state.range(1)));
-  auto filter = itk::GradientPriorFilter<U16Image>::New(); // scalar output: the magnitude, as OpenCV computes
   filter->SetInput(ItkMicrograph(static_cast<int>(state.range(0))));
   filter->SetIntensityRange(Lower, Upper);
-  filter->SetScales(Scales);
   filter->SetNumberOfWorkUnits(static_cast<unsigned>(state.range(1)));
   WarmUp([&] { filter->Update(); });
   for (auto _ : state)
@@ -131,21 +129,22 @@ BM_GradientPrior_SCoPSAM(benchmark::State & state)
   Report(state);
 }
 
+// ---- gradient prior --------------------------------------------------------------------------------------------
+
+void
+BM_GradientPrior_SCoPSAM(benchmark::State & state)
+{
+  using Filter = itk::GradientPriorFilter<U16Image>; // scalar output: the magnitude, as OpenCV computes
+  auto filter = Filter::New();
+  filter->SetScales(Scales);
+  TimePriorFilter<Filter>(state, filter);
+}
+
 void
 BM_GradientPriorWithCoherence_SCoPSAM(benchmark::State & state)
 {
-  SetThreads(static_cast<int>(state.range(1)));
-  auto filter = itk::GradientPriorFilter<U16Image, itk::Image<itk::Vector<float, 2>, 2>>::New();
-  filter->SetInput(ItkMicrograph(static_cast<int>(state.range(0))));
-  filter->SetIntensityRange(Lower, Upper);
-  filter->SetNumberOfWorkUnits(static_cast<unsigned>(state.range(1)));
-  WarmUp([&] { filter->Update(); });
-  for (auto _ : state)
-  {
-    filter->Modified();
-    filter->Update();
-  }
-  Report(state);
+  using Filter = itk::GradientPriorFilter<U16Image, itk::Image<itk::Vector<float, 2>, 2>>;
+  TimePriorFilter<Filter>(state, Filter::New());
 }
 
 void
@@ -224,19 +223,10 @@ BM_GradientPrior_StockITK(benchmark::State & state)
 void
 BM_GrayscalePrior_SCoPSAM(benchmark::State & state)
 {
-  SetThreads(static_cast<int>(state.range(1)));
-  auto filter = itk::GrayscalePriorFilter<U16Image>::New();
-  filter->SetInput(ItkMicrograph(static_cast<int>(state.range(0))));
-  filter->SetIntensityRange(Lower, Upper);
+  using Filter = itk::GrayscalePriorFilter<U16Image>;
+  auto filter = Filter::New();
   filter->SetWindowRadius(WindowRadius);
-  filter->SetNumberOfWorkUnits(static_cast<unsigned>(state.range(1)));
-  WarmUp([&] { filter->Update(); });
-  for (auto _ : state)
-  {
-    filter->Modified();
-    filter->Update();
-  }
-  Report(state);
+  TimePriorFilter<Filter>(state, filter);
 }
 
 void
