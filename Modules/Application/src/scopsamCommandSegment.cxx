@@ -135,8 +135,23 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     RefuseToOverwriteInputs(probabilityPath, { input, o.Exclude });
   }
-  SliceGeometry geometry;
-  const auto    image = ReadGrayImage(input, &geometry);
+  // A gray 2-D file feeds the filter through a reader, so that formats ITK streams (MetaImage, NRRD) are read band
+  // by band; RGB files and single-slice volumes are read whole (gray conversion, geometry kept).
+  SliceGeometry                               geometry;
+  const ImageFileInfo                         info = InspectImageFile(input);
+  GrayImage2D::Pointer                        whole;
+  itk::ImageFileReader<GrayImage2D>::Pointer reader;
+  if (info.Dimension == 2 && info.NumberOfComponents == 1)
+  {
+    reader = itk::ImageFileReader<GrayImage2D>::New();
+    reader->SetFileName(input);
+    reader->UpdateOutputInformation();
+  }
+  else
+  {
+    whole = ReadGrayImage(input, &geometry);
+  }
+  GrayImage2D * image = reader ? reader->GetOutput() : whole.GetPointer();
   const auto    size = image->GetLargestPossibleRegion().GetSize();
 
   auto filter = Filter::New();
@@ -220,7 +235,20 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     piece.SetIndex(1, static_cast<itk::IndexValueType>(band * rowsPerBand));
     piece.SetSize(1, std::min(rowsPerBand, size[1] - band * rowsPerBand));
     filter->GetOutput()->SetRequestedRegion(piece);
-    filter->GetOutput()->Update();
+    try
+    {
+      filter->GetOutput()->Update();
+    }
+    catch (const itk::ProcessAborted &)
+    {
+      throw;
+    }
+    catch (const itk::ExceptionObject & e)
+    {
+      // The model and the options were checked before: what fails here is reading the pixels.
+      const std::string d = e.GetDescription();
+      throw InputError("cannot segment " + input + ": " + d.substr(d.find("): ") == std::string::npos ? 0 : d.find("): ") + 3));
+    }
     itk::ImageRegionConstIterator<Filter::MaskImageType> in(filter->GetMaskOutput(), piece);
     itk::ImageRegionIterator<UInt8Image2D>               out(mask, piece);
     for (; !in.IsAtEnd(); ++in, ++out)
@@ -260,7 +288,8 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   }
   if (!overlayPath.empty())
   {
-    WriteRGBPicture(PhaseOverlay(NormalizedMat(image.GetPointer()), MatFromImage(mask.GetPointer())), overlayPath);
+    const auto picture = whole ? whole : ReadGrayImage(input);
+    WriteRGBPicture(PhaseOverlay(NormalizedMat(picture.GetPointer()), MatFromImage(mask.GetPointer())), overlayPath);
   }
 }
 

@@ -234,6 +234,12 @@ TEST(Segment, MaskProbabilityExclusionAndExitStatuses)
   EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--tile", "100" }), 2);
   EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--device", "cuda:7" }), 2);
   EXPECT_EQ(Scopsam({ "segment", image, image, "--model", model }), 2) << "the input is never overwritten";
+  fs::copy_file(image, out / "cut.png");
+  fs::resize_file(out / "cut.png", fs::file_size(image) / 2);
+  EXPECT_EQ(Scopsam({ "segment", (out / "cut.png").string(), (out / "m.png").string(), "--model", model }, &error), 2)
+    << "a truncated micrograph";
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  fs::remove(out / "cut.png");
   EXPECT_FALSE(fs::exists(out / "m.png")) << "nothing written by failed runs";
 
   // A data bar in the bottom 10 rows is excluded.
