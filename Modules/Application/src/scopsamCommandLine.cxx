@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "scopsamCommands.h"
+#include "scopsamImageIO.h"
 
 #include "itkMacro.h"
 
@@ -49,17 +50,6 @@ ParseSize(const std::string & text, int & width, int & height)
   {
     throw InputError("--size must look like 512x512, got '" + text + "'");
   }
-}
-
-std::string
-OneLine(std::string text)
-{
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  while (!text.empty() && text.back() == ' ')
-  {
-    text.pop_back();
-  }
-  return text;
 }
 
 } // namespace
@@ -314,7 +304,7 @@ RunCommandLine(int argc, char ** argv)
   }
   catch (const itk::ExceptionObject & e)
   {
-    std::cerr << "scopsam: " << OneLine(e.GetDescription()) << std::endl;
+    std::cerr << "scopsam: " << ExceptionMessage(e) << std::endl;
     return ExitFailure;
   }
   catch (const std::exception & e)

@@ -34,6 +34,10 @@ namespace
 
 using PriorPixel = itk::Vector<float, 2>;
 
+/** The channels' names in preview file names: PREFIX_<name>.png. */
+const char * const gradientNames[2] = { "gradient_magnitude", "gradient_coherence" };
+const char * const grayscaleNames[2] = { "grayscale_local", "grayscale_global" };
+
 itk::GrayscalePriorFilter<GrayImage2D>::PolarityEnum
 ParsePolarity(const std::string & name)
 {
@@ -64,10 +68,7 @@ Configure(TFunction && set)
   }
   catch (const itk::ExceptionObject & e)
   {
-    // "ITK ERROR: Class(0x...): message" -> "message"
-    const std::string description = e.GetDescription();
-    const auto        start = description.find("): ");
-    throw InputError(start == std::string::npos ? description : description.substr(start + 3));
+    throw InputError(ExceptionMessage(e));
   }
 }
 
@@ -164,7 +165,7 @@ StreamPriors(const PriorsOptions & o)
       catch (const itk::ExceptionObject & e)
       {
         // Reading failures surface here, in the middle of the pipeline: they are the input's fault.
-        throw InputError("cannot compute the priors of " + o.Input + ": " + e.GetDescription());
+        throw InputError("cannot compute the priors of " + o.Input + ": " + ExceptionMessage(e));
       }
     });
     written.push_back(path);
@@ -173,8 +174,6 @@ StreamPriors(const PriorsOptions & o)
   stream(filters.Grayscale.GetPointer(), grayscalePath);
   if (o.Previews)
   {
-    static const char * const gradientNames[2] = { "gradient_magnitude", "gradient_coherence" };
-    static const char * const grayscaleNames[2] = { "grayscale_local", "grayscale_global" };
     filters.Gradient->UpdateLargestPossibleRegion();
     filters.Grayscale->UpdateLargestPossibleRegion();
     WritePreviews<D>(filters.Gradient->GetOutput(), o.Prefix, gradientNames, written);
@@ -201,8 +200,6 @@ PlanarPriors(const PriorsOptions & o)
   WriteImageLike(filters.Grayscale->GetOutput(), geometry, written[1]);
   if (o.Previews)
   {
-    static const char * const gradientNames[2] = { "gradient_magnitude", "gradient_coherence" };
-    static const char * const grayscaleNames[2] = { "grayscale_local", "grayscale_global" };
     WritePreviews<2>(filters.Gradient->GetOutput(), o.Prefix, gradientNames, written);
     WritePreviews<2>(filters.Grayscale->GetOutput(), o.Prefix, grayscaleNames, written);
   }

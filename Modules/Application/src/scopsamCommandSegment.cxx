@@ -166,8 +166,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   }
   catch (const itk::ExceptionObject & e)
   {
-    const std::string d = e.GetDescription();
-    throw InputError(d.substr(d.find("): ") == std::string::npos ? 0 : d.find("): ") + 3));
+    throw InputError(ExceptionMessage(e));
   }
   filter->SetInsideValue(static_cast<unsigned char>(o.InsideValue));
   if (o.Threads > 0)
@@ -246,8 +245,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     catch (const itk::ExceptionObject & e)
     {
       // The model and the options were checked before: what fails here is reading the pixels.
-      const std::string d = e.GetDescription();
-      throw InputError("cannot segment " + input + ": " + d.substr(d.find("): ") == std::string::npos ? 0 : d.find("): ") + 3));
+      throw InputError("cannot segment " + input + ": " + ExceptionMessage(e));
     }
     itk::ImageRegionConstIterator<Filter::MaskImageType> in(filter->GetMaskOutput(), piece);
     itk::ImageRegionIterator<UInt8Image2D>               out(mask, piece);

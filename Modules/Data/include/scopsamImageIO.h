@@ -23,6 +23,7 @@
 
 #include "itkImage.h"
 #include "itkImageIOBase.h"
+#include "itkMacro.h"
 
 #include <functional>
 #include <string>
@@ -37,6 +38,14 @@
  */
 namespace scopsam
 {
+
+/** `text` on one line: line breaks become spaces, trailing spaces go. */
+SCoPSAMData_EXPORT std::string
+OneLine(std::string text);
+
+/** An ITK exception's message for a user: one line, without ITK's "ITK ERROR: Class(0x...): " prefix. */
+SCoPSAMData_EXPORT std::string
+ExceptionMessage(const itk::ExceptionObject & e);
 
 /** What a file holds, read from its header only. */
 struct ImageFileInfo

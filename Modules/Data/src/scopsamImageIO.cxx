@@ -35,18 +35,6 @@ namespace
 {
 
 std::string
-OneLine(const itk::ExceptionObject & e)
-{
-  std::string text = e.GetDescription();
-  std::replace(text.begin(), text.end(), '\n', ' ');
-  while (!text.empty() && text.back() == ' ')
-  {
-    text.pop_back();
-  }
-  return text;
-}
-
-std::string
 Extension(const fs::path & path)
 {
   const std::string name = path.filename().string();
@@ -58,6 +46,25 @@ Extension(const fs::path & path)
 }
 
 } // namespace
+
+std::string
+OneLine(std::string text)
+{
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  while (!text.empty() && text.back() == ' ')
+  {
+    text.pop_back();
+  }
+  return text;
+}
+
+std::string
+ExceptionMessage(const itk::ExceptionObject & e)
+{
+  const std::string description = e.GetDescription();
+  const auto        start = description.find("): ");
+  return OneLine(start == std::string::npos ? description : description.substr(start + 3));
+}
 
 ImageFileInfo
 InspectImageFile(const std::string & path)
@@ -83,7 +90,7 @@ InspectImageFile(const std::string & path)
   }
   catch (const itk::ExceptionObject & e)
   {
-    throw InputError("cannot read the header of " + path + ": " + OneLine(e));
+    throw InputError("cannot read the header of " + path + ": " + ExceptionMessage(e));
   }
   ImageFileInfo info;
   info.Path = path;
@@ -132,7 +139,7 @@ ReadGrayImage(const std::string & path, SliceGeometry * geometry)
   }
   catch (const itk::ExceptionObject & e)
   {
-    throw InputError("cannot read the pixels of " + path + " (corrupt or truncated?): " + OneLine(e));
+    throw InputError("cannot read the pixels of " + path + " (corrupt or truncated?): " + ExceptionMessage(e));
   }
   const FileImageType * file = reader->GetOutput();
   const auto            size3 = file->GetLargestPossibleRegion().GetSize();
@@ -235,7 +242,7 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
   catch (const itk::ExceptionObject & e)
   {
     fs::remove(temporary, error);
-    throw InputError("cannot write " + path + ": " + OneLine(e));
+    throw InputError("cannot write " + path + ": " + ExceptionMessage(e));
   }
   catch (const fs::filesystem_error & e)
   {

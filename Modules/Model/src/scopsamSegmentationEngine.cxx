@@ -508,10 +508,6 @@ SegmentationEngine::Resolve(const TilingOptions & options) const
     throw ModelError("the tile size must be a multiple of " + std::to_string(multiple) + " in [" + std::to_string(multiple) +
                      ", 4096], got " + std::to_string(r.TileSize));
   }
-  if (m_Impl->Script && r.TileSize != native)
-  {
-    // A TorchScript model may accept other sizes; it is asked to, and fails loudly if it cannot.
-  }
   if (r.Overlap < 0)
   {
     r.Overlap = r.TileSize / 4;
