@@ -9,6 +9,7 @@ itk_module(SCoPSAM
     SCoPSAMPriors
     SCoPSAMData
     SCoPSAMEvaluation
+    SCoPSAMQuantification
     SCoPSAMModel
     SCoPSAMSegmentation
     SCoPSAMTraining

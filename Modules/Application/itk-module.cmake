@@ -1,5 +1,5 @@
 set(DOCUMENTATION "SCoP-SAM's command line, scopsam: priors, segment, synth, evaluate and baseline subcommands
-(train, quantify and bench join as their groups land). Every subcommand is a Run function of this library, so
+train, quantify, bench. Every subcommand is a Run function of this library, so
 other front ends (3D Slicer CLI modules) call the same code.")
 
 itk_module(SCoPSAMApplication
@@ -7,6 +7,7 @@ itk_module(SCoPSAMApplication
     SCoPSAMPriors
     SCoPSAMData
     SCoPSAMEvaluation
+    SCoPSAMQuantification
     SCoPSAMSegmentation
     SCoPSAMTraining
   PRIVATE_DEPENDS

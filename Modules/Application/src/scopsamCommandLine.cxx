@@ -52,6 +52,18 @@ ParseSize(const std::string & text, int & width, int & height)
   }
 }
 
+/** Options of how particles are measured, shared by `quantify` and `segment --stats`. */
+void
+AddMeasureOptions(CLI::App * command, MeasureOptions & measure)
+{
+  command->add_option("--pixel-size", measure.PixelSize,
+                      "Micrometres per pixel (default: the spacing of a MetaImage/NRRD/NIfTI file, read as mm; else pixels)");
+  command->add_option("--min-size", measure.MinimumParticlePixels, "Smallest particle in pixels; smaller specks are noise and removed")
+    ->capture_default_str();
+  command->add_flag("--exclude-border", measure.ExcludeBorderParticles,
+                    "Leave particles touching the image edge or an excluded region out of counts and sizes");
+}
+
 } // namespace
 
 int
@@ -111,6 +123,27 @@ RunCommandLine(int argc, char ** argv)
   segmentCommand->add_option("--threads", segment.Threads, "Threads (0: all cores)")->capture_default_str();
   segmentCommand->add_option("--device", segment.Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   segmentCommand->add_flag("--half", segment.Half, "Half precision (CUDA)");
+  segmentCommand->add_option("--stats", segment.Stats,
+                             "Also measure the phase: FILE.json, FILE_particles.csv, FILE_histogram.svg, "
+                             "FILE_cumulative.svg, FILE_outlines.vtp, FILE_mask.vti (one report over a folder's fields)");
+  AddMeasureOptions(segmentCommand, segment.Measure);
+
+  // quantify
+  QuantifyOptions quantify;
+  quantify.Outputs.JSON = "-";
+  auto *          quantifyCommand = app.add_subcommand("quantify", "Measure the phase of a mask: area fraction, particles, sizes, spacing.");
+  quantifyCommand->add_option("MASK", quantify.Mask, "A mask (non-zero = phase) or a folder of masks (fields of one sample)")
+    ->required();
+  quantifyCommand->add_option("IMAGE", quantify.Image, "The micrograph (or a folder of them): mean intensities, the overlay");
+  quantifyCommand->add_option("--exclude", quantify.Exclude, "Mask of regions that are not part of the field (non-zero)");
+  AddMeasureOptions(quantifyCommand, quantify.Measure);
+  quantifyCommand->add_option("--json", quantify.Outputs.JSON, "Summary report (- : standard output)")->capture_default_str();
+  quantifyCommand->add_option("--csv", quantify.Outputs.CSV, "One row per particle");
+  quantifyCommand->add_option("--histogram", quantify.Outputs.Histogram, "Size histogram (SVG)");
+  quantifyCommand->add_option("--cumulative", quantify.Outputs.Cumulative, "Cumulative size distribution (SVG)");
+  quantifyCommand->add_option("--overlay", quantify.Outputs.Overlay, "The micrograph with the phase outlined (PNG; a folder for a folder)");
+  quantifyCommand->add_option("--vtp", quantify.Outputs.Outlines, "Particle outlines with their measurements (VTK .vtp; a folder for a folder)");
+  quantifyCommand->add_option("--vti", quantify.Outputs.MaskVTI, "The mask as VTK image data (.vti; a folder for a folder)");
 
   // init-model, import-sam
   InitModelOptions initModel;
@@ -253,6 +286,10 @@ RunCommandLine(int argc, char ** argv)
         train.CommandLine += (i ? " " : "") + std::string(argv[i]);
       }
       RunTrain(train);
+    }
+    else if (*quantifyCommand)
+    {
+      RunQuantify(quantify);
     }
     else if (*initCommand)
     {

@@ -21,6 +21,7 @@
 #include "itkImageFileReader.h"
 #include "itkSCoPSAMSegmentationFilter.h"
 #include "scopsamDataset.h"
+#include "scopsamFieldQuantifier.h"
 #include "scopsamImageIO.h"
 #include "scopsamOpenCVBridge.h"
 #include "scopsamPictures.h"
@@ -124,7 +125,8 @@ private:
 /** Segments one image: returns nothing, writes the mask (and the probability), all atomically. */
 void
 SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEngine> & engine, const std::string & input,
-           const std::string & output, const std::string & probabilityPath, const std::string & overlayPath, ProgressBar & bar)
+           const std::string & output, const std::string & probabilityPath, const std::string & overlayPath, ProgressBar & bar,
+           FieldQuantifier * quantifier)
 {
   if (!overlayPath.empty())
   {
@@ -284,10 +286,18 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     WriteImageLike(probability.GetPointer(), geometry, probabilityPath);
   }
-  if (!overlayPath.empty())
+  if (!overlayPath.empty() || quantifier)
   {
     const auto picture = whole ? whole : ReadGrayImage(input);
-    WriteRGBPicture(PhaseOverlay(NormalizedMat(picture.GetPointer()), MatFromImage(mask.GetPointer())), overlayPath);
+    if (!overlayPath.empty())
+    {
+      WriteRGBPicture(PhaseOverlay(NormalizedMat(picture.GetPointer()), MatFromImage(mask.GetPointer())), overlayPath);
+    }
+    if (quantifier)
+    {
+      // The mask's own geometry is the micrograph's (a calibrated MetaImage or NRRD input keeps its spacing).
+      quantifier->Add(fs::path(input).stem().string(), mask, input, picture, exclude);
+    }
   }
 }
 
@@ -350,11 +360,22 @@ RunSegment(const SegmentOptions & o)
   {
     throw InputError(e.what());
   }
-  ProgressBar     bar(o.Progress);
-  std::error_code error;
-  if (!fs::is_directory(o.Input, error))
+  ProgressBar                      bar(o.Progress);
+  std::error_code                  error;
+  const bool                       folder = fs::is_directory(o.Input, error);
+  std::unique_ptr<FieldQuantifier> quantifier;
+  if (!o.Stats.empty())
   {
-    SegmentOne(o, engine, o.Input, o.Output, o.Probability, o.Overlay, bar);
+    quantifier = std::make_unique<FieldQuantifier>(o.Measure, QuantificationOutputsBeside(o.Stats), folder);
+    quantifier->RefuseToOverwrite({ o.Input, o.Exclude });
+  }
+  if (!folder)
+  {
+    SegmentOne(o, engine, o.Input, o.Output, o.Probability, o.Overlay, bar, quantifier.get());
+    if (quantifier)
+    {
+      quantifier->Finish();
+    }
     return { o.Output };
   }
   // A folder: every image, each mask with a provenance file.
@@ -381,9 +402,13 @@ RunSegment(const SegmentOptions & o)
     const std::string mask = (fs::path(o.Output) / (item.Name + ".png")).string();
     const std::string probability = o.Probability.empty() ? "" : (fs::path(o.Probability) / (item.Name + ".mha")).string();
     const std::string overlay = o.Overlay.empty() ? "" : (fs::path(o.Overlay) / (item.Name + ".png")).string();
-    SegmentOne(o, engine, item.ImagePath, mask, probability, overlay, bar);
+    SegmentOne(o, engine, item.ImagePath, mask, probability, overlay, bar, quantifier.get());
     WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, item.ImagePath, mask));
     written.push_back(mask);
+  }
+  if (quantifier)
+  {
+    quantifier->Finish();
   }
   return written;
 }

@@ -344,3 +344,82 @@ TEST(RealMicrograph, PriorsFollowThePhaseBoundaries)
   const double inside = cv::mean(magnitude, inner)[0];
   EXPECT_GT(onBoundary, 1.5 * inside) << "boundary " << onBoundary << " interior " << inside;
 }
+
+TEST(Quantify, ReportCSVPlotsAndVTKFromOneMask)
+{
+  const fs::path out = Scratch("quantify");
+  const fs::path mask = Dataset() / "masks" / "synth_00001.png";
+  const fs::path image = Dataset() / "images" / "synth_00001.png";
+  ASSERT_EQ(Scopsam({ "quantify", mask.string(), image.string(), "--pixel-size", "0.5", "--json", (out / "q.json").string(),
+                      "--csv", (out / "q.csv").string(), "--histogram", (out / "h.svg").string(), "--cumulative",
+                      (out / "c.svg").string(), "--overlay", (out / "o.png").string(), "--vtp", (out / "q.vtp").string(),
+                      "--vti", (out / "q.vti").string() }),
+            0);
+  std::ifstream json(out / "q.json");
+  const auto    report = nlohmann::json::parse(json);
+  EXPECT_EQ(report["units"]["length"], "um");
+  EXPECT_NE(report["settings"]["pixel_size_source"].get<std::string>().find("--pixel-size"), std::string::npos);
+  const auto truth = scopsam::MatFromImage(scopsam::ReadMask(mask.string()).GetPointer());
+  const auto & field = report["fields"][0];
+  // With no speck removal the area fraction is the mask's pixel fraction; with it, at most that.
+  EXPECT_LE(field["area_fraction"].get<double>(), cv::countNonZero(truth) / double(truth.total()) + 1e-12);
+  std::ifstream csv(out / "q.csv");
+  std::string   line;
+  int           rows = -1;
+  while (std::getline(csv, line))
+  {
+    ++rows;
+  }
+  EXPECT_EQ(rows, field["particle_count"].get<int>());
+  for (const char * name : { "h.svg", "c.svg", "o.png", "q.vtp", "q.vti" })
+  {
+    EXPECT_GT(fs::file_size(out / name), 100u) << name;
+  }
+  // Without a calibration the figures are in pixels, and the report says so.
+  std::string error;
+  ASSERT_EQ(Scopsam({ "quantify", mask.string(), "--json", (out / "px.json").string(), "--min-size", "0" }), 0);
+  std::ifstream pixels(out / "px.json");
+  const auto    uncalibrated = nlohmann::json::parse(pixels);
+  EXPECT_EQ(uncalibrated["units"]["length"], "px");
+  EXPECT_DOUBLE_EQ(uncalibrated["fields"][0]["area_fraction"].get<double>(), cv::countNonZero(truth) / double(truth.total()));
+}
+
+TEST(Quantify, FoldersGiveStatisticsOverFields)
+{
+  const fs::path out = Scratch("quantify-fields");
+  ASSERT_EQ(Scopsam({ "quantify", (Dataset() / "masks").string(), (Dataset() / "images").string(), "--pixel-size", "0.2",
+                      "--json", (out / "all.json").string(), "--overlay", (out / "overlays").string() }),
+            0);
+  std::ifstream json(out / "all.json");
+  const auto    report = nlohmann::json::parse(json);
+  EXPECT_EQ(report["fields"].size(), 4u);
+  EXPECT_EQ(report["over_fields"]["area_fraction"]["n"], 4);
+  EXPECT_TRUE(report["over_fields"]["area_fraction"]["ci95"].is_number());
+  EXPECT_TRUE(fs::exists(out / "overlays" / "synth_00002.png"));
+}
+
+TEST(Quantify, BadParametersExitWithTwoAndWriteNothing)
+{
+  const fs::path out = Scratch("quantify-bad");
+  const fs::path mask = Dataset() / "masks" / "synth_00000.png";
+  std::string    error;
+  EXPECT_EQ(Scopsam({ "quantify", mask.string(), "--pixel-size", "-1", "--json", (out / "q.json").string() }, &error), 2);
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  EXPECT_EQ(Scopsam({ "quantify", (out / "missing.png").string(), "--json", (out / "q.json").string() }), 2);
+  EXPECT_EQ(Scopsam({ "quantify", mask.string(), "--overlay", (out / "o.png").string() }, &error), 2) << "no micrograph";
+  EXPECT_EQ(Scopsam({ "quantify", mask.string(), "--json", mask.string() }), 2) << "input overwritten";
+  EXPECT_EQ(Scopsam({ "segment", mask.string(), (out / "m.png").string(), "--stats", (out / "s.txt").string() }), 2);
+  EXPECT_TRUE(fs::is_empty(out));
+}
+
+TEST(Segment, StatsWriteTheWholeQuantification)
+{
+  const fs::path out = Scratch("segment-stats");
+  ASSERT_EQ(Scopsam({ "segment", (Dataset() / "images" / "synth_00003.png").string(), (out / "mask.png").string(), "--model",
+                      TileModel().string(), "--stats", (out / "s.json").string(), "--pixel-size", "0.1" }),
+            0);
+  for (const char * name : { "s.json", "s_particles.csv", "s_histogram.svg", "s_cumulative.svg", "s_outlines.vtp", "s_mask.vti" })
+  {
+    EXPECT_TRUE(fs::exists(out / name)) << name;
+  }
+}

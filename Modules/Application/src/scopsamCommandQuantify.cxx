@@ -1,0 +1,326 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamFieldQuantifier.h"
+
+#include "itkPhaseQuantificationImageFilter.h"
+#include "scopsamBaselines.h"
+#include "scopsamDataset.h"
+#include "scopsamOpenCVBridge.h"
+#include "scopsamPictures.h"
+#include "scopsamQuantificationOutputs.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <filesystem>
+#include <iostream>
+
+namespace fs = std::filesystem;
+
+namespace scopsam
+{
+namespace
+{
+
+/** File formats whose spacing is written on purpose (by ITK, 3D Slicer and friends), in millimetres by their
+ * convention. PNG, TIFF and JPEG carry at most a print resolution, which says nothing about the specimen. */
+bool
+HasTrustworthySpacing(const std::string & path)
+{
+  std::string lower = path;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  for (const char * extension : { ".mha", ".mhd", ".nrrd", ".nhdr", ".nii", ".nii.gz" })
+  {
+    const std::string e = extension;
+    if (lower.size() >= e.size() && lower.compare(lower.size() - e.size(), e.size(), e) == 0)
+    {
+      return true;
+    }
+  }
+  return false;
+}
+
+/** Sets the spacing of `image` to micrometres (or pixels) and says where it came from. */
+std::string
+Calibrate(UInt8Image2D * mask, const std::string & maskFile, double pixelSize, std::string & unit)
+{
+  const auto spacing = mask->GetSpacing();
+  UInt8Image2D::SpacingType micrometres;
+  UInt8Image2D::PointType   origin;
+  std::string               source;
+  if (pixelSize > 0)
+  {
+    micrometres.Fill(pixelSize);
+    origin.Fill(0.0);
+    unit = "um";
+    source = "--pixel-size " + std::to_string(pixelSize) + " um";
+  }
+  else if (HasTrustworthySpacing(maskFile) && (spacing[0] != 1.0 || spacing[1] != 1.0))
+  {
+    for (unsigned int d = 0; d < 2; ++d)
+    {
+      micrometres[d] = spacing[d] * 1000.0;
+      origin[d] = mask->GetOrigin()[d] * 1000.0;
+    }
+    unit = "um";
+    source = "spacing of " + fs::path(maskFile).filename().string() + ", read as millimetres (ITK and 3D Slicer convention)";
+  }
+  else
+  {
+    micrometres.Fill(1.0);
+    origin.Fill(0.0);
+    unit = "px";
+    source = "none: figures in pixels (give --pixel-size in micrometres per pixel)";
+  }
+  mask->SetSpacing(micrometres);
+  mask->SetOrigin(origin);
+  return source;
+}
+
+} // namespace
+
+QuantificationOutputs
+QuantificationOutputsBeside(const std::string & json)
+{
+  fs::path    path(json);
+  std::string stem = (path.parent_path() / path.stem()).string();
+  if (path.extension() != ".json")
+  {
+    throw InputError("--stats names a .json file, got '" + json + "'");
+  }
+  QuantificationOutputs outputs;
+  outputs.JSON = json;
+  outputs.CSV = stem + "_particles.csv";
+  outputs.Histogram = stem + "_histogram.svg";
+  outputs.Cumulative = stem + "_cumulative.svg";
+  outputs.Outlines = stem + "_outlines.vtp";
+  outputs.MaskVTI = stem + "_mask.vti";
+  return outputs;
+}
+
+FieldQuantifier::FieldQuantifier(const MeasureOptions & measure, const QuantificationOutputs & outputs, bool manyFields)
+  : m_Measure(measure)
+  , m_Outputs(outputs)
+  , m_ManyFields(manyFields)
+{
+  if (!(measure.PixelSize >= 0.0) || !std::isfinite(measure.PixelSize))
+  {
+    throw InputError("--pixel-size must be a positive number of micrometres per pixel");
+  }
+  if (measure.MinimumParticlePixels > 1000000)
+  {
+    throw InputError("--min-size must be at most 1000000 pixels");
+  }
+  std::error_code error;
+  if (manyFields)
+  {
+    for (const auto & folder : { outputs.Overlay, outputs.Outlines, outputs.MaskVTI })
+    {
+      if (!folder.empty())
+      {
+        fs::create_directories(folder, error);
+      }
+    }
+  }
+}
+
+void
+FieldQuantifier::RefuseToOverwrite(const std::vector<std::string> & inputs) const
+{
+  for (const auto & output : { m_Outputs.JSON == "-" ? std::string() : m_Outputs.JSON, m_Outputs.CSV, m_Outputs.Histogram, m_Outputs.Cumulative, m_Outputs.Overlay,
+                               m_Outputs.Outlines, m_Outputs.MaskVTI })
+  {
+    if (!output.empty())
+    {
+      RefuseToOverwriteInputs(output, inputs);
+    }
+  }
+}
+
+std::string
+FieldQuantifier::PerFieldPath(const std::string & option, const std::string & name, const std::string & extension) const
+{
+  if (option.empty() || !m_ManyFields)
+  {
+    return option;
+  }
+  return (fs::path(option) / (name + extension)).string();
+}
+
+void
+FieldQuantifier::Add(const std::string & name, UInt8Image2D * mask, const std::string & maskFile, const GrayImage2D * image,
+                     const UInt8Image2D * exclude)
+{
+  const auto size = mask->GetLargestPossibleRegion().GetSize();
+  for (const itk::ImageBase<2> * other : { static_cast<const itk::ImageBase<2> *>(image), static_cast<const itk::ImageBase<2> *>(exclude) })
+  {
+    if (other && other->GetLargestPossibleRegion().GetSize() != size)
+    {
+      throw InputError("the micrograph or exclusion mask of " + name + " differs in size from its mask");
+    }
+  }
+  std::string unit;
+  const auto  source = Calibrate(mask, maskFile, m_Measure.PixelSize, unit);
+  if (m_Fields.empty())
+  {
+    m_PixelSizeSource = source;
+  }
+  else if (unit != m_Fields.front().Unit)
+  {
+    throw InputError("the fields are calibrated differently (" + m_PixelSizeSource + " / " + source +
+                     "): give --pixel-size");
+  }
+  // The other inputs take the mask's geometry: they were checked to cover the same pixels.
+  GrayImage2D::Pointer  feature;
+  UInt8Image2D::Pointer exclusion;
+  if (image)
+  {
+    feature = GrayImage2D::New();
+    feature->Graft(image);
+    feature->CopyInformation(mask);
+  }
+  if (exclude)
+  {
+    exclusion = UInt8Image2D::New();
+    exclusion->Graft(exclude);
+    exclusion->CopyInformation(mask);
+  }
+
+  using Filter = itk::PhaseQuantificationImageFilter<UInt8Image2D, GrayImage2D>;
+  auto filter = Filter::New();
+  filter->SetInput(mask);
+  if (feature)
+  {
+    filter->SetFeatureImage(feature);
+  }
+  if (exclusion)
+  {
+    filter->SetExclusionMask(exclusion);
+  }
+  filter->SetMinimumParticlePixels(m_Measure.MinimumParticlePixels);
+  filter->SetExcludeBorderParticles(m_Measure.ExcludeBorderParticles);
+  filter->SetLengthUnit(unit);
+  filter->SetFieldName(name);
+  filter->Update();
+  m_Fields.push_back(filter->GetFieldMeasurements());
+
+  if (const auto path = PerFieldPath(m_Outputs.Outlines, name, ".vtp"); !path.empty())
+  {
+    WriteParticleOutlinesVTP(filter->GetOutput(), m_Fields.back(), path);
+  }
+  if (const auto path = PerFieldPath(m_Outputs.MaskVTI, name, ".vti"); !path.empty())
+  {
+    WriteImageVTI(mask, "mask", path);
+  }
+  if (const auto path = PerFieldPath(m_Outputs.Overlay, name, ".png"); !path.empty())
+  {
+    if (!image)
+    {
+      throw InputError("an overlay needs the micrograph (IMAGE)");
+    }
+    WriteRGBPicture(PhaseOverlay(NormalizedMat(image), MatFromImage(mask)), path);
+  }
+}
+
+std::vector<FieldMeasurements>
+FieldQuantifier::Finish()
+{
+  QuantificationSettings settings;
+  settings.MinimumParticlePixels = m_Measure.MinimumParticlePixels;
+  settings.ExcludeBorderParticles = m_Measure.ExcludeBorderParticles;
+  settings.PixelSizeSource = m_PixelSizeSource;
+  if (m_Outputs.JSON == "-")
+  {
+    std::cout << MeasurementsToJSON(m_Fields, settings);
+  }
+  else if (!m_Outputs.JSON.empty())
+  {
+    WriteTextFile(m_Outputs.JSON, MeasurementsToJSON(m_Fields, settings));
+  }
+  if (!m_Outputs.CSV.empty())
+  {
+    WriteTextFile(m_Outputs.CSV, ParticlesToCSV(m_Fields));
+  }
+  if (!m_Outputs.Histogram.empty())
+  {
+    WriteTextFile(m_Outputs.Histogram, SizeDistributionSVG(m_Fields, SizePlot::Histogram));
+  }
+  if (!m_Outputs.Cumulative.empty())
+  {
+    WriteTextFile(m_Outputs.Cumulative, SizeDistributionSVG(m_Fields, SizePlot::Cumulative));
+  }
+  return m_Fields;
+}
+
+std::vector<FieldMeasurements>
+RunQuantify(const QuantifyOptions & o)
+{
+  std::error_code error;
+  const bool      manyFields = fs::is_directory(o.Mask, error);
+  // (name, mask file, image file) of every field.
+  std::vector<DatasetItem> fields;
+  if (!manyFields)
+  {
+    fields.push_back({ fs::path(o.Mask).stem().string(), o.Image, o.Mask });
+  }
+  else if (o.Image.empty())
+  {
+    for (const auto & item : ListImages(o.Mask))
+    {
+      fields.push_back({ item.Name, "", item.ImagePath });
+    }
+  }
+  else
+  {
+    if (!fs::is_directory(o.Image, error))
+    {
+      throw InputError("with a folder of masks, IMAGE must be a folder of micrographs named like them");
+    }
+    for (const auto & item : ListImages(o.Image))
+    {
+      const auto mask = FindMask(o.Mask, item.Name);
+      if (mask.empty())
+      {
+        throw InputError("no mask for " + item.ImagePath + " in " + o.Mask);
+      }
+      fields.push_back({ item.Name, item.ImagePath, mask });
+    }
+  }
+  if (fields.empty())
+  {
+    throw InputError("no masks in " + o.Mask);
+  }
+  FieldQuantifier quantifier(o.Measure, o.Outputs, manyFields);
+  std::vector<std::string> inputs{ o.Exclude };
+  for (const auto & field : fields)
+  {
+    inputs.push_back(field.ImagePath);
+    inputs.push_back(field.MaskPath);
+  }
+  quantifier.RefuseToOverwrite(inputs);
+  const UInt8Image2D::Pointer exclude = o.Exclude.empty() ? nullptr : ReadMask(o.Exclude);
+  for (const auto & field : fields)
+  {
+    auto                       mask = ReadMask(field.MaskPath); // 0/1, with the file's spacing
+    const GrayImage2D::Pointer image = field.ImagePath.empty() ? nullptr : ReadGrayImage(field.ImagePath);
+    quantifier.Add(field.Name, mask, field.MaskPath, image, exclude);
+  }
+  return quantifier.Finish();
+}
+
+} // namespace scopsam
