@@ -36,7 +36,7 @@ cmake --build build --parallel "$(nproc)"
 if [ "$run_main_job" -eq 1 ]; then
   echo "Main job: segment the bundled sample micrograph with the embedded default model -> build/sample_*"
   build/bin/scopsam segment Testing/Data/sample.png build/sample_mask.png \
-    --overlay build/sample_overlay.png --probability build/sample_probability.mha
+    --overlay build/sample_overlay.png --probability build/sample_probability.mha --stats build/sample_stats.json
   build/bin/scopsam evaluate build/sample_mask.png Testing/Data/sample_mask.png
   build/bin/scopsam priors Testing/Data/sample.png build/sample --png
 fi
