@@ -26,6 +26,7 @@
 #include "scopsamSyntheticMicrograph.h"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -44,7 +45,9 @@ namespace scopsam
 struct PriorsOptions
 {
   std::string         Input;
-  std::string         Prefix;
+  std::string         Prefix;          // PREFIX_gradient.FORMAT, PREFIX_grayscale.FORMAT (may be empty when one of
+  std::string         GradientOutput;  //   these two names the file of that prior instead; an empty one and an
+  std::string         GrayscaleOutput; //   empty prefix: that prior is not written)
   std::string         Format{ "mha" }; // mha, nrrd or nii: float, streamed
   bool                Previews{ false }; // also 8-bit PNG per channel
   std::vector<double> Scales{ 1.0, 2.0, 4.0 };
@@ -57,6 +60,7 @@ struct PriorsOptions
   std::string         Polarity{ "both" };
   unsigned int        StreamDivisions{ 0 }; // 0: automatic, pieces of about 2^19 pixels
   unsigned int        Threads{ 0 }; // 0: ITK's default
+  std::function<void(double)> ReportProgress; // called with the fraction done, when set
 };
 /** Writes PREFIX_gradient.<format> (magnitude, coherence) and PREFIX_grayscale.<format> (local, global), each a
  * two-component float image; with Previews also PREFIX_<prior>_<channel>.png. Returns the paths written. */
@@ -152,6 +156,7 @@ struct SegmentOptions
   double      Threshold{ 0.5 };
   int         InsideValue{ 255 };
   bool        Progress{ false }; // a progress bar on stderr
+  std::function<void(double)> ReportProgress; // also called with the fraction done, when set
   std::string Stats;       // also measure the phase: this JSON and the files beside it (QuantificationOutputsBeside)
   MeasureOptions Measure;  // how, with Stats
 };

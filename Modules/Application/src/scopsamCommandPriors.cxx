@@ -106,6 +106,30 @@ struct PriorFilters
   }
 };
 
+/** Where each prior goes (empty: not written). */
+std::string
+GradientPath(const PriorsOptions & o)
+{
+  return !o.GradientOutput.empty() ? o.GradientOutput : (o.Prefix.empty() ? "" : o.Prefix + "_gradient." + o.Format);
+}
+std::string
+GrayscalePath(const PriorsOptions & o)
+{
+  return !o.GrayscaleOutput.empty() ? o.GrayscaleOutput : (o.Prefix.empty() ? "" : o.Prefix + "_grayscale." + o.Format);
+}
+
+/** Reports `process`'s progress through the options' callback as the part [offset, offset + share] of the whole. */
+void
+ObserveProgress(itk::ProcessObject * process, const PriorsOptions & o, double offset, double share)
+{
+  if (o.ReportProgress)
+  {
+    process->AddObserver(itk::ProgressEvent(), [&o, process, offset, share](const itk::EventObject &) {
+      o.ReportProgress(offset + share * process->GetProgress());
+    });
+  }
+}
+
 /** Both outputs of both priors as 8-bit previews (0 -> 0, 1 -> 255). */
 template <unsigned int D>
 void
@@ -139,11 +163,10 @@ StreamPriors(const PriorsOptions & o)
   auto reader = itk::ImageFileReader<InputImage>::New();
   reader->SetFileName(o.Input);
   PriorFilters<InputImage> filters(reader->GetOutput(), o);
-  const std::string        gradientPath = o.Prefix + "_gradient." + o.Format;
-  const std::string        grayscalePath = o.Prefix + "_grayscale." + o.Format;
-  RefuseToOverwriteInputs(gradientPath, { o.Input });
-  RefuseToOverwriteInputs(grayscalePath, { o.Input });
+  const std::string        gradientPath = GradientPath(o);
+  const std::string        grayscalePath = GrayscalePath(o);
   std::vector<std::string> written;
+  const double             share = (gradientPath.empty() || grayscalePath.empty()) ? 1.0 : 0.5;
   auto                     stream = [&](auto * filter, const std::string & path) {
     WriteAtomically(path, [&](const std::string & temporary) {
       using OutputImage = typename PriorFilters<InputImage>::OutputImage;
@@ -151,6 +174,7 @@ StreamPriors(const PriorsOptions & o)
       writer->SetInput(filter->GetOutput());
       writer->SetFileName(temporary);
       writer->SetNumberOfStreamDivisions(o.StreamDivisions);
+      ObserveProgress(writer, o, share * static_cast<double>(written.size()), share);
       if (o.StreamDivisions == 0)
       {
         // Pieces of about 2^19 pixels: the memory held stays a few tens of MiB whatever the image's size.
@@ -170,8 +194,14 @@ StreamPriors(const PriorsOptions & o)
     });
     written.push_back(path);
   };
-  stream(filters.Gradient.GetPointer(), gradientPath);
-  stream(filters.Grayscale.GetPointer(), grayscalePath);
+  if (!gradientPath.empty())
+  {
+    stream(filters.Gradient.GetPointer(), gradientPath);
+  }
+  if (!grayscalePath.empty())
+  {
+    stream(filters.Grayscale.GetPointer(), grayscalePath);
+  }
   if (o.Previews)
   {
     filters.Gradient->UpdateLargestPossibleRegion();
@@ -189,17 +219,26 @@ PlanarPriors(const PriorsOptions & o)
   SliceGeometry            geometry;
   const auto               image = ReadGrayImage(o.Input, &geometry);
   PriorFilters<GrayImage2D> filters(image.GetPointer(), o);
-  filters.Gradient->Update();
-  filters.Grayscale->Update();
-  std::vector<std::string> written{ o.Prefix + "_gradient." + o.Format, o.Prefix + "_grayscale." + o.Format };
-  for (const auto & path : written)
+  std::vector<std::string> written;
+  const double             share = (GradientPath(o).empty() || GrayscalePath(o).empty()) ? 1.0 : 0.5;
+  if (const auto path = GradientPath(o); !path.empty())
   {
-    RefuseToOverwriteInputs(path, { o.Input });
+    ObserveProgress(filters.Gradient, o, 0.0, share);
+    filters.Gradient->Update();
+    WriteImageLike(filters.Gradient->GetOutput(), geometry, path);
+    written.push_back(path);
   }
-  WriteImageLike(filters.Gradient->GetOutput(), geometry, written[0]);
-  WriteImageLike(filters.Grayscale->GetOutput(), geometry, written[1]);
+  if (const auto path = GrayscalePath(o); !path.empty())
+  {
+    ObserveProgress(filters.Grayscale, o, 1.0 - share, share);
+    filters.Grayscale->Update();
+    WriteImageLike(filters.Grayscale->GetOutput(), geometry, path);
+    written.push_back(path);
+  }
   if (o.Previews)
   {
+    filters.Gradient->Update();
+    filters.Grayscale->Update();
     WritePreviews<2>(filters.Gradient->GetOutput(), o.Prefix, gradientNames, written);
     WritePreviews<2>(filters.Grayscale->GetOutput(), o.Prefix, grayscaleNames, written);
   }
@@ -219,9 +258,20 @@ RunPriors(const PriorsOptions & o)
   {
     throw InputError("--stream-divisions must be in [0, 1000000] (0: automatic)");
   }
-  if (o.Prefix.empty())
+  if (GradientPath(o).empty() && GrayscalePath(o).empty())
   {
-    throw InputError("the output prefix is empty");
+    throw InputError("no output: the output prefix is empty");
+  }
+  if (o.Previews && o.Prefix.empty())
+  {
+    throw InputError("previews are named after the output prefix, which is empty");
+  }
+  for (const auto & path : { GradientPath(o), GrayscalePath(o) })
+  {
+    if (!path.empty())
+    {
+      RefuseToOverwriteInputs(path, { o.Input });
+    }
   }
   if (o.Threads > 0)
   {

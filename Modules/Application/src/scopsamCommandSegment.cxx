@@ -95,12 +95,17 @@ ParsePoints(const std::string & text)
 class ProgressBar
 {
 public:
-  explicit ProgressBar(bool enabled)
+  ProgressBar(bool enabled, std::function<void(double)> report)
     : m_Enabled(enabled)
+    , m_Report(std::move(report))
   {}
   void
   Show(const std::string & label, double fraction)
   {
+    if (m_Report)
+    {
+      m_Report(fraction);
+    }
     if (!m_Enabled)
     {
       return;
@@ -119,7 +124,8 @@ public:
   }
 
 private:
-  bool m_Enabled;
+  bool                        m_Enabled;
+  std::function<void(double)> m_Report;
 };
 
 /** Segments one image: returns nothing, writes the mask (and the probability), all atomically. */
@@ -360,7 +366,7 @@ RunSegment(const SegmentOptions & o)
   {
     throw InputError(e.what());
   }
-  ProgressBar                      bar(o.Progress);
+  ProgressBar                      bar(o.Progress, o.ReportProgress);
   std::error_code                  error;
   const bool                       folder = fs::is_directory(o.Input, error);
   std::unique_ptr<FieldQuantifier> quantifier;

@@ -20,6 +20,7 @@
 #include "scopsamCommands.h"
 #include "scopsamImageIO.h"
 #include "scopsamSegmentationSupport.h"
+#include "scopsamSlicerModule.h"
 #include "scopsamOpenCVBridge.h"
 
 #include "itkImageFileReader.h"
@@ -422,4 +423,159 @@ TEST(Segment, StatsWriteTheWholeQuantification)
   {
     EXPECT_TRUE(fs::exists(out / name)) << name;
   }
+}
+
+// The 3D Slicer CLI modules, called as Slicer calls them: a single-slice 3-D volume in LPS with its geometry,
+// positional images, long flags, clicks as physical points; progress as <filter-progress> lines on stdout.
+namespace
+{
+
+int
+SlicerModule(int (*module)(int, char **), std::vector<std::string> args, std::string * out = nullptr,
+             std::string * err = nullptr)
+{
+  args.insert(args.begin(), "module");
+  std::vector<char *> argv;
+  for (auto & a : args)
+  {
+    argv.push_back(a.data());
+  }
+  testing::internal::CaptureStderr();
+  testing::internal::CaptureStdout();
+  const int         status = module(static_cast<int>(argv.size()), argv.data());
+  const std::string e = testing::internal::GetCapturedStderr();
+  const std::string o = testing::internal::GetCapturedStdout();
+  if (out)
+  {
+    *out = o;
+  }
+  if (err)
+  {
+    *err = e;
+  }
+  return status;
+}
+
+/** A micrograph as 3D Slicer hands it to a CLI module: a one-slice volume with origin and spacing in mm. */
+using SlicerVolume = itk::Image<float, 3>;
+SlicerVolume::Pointer
+AsSlicerVolume(const scopsam::GrayImage2D * image)
+{
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  auto       volume = SlicerVolume::New();
+  volume->SetRegions(SlicerVolume::SizeType{ { size[0], size[1], 1 } });
+  volume->Allocate();
+  std::copy(image->GetBufferPointer(), image->GetBufferPointer() + size[0] * size[1], volume->GetBufferPointer());
+  const double origin[3] = { 12.0, -7.5, 3.25 };
+  const double spacing[3] = { 5e-5, 5e-5, 1.0 }; // 0.05 um pixels, in millimetres
+  volume->SetOrigin(origin);
+  volume->SetSpacing(spacing);
+  return volume;
+}
+
+} // namespace
+
+TEST(SlicerModules, DescriptionsAnswerXMLWithoutRunning)
+{
+  for (auto * module : { &scopsam::GradientPriorSlicerModule, &scopsam::GrayscalePriorSlicerModule,
+                         &scopsam::SegmentationSlicerModule, &scopsam::QuantificationSlicerModule })
+  {
+    std::string out, err;
+    EXPECT_EQ(SlicerModule(module, { "--xml" }, &out, &err), 0);
+    EXPECT_EQ(out.rfind("<?xml", 0), 0u);
+    EXPECT_TRUE(err.empty()) << err;
+    EXPECT_NE(out.find("<category>"), std::string::npos);
+  }
+}
+
+TEST(SlicerModules, BadArgumentsExitWithTwoAndOneLine)
+{
+  const fs::path out = Scratch("slicer-bad");
+  const std::string image = (Dataset() / "images" / "synth_00000.png").string();
+  std::string       err;
+  EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, { image, (out / "m.nrrd").string(), (out / "p.nrrd").string(),
+                                                               "--threshold", "2" }, nullptr, &err),
+            2);
+  EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
+  EXPECT_NE(err.find("threshold"), std::string::npos) << err;
+  EXPECT_EQ(SlicerModule(&scopsam::GradientPriorSlicerModule, { image }, nullptr, &err), 2) << "output missing";
+  EXPECT_EQ(SlicerModule(&scopsam::GrayscalePriorSlicerModule, { image, (out / "g.nrrd").string(), "--polarity", "sideways" },
+                         nullptr, &err),
+            2);
+  EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule,
+                         { image, (out / "m.nrrd").string(), (out / "p.nrrd").string(), "--positivePoints", "1e6,0,0" },
+                         nullptr, &err),
+            2)
+    << "a click outside the image";
+  EXPECT_TRUE(fs::is_empty(out));
+}
+
+TEST(SlicerModules, RealMicrographThroughPriorsSegmentationAndQuantification)
+{
+  const fs::path image = fs::path(SCoPSAM_SHARED_DATA_DIR) / "real" / "nbs2" / "image" / "spot2_0d_0.tif";
+  const fs::path truth = fs::path(SCoPSAM_SHARED_DATA_DIR) / "real" / "nbs2" / "label" / "spot2_0d_0_mask.png";
+  if (!fs::exists(image) || !fs::exists(truth))
+  {
+    GTEST_SKIP() << "no " << image << " (../shared/data/real is not beside this checkout)";
+  }
+  if (!scopsam::HasDefaultModel())
+  {
+    GTEST_SKIP() << "this build embeds no default model";
+  }
+  const fs::path out = Scratch("slicer-real");
+  const auto     micrograph = scopsam::ReadGrayImage(image.string());
+  const auto     volume = AsSlicerVolume(micrograph);
+  const auto     input = (out / "input.nrrd").string();
+  scopsam::WriteImage(volume.GetPointer(), input);
+
+  // Gradient prior: a two-component volume with the input's geometry.
+  std::string progress;
+  ASSERT_EQ(SlicerModule(&scopsam::GradientPriorSlicerModule, { "--scales", "1,2", "--threads", "2", input, (out / "gradient.nrrd").string() },
+                         &progress),
+            0);
+  EXPECT_NE(progress.find("<filter-progress>"), std::string::npos);
+  const auto gradient = scopsam::InspectImageFile((out / "gradient.nrrd").string());
+  EXPECT_EQ(gradient.Dimension, 3u);
+  EXPECT_EQ(gradient.NumberOfComponents, 2u);
+
+  // Segmentation with one phase click given as a physical LPS point, as a Markups point list passes it.
+  const auto mask = scopsam::MatFromImage(scopsam::ReadMask(truth.string()).GetPointer());
+  cv::Mat    inner;
+  cv::erode(mask, inner, cv::Mat::ones(7, 7, CV_8U));
+  std::vector<cv::Point> phase;
+  cv::findNonZero(inner, phase);
+  ASSERT_FALSE(phase.empty());
+  SlicerVolume::PointType click;
+  volume->TransformIndexToPhysicalPoint({ { phase[phase.size() / 2].x, phase[phase.size() / 2].y, 0 } }, click);
+  const std::string point = std::to_string(click[0]) + "," + std::to_string(click[1]) + "," + std::to_string(click[2]);
+  ASSERT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, { "--positivePoints", point, "--threshold", "0.5", "--device", "cpu",
+                                                               input, (out / "mask.nrrd").string(), (out / "probability.nrrd").string() },
+                         &progress),
+            0);
+  EXPECT_NE(progress.find("<filter-progress>1</filter-progress>"), std::string::npos) << progress.substr(0, 300);
+  auto reader = itk::ImageFileReader<itk::Image<unsigned char, 3>>::New();
+  reader->SetFileName((out / "mask.nrrd").string());
+  reader->Update();
+  const auto * result = reader->GetOutput();
+  EXPECT_EQ(result->GetLargestPossibleRegion().GetSize(), volume->GetLargestPossibleRegion().GetSize());
+  EXPECT_DOUBLE_EQ(result->GetOrigin()[2], 3.25);
+  EXPECT_DOUBLE_EQ(result->GetSpacing()[0], 5e-5);
+  const auto phasePixels = std::count_if(result->GetBufferPointer(),
+                                         result->GetBufferPointer() + result->GetLargestPossibleRegion().GetNumberOfPixels(),
+                                         [](unsigned char v) { return v != 0; });
+  EXPECT_GT(phasePixels, 0);
+
+  // Quantification of that mask: the spacing (mm) becomes micrometres.
+  ASSERT_EQ(SlicerModule(&scopsam::QuantificationSlicerModule, { "--minimumSize", "4", (out / "mask.nrrd").string(), input,
+                                                                 (out / "report.json").string(), (out / "particles.csv").string(),
+                                                                 (out / "outlines.vtp").string() }),
+            0);
+  std::ifstream json(out / "report.json");
+  const auto    report = nlohmann::json::parse(json);
+  EXPECT_EQ(report["units"]["length"], "um");
+  EXPECT_NE(report["settings"]["pixel_size_source"].get<std::string>().find("millimetres"), std::string::npos);
+  EXPECT_NEAR(report["fields"][0]["field_area"].get<double>(),
+              volume->GetLargestPossibleRegion().GetNumberOfPixels() * 0.05 * 0.05, 1e-6);
+  EXPECT_GT(report["fields"][0]["particle_count"].get<int>(), 0);
+  EXPECT_TRUE(fs::exists(out / "outlines.vtp"));
 }

@@ -23,6 +23,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "itkTotalProgressReporter.h"
+
 namespace itk
 {
 
@@ -145,6 +147,7 @@ PriorImageFilterBase<TInputImage, TOutputImage>::DynamicThreadedGenerateData(con
   OutputPixelType *      outputBuffer = output->GetBufferPointer();
   constexpr unsigned int D = ImageDimension;
   constexpr unsigned int slabAxis = D - 1;
+  TotalProgressReporter  progress(this, output->GetRequestedRegion().GetNumberOfPixels());
 
   // Blocks of at most BlockWidth columns and about BlockPixels output pixels, cut along x and the slowest axis:
   // their buffers stay in a core's cache and the memory a work unit holds does not grow with the region.
@@ -251,6 +254,7 @@ PriorImageFilterBase<TInputImage, TOutputImage>::DynamicThreadedGenerateData(con
         }
       }
     }
+    progress.Completed(slab.GetNumberOfPixels());
   }
 }
 

@@ -1,0 +1,365 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// The four 3D Slicer CLI modules: each a parameter description (one SlicerModule: the --xml answer and the
+// argument parsing) whose setters fill the options of the Run function the `scopsam` command line calls.
+#include "scopsamCommands.h"
+#include "scopsamSlicerModule.h"
+
+#include <sstream>
+
+namespace scopsam
+{
+namespace
+{
+
+/** Setters that store the checked text into an option. */
+std::function<void(const std::string &)>
+Into(std::string & target)
+{
+  return [&target](const std::string & value) { target = value; };
+}
+template <typename T>
+std::function<void(const std::string &)>
+IntoNumber(T & target)
+{
+  return [&target](const std::string & value) { target = static_cast<T>(std::stod(value)); };
+}
+std::function<void(const std::string &)>
+IntoFlag(bool & target)
+{
+  return [&target](const std::string & value) { target = value == "true"; };
+}
+std::function<void(const std::string &)>
+IntoNumbers(std::vector<double> & target)
+{
+  return [&target](const std::string & value) {
+    target.clear();
+    std::stringstream in(value);
+    for (std::string item; std::getline(in, item, ',');)
+    {
+      try
+      {
+        target.push_back(std::stod(item));
+      }
+      catch (const std::exception &)
+      {
+        throw InputError("'" + value + "' is not a list of numbers");
+      }
+    }
+  };
+}
+
+SlicerParameter
+Number(const std::string & tag, const std::string & name, const std::string & label, const std::string & description,
+       const std::string & defaultValue, double minimum, double maximum, double step,
+       std::function<void(const std::string &)> set)
+{
+  SlicerParameter p;
+  p.Tag = tag;
+  p.Name = name;
+  p.Label = label;
+  p.Description = description;
+  p.Default = defaultValue;
+  p.Minimum = minimum;
+  p.Maximum = maximum;
+  p.Step = step;
+  p.Set = std::move(set);
+  return p;
+}
+
+SlicerParameter
+Positional(const std::string & tag, const std::string & name, const std::string & label, const std::string & description,
+           const std::string & channel, int index, const std::string & type, std::function<void(const std::string &)> set,
+           bool required = true, const std::string & extensions = "")
+{
+  SlicerParameter p;
+  p.Tag = tag;
+  p.Name = name;
+  p.Label = label;
+  p.Description = description;
+  p.Channel = channel;
+  p.Index = index;
+  p.Type = type;
+  p.Required = required;
+  p.FileExtensions = extensions;
+  p.Set = std::move(set);
+  return p;
+}
+
+SlicerParameter
+InputVolume(std::string & target, const std::string & description)
+{
+  return Positional("image", "inputVolume", "Micrograph", description, "input", 0, "scalar", Into(target));
+}
+
+SlicerParameter
+Choice(const std::string & name, const std::string & label, const std::string & description,
+       const std::vector<std::string> & elements, std::function<void(const std::string &)> set)
+{
+  SlicerParameter p;
+  p.Tag = "string-enumeration";
+  p.Name = name;
+  p.Label = label;
+  p.Description = description;
+  p.Default = elements.front();
+  p.Elements = elements;
+  p.Set = std::move(set);
+  return p;
+}
+
+SlicerParameter
+Flag(const std::string & name, const std::string & label, const std::string & description, std::function<void(const std::string &)> set)
+{
+  SlicerParameter p;
+  p.Tag = "boolean";
+  p.Name = name;
+  p.Label = label;
+  p.Description = description;
+  p.Default = "false";
+  p.Set = std::move(set);
+  return p;
+}
+
+SlicerParameterGroup
+PerformanceGroup(unsigned int & threads, unsigned int & streamDivisions)
+{
+  return { "Performance",
+           "Threads and streaming; the result does not depend on them.",
+           { Number("integer", "threads", "Threads", "Threads to use (0: all cores).", "0", 0, 1024, 1, IntoNumber(threads)),
+             Number("integer", "streamDivisions", "Stream pieces",
+                    "Pieces the image is computed in (0: automatic, about 2^19 pixels each); memory stays bounded.", "0",
+                    0, 1000000, 1, IntoNumber(streamDivisions)) } };
+}
+
+} // namespace
+
+int
+GradientPriorSlicerModule(int argc, char ** argv)
+{
+  PriorsOptions o;
+  o.Format = "nrrd";
+  SlicerModule module;
+  module.Title = "SCoP-SAM Gradient Prior";
+  module.Description = "Multi-scale gradient magnitude and structure-tensor coherence of a micrograph, each mapped to "
+                       "[0, 1]: where phase boundaries are, and whether they are line-like (needles, lamellae). The "
+                       "first spatial-context prior of SCoP-SAM (itk::GradientPriorFilter).";
+  module.Groups = {
+    { "Input and output",
+      "",
+      { InputVolume(o.Input, "The micrograph (a 2-D image, or a 3-D gray volume)."),
+        Positional("image", "outputVolume", "Gradient prior",
+                   "Two components per pixel: gradient magnitude, structure-tensor coherence.", "output", 1, "vector",
+                   Into(o.GradientOutput)) } },
+    { "Gradient prior",
+      "Scales in pixels of the micrograph.",
+      { Number("float-vector", "scales", "Derivative scales", "Gaussian scales (pixels) whose normalised gradients are combined.",
+               "1,2,4", 0.3, 64, 0.1, IntoNumbers(o.Scales)),
+        Number("float", "integrationScale", "Integration scale", "Structure-tensor integration scale (pixels).", "2", 0.3, 64,
+               0.1, IntoNumber(o.IntegrationScale)),
+        Number("float", "magnitudeScale", "Magnitude scale",
+               "Gradient magnitude (normalised gray levels per pixel) mapped to 1 - 1/e.", "0.05", 0.001, 10, 0.005,
+               IntoNumber(o.MagnitudeScale)) } },
+    PerformanceGroup(o.Threads, o.StreamDivisions)
+  };
+  // Numbers-only float-vector: no range check on the list itself; the filter checks each scale.
+  module.Groups[1].Parameters[0].Minimum.reset();
+  module.Groups[1].Parameters[0].Maximum.reset();
+  return RunSlicerModule(module, argc, argv, [&] {
+    o.ReportProgress = ReportSlicerProgress;
+    RunPriors(o);
+  });
+}
+
+int
+GrayscalePriorSlicerModule(int argc, char ** argv)
+{
+  PriorsOptions o;
+  o.Format = "nrrd";
+  SlicerModule module;
+  module.Title = "SCoP-SAM Grayscale Prior";
+  module.Description = "Local contrast of each pixel against its neighbourhood and its departure from the matrix gray "
+                       "level, by phase polarity, each mapped to [0, 1]: where a faint second phase differs from the "
+                       "matrix. The second spatial-context prior of SCoP-SAM (itk::GrayscalePriorFilter).";
+  module.Groups = {
+    { "Input and output",
+      "",
+      { InputVolume(o.Input, "The micrograph (a 2-D image, or a 3-D gray volume)."),
+        Positional("image", "outputVolume", "Grayscale prior",
+                   "Two components per pixel: local contrast, departure from the matrix mode.", "output", 1, "vector",
+                   Into(o.GrayscaleOutput)) } },
+    { "Grayscale prior",
+      "",
+      { Choice("polarity", "Phase polarity", "Whether the phase is brighter or darker than the matrix, or either.",
+               { "both", "bright", "dark" }, Into(o.Polarity)),
+        Number("integer", "windowRadius", "Window radius", "Half-width of the local window (pixels).", "15", 1, 512, 1,
+               IntoNumber(o.WindowRadius)),
+        Number("float", "epsilon", "Epsilon", "Added to the local deviation (normalised gray levels).", "0.02", 0.0001, 1,
+               0.005, IntoNumber(o.Epsilon)),
+        Number("float", "contrastScale", "Contrast scale", "Local contrast (in local deviations) mapped to 1 - 1/e.", "2",
+               0.01, 100, 0.1, IntoNumber(o.ContrastScale)),
+        Number("float", "globalScale", "Global scale", "Departure from the matrix mode mapped to 1 - 1/e.", "0.1", 0.001, 1,
+               0.01, IntoNumber(o.GlobalScale)) } },
+    PerformanceGroup(o.Threads, o.StreamDivisions)
+  };
+  return RunSlicerModule(module, argc, argv, [&] {
+    o.ReportProgress = ReportSlicerProgress;
+    RunPriors(o);
+  });
+}
+
+int
+SegmentationSlicerModule(int argc, char ** argv)
+{
+  SegmentOptions           o;
+  std::vector<std::string> positive, negative;
+  std::string              roi;
+  SlicerParameter          positivePoints;
+  positivePoints.Tag = "point";
+  positivePoints.Name = "positivePoints";
+  positivePoints.Label = "Phase clicks";
+  positivePoints.Description = "Points on the phase to segment (a Markups point list): the phase everywhere like there.";
+  positivePoints.Multiple = true;
+  positivePoints.Type = "lps";
+  positivePoints.Set = [&](const std::string & value) { positive.push_back(value); };
+  SlicerParameter negativePoints = positivePoints;
+  negativePoints.Name = "negativePoints";
+  negativePoints.Label = "Not-phase clicks";
+  negativePoints.Description = "Points on what is not the phase (matrix, pores, scratches).";
+  negativePoints.Set = [&](const std::string & value) { negative.push_back(value); };
+  SlicerParameter region;
+  region.Tag = "region";
+  region.Name = "regionOfInterest";
+  region.Label = "Region of interest";
+  region.Description = "Segment inside this box only (a Markups ROI); the rest is matrix.";
+  region.Type = "lps";
+  region.Set = Into(roi);
+  SlicerParameter model;
+  model.Tag = "string";
+  model.Name = "modelFile";
+  model.Label = "Model file";
+  model.Description = "A SCoP-SAM model file or TorchScript module; empty: the default model embedded in SCoP-SAM.";
+  model.Set = Into(o.Model);
+
+  SlicerModule module;
+  module.Title = "SCoP-SAM Segmentation";
+  module.Description = "Segments the intermediate phase (small, low-contrast second-phase particles, needles, networks) "
+                       "of an alloy micrograph with SCoP-SAM: a Segment-Anything-shaped network guided by gradient and "
+                       "grayscale priors, run over overlapping tiles. Automatic without clicks; clicks steer it.";
+  module.Groups = {
+    { "Input and output",
+      "",
+      { InputVolume(o.Input, "The micrograph (a single 2-D slice)."),
+        Positional("image", "outputMask", "Phase mask", "255 where the phase is, 0 elsewhere.", "output", 1, "label",
+                   Into(o.Output)),
+        Positional("image", "probabilityVolume", "Phase probability", "The network's probability of the phase, in [0, 1].",
+                   "output", 2, "scalar", Into(o.Probability)),
+        Positional("image", "exclusionMask", "Excluded regions",
+                   "Optional: non-zero where the image is not specimen (data bar, background).", "input", 3, "label",
+                   Into(o.Exclude), false) } },
+    { "Prompts", "Clicks say which phase; without them the model segments its default phase.",
+      { positivePoints, negativePoints, region } },
+    { "Model",
+      "",
+      { model,
+        Number("float", "threshold", "Threshold", "Probability at or above which a pixel is phase.", "0.5", 0, 1, 0.01,
+               IntoNumber(o.Threshold)),
+        Choice("device", "Device", "Where the network runs; auto takes CUDA when present.", { "cpu", "auto", "cuda" },
+               Into(o.Device)),
+        Flag("halfPrecision", "Half precision", "Half precision on CUDA (faster, slightly different probabilities).",
+             IntoFlag(o.Half)) } },
+    { "Tiling and performance",
+      "The micrograph is segmented in overlapping tiles; any size fits in bounded memory.",
+      { Number("integer", "tileSize", "Tile size", "Tile size in pixels (0: the model's).", "0", 0, 4096, 16,
+               IntoNumber(o.TileSize)),
+        Number("integer", "overlap", "Overlap", "Tile overlap in pixels (-1: a quarter tile).", "-1", -1, 2048, 1,
+               IntoNumber(o.Overlap)),
+        Number("integer", "batchSize", "Batch size", "Tiles per network call.", "4", 1, 256, 1, IntoNumber(o.BatchSize)),
+        Number("integer", "threads", "Threads", "CPU threads (0: all cores).", "0", 0, 1024, 1, IntoNumber(o.Threads)) } }
+  };
+  return RunSlicerModule(module, argc, argv, [&] {
+    std::string points;
+    for (const auto & [list, label] : { std::pair{ &positive, 1 }, std::pair{ &negative, 0 } })
+    {
+      for (const auto & point : *list)
+      {
+        const auto pixel = PhysicalPointToPixel(point, o.Input);
+        points += std::to_string(pixel[0]) + "," + std::to_string(pixel[1]) + "," + std::to_string(label) + ";";
+      }
+    }
+    o.Points = points;
+    if (!roi.empty())
+    {
+      // Slicer's region: centre x,y,z and radius x,y,z (physical); the box's corners as pixel indices.
+      std::vector<double> v;
+      IntoNumbers(v)(roi);
+      if (v.size() != 6)
+      {
+        throw InputError("a region is centre x,y,z and radius x,y,z, got '" + roi + "'");
+      }
+      const auto corner = [&](double sign) {
+        return PhysicalPointToPixel(std::to_string(v[0] + sign * v[3]) + "," + std::to_string(v[1] + sign * v[4]) + "," +
+                                      std::to_string(v[2]),
+                                    o.Input);
+      };
+      const auto a = corner(-1.0), b = corner(1.0);
+      o.Box = std::to_string(std::min(a[0], b[0])) + "," + std::to_string(std::min(a[1], b[1])) + "," +
+              std::to_string(std::max(a[0], b[0])) + "," + std::to_string(std::max(a[1], b[1]));
+    }
+    o.ReportProgress = ReportSlicerProgress;
+    RunSegment(o);
+  });
+}
+
+int
+QuantificationSlicerModule(int argc, char ** argv)
+{
+  QuantifyOptions o;
+  SlicerModule    module;
+  module.Title = "SCoP-SAM Phase Quantification";
+  module.Description = "Measures the phase of a mask as a metallographer reports it: area fraction, particle count and "
+                       "density, per-particle size (area, equivalent diameter, Feret diameters), shape (aspect ratio, "
+                       "circularity), orientation, mean intensity, nearest-neighbour distance and mean free path, with "
+                       "95 % confidence intervals (ASTM E1245 / E562 style).";
+  module.Groups = {
+    { "Input and output",
+      "",
+      { Positional("image", "inputMask", "Phase mask", "Non-zero where the phase is.", "input", 0, "label", Into(o.Mask)),
+        Positional("image", "inputVolume", "Micrograph", "The micrograph of the mask: each particle's mean intensity.", "input",
+                   1, "scalar", Into(o.Image)),
+        Positional("file", "reportFile", "Report (JSON)", "Field figures and their statistics.", "output", 2, "",
+                   Into(o.Outputs.JSON), true, ".json"),
+        Positional("table", "particleTable", "Particles", "One row per particle with its measurements.", "output", 3, "",
+                   Into(o.Outputs.CSV), true, ".csv"),
+        Positional("geometry", "particleOutlines", "Particle outlines",
+                   "Outlines of the particles with their measurements as cell data (.vtp).", "output", 4, "model",
+                   Into(o.Outputs.Outlines), false, ".vtp") } },
+    { "Measurement",
+      "",
+      { Number("double", "pixelSize", "Pixel size (um)",
+               "Micrometres per pixel; 0: the volume's spacing (millimetres, as Slicer stores it).", "0", 0, 1e6, 0.001,
+               IntoNumber(o.Measure.PixelSize)),
+        Number("integer", "minimumSize", "Smallest particle (pixels)", "Smaller components are noise and removed.", "4", 0,
+               1000000, 1, IntoNumber(o.Measure.MinimumParticlePixels)),
+        Flag("excludeBorder", "Exclude border particles",
+             "Leave particles touching the image edge out of the counts and sizes (they stay in the area fraction).",
+             IntoFlag(o.Measure.ExcludeBorderParticles)) } }
+  };
+  return RunSlicerModule(module, argc, argv, [&] { RunQuantify(o); });
+}
+
+} // namespace scopsam
