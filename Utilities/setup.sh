@@ -33,6 +33,14 @@ fi
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
 cmake --build build --parallel "$(nproc)"
 
+# The Python package (build/Wrapping/Python/scopsam) on Debian's Python's path, through a .pth file in the user's
+# site-packages: afterwards `/usr/bin/python3 -c "import scopsam"` works from anywhere.
+if [ -d build/Wrapping/Python/scopsam ]; then
+  site="$(/usr/bin/python3 -m site --user-site)"
+  mkdir -p "$site"
+  echo "$(pwd)/build/Wrapping/Python" > "$site/scopsam-build.pth"
+fi
+
 if [ "$run_main_job" -eq 1 ]; then
   echo "Main job: segment the bundled sample micrograph with the embedded default model -> build/sample_*"
   build/bin/scopsam segment Testing/Data/sample.png build/sample_mask.png \

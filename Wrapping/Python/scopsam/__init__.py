@@ -1,0 +1,194 @@
+"""SCoP-SAM in Python: the intermediate phases of alloy micrographs, found and measured.
+
+The SCoP-SAM ITK filters as functions in ITK's functional style, ``name(image, keyword=value)``, under the names
+ITK's wrapping generator gives them, so code moves unchanged to an ITK build with this module wrapped:
+
+=====================================  ====================================  ===========================================
+ITK class                              function (ITK's name)                 readable alias
+=====================================  ====================================  ===========================================
+itk::GradientPriorFilter               gradient_prior_filter                 (the name is readable)
+itk::GrayscalePriorFilter              grayscale_prior_filter                (the name is readable)
+itk::SCoPSAMSegmentationFilter         s_co_psam_segmentation_filter         scopsam_segmentation_filter; segment (mask)
+itk::PhaseQuantificationImageFilter    phase_quantification_image_filter     quantify (the report as a dict)
+=====================================  ====================================  ===========================================
+
+Images are numpy arrays in ITK Python's axis order, (row, column), of any numeric type; or ``itk.Image`` objects
+when the ``itk`` package is importable, in which case results are ``itk.Image`` objects with the input's spacing,
+origin and direction. Work runs in C++ without the GIL. Bad input raises ValueError with the C++ message.
+
+    import numpy, scopsam
+    image = scopsam.read_image("micrograph.tif")            # float32 array (rows, columns)
+    mask = scopsam.segment(image)                           # uint8, 255 = phase (the embedded default model)
+    report = scopsam.quantify(mask, image, pixel_size=0.05) # micrometres per pixel
+"""
+
+import sys
+
+import numpy
+
+from . import _scopsam
+
+__all__ = [
+    "gradient_prior_filter",
+    "grayscale_prior_filter",
+    "s_co_psam_segmentation_filter",
+    "scopsam_segmentation_filter",
+    "segment",
+    "phase_quantification_image_filter",
+    "quantify",
+    "read_image",
+    "has_default_model",
+]
+
+__version__ = "0.1.0"
+
+
+def _itk():
+    """The ``itk`` package when it can be imported, else None (imported lazily: it is slow and optional)."""
+    if "itk" in sys.modules:
+        return sys.modules["itk"]
+    try:
+        import itk  # noqa: F401 pylint: disable=import-outside-toplevel
+    except ImportError:
+        return None
+    return sys.modules["itk"]
+
+
+class _Input:
+    """An image argument as an array (row, column) with its geometry, and how to give a result back."""
+
+    def __init__(self, image, what="image"):
+        itk = _itk() if hasattr(image, "GetSpacing") else None
+        if itk is not None:
+            self.array = numpy.asarray(itk.array_view_from_image(image))
+            self.spacing = tuple(float(s) for s in image.GetSpacing())
+            self.image = image
+        else:
+            self.array = numpy.asarray(image)
+            self.spacing = (1.0, 1.0)
+            self.image = None
+        if self.array.ndim != 2:
+            raise ValueError(f"{what} must be 2-D (rows, columns), got shape {self.array.shape}")
+
+    def give_back(self, array, is_vector=False):
+        """The result as an itk.Image with this input's geometry when the input was one, else the array."""
+        if self.image is None:
+            return array
+        itk = _itk()
+        result = itk.image_view_from_array(numpy.ascontiguousarray(array), is_vector=is_vector)
+        result.SetSpacing(self.image.GetSpacing())
+        result.SetOrigin(self.image.GetOrigin())
+        result.SetDirection(self.image.GetDirection())
+        return result
+
+
+def gradient_prior_filter(image, *, scales=(1.0, 2.0, 4.0), integration_scale=2.0, magnitude_scale=0.05,
+                          number_of_work_units=0):
+    """itk::GradientPriorFilter: gradient magnitude and structure-tensor coherence in [0, 1].
+
+    Returns float32 (rows, columns, 2): channel 0 the multi-scale gradient magnitude, channel 1 the coherence.
+    Scales are in pixels."""
+    source = _Input(image)
+    result = _scopsam.gradient_prior(source.array, source.spacing, [float(s) for s in scales],
+                                     float(integration_scale), float(magnitude_scale), int(number_of_work_units))
+    return source.give_back(result, is_vector=True)
+
+
+def grayscale_prior_filter(image, *, window_radius=15, epsilon=0.02, contrast_scale=2.0, global_scale=0.1,
+                           polarity="both", number_of_work_units=0):
+    """itk::GrayscalePriorFilter: local contrast and departure from the matrix gray level, in [0, 1].
+
+    Returns float32 (rows, columns, 2). ``polarity``: "both", "bright" or "dark" (the phase against the matrix)."""
+    source = _Input(image)
+    result = _scopsam.grayscale_prior(source.array, source.spacing, int(window_radius), float(epsilon),
+                                      float(contrast_scale), float(global_scale), str(polarity),
+                                      int(number_of_work_units))
+    return source.give_back(result, is_vector=True)
+
+
+def _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size, overlap, batch_size,
+                  device, number_of_work_units):
+    source = _Input(image)
+    box = [] if region_of_interest is None else [int(v) for v in region_of_interest]
+    probability, mask = _scopsam.segment(source.array, source.spacing, str(model_file_name),
+                                         [(int(x), int(y), int(label)) for x, y, label in clicks], box,
+                                         float(threshold), int(tile_size), int(overlap), int(batch_size), str(device),
+                                         int(number_of_work_units))
+    return source, probability, mask
+
+
+def s_co_psam_segmentation_filter(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=0.5,
+                                  tile_size=0, overlap=-1, batch_size=4, device="cpu", number_of_work_units=0):
+    """itk::SCoPSAMSegmentationFilter: the probability of the intermediate phase (the filter's output 0), float32.
+
+    ``model_file_name`` "" is the default model embedded in SCoP-SAM. ``clicks``: (column, row, label) with label 1
+    "this phase, everywhere" and 0 "not this phase". ``region_of_interest``: (x0, y0, x1, y1), inclusive; the phase
+    is segmented inside it only. ``tile_size`` 0 and ``overlap`` -1 take the model's tiling."""
+    source, probability, _ = _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size,
+                                           overlap, batch_size, device, number_of_work_units)
+    return source.give_back(probability)
+
+
+scopsam_segmentation_filter = s_co_psam_segmentation_filter
+
+
+def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=0.5, tile_size=0,
+            overlap=-1, batch_size=4, device="cpu", number_of_work_units=0):
+    """The phase mask (the segmentation filter's output 1): uint8, 255 where the probability is at least
+    ``threshold``, 0 elsewhere. Same keywords as s_co_psam_segmentation_filter."""
+    source, _, mask = _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size, overlap,
+                                    batch_size, device, number_of_work_units)
+    return source.give_back(mask)
+
+
+def _quantification(mask, feature_image, exclusion_mask, pixel_size, minimum_particle_pixels,
+                    exclude_border_particles):
+    source = _Input(mask, "the mask")
+    spacing, unit = source.spacing, "px"
+    if pixel_size is not None:
+        if not pixel_size > 0:
+            raise ValueError(f"pixel_size must be a positive number of micrometres per pixel, got {pixel_size}")
+        spacing, unit = (float(pixel_size), float(pixel_size)), "um"
+    elif source.image is not None:
+        unit = "mm"  # ITK and 3D Slicer store spacing in millimetres
+    binary = (numpy.asarray(source.array) != 0).astype(numpy.uint8)
+    feature = None if feature_image is None else numpy.asarray(_Input(feature_image, "feature_image").array)
+    exclusion = None if exclusion_mask is None else (
+        numpy.asarray(_Input(exclusion_mask, "exclusion_mask").array) != 0).astype(numpy.uint8)
+    for name, other in (("feature_image", feature), ("exclusion_mask", exclusion)):
+        if other is not None and other.shape != binary.shape:
+            raise ValueError(f"{name} has shape {other.shape}, the mask {binary.shape}")
+    labels, report = _scopsam.quantify(binary, spacing, unit, feature, exclusion, int(minimum_particle_pixels),
+                                       bool(exclude_border_particles))
+    return source, labels, report
+
+
+def phase_quantification_image_filter(mask, *, feature_image=None, exclusion_mask=None, pixel_size=None,
+                                      minimum_particle_pixels=4, exclude_border_particles=False):
+    """itk::PhaseQuantificationImageFilter: the label image of the measured particles (uint32; 0 elsewhere).
+    The measurements themselves: ``quantify``."""
+    source, labels, _ = _quantification(mask, feature_image, exclusion_mask, pixel_size, minimum_particle_pixels,
+                                        exclude_border_particles)
+    return source.give_back(labels)
+
+
+def quantify(mask, image=None, *, exclusion_mask=None, pixel_size=None, minimum_particle_pixels=4,
+             exclude_border_particles=False):
+    """The phase measurements of a mask (non-zero = phase) as a dict (the JSON report of ``scopsam quantify``):
+    area fraction, particle count and density, per-particle statistics, nearest-neighbour distance, mean free path.
+    ``image``: the micrograph, for mean intensities. ``pixel_size``: micrometres per pixel (else pixels, or the
+    itk.Image's spacing in millimetres)."""
+    import json  # pylint: disable=import-outside-toplevel
+    _, _, report = _quantification(mask, image, exclusion_mask, pixel_size, minimum_particle_pixels,
+                                   exclude_border_particles)
+    return json.loads(report)
+
+
+def read_image(path):
+    """A micrograph file (any format ITK reads; RGB with equal channels as gray) as a float32 array (rows, columns)."""
+    return _scopsam.read_image(str(path))
+
+
+def has_default_model():
+    """Whether this build embeds the default model (used when model_file_name is "")."""
+    return _scopsam.has_default_model()

@@ -1,0 +1,301 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// scopsam._scopsam: the C++ side of the Python package `scopsam` (pybind11). It takes and returns numpy arrays in
+// ITK Python's axis order (row, column) with the image's spacing passed beside them; the package's Python layer
+// (scopsam/__init__.py) adds ITK's functional names, keyword arguments and itk.Image in/out. Every call releases the
+// GIL while it works and raises ValueError (bad input, scopsam::InputError / ModelError) or RuntimeError (anything
+// else) with the C++ message.
+#include "itkGradientPriorFilter.h"
+#include "itkGrayscalePriorFilter.h"
+#include "itkPhaseQuantificationImageFilter.h"
+#include "itkSCoPSAMSegmentationFilter.h"
+#include "itkVector.h"
+#include "scopsamErrors.h"
+#include "scopsamImageIO.h"
+#include "scopsamSegmentationSupport.h"
+
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <array>
+#include <optional>
+#include <cstring>
+#include <tuple>
+
+namespace py = pybind11;
+
+namespace
+{
+
+using GrayImage = itk::Image<float, 2>;
+using MaskImage = itk::Image<unsigned char, 2>;
+using FloatArray = py::array_t<float, py::array::c_style | py::array::forcecast>;
+using MaskArray = py::array_t<unsigned char, py::array::c_style | py::array::forcecast>;
+using Spacing = std::array<double, 2>; // (x, y): ITK order
+
+/** A copy of a 2-D array (rows, columns) as an ITK image with the given spacing. */
+template <typename TImage, typename TArray>
+typename TImage::Pointer
+ImageFromArray(const TArray & array, const Spacing & spacing, const char * what)
+{
+  if (array.ndim() != 2)
+  {
+    throw scopsam::InputError(std::string(what) + " must be a 2-D array (rows, columns), got " +
+                              std::to_string(array.ndim()) + " dimensions");
+  }
+  if (array.shape(0) == 0 || array.shape(1) == 0)
+  {
+    throw scopsam::InputError(std::string(what) + " is empty");
+  }
+  auto image = TImage::New();
+  image->SetRegions(typename TImage::SizeType{ { static_cast<itk::SizeValueType>(array.shape(1)),
+                                                 static_cast<itk::SizeValueType>(array.shape(0)) } });
+  image->Allocate();
+  image->SetSpacing(spacing.data());
+  std::memcpy(image->GetBufferPointer(), array.data(), array.size() * sizeof(typename TImage::PixelType));
+  return image;
+}
+
+/** A copy of a 2-D ITK image with `components` values per pixel as an array (rows, columns[, components]). */
+template <typename TValue, typename TImage>
+py::array_t<TValue>
+ArrayFromImage(const TImage * image, std::size_t components = 1)
+{
+  const auto               size = image->GetLargestPossibleRegion().GetSize();
+  std::vector<py::ssize_t> shape{ static_cast<py::ssize_t>(size[1]), static_cast<py::ssize_t>(size[0]) };
+  if (components > 1)
+  {
+    shape.push_back(static_cast<py::ssize_t>(components));
+  }
+  py::array_t<TValue> array(shape);
+  std::memcpy(array.mutable_data(), image->GetBufferPointer(), size[0] * size[1] * components * sizeof(TValue));
+  return array;
+}
+
+/** Runs `work` without the GIL. */
+template <typename TWork>
+auto
+WithoutGIL(TWork && work)
+{
+  py::gil_scoped_release release;
+  return work();
+}
+
+template <typename TFilter>
+void
+SetWorkUnits(TFilter * filter, int threads)
+{
+  if (threads < 0)
+  {
+    throw scopsam::InputError("number_of_work_units must be at least 0 (0: all cores)");
+  }
+  if (threads > 0)
+  {
+    filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(threads));
+  }
+}
+
+using PriorImage = itk::Image<itk::Vector<float, 2>, 2>;
+
+py::array_t<float>
+GradientPrior(const FloatArray & array, const Spacing & spacing, const std::vector<double> & scales,
+              double integrationScale, double magnitudeScale, int threads)
+{
+  auto image = ImageFromArray<GrayImage>(array, spacing, "the image");
+  auto filter = itk::GradientPriorFilter<GrayImage, PriorImage>::New();
+  filter->SetInput(image);
+  filter->SetScales(scales);
+  filter->SetIntegrationScale(integrationScale);
+  filter->SetMagnitudeScale(magnitudeScale);
+  SetWorkUnits(filter.GetPointer(), threads);
+  WithoutGIL([&] {
+    filter->Update();
+    return 0;
+  });
+  return ArrayFromImage<float>(filter->GetOutput(), 2);
+}
+
+py::array_t<float>
+GrayscalePrior(const FloatArray & array, const Spacing & spacing, unsigned int windowRadius, double epsilon,
+               double contrastScale, double globalScale, const std::string & polarity, int threads)
+{
+  using Filter = itk::GrayscalePriorFilter<GrayImage, PriorImage>;
+  auto image = ImageFromArray<GrayImage>(array, spacing, "the image");
+  auto filter = Filter::New();
+  filter->SetInput(image);
+  filter->SetWindowRadius(windowRadius);
+  filter->SetEpsilon(epsilon);
+  filter->SetContrastScale(contrastScale);
+  filter->SetGlobalScale(globalScale);
+  if (polarity == "bright")
+  {
+    filter->SetPolarity(Filter::PolarityEnum::Bright);
+  }
+  else if (polarity == "dark")
+  {
+    filter->SetPolarity(Filter::PolarityEnum::Dark);
+  }
+  else if (polarity == "both")
+  {
+    filter->SetPolarity(Filter::PolarityEnum::Both);
+  }
+  else
+  {
+    throw scopsam::InputError("polarity must be 'both', 'bright' or 'dark', got '" + polarity + "'");
+  }
+  SetWorkUnits(filter.GetPointer(), threads);
+  WithoutGIL([&] {
+    filter->Update();
+    return 0;
+  });
+  return ArrayFromImage<float>(filter->GetOutput(), 2);
+}
+
+std::tuple<py::array_t<float>, py::array_t<unsigned char>>
+Segment(const FloatArray & array, const Spacing & spacing, const std::string & model,
+        const std::vector<std::tuple<long, long, int>> & clicks, const std::vector<long> & box, double threshold,
+        unsigned int tileSize, int overlap, unsigned int batchSize, const std::string & device, int threads)
+{
+  using Filter = itk::SCoPSAMSegmentationFilter<GrayImage>;
+  auto image = ImageFromArray<GrayImage>(array, spacing, "the image");
+  const auto size = image->GetLargestPossibleRegion().GetSize();
+  scopsam::DeviceOptions options;
+  options.Device = device;
+  options.Threads = threads;
+  if (threads < 0)
+  {
+    throw scopsam::InputError("number_of_work_units must be at least 0 (0: all cores)");
+  }
+  std::shared_ptr<const scopsam::SegmentationEngine> engine;
+  try
+  {
+    engine = WithoutGIL([&] { return scopsam::LoadSharedEngine(model, options); });
+  }
+  catch (const scopsam::ModelError & e)
+  {
+    throw scopsam::InputError(e.what());
+  }
+  auto filter = Filter::New();
+  filter->SetInput(image);
+  filter->SetEngine(engine);
+  filter->SetTileSize(tileSize);
+  filter->SetOverlap(overlap);
+  filter->SetBatchSize(batchSize);
+  filter->SetThreshold(threshold);
+  SetWorkUnits(filter.GetPointer(), threads);
+  for (const auto & [x, y, label] : clicks)
+  {
+    if (x < 0 || y < 0 || x >= static_cast<long>(size[0]) || y >= static_cast<long>(size[1]) || (label != 0 && label != 1))
+    {
+      throw scopsam::InputError("a click is (column, row, label) inside the image with label 1 or 0, got (" +
+                                std::to_string(x) + ", " + std::to_string(y) + ", " + std::to_string(label) + ")");
+    }
+    filter->AddClick({ { x, y } }, label);
+  }
+  if (!box.empty())
+  {
+    if (box.size() != 4 || box[0] < 0 || box[1] < 0 || box[2] < box[0] || box[3] < box[1] ||
+        box[2] >= static_cast<long>(size[0]) || box[3] >= static_cast<long>(size[1]))
+    {
+      throw scopsam::InputError("box is (x0, y0, x1, y1): column and row indices inside the image, inclusive");
+    }
+    GrayImage::RegionType roi;
+    roi.SetIndex({ { box[0], box[1] } });
+    roi.SetSize({ { static_cast<itk::SizeValueType>(box[2] - box[0] + 1), static_cast<itk::SizeValueType>(box[3] - box[1] + 1) } });
+    filter->SetRegionOfInterest(roi);
+  }
+  WithoutGIL([&] {
+    filter->Update();
+    return 0;
+  });
+  return { ArrayFromImage<float>(filter->GetOutput()), ArrayFromImage<unsigned char>(filter->GetMaskOutput()) };
+}
+
+std::tuple<py::array_t<unsigned int>, std::string>
+Quantify(const MaskArray & mask, const Spacing & spacing, const std::string & unit, const std::optional<FloatArray> & feature,
+         const std::optional<MaskArray> & exclusion, std::size_t minimumPixels, bool excludeBorder)
+{
+  using Filter = itk::PhaseQuantificationImageFilter<MaskImage, GrayImage>;
+  auto filter = Filter::New();
+  auto maskImage = ImageFromArray<MaskImage>(mask, spacing, "the mask");
+  filter->SetInput(maskImage);
+  GrayImage::Pointer featureImage;
+  MaskImage::Pointer exclusionImage;
+  if (feature)
+  {
+    featureImage = ImageFromArray<GrayImage>(*feature, spacing, "feature_image");
+    filter->SetFeatureImage(featureImage);
+  }
+  if (exclusion)
+  {
+    exclusionImage = ImageFromArray<MaskImage>(*exclusion, spacing, "exclusion_mask");
+    filter->SetExclusionMask(exclusionImage);
+  }
+  filter->SetMinimumParticlePixels(minimumPixels);
+  filter->SetExcludeBorderParticles(excludeBorder);
+  filter->SetLengthUnit(unit);
+  WithoutGIL([&] {
+    filter->Update();
+    return 0;
+  });
+  return { ArrayFromImage<unsigned int>(filter->GetOutput()), filter->GetMeasurementsAsJSON() };
+}
+
+py::array_t<float>
+ReadImage(const std::string & path)
+{
+  const auto image = WithoutGIL([&] { return scopsam::ReadGrayImage(path); });
+  return ArrayFromImage<float>(image.GetPointer());
+}
+
+} // namespace
+
+PYBIND11_MODULE(_scopsam, m)
+{
+  m.doc() = "C++ core of the scopsam package: the SCoP-SAM ITK filters on numpy arrays (use the package's functions).";
+  py::register_exception_translator([](std::exception_ptr p) {
+    try
+    {
+      if (p)
+      {
+        std::rethrow_exception(p);
+      }
+    }
+    catch (const scopsam::InputError & e)
+    {
+      PyErr_SetString(PyExc_ValueError, e.what());
+    }
+    catch (const itk::ExceptionObject & e)
+    {
+      // ITK's range checks on parameters are the caller's mistake: ValueError, with ITK's message on one line.
+      PyErr_SetString(PyExc_ValueError, scopsam::ExceptionMessage(e).c_str());
+    }
+  });
+  m.def("gradient_prior", &GradientPrior, py::arg("image"), py::arg("spacing"), py::arg("scales"),
+        py::arg("integration_scale"), py::arg("magnitude_scale"), py::arg("threads"));
+  m.def("grayscale_prior", &GrayscalePrior, py::arg("image"), py::arg("spacing"), py::arg("window_radius"),
+        py::arg("epsilon"), py::arg("contrast_scale"), py::arg("global_scale"), py::arg("polarity"), py::arg("threads"));
+  m.def("segment", &Segment, py::arg("image"), py::arg("spacing"), py::arg("model"), py::arg("clicks"), py::arg("box"),
+        py::arg("threshold"), py::arg("tile_size"), py::arg("overlap"), py::arg("batch_size"), py::arg("device"),
+        py::arg("threads"));
+  m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),
+        py::arg("exclusion"), py::arg("minimum_pixels"), py::arg("exclude_border"));
+  m.def("has_default_model", &scopsam::HasDefaultModel);
+  m.def("read_image", &ReadImage, py::arg("path"));
+}

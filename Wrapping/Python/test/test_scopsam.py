@@ -1,0 +1,162 @@
+"""The Python package scopsam: ITK's functional names, numpy in and out in (row, column) order, the GIL released,
+C++ errors as Python exceptions, and the default model segmenting the bundled sample. Run by ctest with
+/usr/bin/python3 (Debian's numpy)."""
+import os
+import pathlib
+import threading
+import time
+import unittest
+
+import numpy
+
+import scopsam
+
+SOURCE = pathlib.Path(os.environ.get("SCOPSAM_SOURCE_DIR", pathlib.Path(__file__).resolve().parents[3]))
+SAMPLE = SOURCE / "Testing" / "Data" / "sample.png"
+SAMPLE_MASK = SOURCE / "Testing" / "Data" / "sample_mask.png"
+
+
+def disc_image(rows=96, columns=128, radius=10, centre=(40, 70)):
+    """A bright disc on a dark, slightly noisy background."""
+    y, x = numpy.mgrid[0:rows, 0:columns]
+    image = 60.0 + 5.0 * numpy.sin(x / 3.0)
+    image[(y - centre[0]) ** 2 + (x - centre[1]) ** 2 <= radius ** 2] = 200.0
+    return image
+
+
+class Names(unittest.TestCase):
+    def test_itk_generator_names_and_aliases(self):
+        for name in ("gradient_prior_filter", "grayscale_prior_filter", "s_co_psam_segmentation_filter",
+                     "phase_quantification_image_filter"):
+            self.assertTrue(callable(getattr(scopsam, name)), name)
+        self.assertIs(scopsam.scopsam_segmentation_filter, scopsam.s_co_psam_segmentation_filter)
+        self.assertTrue(callable(scopsam.segment))
+        self.assertTrue(callable(scopsam.quantify))
+
+
+class Priors(unittest.TestCase):
+    def test_gradient_prior_is_row_column_with_two_channels(self):
+        image = disc_image()
+        prior = scopsam.gradient_prior_filter(image, scales=[1.0, 2.0])
+        self.assertEqual(prior.shape, (96, 128, 2))
+        self.assertEqual(prior.dtype, numpy.float32)
+        self.assertGreaterEqual(prior.min(), 0.0)
+        self.assertLessEqual(prior.max(), 1.0)
+        # Strongest on the disc's edge (row 40, column 60 is on it), weak at its centre.
+        self.assertGreater(prior[40, 60, 0], 0.5)
+        self.assertLess(prior[40, 70, 0], 0.1)
+
+    def test_pixel_types_give_the_same_prior(self):
+        image = disc_image().astype(numpy.uint8)
+        as_uint8 = scopsam.grayscale_prior_filter(image, polarity="bright")
+        as_float = scopsam.grayscale_prior_filter(image.astype(numpy.float32), polarity="bright")
+        as_uint16 = scopsam.grayscale_prior_filter(image.astype(numpy.uint16), polarity="bright")
+        numpy.testing.assert_array_equal(as_uint8, as_float)
+        numpy.testing.assert_array_equal(as_uint8, as_uint16)
+        # The bright disc departs from the matrix gray level; the matrix does not.
+        self.assertGreater(as_uint8[40, 70, 1], 0.5)
+        self.assertLess(as_uint8[80, 10, 1], 0.1)
+
+    def test_errors_carry_the_cpp_message(self):
+        with self.assertRaisesRegex(ValueError, "2-D"):
+            scopsam.gradient_prior_filter(numpy.zeros((4, 5, 6)))
+        with self.assertRaisesRegex(ValueError, "polarity"):
+            scopsam.grayscale_prior_filter(disc_image(), polarity="sideways")
+        with self.assertRaisesRegex(ValueError, "WindowRadius"):
+            scopsam.grayscale_prior_filter(disc_image(), window_radius=0)
+        with self.assertRaisesRegex(ValueError, "empty"):
+            scopsam.gradient_prior_filter(numpy.zeros((0, 5)))
+
+    def test_the_gil_is_released_while_filters_work(self):
+        image = numpy.random.default_rng(1).random((1536, 1536), dtype=numpy.float32)
+        done = threading.Event()
+
+        def work():
+            scopsam.gradient_prior_filter(image, number_of_work_units=1)
+            done.set()
+
+        worker = threading.Thread(target=work)
+        ticks = 0
+        worker.start()
+        start = time.perf_counter()
+        while not done.is_set():
+            ticks += 1
+            time.sleep(0.001)
+        elapsed = time.perf_counter() - start
+        worker.join()
+        # Holding the GIL, the filter would starve this loop: a handful of ticks at most over its whole run.
+        self.assertGreater(elapsed, 0.05, "the filter ran too fast to tell")
+        self.assertGreater(ticks, elapsed / 0.001 / 10)
+
+
+class Segmentation(unittest.TestCase):
+    @unittest.skipUnless(scopsam.has_default_model(), "this build embeds no default model")
+    def test_default_model_segments_the_bundled_sample(self):
+        image = scopsam.read_image(SAMPLE)
+        truth = scopsam.read_image(SAMPLE_MASK) > 0
+        self.assertEqual(image.shape, (512, 512))
+        mask = scopsam.segment(image)
+        self.assertEqual(mask.dtype, numpy.uint8)
+        self.assertEqual(mask.shape, image.shape)
+        self.assertEqual(set(numpy.unique(mask)) - {0, 255}, set())
+        phase = mask > 0
+        iou = (phase & truth).sum() / max(1, (phase | truth).sum())
+        self.assertGreater(iou, 0.3)
+        probability = scopsam.s_co_psam_segmentation_filter(image)
+        self.assertEqual(probability.dtype, numpy.float32)
+        numpy.testing.assert_array_equal(probability >= 0.5, phase)
+
+    @unittest.skipUnless(scopsam.has_default_model(), "this build embeds no default model")
+    def test_region_of_interest_and_bad_prompts(self):
+        image = scopsam.read_image(SAMPLE)
+        mask = scopsam.segment(image, region_of_interest=(100, 120, 299, 259), clicks=[(200, 200, 1)])
+        self.assertEqual(mask[:120].max(), 0)
+        self.assertEqual(mask[:, 300:].max(), 0)
+        with self.assertRaisesRegex(ValueError, "click"):
+            scopsam.segment(image, clicks=[(600, 10, 1)])
+        with self.assertRaisesRegex(ValueError, "box"):
+            scopsam.segment(image, region_of_interest=(10, 10, 5, 5))
+
+    def test_a_missing_model_is_a_value_error(self):
+        with self.assertRaisesRegex(ValueError, "no-such-model.pt"):
+            scopsam.segment(disc_image(), model_file_name="/no/such/dir/no-such-model.pt")
+
+
+class Quantification(unittest.TestCase):
+    def test_a_disc_on_a_known_pixel_size(self):
+        mask = numpy.zeros((100, 120), numpy.uint8)
+        y, x = numpy.mgrid[0:100, 0:120]
+        mask[(y - 50) ** 2 + (x - 60) ** 2 <= 20 ** 2] = 1
+        report = scopsam.quantify(mask, pixel_size=0.5)
+        self.assertEqual(report["units"]["length"], "um")
+        field = report["fields"][0]
+        self.assertEqual(field["particle_count"], 1)
+        self.assertAlmostEqual(field["area_fraction"], mask.mean())
+        diameter = field["particles"]["equivalent_diameter"]["mean"]
+        self.assertAlmostEqual(diameter, 2 * 20 * 0.5, delta=0.02 * 20)
+        labels = scopsam.phase_quantification_image_filter(mask)
+        self.assertEqual(labels.dtype, numpy.uint32)
+        self.assertEqual(labels[50, 60], 1)
+        self.assertEqual(labels[0, 0], 0)
+        with self.assertRaisesRegex(ValueError, "pixel_size"):
+            scopsam.quantify(mask, pixel_size=-1)
+        with self.assertRaisesRegex(ValueError, "shape"):
+            scopsam.quantify(mask, numpy.zeros((3, 3)))
+
+
+class ITKImages(unittest.TestCase):
+    def test_itk_images_keep_their_geometry(self):
+        try:
+            import itk  # pylint: disable=import-outside-toplevel
+        except ImportError:
+            self.skipTest("the itk package is not installed (Debian's ITK has no Python wrapping)")
+        image = itk.image_from_array(disc_image().astype(numpy.float32))
+        image.SetSpacing((0.5, 0.25))
+        image.SetOrigin((3.0, -2.0))
+        prior = scopsam.gradient_prior_filter(image)
+        self.assertEqual(tuple(prior.GetSpacing()), (0.5, 0.25))
+        self.assertEqual(tuple(prior.GetOrigin()), (3.0, -2.0))
+
+
+if __name__ == "__main__":
+    unittest.main()
