@@ -303,6 +303,45 @@ TEST(ImageIO, WritesAreAtomicAndNeverOverwriteInputs)
   EXPECT_NO_THROW(scopsam::RefuseToOverwriteInputs((folder / "out.png").string(), { (folder / "in.png").string() }));
 }
 
+// Both directions for every pixel type micrographs come in: ITK -> OpenCV as a view (no copy: writes show through)
+// and as a copy; OpenCV -> ITK as a copy, also from a non-contiguous cv::Mat (a region of interest).
+template <typename TPixel>
+class OpenCVBridgeTyped : public testing::Test
+{};
+using BridgePixelTypes = testing::Types<unsigned char, unsigned short, float>;
+TYPED_TEST_SUITE(OpenCVBridgeTyped, BridgePixelTypes);
+
+TYPED_TEST(OpenCVBridgeTyped, BothDirections)
+{
+  using Pixel = TypeParam;
+  cv::Mat source(9, 13, scopsam::OpenCVType<Pixel>());
+  cv::randu(source, 0, std::is_same_v<Pixel, float> ? 1.0 : 200.0);
+  // OpenCV -> ITK: pixel (x, y) of ITK is at(y, x) of OpenCV.
+  auto image = scopsam::ImageFromMat<Pixel>(source);
+  EXPECT_EQ(image->GetLargestPossibleRegion().GetSize()[0], 13u);
+  EXPECT_EQ(image->GetLargestPossibleRegion().GetSize()[1], 9u);
+  EXPECT_EQ(image->GetPixel({ { 12, 8 } }), source.at<Pixel>(8, 12));
+  // ITK -> OpenCV, a copy: equal, and independent of the image.
+  cv::Mat copy = scopsam::MatFromImage(image.GetPointer());
+  EXPECT_EQ(copy.type(), scopsam::OpenCVType<Pixel>());
+  EXPECT_EQ(cv::norm(copy, source, cv::NORM_INF), 0.0);
+  copy.at<Pixel>(0, 0) = Pixel(7);
+  EXPECT_EQ(image->GetPixel({ { 0, 0 } }), source.at<Pixel>(0, 0));
+  // ITK -> OpenCV, a view: the same memory.
+  cv::Mat view = scopsam::MatView(image.GetPointer());
+  EXPECT_EQ(view.data, reinterpret_cast<uchar *>(image->GetBufferPointer()));
+  view.at<Pixel>(3, 5) = Pixel(42);
+  EXPECT_EQ(image->GetPixel({ { 5, 3 } }), Pixel(42));
+  // A region of a larger cv::Mat is not contiguous: copied row by row.
+  const cv::Mat region = source(cv::Rect(2, 1, 6, 4));
+  ASSERT_FALSE(region.isContinuous());
+  auto part = scopsam::ImageFromMat<Pixel>(region);
+  EXPECT_EQ(part->GetPixel({ { 0, 0 } }), source.at<Pixel>(1, 2));
+  EXPECT_EQ(part->GetPixel({ { 5, 3 } }), source.at<Pixel>(4, 7));
+  // The wrong type is refused.
+  EXPECT_THROW(scopsam::ImageFromMat<Pixel>(cv::Mat(3, 3, CV_64F)), std::invalid_argument);
+}
+
 TEST(OpenCVBridge, RoundTripsAndViews)
 {
   cv::Mat source(7, 5, CV_16U);

@@ -175,6 +175,8 @@ protected:
   void
   VerifyPreconditions() ITKv5_CONST override;
   void
+  VerifyInputInformation() ITKv5_CONST override;
+  void
   GenerateInputRequestedRegion() override;
   void
   UpdateOutputData(DataObject * output) override;

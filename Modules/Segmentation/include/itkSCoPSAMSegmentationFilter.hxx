@@ -354,24 +354,32 @@ void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
 {
   Superclass::VerifyPreconditions();
-  const auto engine = this->GetEngine();
-  const auto largest = this->GetInput()->GetLargestPossibleRegion();
   try
   {
-    engine->Resolve(this->MakeTilingOptions());
-    const auto prompts = this->MakePrompts();
-    for (const auto & click : prompts.Clicks)
-    {
-      if (click.X < 0 || click.Y < 0 || click.X >= largest.GetSize(0) || click.Y >= largest.GetSize(1))
-      {
-        itkExceptionMacro("a click at (" << click.X << ", " << click.Y << ") lies outside the image of size "
-                                         << largest.GetSize());
-      }
-    }
+    this->GetEngine()->Resolve(this->MakeTilingOptions());
   }
   catch (const scopsam::ModelError & e)
   {
     itkExceptionMacro(<< e.what());
+  }
+}
+
+// Checks that need the inputs' information (size, channels), which upstream filters provide only after
+// VerifyPreconditions(): ITK calls this one once every input's UpdateOutputInformation() has run.
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyInputInformation() ITKv5_CONST
+{
+  Superclass::VerifyInputInformation();
+  const auto engine = this->GetEngine();
+  const auto largest = this->GetInput()->GetLargestPossibleRegion();
+  for (const auto & click : this->MakePrompts().Clicks)
+  {
+    if (click.X < 0 || click.Y < 0 || click.X >= largest.GetSize(0) || click.Y >= largest.GetSize(1))
+    {
+      itkExceptionMacro("a click at (" << click.X << ", " << click.Y << ") lies outside the image of size "
+                                       << largest.GetSize());
+    }
   }
   if (const PriorImageType * priors = this->GetPriorImage())
   {
