@@ -164,6 +164,41 @@ struct SegmentOptions
 SCoPSAMApplication_EXPORT std::vector<std::string>
 RunSegment(const SegmentOptions & options);
 
+/** `scopsam bench DATASET...`: the accuracy table of DESIGN section 5 for each dataset - SCoP-SAM automatic, with
+ * 1 and with 3 positive clicks (drawn from the ground truth's interior with a fixed seed), the same network with its
+ * priors off, Otsu and adaptive thresholding; mean per-image IoU, Dice, precision, recall, boundary F, object F1 and
+ * seconds per megapixel (wall clock of the whole method on this machine: priors and network, or the threshold). */
+struct BenchOptions
+{
+  std::vector<std::string> Datasets;     // dataset folders (DESIGN section 4 layout, or image/ + label/)
+  std::string              Split;        // empty: the test split where there is one, else every image
+  std::string              Model;        // empty: the embedded default model
+  std::string              PriorOffModel; // the prior-off network trained with the same budget; empty: row left out
+  std::uint64_t            Seed{ 2026 }; // of the simulated clicks
+  double                   Threshold{ 0.5 };
+  int                      Threads{ 0 };
+  std::string              Device{ "cpu" };
+  std::string              Markdown, JSON; // where to write the tables
+  EvaluationOptions        Metrics;
+  bool                     Progress{ false };
+};
+struct BenchRow
+{
+  std::string         Method;
+  SegmentationMetrics Mean; // per-image means, SecondsPerMegapixel included
+};
+struct BenchTable
+{
+  std::string           Dataset;
+  std::size_t           Images{ 0 };
+  std::vector<BenchRow> Rows;
+};
+SCoPSAMApplication_EXPORT std::vector<BenchTable>
+RunBench(const BenchOptions & options);
+/** The tables as Markdown, one per dataset, with the settings that made them. */
+SCoPSAMApplication_EXPORT std::string
+BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & options);
+
 /** A configuration by name ("small", "vit_b") with the prior entry points listed ("encoder,prompt,decoder" or
  * "none") and, where tileSize is not 0, that tile size. Throws InputError. */
 SCoPSAMApplication_EXPORT ModelConfig

@@ -230,6 +230,21 @@ RunCommandLine(int argc, char ** argv)
   bool quiet = false;
   evaluateCommand->add_flag("--quiet", quiet, "Do not print the table");
 
+  // bench
+  BenchOptions bench;
+  auto *       benchCommand = app.add_subcommand("bench", "The accuracy table: SCoP-SAM (automatic, 1 and 3 clicks), priors off, Otsu, adaptive.");
+  benchCommand->add_option("DATASET", bench.Datasets, "Dataset folders (their test split where there is one)")->required();
+  benchCommand->add_option("--model", bench.Model, "Model file (default: the embedded model)");
+  benchCommand->add_option("--prior-off-model", bench.PriorOffModel, "The same network trained with priors off and the same budget");
+  benchCommand->add_option("--split", bench.Split, "train, val or test (default: test where present, else all)")
+    ->check(CLI::IsMember({ "train", "val", "test" }));
+  benchCommand->add_option("--seed", bench.Seed, "Seed of the simulated clicks")->capture_default_str();
+  benchCommand->add_option("--threshold", bench.Threshold, "Probability at or above which a pixel is phase")->capture_default_str();
+  benchCommand->add_option("--threads", bench.Threads, "Threads (0: all cores)")->capture_default_str();
+  benchCommand->add_option("--device", bench.Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  benchCommand->add_option("--markdown", bench.Markdown, "Write the Markdown tables here");
+  benchCommand->add_option("--json", bench.JSON, "Write JSON here");
+
   // baseline
   BaselineCommandOptions baseline;
   std::string            method = "otsu", baselinePolarity = "auto";
@@ -286,6 +301,11 @@ RunCommandLine(int argc, char ** argv)
         train.CommandLine += (i ? " " : "") + std::string(argv[i]);
       }
       RunTrain(train);
+    }
+    else if (*benchCommand)
+    {
+      bench.Progress = isatty(STDERR_FILENO) != 0;
+      std::cout << BenchToMarkdown(RunBench(bench), bench);
     }
     else if (*quantifyCommand)
     {

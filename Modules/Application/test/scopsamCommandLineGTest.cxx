@@ -579,3 +579,48 @@ TEST(SlicerModules, RealMicrographThroughPriorsSegmentationAndQuantification)
   EXPECT_GT(report["fields"][0]["particle_count"].get<int>(), 0);
   EXPECT_TRUE(fs::exists(out / "outlines.vtp"));
 }
+
+TEST(Bench, OneTableWithEveryMethodAndSettings)
+{
+  const fs::path out = Scratch("bench");
+  const fs::path priorOff = out / "prior_off.pt";
+  ASSERT_EQ(Scopsam({ "init-model", priorOff.string(), "--tile", "64", "--priors", "none", "--seed", "3" }), 0);
+  ASSERT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--prior-off-model", priorOff.string(),
+                      "--split", "train", "--markdown", (out / "table.md").string(), "--json", (out / "table.json").string() }),
+            0);
+  std::ifstream json(out / "table.json");
+  const auto    tables = nlohmann::json::parse(json);
+  ASSERT_EQ(tables.size(), 1u);
+  const auto & rows = tables[0]["rows"];
+  ASSERT_EQ(rows.size(), 6u);
+  std::vector<std::string> methods;
+  for (const auto & row : rows)
+  {
+    methods.push_back(row["method"]);
+    for (const char * column : { "iou", "dice", "precision", "recall", "boundary_f", "object_f1" })
+    {
+      EXPECT_GE(row[column].get<double>(), 0.0);
+      EXPECT_LE(row[column].get<double>(), 1.0);
+    }
+    EXPECT_GT(row["seconds_per_megapixel"].get<double>(), 0.0);
+  }
+  EXPECT_EQ(methods[1], "SCoP-SAM, 1 click");
+  EXPECT_EQ(methods[3], "same network, priors off, automatic");
+  EXPECT_EQ(methods[5], "adaptive threshold");
+  std::ifstream markdown(out / "table.md");
+  std::string   text((std::istreambuf_iterator<char>(markdown)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx |"), std::string::npos);
+  // The same seed draws the same clicks: a second run gives the same accuracy.
+  ASSERT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--split", "train", "--json",
+                      (out / "again.json").string() }),
+            0);
+  std::ifstream again(out / "again.json");
+  const auto    second = nlohmann::json::parse(again);
+  EXPECT_EQ(second[0]["rows"][2]["iou"], rows[2]["iou"]);
+  // A prior-off row needs a network with its priors off.
+  std::string error;
+  EXPECT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--prior-off-model", TileModel().string() },
+                    &error),
+            2);
+  EXPECT_NE(error.find("priors none"), std::string::npos) << error;
+}

@@ -1,0 +1,289 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamCommands.h"
+
+#include "itkSCoPSAMSegmentationFilter.h"
+#include "scopsamBaselines.h"
+#include "scopsamDataset.h"
+#include "scopsamImageIO.h"
+#include "scopsamOpenCVBridge.h"
+#include "scopsamSegmentationSupport.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace scopsam
+{
+namespace
+{
+
+using Clock = std::chrono::steady_clock;
+using Filter = itk::SCoPSAMSegmentationFilter<GrayImage2D>;
+
+/** `count` positive clicks on the phase, away from its boundary where it is thick enough: pixels of the truth's
+ * interior (eroded by one pixel) when it has any, else of the truth; none when the truth is empty. */
+std::vector<cv::Point>
+DrawClicks(const cv::Mat & truth, int count, std::uint64_t seed)
+{
+  cv::Mat interior;
+  cv::erode(truth != 0, interior, cv::Mat::ones(3, 3, CV_8U));
+  std::vector<cv::Point> candidates;
+  cv::findNonZero(cv::countNonZero(interior) > 0 ? interior : (truth != 0), candidates);
+  std::vector<cv::Point> clicks;
+  std::mt19937_64        random(seed);
+  for (int i = 0; i < count && !candidates.empty(); ++i)
+  {
+    clicks.push_back(candidates[random() % candidates.size()]); // modulo of the raw draw: the same on every library
+  }
+  return clicks;
+}
+
+/** One method's mask of a micrograph and the seconds it took. */
+struct Prediction
+{
+  cv::Mat Mask;
+  double  Seconds{ 0 };
+};
+
+Prediction
+SegmentWithModel(const GrayImage2D * image, const std::shared_ptr<const SegmentationEngine> & engine,
+                 const std::vector<cv::Point> & clicks, const BenchOptions & o)
+{
+  const auto start = Clock::now();
+  auto       filter = Filter::New();
+  filter->SetInput(image);
+  filter->SetEngine(engine);
+  filter->SetThreshold(o.Threshold);
+  if (o.Threads > 0)
+  {
+    filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(o.Threads));
+  }
+  for (const auto & click : clicks)
+  {
+    filter->AddClick({ { click.x, click.y } }, 1);
+  }
+  filter->Update();
+  Prediction prediction;
+  prediction.Mask = MatFromImage(filter->GetMaskOutput());
+  prediction.Seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return prediction;
+}
+
+Prediction
+SegmentWithBaseline(const GrayImage2D * image, BaselineMethod method)
+{
+  const auto      start = Clock::now();
+  BaselineOptions options;
+  options.Method = method;
+  Prediction prediction;
+  prediction.Mask = SegmentBaseline(NormalizedMat(image), options);
+  prediction.Seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return prediction;
+}
+
+std::string
+Figure(double value, int digits = 3)
+{
+  std::ostringstream text;
+  text << std::fixed << std::setprecision(digits) << value;
+  return text.str();
+}
+
+} // namespace
+
+std::vector<BenchTable>
+RunBench(const BenchOptions & o)
+{
+  if (o.Datasets.empty())
+  {
+    throw InputError("bench needs at least one dataset folder");
+  }
+  if (!(o.Threshold >= 0.0 && o.Threshold <= 1.0))
+  {
+    throw InputError("--threshold must be in [0, 1]");
+  }
+  if (o.Model.empty() && !HasDefaultModel())
+  {
+    throw InputError("--model is required: this build embeds no default model");
+  }
+  for (const auto & output : { o.Markdown, o.JSON })
+  {
+    for (const auto & dataset : o.Datasets)
+    {
+      if (!output.empty() && fs::path(output).lexically_normal().string().rfind(fs::path(dataset).lexically_normal().string(), 0) == 0)
+      {
+        throw InputError("the output " + output + " lies inside the dataset " + dataset);
+      }
+    }
+  }
+  DeviceOptions device;
+  device.Device = o.Device;
+  device.Threads = o.Threads;
+  std::shared_ptr<const SegmentationEngine> model, priorOff;
+  try
+  {
+    model = LoadSharedEngine(o.Model, device);
+    if (!o.PriorOffModel.empty())
+    {
+      priorOff = LoadSharedEngine(o.PriorOffModel, device);
+      const auto & config = priorOff->GetConfig();
+      if (config.PriorsInEncoder || config.PriorsInPrompt || config.PriorsInDecoder)
+      {
+        throw InputError(o.PriorOffModel + " has prior entry points on: the prior-off row needs a network with all "
+                                           "priors off (scopsam train --priors none)");
+      }
+    }
+  }
+  catch (const ModelError & e)
+  {
+    throw InputError(e.what());
+  }
+
+  struct Method
+  {
+    std::string                                                     Name;
+    std::function<Prediction(const GrayImage2D *, const cv::Mat &, std::uint64_t)> Run;
+  };
+  std::vector<Method> methods{
+    { "SCoP-SAM, automatic",
+      [&](const GrayImage2D * image, const cv::Mat &, std::uint64_t) { return SegmentWithModel(image, model, {}, o); } },
+    { "SCoP-SAM, 1 click",
+      [&](const GrayImage2D * image, const cv::Mat & truth, std::uint64_t seed) {
+        return SegmentWithModel(image, model, DrawClicks(truth, 1, seed), o);
+      } },
+    { "SCoP-SAM, 3 clicks",
+      [&](const GrayImage2D * image, const cv::Mat & truth, std::uint64_t seed) {
+        return SegmentWithModel(image, model, DrawClicks(truth, 3, seed), o);
+      } },
+  };
+  if (priorOff)
+  {
+    methods.push_back({ "same network, priors off, automatic", [&](const GrayImage2D * image, const cv::Mat &, std::uint64_t) {
+                         return SegmentWithModel(image, priorOff, {}, o);
+                       } });
+  }
+  methods.push_back({ "Otsu", [](const GrayImage2D * image, const cv::Mat &, std::uint64_t) {
+                       return SegmentWithBaseline(image, BaselineMethod::Otsu);
+                     } });
+  methods.push_back({ "adaptive threshold", [](const GrayImage2D * image, const cv::Mat &, std::uint64_t) {
+                       return SegmentWithBaseline(image, BaselineMethod::Adaptive);
+                     } });
+
+  std::vector<BenchTable> tables;
+  for (const auto & dataset : o.Datasets)
+  {
+    std::error_code error;
+    const bool      hasTestSplit = fs::exists(fs::path(dataset) / "splits" / "test.txt", error);
+    const auto      items = ReadDataset(dataset, !o.Split.empty() ? o.Split : (hasTestSplit ? "test" : ""));
+    std::vector<std::vector<SegmentationMetrics>> perMethod(methods.size());
+    std::size_t                                   index = 0;
+    for (const auto & item : items)
+    {
+      if (item.MaskPath.empty())
+      {
+        throw InputError(item.ImagePath + " has no mask: bench needs annotated images");
+      }
+      const auto    image = ReadGrayImage(item.ImagePath);
+      const cv::Mat truth = MatFromImage(ReadMask(item.MaskPath).GetPointer());
+      const double  megapixels = static_cast<double>(truth.total()) / 1e6;
+      for (std::size_t m = 0; m < methods.size(); ++m)
+      {
+        auto prediction = methods[m].Run(image, truth, o.Seed + index);
+        auto metrics = EvaluateMasks(prediction.Mask, truth, o.Metrics);
+        metrics.Name = item.Name;
+        metrics.SecondsPerMegapixel = prediction.Seconds / megapixels;
+        perMethod[m].push_back(metrics);
+      }
+      ++index;
+      if (o.Progress)
+      {
+        std::cerr << "\r" << fs::path(dataset).filename().string() << ": " << index << "/" << items.size() << std::flush;
+      }
+    }
+    if (o.Progress)
+    {
+      std::cerr << std::endl;
+    }
+    BenchTable table;
+    table.Dataset = dataset;
+    table.Images = items.size();
+    for (std::size_t m = 0; m < methods.size(); ++m)
+    {
+      table.Rows.push_back({ methods[m].Name, Summarize(perMethod[m]).Mean });
+    }
+    tables.push_back(table);
+  }
+  if (!o.Markdown.empty())
+  {
+    WriteTextFile(o.Markdown, BenchToMarkdown(tables, o));
+  }
+  if (!o.JSON.empty())
+  {
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto & table : tables)
+    {
+      nlohmann::json rows = nlohmann::json::array();
+      for (const auto & row : table.Rows)
+      {
+        const auto & m = row.Mean;
+        rows.push_back({ { "method", row.Method }, { "iou", m.IoU }, { "dice", m.Dice }, { "precision", m.Precision },
+                         { "recall", m.Recall }, { "boundary_f", m.BoundaryF }, { "object_f1", m.ObjectF1 },
+                         { "seconds_per_megapixel", m.SecondsPerMegapixel } });
+      }
+      j.push_back({ { "dataset", table.Dataset }, { "images", table.Images }, { "rows", rows } });
+    }
+    WriteTextFile(o.JSON, j.dump(2) + "\n");
+  }
+  return tables;
+}
+
+std::string
+BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & o)
+{
+  std::ostringstream md;
+  for (const auto & table : tables)
+  {
+    md << "#### " << fs::path(table.Dataset).filename().string() << " (" << table.Images << " images)\n\n"
+       << "| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx |\n"
+       << "|---|---|---|---|---|---|---|---|\n";
+    for (const auto & row : table.Rows)
+    {
+      const auto & m = row.Mean;
+      md << "| " << row.Method << " | " << Figure(m.IoU) << " | " << Figure(m.Dice) << " | " << Figure(m.Precision) << " | "
+         << Figure(m.Recall) << " | " << Figure(m.BoundaryF) << " | " << Figure(m.ObjectF1) << " | "
+         << Figure(m.SecondsPerMegapixel, 2) << " |\n";
+    }
+    md << "\n";
+  }
+  md << "Means over images. Model: " << (o.Model.empty() ? "the embedded default model" : o.Model)
+     << "; priors off: " << (o.PriorOffModel.empty() ? "not given" : o.PriorOffModel) << "; threshold " << o.Threshold
+     << "; clicks drawn with seed " << o.Seed << "; boundary tolerance " << o.Metrics.BoundaryTolerance
+     << " px; object match IoU " << o.Metrics.ObjectMatchIoU << ".\n";
+  return md.str();
+}
+
+} // namespace scopsam
