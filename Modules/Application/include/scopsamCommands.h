@@ -154,6 +154,7 @@ struct SegmentOptions
   int         BatchSize{ 4 };
   int         Threads{ 0 };
   double      Threshold{ 0.5 };
+  double      Scale{ 1.0 };        // the network sees the micrograph resampled by this factor (see the model card)
   int         InsideValue{ 255 };
   bool        Progress{ false }; // a progress bar on stderr
   std::function<void(double)> ReportProgress; // also called with the fraction done, when set

@@ -116,6 +116,10 @@ RunCommandLine(int argc, char ** argv)
   segmentCommand->add_option("--overlay", segment.Overlay, "Also write the micrograph with the phase outlined (PNG; a folder for a folder)");
   segmentCommand->add_option("--probability", segment.Probability, "Also write the probability image (a folder for a folder)");
   segmentCommand->add_option("--threshold", segment.Threshold, "Probability at or above which a pixel is phase")->capture_default_str();
+  segmentCommand->add_option("--scale", segment.Scale,
+                             "Resample the micrograph by F before the network and the result back: F = particle size in "
+                             "pixels the model was trained on / that in this image (Documentation/ModelCard.md)")
+    ->capture_default_str();
   segmentCommand->add_option("--inside-value", segment.InsideValue, "Mask value of the phase")->capture_default_str();
   segmentCommand->add_option("--tile", segment.TileSize, "Tile size in pixels (0: the model's)")->capture_default_str();
   segmentCommand->add_option("--overlap", segment.Overlap, "Tile overlap in pixels (-1: a quarter tile)")->capture_default_str();

@@ -19,6 +19,9 @@
 
 #include "itkCommand.h"
 #include "itkImageFileReader.h"
+#include "itkLinearInterpolateImageFunction.h"
+#include "itkNearestNeighborExtrapolateImageFunction.h"
+#include "itkResampleImageFilter.h"
 #include "itkSCoPSAMSegmentationFilter.h"
 #include "scopsamDataset.h"
 #include "scopsamFieldQuantifier.h"
@@ -128,6 +131,58 @@ private:
   std::function<void(double)> m_Report;
 };
 
+/** `image` resampled onto a grid `scale` times finer (scale > 1) or coarser, covering the same physical extent:
+ * pixel edges stay where they were, so a feature of n pixels spans n * scale pixels. Linear interpolation. */
+GrayImage2D::Pointer
+ResampleBy(const GrayImage2D * image, double scale)
+{
+  const auto               size = image->GetLargestPossibleRegion().GetSize();
+  GrayImage2D::SizeType    scaledSize;
+  GrayImage2D::SpacingType spacing;
+  GrayImage2D::PointType   origin;
+  for (unsigned int d = 0; d < 2; ++d)
+  {
+    scaledSize[d] = std::max<itk::SizeValueType>(1, static_cast<itk::SizeValueType>(std::lround(size[d] * scale)));
+    spacing[d] = image->GetSpacing()[d] * static_cast<double>(size[d]) / static_cast<double>(scaledSize[d]);
+  }
+  // The first pixel's outer corner stays in place: origin - half a pixel of either grid (direction applied).
+  itk::ContinuousIndex<double, 2> cornerIndex;
+  cornerIndex.Fill(-0.5);
+  GrayImage2D::PointType corner;
+  image->TransformContinuousIndexToPhysicalPoint(cornerIndex, corner);
+  for (unsigned int d = 0; d < 2; ++d)
+  {
+    origin[d] = corner[d];
+    for (unsigned int e = 0; e < 2; ++e)
+    {
+      origin[d] += image->GetDirection()[d][e] * 0.5 * spacing[e];
+    }
+  }
+  auto resample = itk::ResampleImageFilter<GrayImage2D, GrayImage2D>::New();
+  resample->SetInput(image);
+  resample->SetSize(scaledSize);
+  resample->SetOutputSpacing(spacing);
+  resample->SetOutputOrigin(origin);
+  resample->SetOutputDirection(image->GetDirection());
+  resample->SetInterpolator(itk::LinearInterpolateImageFunction<GrayImage2D>::New());
+  resample->Update();
+  return resample->GetOutput();
+}
+
+/** `image` resampled onto the grid of `reference`: linear inside, the nearest value beyond the outermost pixel
+ * centres (a coarser grid's centres stop half a pixel short of a finer grid's edge pixels). */
+GrayImage2D::Pointer
+ResampleLike(const GrayImage2D * image, const GrayImage2D * reference)
+{
+  auto resample = itk::ResampleImageFilter<GrayImage2D, GrayImage2D>::New();
+  resample->SetInput(image);
+  resample->SetOutputParametersFromImage(reference);
+  resample->SetInterpolator(itk::LinearInterpolateImageFunction<GrayImage2D>::New());
+  resample->SetExtrapolator(itk::NearestNeighborExtrapolateImageFunction<GrayImage2D, double>::New());
+  resample->Update();
+  return resample->GetOutput();
+}
+
 /** Segments one image: returns nothing, writes the mask (and the probability), all atomically. */
 void
 SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEngine> & engine, const std::string & input,
@@ -159,8 +214,22 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     whole = ReadGrayImage(input, &geometry);
   }
-  GrayImage2D * image = reader ? reader->GetOutput() : whole.GetPointer();
-  const auto    size = image->GetLargestPossibleRegion().GetSize();
+  // --scale: the network sees the micrograph resampled by Scale (whole, in memory); its probability is brought back
+  // to the micrograph's grid before the threshold.
+  const bool           rescaled = o.Scale != 1.0;
+  GrayImage2D::Pointer scaled;
+  if (rescaled)
+  {
+    if (!whole)
+    {
+      whole = ReadGrayImage(input, &geometry);
+      reader = nullptr;
+    }
+    scaled = ResampleBy(whole, o.Scale);
+  }
+  GrayImage2D * original = reader ? reader->GetOutput() : whole.GetPointer();
+  GrayImage2D * image = rescaled ? scaled.GetPointer() : original;
+  const auto    size = original->GetLargestPossibleRegion().GetSize();
 
   auto filter = Filter::New();
   filter->SetInput(image);
@@ -188,7 +257,10 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
       throw InputError("the click (" + std::to_string(click.X) + ", " + std::to_string(click.Y) + ") lies outside " +
                        input + " (" + std::to_string(size[0]) + "x" + std::to_string(size[1]) + ")");
     }
-    filter->AddClick({ { static_cast<itk::IndexValueType>(click.X), static_cast<itk::IndexValueType>(click.Y) } }, click.Label);
+    const GrayImage2D::IndexType index{ { static_cast<itk::IndexValueType>(click.X), static_cast<itk::IndexValueType>(click.Y) } };
+    GrayImage2D::PointType       point;
+    original->TransformIndexToPhysicalPoint(index, point);
+    filter->AddPhysicalClick(point, click.Label); // the same place whatever the grid the network sees
   }
   if (!o.Box.empty())
   {
@@ -198,8 +270,19 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
       throw InputError("--box takes x0,y0,x1,y1 inside the image with x0 <= x1 and y0 <= y1, got '" + o.Box + "'");
     }
     GrayImage2D::RegionType roi;
-    roi.SetIndex({ { static_cast<itk::IndexValueType>(b[0]), static_cast<itk::IndexValueType>(b[1]) } });
-    roi.SetSize({ { static_cast<itk::SizeValueType>(b[2] - b[0] + 1), static_cast<itk::SizeValueType>(b[3] - b[1] + 1) } });
+    // Pixel edges scale with the grid: pixels x0..x1 cover x0 * Scale .. (x1 + 1) * Scale - 1 of the scaled one.
+    const auto   scaledSize = image->GetLargestPossibleRegion().GetSize();
+    const double f = o.Scale;
+    const auto   first = [&](double v, unsigned int d) {
+      return std::min<itk::IndexValueType>(static_cast<itk::IndexValueType>(scaledSize[d]) - 1, static_cast<itk::IndexValueType>(std::floor(v * f)));
+    };
+    const auto last = [&](double v, unsigned int d) {
+      return std::min<itk::IndexValueType>(static_cast<itk::IndexValueType>(scaledSize[d]) - 1,
+                                           std::max<itk::IndexValueType>(first(v, d), static_cast<itk::IndexValueType>(std::ceil((v + 1) * f)) - 1));
+    };
+    roi.SetIndex({ { first(b[0], 0), first(b[1], 1) } });
+    roi.SetSize({ { static_cast<itk::SizeValueType>(last(b[2], 0) - first(b[0], 0) + 1),
+                    static_cast<itk::SizeValueType>(last(b[3], 1) - first(b[1], 1) + 1) } });
     filter->SetRegionOfInterest(roi);
   }
   UInt8Image2D::Pointer exclude;
@@ -219,17 +302,18 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   mask->SetRegions(image->GetLargestPossibleRegion());
   mask->Allocate();
   GrayImage2D::Pointer probability;
-  if (!probabilityPath.empty())
+  if (!probabilityPath.empty() || rescaled)
   {
     probability = GrayImage2D::New();
     probability->CopyInformation(image);
     probability->SetRegions(image->GetLargestPossibleRegion());
     probability->Allocate();
   }
+  const auto        gridSize = image->GetLargestPossibleRegion().GetSize(); // the grid the network sees
   const auto        tiling = engine->Resolve({ o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
   const std::size_t stride = static_cast<std::size_t>(tiling.TileSize - tiling.Overlap);
-  const std::size_t rowsPerBand = stride * std::max<std::size_t>(1, (std::size_t{ 1 } << 23) / (size[0] * stride));
-  const std::size_t bands = (size[1] + rowsPerBand - 1) / rowsPerBand;
+  const std::size_t rowsPerBand = stride * std::max<std::size_t>(1, (std::size_t{ 1 } << 23) / (gridSize[0] * stride));
+  const std::size_t bands = (gridSize[1] + rowsPerBand - 1) / rowsPerBand;
   std::size_t       band = 0;
   auto              report = [&] { bar.Show(fs::path(input).filename().string(), (band + filter->GetProgress()) / bands); };
   auto              command = itk::CStyleCommand::New();
@@ -240,7 +324,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     GrayImage2D::RegionType piece = image->GetLargestPossibleRegion();
     piece.SetIndex(1, static_cast<itk::IndexValueType>(band * rowsPerBand));
-    piece.SetSize(1, std::min(rowsPerBand, size[1] - band * rowsPerBand));
+    piece.SetSize(1, std::min(rowsPerBand, gridSize[1] - band * rowsPerBand));
     filter->GetOutput()->SetRequestedRegion(piece);
     try
     {
@@ -272,6 +356,19 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     }
   }
   bar.Done();
+  if (rescaled)
+  {
+    probability = ResampleLike(probability, original);
+    mask = UInt8Image2D::New();
+    mask->CopyInformation(original);
+    mask->SetRegions(original->GetLargestPossibleRegion());
+    mask->Allocate();
+    const std::size_t count = mask->GetLargestPossibleRegion().GetNumberOfPixels();
+    for (std::size_t i = 0; i < count; ++i)
+    {
+      mask->GetBufferPointer()[i] = probability->GetBufferPointer()[i] >= o.Threshold ? static_cast<unsigned char>(o.InsideValue) : 0;
+    }
+  }
   if (exclude)
   {
     const std::size_t count = mask->GetLargestPossibleRegion().GetNumberOfPixels();
@@ -288,7 +385,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     }
   }
   WriteImageLike(mask.GetPointer(), geometry, output);
-  if (probability)
+  if (probability && !probabilityPath.empty())
   {
     WriteImageLike(probability.GetPointer(), geometry, probabilityPath);
   }
@@ -320,6 +417,7 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const st
   j["tile_size"] = tiling.TileSize;
   j["overlap"] = tiling.Overlap;
   j["threshold"] = o.Threshold;
+  j["scale"] = o.Scale;
   j["points"] = o.Points;
   j["box"] = o.Box;
   j["exclude"] = o.Exclude;
@@ -347,6 +445,10 @@ RunSegment(const SegmentOptions & o)
   if (o.InsideValue < 1 || o.InsideValue > 255)
   {
     throw InputError("--inside-value must be in [1, 255]");
+  }
+  if (!(o.Scale >= 0.1 && o.Scale <= 10.0))
+  {
+    throw InputError("--scale must be in [0.1, 10]");
   }
   if (o.Threads < 0 || o.Threads > 1024)
   {

@@ -624,3 +624,34 @@ TEST(Bench, OneTableWithEveryMethodAndSettings)
             2);
   EXPECT_NE(error.find("priors none"), std::string::npos) << error;
 }
+
+TEST(Segment, ScaleResamplesAndComesBackOnTheInputGrid)
+{
+  const fs::path out = Scratch("segment-scale");
+  const std::string image = (Dataset() / "images" / "synth_00002.png").string();
+  const auto        input = scopsam::InspectImageFile(image);
+  for (const char * scale : { "2", "0.5", "1.5" })
+  {
+    const auto mask = (out / (std::string("mask_") + scale + ".png")).string();
+    ASSERT_EQ(Scopsam({ "segment", image, mask, "--model", TileModel().string(), "--scale", scale, "--box", "10,20,60,50",
+                        "--points", "30,30,1", "--probability", (out / (std::string("p_") + scale + ".mha")).string() }),
+              0)
+      << scale;
+    const auto result = scopsam::MatFromImage(scopsam::ReadMask(mask).GetPointer());
+    EXPECT_EQ(static_cast<std::size_t>(result.cols), input.Size[0]);
+    EXPECT_EQ(static_cast<std::size_t>(result.rows), input.Size[1]);
+    // Nothing outside the box (pixel indices of the input, whatever the grid the network saw).
+    cv::Mat outside = result.clone();
+    outside(cv::Rect(10, 20, 51, 31)).setTo(0);
+    EXPECT_EQ(cv::countNonZero(outside), 0) << scale;
+    EXPECT_EQ(scopsam::InspectImageFile((out / (std::string("p_") + scale + ".mha")).string()).Size, input.Size);
+  }
+  // Scale 1 is the plain run, byte for byte.
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "plain.png").string(), "--model", TileModel().string() }), 0);
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "one.png").string(), "--model", TileModel().string(), "--scale", "1" }), 0);
+  EXPECT_EQ(cv::norm(scopsam::MatFromImage(scopsam::ReadMask((out / "plain.png").string()).GetPointer()),
+                     scopsam::MatFromImage(scopsam::ReadMask((out / "one.png").string()).GetPointer()), cv::NORM_INF),
+            0.0);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", TileModel().string(), "--scale", "0" }), 2);
+  EXPECT_FALSE(fs::exists(out / "x.png"));
+}
