@@ -251,6 +251,10 @@ struct TrainCommandOptions
 SCoPSAMApplication_EXPORT void
 RunTrain(const TrainCommandOptions & options);
 
+/** The numbers of a comma-separated list ("1,2.5,4"); InputError naming `what` when an item is not a number. */
+SCoPSAMApplication_EXPORT std::vector<double>
+ParseNumbers(const std::string & text, const std::string & what);
+
 /** The whole command line: parses `argv`, runs the subcommand, prints one line on stderr on failure, and returns
  * the exit status (0 done, 2 bad usage or input, 1 anything else). */
 SCoPSAMApplication_EXPORT int

@@ -48,30 +48,6 @@ namespace
 
 using Filter = itk::SCoPSAMSegmentationFilter<GrayImage2D>;
 
-std::vector<double>
-Numbers(const std::string & text, const std::string & what)
-{
-  std::vector<double> values;
-  std::stringstream   in(text);
-  for (std::string item; std::getline(in, item, ',');)
-  {
-    try
-    {
-      std::size_t used = 0;
-      values.push_back(std::stod(item, &used));
-      if (used != item.size() && item.find_first_not_of(' ', used) != std::string::npos)
-      {
-        throw std::invalid_argument(item);
-      }
-    }
-    catch (const std::exception &)
-    {
-      throw InputError(what + ": '" + item + "' is not a number");
-    }
-  }
-  return values;
-}
-
 /** "x,y,label;x,y,label" -> clicks. */
 std::vector<Click>
 ParsePoints(const std::string & text)
@@ -84,7 +60,7 @@ ParsePoints(const std::string & text)
     {
       continue;
     }
-    const auto v = Numbers(point, "--points");
+    const auto v = ParseNumbers(point, "--points");
     if (v.size() != 3 || (v[2] != 0.0 && v[2] != 1.0))
     {
       throw InputError("--points takes \"x,y,label;...\" with label 1 (this phase) or 0 (not this phase), got '" + point + "'");
@@ -264,7 +240,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   }
   if (!o.Box.empty())
   {
-    const auto b = Numbers(o.Box, "--box");
+    const auto b = ParseNumbers(o.Box, "--box");
     if (b.size() != 4 || b[2] < b[0] || b[3] < b[1] || b[0] < 0 || b[1] < 0 || b[2] >= size[0] || b[3] >= size[1])
     {
       throw InputError("--box takes x0,y0,x1,y1 inside the image with x0 <= x1 and y0 <= y1, got '" + o.Box + "'");

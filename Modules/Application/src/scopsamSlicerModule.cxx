@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "scopsamSlicerModule.h"
 
+#include "scopsamCommands.h"
 #include "scopsamErrors.h"
 #include "scopsamImageIO.h"
 
@@ -177,6 +178,30 @@ SlicerModule::ToXML() const
   return xml.str();
 }
 
+std::vector<double>
+ParseNumbers(const std::string & text, const std::string & what)
+{
+  std::vector<double> values;
+  std::stringstream   in(text);
+  for (std::string item; std::getline(in, item, ',');)
+  {
+    try
+    {
+      std::size_t used = 0;
+      values.push_back(std::stod(item, &used));
+      if (item.find_first_not_of(' ', used) != std::string::npos)
+      {
+        throw std::invalid_argument(item);
+      }
+    }
+    catch (const std::exception &)
+    {
+      throw InputError(what + ": '" + item + "' is not a number");
+    }
+  }
+  return values;
+}
+
 void
 ReportSlicerProgress(double fraction)
 {
@@ -186,19 +211,7 @@ ReportSlicerProgress(double fraction)
 std::array<long, 2>
 PhysicalPointToPixel(const std::string & point, const std::string & file)
 {
-  std::vector<double> xyz;
-  std::stringstream   in(point);
-  for (std::string item; std::getline(in, item, ',');)
-  {
-    try
-    {
-      xyz.push_back(std::stod(item));
-    }
-    catch (const std::exception &)
-    {
-      throw InputError("a point is x,y,z in physical units, got '" + point + "'");
-    }
-  }
+  const auto xyz = ParseNumbers(point, "a point (x,y,z in physical units)");
   if (xyz.size() != 3)
   {
     throw InputError("a point is x,y,z in physical units, got '" + point + "'");

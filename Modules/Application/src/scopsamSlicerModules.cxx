@@ -45,23 +45,23 @@ IntoFlag(bool & target)
   return [&target](const std::string & value) { target = value == "true"; };
 }
 std::function<void(const std::string &)>
-IntoNumbers(std::vector<double> & target)
+IntoNumbers(std::vector<double> & target, const std::string & what)
 {
-  return [&target](const std::string & value) {
-    target.clear();
-    std::stringstream in(value);
-    for (std::string item; std::getline(in, item, ',');)
-    {
-      try
-      {
-        target.push_back(std::stod(item));
-      }
-      catch (const std::exception &)
-      {
-        throw InputError("'" + value + "' is not a list of numbers");
-      }
-    }
-  };
+  return [&target, what](const std::string & value) { target = ParseNumbers(value, what); };
+}
+
+/** What every parameter has: its element, name, label, tooltip and setter. */
+SlicerParameter
+Described(const std::string & tag, const std::string & name, const std::string & label, const std::string & description,
+          std::function<void(const std::string &)> set)
+{
+  SlicerParameter p;
+  p.Tag = tag;
+  p.Name = name;
+  p.Label = label;
+  p.Description = description;
+  p.Set = std::move(set);
+  return p;
 }
 
 SlicerParameter
@@ -69,16 +69,11 @@ Number(const std::string & tag, const std::string & name, const std::string & la
        const std::string & defaultValue, double minimum, double maximum, double step,
        std::function<void(const std::string &)> set)
 {
-  SlicerParameter p;
-  p.Tag = tag;
-  p.Name = name;
-  p.Label = label;
-  p.Description = description;
+  auto p = Described(tag, name, label, description, std::move(set));
   p.Default = defaultValue;
   p.Minimum = minimum;
   p.Maximum = maximum;
   p.Step = step;
-  p.Set = std::move(set);
   return p;
 }
 
@@ -87,17 +82,12 @@ Positional(const std::string & tag, const std::string & name, const std::string 
            const std::string & channel, int index, const std::string & type, std::function<void(const std::string &)> set,
            bool required = true, const std::string & extensions = "")
 {
-  SlicerParameter p;
-  p.Tag = tag;
-  p.Name = name;
-  p.Label = label;
-  p.Description = description;
+  auto p = Described(tag, name, label, description, std::move(set));
   p.Channel = channel;
   p.Index = index;
   p.Type = type;
   p.Required = required;
   p.FileExtensions = extensions;
-  p.Set = std::move(set);
   return p;
 }
 
@@ -111,27 +101,28 @@ SlicerParameter
 Choice(const std::string & name, const std::string & label, const std::string & description,
        const std::vector<std::string> & elements, std::function<void(const std::string &)> set)
 {
-  SlicerParameter p;
-  p.Tag = "string-enumeration";
-  p.Name = name;
-  p.Label = label;
-  p.Description = description;
+  auto p = Described("string-enumeration", name, label, description, std::move(set));
   p.Default = elements.front();
   p.Elements = elements;
-  p.Set = std::move(set);
   return p;
 }
 
 SlicerParameter
 Flag(const std::string & name, const std::string & label, const std::string & description, std::function<void(const std::string &)> set)
 {
-  SlicerParameter p;
-  p.Tag = "boolean";
-  p.Name = name;
-  p.Label = label;
-  p.Description = description;
+  auto p = Described("boolean", name, label, description, std::move(set));
   p.Default = "false";
-  p.Set = std::move(set);
+  return p;
+}
+
+/** Clicks or a region: physical points in Slicer's LPS coordinates, collected as Slicer passes them. */
+SlicerParameter
+Points(const std::string & tag, const std::string & name, const std::string & label, const std::string & description,
+       bool multiple, std::function<void(const std::string &)> set)
+{
+  auto p = Described(tag, name, label, description, std::move(set));
+  p.Multiple = multiple;
+  p.Type = "lps";
   return p;
 }
 
@@ -146,62 +137,69 @@ PerformanceGroup(unsigned int & threads, unsigned int & streamDivisions)
                     0, 1000000, 1, IntoNumber(streamDivisions)) } };
 }
 
-} // namespace
-
+/** A prior module: the micrograph in, one two-channel prior volume out, the prior's parameters, performance. */
 int
-GradientPriorSlicerModule(int argc, char ** argv)
+RunPriorModule(int argc, char ** argv, PriorsOptions & o, SlicerModule module, SlicerParameter output,
+               SlicerParameterGroup parameters)
 {
-  PriorsOptions o;
   o.Format = "nrrd";
-  SlicerModule module;
-  module.Title = "SCoP-SAM Gradient Prior";
-  module.Description = "Multi-scale gradient magnitude and structure-tensor coherence of a micrograph, each mapped to "
-                       "[0, 1]: where phase boundaries are, and whether they are line-like (needles, lamellae). The "
-                       "first spatial-context prior of SCoP-SAM (itk::GradientPriorFilter).";
-  module.Groups = {
-    { "Input and output",
-      "",
-      { InputVolume(o.Input, "The micrograph (a 2-D image, or a 3-D gray volume)."),
-        Positional("image", "outputVolume", "Gradient prior",
-                   "Two components per pixel: gradient magnitude, structure-tensor coherence.", "output", 1, "vector",
-                   Into(o.GradientOutput)) } },
-    { "Gradient prior",
-      "Scales in pixels of the micrograph.",
-      { Number("float-vector", "scales", "Derivative scales", "Gaussian scales (pixels) whose normalised gradients are combined.",
-               "1,2,4", 0.3, 64, 0.1, IntoNumbers(o.Scales)),
-        Number("float", "integrationScale", "Integration scale", "Structure-tensor integration scale (pixels).", "2", 0.3, 64,
-               0.1, IntoNumber(o.IntegrationScale)),
-        Number("float", "magnitudeScale", "Magnitude scale",
-               "Gradient magnitude (normalised gray levels per pixel) mapped to 1 - 1/e.", "0.05", 0.001, 10, 0.005,
-               IntoNumber(o.MagnitudeScale)) } },
-    PerformanceGroup(o.Threads, o.StreamDivisions)
-  };
-  // Numbers-only float-vector: no range check on the list itself; the filter checks each scale.
-  module.Groups[1].Parameters[0].Minimum.reset();
-  module.Groups[1].Parameters[0].Maximum.reset();
+  module.Groups = { { "Input and output",
+                      "",
+                      { InputVolume(o.Input, "The micrograph (a 2-D image, or a 3-D gray volume)."), std::move(output) } },
+                    std::move(parameters),
+                    PerformanceGroup(o.Threads, o.StreamDivisions) };
   return RunSlicerModule(module, argc, argv, [&] {
     o.ReportProgress = ReportSlicerProgress;
     RunPriors(o);
   });
 }
 
+} // namespace
+
+int
+GradientPriorSlicerModule(int argc, char ** argv)
+{
+  PriorsOptions o;
+  SlicerModule  module;
+  module.Title = "SCoP-SAM Gradient Prior";
+  module.Description = "Multi-scale gradient magnitude and structure-tensor coherence of a micrograph, each mapped to "
+                       "[0, 1]: where phase boundaries are, and whether they are line-like (needles, lamellae). The "
+                       "first spatial-context prior of SCoP-SAM (itk::GradientPriorFilter).";
+  SlicerParameter scales = Number("float-vector", "scales", "Derivative scales",
+                                  "Gaussian scales (pixels) whose normalised gradients are combined.", "1,2,4", 0, 0, 0,
+                                  IntoNumbers(o.Scales, "--scales"));
+  scales.Minimum.reset(); // a list: the filter checks each scale
+  scales.Maximum.reset();
+  scales.Step.reset();
+  return RunPriorModule(
+    argc, argv, o, module,
+    Positional("image", "outputVolume", "Gradient prior",
+               "Two components per pixel: gradient magnitude, structure-tensor coherence.", "output", 1, "vector",
+               Into(o.GradientOutput)),
+    { "Gradient prior",
+      "Scales in pixels of the micrograph.",
+      { scales,
+        Number("float", "integrationScale", "Integration scale", "Structure-tensor integration scale (pixels).", "2", 0.3, 64,
+               0.1, IntoNumber(o.IntegrationScale)),
+        Number("float", "magnitudeScale", "Magnitude scale",
+               "Gradient magnitude (normalised gray levels per pixel) mapped to 1 - 1/e.", "0.05", 0.001, 10, 0.005,
+               IntoNumber(o.MagnitudeScale)) } });
+}
+
 int
 GrayscalePriorSlicerModule(int argc, char ** argv)
 {
   PriorsOptions o;
-  o.Format = "nrrd";
-  SlicerModule module;
+  SlicerModule  module;
   module.Title = "SCoP-SAM Grayscale Prior";
   module.Description = "Local contrast of each pixel against its neighbourhood and its departure from the matrix gray "
                        "level, by phase polarity, each mapped to [0, 1]: where a faint second phase differs from the "
                        "matrix. The second spatial-context prior of SCoP-SAM (itk::GrayscalePriorFilter).";
-  module.Groups = {
-    { "Input and output",
-      "",
-      { InputVolume(o.Input, "The micrograph (a 2-D image, or a 3-D gray volume)."),
-        Positional("image", "outputVolume", "Grayscale prior",
-                   "Two components per pixel: local contrast, departure from the matrix mode.", "output", 1, "vector",
-                   Into(o.GrayscaleOutput)) } },
+  return RunPriorModule(
+    argc, argv, o, module,
+    Positional("image", "outputVolume", "Grayscale prior",
+               "Two components per pixel: local contrast, departure from the matrix mode.", "output", 1, "vector",
+               Into(o.GrayscaleOutput)),
     { "Grayscale prior",
       "",
       { Choice("polarity", "Phase polarity", "Whether the phase is brighter or darker than the matrix, or either.",
@@ -213,13 +211,7 @@ GrayscalePriorSlicerModule(int argc, char ** argv)
         Number("float", "contrastScale", "Contrast scale", "Local contrast (in local deviations) mapped to 1 - 1/e.", "2",
                0.01, 100, 0.1, IntoNumber(o.ContrastScale)),
         Number("float", "globalScale", "Global scale", "Departure from the matrix mode mapped to 1 - 1/e.", "0.1", 0.001, 1,
-               0.01, IntoNumber(o.GlobalScale)) } },
-    PerformanceGroup(o.Threads, o.StreamDivisions)
-  };
-  return RunSlicerModule(module, argc, argv, [&] {
-    o.ReportProgress = ReportSlicerProgress;
-    RunPriors(o);
-  });
+               0.01, IntoNumber(o.GlobalScale)) } });
 }
 
 int
@@ -228,32 +220,18 @@ SegmentationSlicerModule(int argc, char ** argv)
   SegmentOptions           o;
   std::vector<std::string> positive, negative;
   std::string              roi;
-  SlicerParameter          positivePoints;
-  positivePoints.Tag = "point";
-  positivePoints.Name = "positivePoints";
-  positivePoints.Label = "Phase clicks";
-  positivePoints.Description = "Points on the phase to segment (a Markups point list): the phase everywhere like there.";
-  positivePoints.Multiple = true;
-  positivePoints.Type = "lps";
-  positivePoints.Set = [&](const std::string & value) { positive.push_back(value); };
-  SlicerParameter negativePoints = positivePoints;
-  negativePoints.Name = "negativePoints";
-  negativePoints.Label = "Not-phase clicks";
-  negativePoints.Description = "Points on what is not the phase (matrix, pores, scratches).";
-  negativePoints.Set = [&](const std::string & value) { negative.push_back(value); };
-  SlicerParameter region;
-  region.Tag = "region";
-  region.Name = "regionOfInterest";
-  region.Label = "Region of interest";
-  region.Description = "Segment inside this box only (a Markups ROI); the rest is matrix.";
-  region.Type = "lps";
-  region.Set = Into(roi);
-  SlicerParameter model;
-  model.Tag = "string";
-  model.Name = "modelFile";
-  model.Label = "Model file";
-  model.Description = "A SCoP-SAM model file or TorchScript module; empty: the default model embedded in SCoP-SAM.";
-  model.Set = Into(o.Model);
+  const auto positivePoints =
+    Points("point", "positivePoints", "Phase clicks",
+           "Points on the phase to segment (a Markups point list): the phase everywhere like there.", true,
+           [&](const std::string & value) { positive.push_back(value); });
+  const auto negativePoints = Points("point", "negativePoints", "Not-phase clicks",
+                                     "Points on what is not the phase (matrix, pores, scratches).", true,
+                                     [&](const std::string & value) { negative.push_back(value); });
+  const auto region = Points("region", "regionOfInterest", "Region of interest",
+                             "Segment inside this box only (a Markups ROI); the rest is matrix.", false, Into(roi));
+  const auto model = Described("string", "modelFile", "Model file",
+                               "A SCoP-SAM model file or TorchScript module; empty: the default model embedded in SCoP-SAM.",
+                               Into(o.Model));
 
   SlicerModule module;
   module.Title = "SCoP-SAM Segmentation";
@@ -305,8 +283,7 @@ SegmentationSlicerModule(int argc, char ** argv)
     if (!roi.empty())
     {
       // Slicer's region: centre x,y,z and radius x,y,z (physical); the box's corners as pixel indices.
-      std::vector<double> v;
-      IntoNumbers(v)(roi);
+      const auto v = ParseNumbers(roi, "--regionOfInterest");
       if (v.size() != 6)
       {
         throw InputError("a region is centre x,y,z and radius x,y,z, got '" + roi + "'");

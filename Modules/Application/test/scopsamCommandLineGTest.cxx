@@ -49,11 +49,11 @@ Scratch(const std::string & name)
   return path;
 }
 
-/** Runs `scopsam ARGS...` in-process; returns the exit status and what it printed on stderr. */
+/** Runs a main()-like function with ARGS in-process; returns the exit status, what it printed on stdout and stderr. */
 int
-Scopsam(std::vector<std::string> args, std::string * error = nullptr)
+RunMain(int (*main)(int, char **), std::vector<std::string> args, std::string * out = nullptr, std::string * error = nullptr)
 {
-  args.insert(args.begin(), "scopsam");
+  args.insert(args.begin(), "program");
   std::vector<char *> argv;
   for (auto & a : args)
   {
@@ -61,14 +61,25 @@ Scopsam(std::vector<std::string> args, std::string * error = nullptr)
   }
   testing::internal::CaptureStderr();
   testing::internal::CaptureStdout();
-  const int status = scopsam::RunCommandLine(static_cast<int>(argv.size()), argv.data());
+  const int         status = main(static_cast<int>(argv.size()), argv.data());
   const std::string err = testing::internal::GetCapturedStderr();
-  testing::internal::GetCapturedStdout();
+  const std::string printed = testing::internal::GetCapturedStdout();
+  if (out)
+  {
+    *out = printed;
+  }
   if (error)
   {
     *error = err;
   }
   return status;
+}
+
+/** Runs `scopsam ARGS...` in-process; returns the exit status and what it printed on stderr. */
+int
+Scopsam(std::vector<std::string> args, std::string * error = nullptr)
+{
+  return RunMain(&scopsam::RunCommandLine, std::move(args), nullptr, error);
 }
 
 const fs::path &
@@ -434,26 +445,7 @@ int
 SlicerModule(int (*module)(int, char **), std::vector<std::string> args, std::string * out = nullptr,
              std::string * err = nullptr)
 {
-  args.insert(args.begin(), "module");
-  std::vector<char *> argv;
-  for (auto & a : args)
-  {
-    argv.push_back(a.data());
-  }
-  testing::internal::CaptureStderr();
-  testing::internal::CaptureStdout();
-  const int         status = module(static_cast<int>(argv.size()), argv.data());
-  const std::string e = testing::internal::GetCapturedStderr();
-  const std::string o = testing::internal::GetCapturedStdout();
-  if (out)
-  {
-    *out = o;
-  }
-  if (err)
-  {
-    *err = e;
-  }
-  return status;
+  return RunMain(module, std::move(args), out, err);
 }
 
 /** A micrograph as 3D Slicer hands it to a CLI module: a one-slice volume with origin and spacing in mm. */
