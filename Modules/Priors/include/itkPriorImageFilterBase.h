@@ -171,7 +171,7 @@ private:
   double                       m_UpperPercentile{ 0.995 };
   unsigned int                 m_NumberOfHistogramStreamDivisions{ 64 };
   scopsam::IntensityStatistics m_Statistics;
-  TimeStamp                    m_StatisticsTime;
+  RobustIntensityStatisticsCache<InputImageType> m_StatisticsCache;
 };
 
 } // namespace itk

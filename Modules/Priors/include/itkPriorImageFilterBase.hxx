@@ -112,22 +112,15 @@ PriorImageFilterBase<TInputImage, TOutputImage>::UpdateOutputData(DataObject * o
       m_Statistics.Lower = m_IntensityRange[0];
       m_Statistics.Upper = m_IntensityRange[1];
     }
-    else if (m_StatisticsTime < this->GetMTime() || m_StatisticsTime < input->GetPipelineMTime() ||
-             m_StatisticsTime.GetMTime() == 0)
+    else
     {
-      const auto calculator = RobustIntensityRangeCalculator<InputImageType>::New();
-      calculator->SetImage(input);
-      calculator->SetLowerPercentile(m_LowerPercentile);
-      calculator->SetUpperPercentile(m_UpperPercentile);
-      calculator->SetNumberOfStreamDivisions(m_NumberOfHistogramStreamDivisions);
-      calculator->Compute();
-      m_Statistics = calculator->GetStatistics();
+      m_Statistics = m_StatisticsCache.Get(this, input, m_LowerPercentile, m_UpperPercentile,
+                                           m_NumberOfHistogramStreamDivisions);
       if (m_IntensityRangeIsSet)
       {
         m_Statistics.Lower = m_IntensityRange[0];
         m_Statistics.Upper = m_IntensityRange[1];
       }
-      m_StatisticsTime.Modified();
     }
   }
   Superclass::UpdateOutputData(output);

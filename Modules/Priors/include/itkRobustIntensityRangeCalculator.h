@@ -104,6 +104,42 @@ private:
   scopsam::IntensityStatistics     m_Statistics;
 };
 
+/** \class RobustIntensityStatisticsCache
+ * \brief The whole-image statistics a filter keeps between updates.
+ *
+ * A filter that normalises by RobustIntensityRangeCalculator's statistics needs them before its first region, and
+ * every later stream piece must reuse them. Get() runs the streamed pass only when the filter (`owner`, whose
+ * parameters include the percentiles) or the pipeline upstream of the image changed since the last pass.
+ *
+ * \ingroup SCoPSAMPriors
+ */
+template <typename TInputImage>
+class RobustIntensityStatisticsCache
+{
+public:
+  const scopsam::IntensityStatistics &
+  Get(const Object * owner, const TInputImage * image, double lowerPercentile, double upperPercentile,
+      unsigned int streamDivisions)
+  {
+    if (m_Time.GetMTime() == 0 || m_Time < owner->GetMTime() || m_Time < image->GetPipelineMTime())
+    {
+      const auto calculator = RobustIntensityRangeCalculator<TInputImage>::New();
+      calculator->SetImage(image);
+      calculator->SetLowerPercentile(lowerPercentile);
+      calculator->SetUpperPercentile(upperPercentile);
+      calculator->SetNumberOfStreamDivisions(streamDivisions);
+      calculator->Compute();
+      m_Statistics = calculator->GetStatistics();
+      m_Time.Modified();
+    }
+    return m_Statistics;
+  }
+
+private:
+  scopsam::IntensityStatistics m_Statistics;
+  TimeStamp                    m_Time;
+};
+
 } // namespace itk
 
 #ifndef ITK_MANUAL_INSTANTIATION

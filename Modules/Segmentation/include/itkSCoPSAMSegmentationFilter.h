@@ -19,6 +19,7 @@
 #define itkSCoPSAMSegmentationFilter_h
 
 #include "itkImageToImageFilter.h"
+#include "itkRobustIntensityRangeCalculator.h"
 #include "itkVectorImage.h"
 #include "scopsamSegmentationEngine.h"
 
@@ -214,7 +215,7 @@ private:
   bool                                               m_IntensityRangeIsSet{ false };
   IntensityRangeType                                 m_IntensityRange;
   double                                             m_Lower{ 0.0 }, m_Upper{ 1.0 }, m_MatrixMode{ 0.5 };
-  TimeStamp                                          m_StatisticsTime;
+  RobustIntensityStatisticsCache<InputImageType>     m_StatisticsCache;
 };
 
 } // namespace itk

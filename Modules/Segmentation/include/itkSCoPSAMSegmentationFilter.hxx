@@ -444,21 +444,14 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UpdateOutputData(DataObjec
   // priors), in one streamed histogram pass before the first region.
   const InputImageType * input = this->GetInput();
   const bool             needPass = !m_IntensityRangeIsSet || this->GetPriorImage() == nullptr;
-  if (input != nullptr && needPass &&
-      (m_StatisticsTime < this->GetMTime() || m_StatisticsTime < input->GetPipelineMTime() || m_StatisticsTime.GetMTime() == 0))
+  if (input != nullptr && needPass)
   {
-    const auto calculator = RobustIntensityRangeCalculator<InputImageType>::New();
-    calculator->SetImage(input);
-    if (!m_ModelFileName.empty() || m_Engine)
-    {
-      calculator->SetLowerPercentile(this->GetEngine()->GetConfig().LowerPercentile);
-      calculator->SetUpperPercentile(this->GetEngine()->GetConfig().UpperPercentile);
-    }
-    calculator->Compute();
-    m_Lower = calculator->GetStatistics().Lower;
-    m_Upper = calculator->GetStatistics().Upper;
-    m_MatrixMode = calculator->GetStatistics().MatrixMode;
-    m_StatisticsTime.Modified();
+    const bool   model = !m_ModelFileName.empty() || m_Engine;
+    const auto & statistics = m_StatisticsCache.Get(this, input, model ? this->GetEngine()->GetConfig().LowerPercentile : 0.005,
+                                                    model ? this->GetEngine()->GetConfig().UpperPercentile : 0.995, 16);
+    m_Lower = statistics.Lower;
+    m_Upper = statistics.Upper;
+    m_MatrixMode = statistics.MatrixMode;
   }
   if (m_IntensityRangeIsSet)
   {
