@@ -15,8 +15,11 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-// Reads a micrograph, runs SCoP-SAM's gradient prior, and checks the output is a prior (values in [0, 1]).
+// Reads a micrograph, runs SCoP-SAM's gradient prior, and checks the output is a prior (values in [0, 1]); then
+// measures the strong-gradient regions with the quantification filter (which links VTK through the package).
 #include "itkGradientPriorFilter.h"
+#include "itkPhaseQuantificationImageFilter.h"
+#include "itkBinaryThresholdImageFilter.h"
 #include "scopsamImageIO.h"
 
 #include <iostream>
@@ -46,5 +49,15 @@ main(int argc, char * argv[])
     maximum = std::max(maximum, v);
   }
   std::cout << "gradient prior maximum " << maximum << std::endl;
-  return maximum > 0.0f ? 0 : 1;
+
+  using Mask = itk::Image<unsigned char, 2>;
+  auto strong = itk::BinaryThresholdImageFilter<scopsam::GrayImage2D, Mask>::New();
+  strong->SetInput(out);
+  strong->SetLowerThreshold(0.5f);
+  auto quantification = itk::PhaseQuantificationImageFilter<Mask>::New();
+  quantification->SetInput(strong->GetOutput());
+  quantification->Update();
+  std::cout << "strong-gradient area fraction " << quantification->GetAreaFraction() << ", "
+            << quantification->GetNumberOfParticles() << " regions" << std::endl;
+  return maximum > 0.0f && quantification->GetNumberOfParticles() > 0 ? 0 : 1;
 }
