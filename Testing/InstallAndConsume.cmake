@@ -23,3 +23,8 @@ run(${CMAKE_COMMAND} --build ${WORK_DIR}/consumer)
 run(${WORK_DIR}/consumer/consumer ${SAMPLE})
 # The installed command line runs from its new place.
 run(${prefix}/bin/scopsam priors ${SAMPLE} ${WORK_DIR}/installed)
+# An installed Slicer module runs a job through the installed application plug-in (found relative to itself).
+run(${prefix}/lib/SCoPSAM/cli-modules/SCoPSAMGrayscalePriorCLI ${SAMPLE} ${WORK_DIR}/installed_slicer_grayscale.nrrd)
+if(NOT EXISTS ${WORK_DIR}/installed_slicer_grayscale.nrrd)
+  message(FATAL_ERROR "the installed Slicer module wrote nothing")
+endif()

@@ -23,10 +23,13 @@
 #include "scopsamMetrics.h"
 #include "scopsamModelConfig.h"
 #include "scopsamPhaseMeasurements.h"
+#include "scopsamErrors.h"
 #include "scopsamSyntheticMicrograph.h"
 
 #include <cstdint>
 #include <functional>
+#include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -251,9 +254,31 @@ struct TrainCommandOptions
 SCoPSAMApplication_EXPORT void
 RunTrain(const TrainCommandOptions & options);
 
-/** The numbers of a comma-separated list ("1,2.5,4"); InputError naming `what` when an item is not a number. */
-SCoPSAMApplication_EXPORT std::vector<double>
-ParseNumbers(const std::string & text, const std::string & what);
+/** The numbers of a comma-separated list ("1,2.5,4"); InputError naming `what` when an item is not a number.
+ * Inline: the Slicer module executables use it without linking this library. */
+inline std::vector<double>
+ParseNumbers(const std::string & text, const std::string & what)
+{
+  std::vector<double> values;
+  std::stringstream   in(text);
+  for (std::string item; std::getline(in, item, ',');)
+  {
+    try
+    {
+      std::size_t used = 0;
+      values.push_back(std::stod(item, &used));
+      if (item.find_first_not_of(' ', used) != std::string::npos)
+      {
+        throw std::invalid_argument(item);
+      }
+    }
+    catch (const std::exception &)
+    {
+      throw InputError(what + ": '" + item + "' is not a number");
+    }
+  }
+  return values;
+}
 
 /** The whole command line: parses `argv`, runs the subcommand, prints one line on stderr on failure, and returns
  * the exit status (0 done, 2 bad usage or input, 1 anything else). */

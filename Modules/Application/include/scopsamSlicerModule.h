@@ -95,6 +95,13 @@ struct SlicerModule
 SCoPSAMApplication_EXPORT int
 RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::function<void()> & run);
 
+/** Runs a job of the `scopsam` command line - "priors" (PriorsOptions), "segment" (SegmentOptions) or "quantify"
+ * (QuantifyOptions) - in the application plug-in, a shared library opened on first use. The Slicer CLI module
+ * executables do not link LibTorch, whose start-up costs half a second: they answer `--xml` at once and load the
+ * segmentation code only to run. Throws InputError (bad input) or std::runtime_error as the job does. */
+SCoPSAMApplication_EXPORT void
+RunInApplicationPlugin(const std::string & job, const void * options);
+
 /** Writes Slicer's progress line for a fraction in [0, 1] on standard output. */
 SCoPSAMApplication_EXPORT void
 ReportSlicerProgress(double fraction);

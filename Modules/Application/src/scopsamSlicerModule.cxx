@@ -26,8 +26,12 @@
 #include <CLI/CLI.hpp>
 
 #include <cmath>
+#include <dlfcn.h>
+#include <filesystem>
 #include <iostream>
+#include <limits.h>
 #include <sstream>
+#include <unistd.h>
 
 namespace scopsam
 {
@@ -178,28 +182,42 @@ SlicerModule::ToXML() const
   return xml.str();
 }
 
-std::vector<double>
-ParseNumbers(const std::string & text, const std::string & what)
+void
+RunInApplicationPlugin(const std::string & job, const void * options)
 {
-  std::vector<double> values;
-  std::stringstream   in(text);
-  for (std::string item; std::getline(in, item, ',');)
-  {
-    try
+  using Entry = int (*)(const char *, const void *, char *, std::size_t);
+  static Entry entry = [] {
+    // Where the plug-in lies: relative to this executable in an installed tree, else where the build put it.
+    char        self[PATH_MAX] = {};
+    const auto  length = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    const auto  here = std::filesystem::path(length > 0 ? std::string(self, static_cast<std::size_t>(length)) : ".").parent_path();
+    std::string tried;
+    for (const auto & candidate : { here / SCoPSAM_APPLICATION_PLUGIN_INSTALL_RELATIVE_PATH,
+                                    std::filesystem::path(SCoPSAM_APPLICATION_PLUGIN_BUILD_PATH) })
     {
-      std::size_t used = 0;
-      values.push_back(std::stod(item, &used));
-      if (item.find_first_not_of(' ', used) != std::string::npos)
+      if (void * library = dlopen(candidate.c_str(), RTLD_NOW | RTLD_LOCAL))
       {
-        throw std::invalid_argument(item);
+        if (auto * function = reinterpret_cast<Entry>(dlsym(library, "scopsam_run_job")))
+        {
+          return function;
+        }
       }
+      const char * why = dlerror();
+      tried += (tried.empty() ? "" : ", ") + candidate.string() + " (" + OneLine(why ? why : "no entry point") + ")";
     }
-    catch (const std::exception &)
-    {
-      throw InputError(what + ": '" + item + "' is not a number");
-    }
+    throw std::runtime_error("cannot open SCoP-SAM's application plug-in: tried " + tried);
+    return Entry{};
+  }();
+  char       message[4096] = {};
+  const int  status = entry(job.c_str(), options, message, sizeof(message));
+  if (status == 2)
+  {
+    throw InputError(message);
   }
-  return values;
+  if (status != 0)
+  {
+    throw std::runtime_error(message);
+  }
 }
 
 void

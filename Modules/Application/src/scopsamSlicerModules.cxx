@@ -16,7 +16,9 @@
  *
  *=========================================================================*/
 // The four 3D Slicer CLI modules: each a parameter description (one SlicerModule: the --xml answer and the
-// argument parsing) whose setters fill the options of the Run function the `scopsam` command line calls.
+// argument parsing) whose setters fill the options of the Run function the `scopsam` command line calls; that
+// function runs in the application plug-in (RunInApplicationPlugin), so that these executables start without
+// LibTorch.
 #include "scopsamCommands.h"
 #include "scopsamSlicerModule.h"
 
@@ -150,7 +152,7 @@ RunPriorModule(int argc, char ** argv, PriorsOptions & o, SlicerModule module, S
                     PerformanceGroup(o.Threads, o.StreamDivisions) };
   return RunSlicerModule(module, argc, argv, [&] {
     o.ReportProgress = ReportSlicerProgress;
-    RunPriors(o);
+    RunInApplicationPlugin("priors", &o);
   });
 }
 
@@ -298,7 +300,7 @@ SegmentationSlicerModule(int argc, char ** argv)
               std::to_string(std::max(a[0], b[0])) + "," + std::to_string(std::max(a[1], b[1]));
     }
     o.ReportProgress = ReportSlicerProgress;
-    RunSegment(o);
+    RunInApplicationPlugin("segment", &o);
   });
 }
 
@@ -336,7 +338,7 @@ QuantificationSlicerModule(int argc, char ** argv)
              "Leave particles touching the image edge out of the counts and sizes (they stay in the area fraction).",
              IntoFlag(o.Measure.ExcludeBorderParticles)) } }
   };
-  return RunSlicerModule(module, argc, argv, [&] { RunQuantify(o); });
+  return RunSlicerModule(module, argc, argv, [&] { RunInApplicationPlugin("quantify", &o); });
 }
 
 } // namespace scopsam
