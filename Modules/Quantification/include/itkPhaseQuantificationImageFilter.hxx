@@ -292,20 +292,19 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::Generate
 
   // Intercepts: every row and every column of the field is a test line; a particle is entered where the phase
   // starts after a rest pixel, an excluded pixel or the image edge.
-  const auto    size = region.GetSize();
-  const auto    start = region.GetIndex();
-  SizeValueType rowIntercepts = 0, columnIntercepts = 0;
-  auto          isPhase = [&](IndexValueType x, IndexValueType y) {
-    return binary->GetPixel(IndexType{ { start[0] + x, start[1] + y } }) != 0;
-  };
-  for (IndexValueType y = 0; y < static_cast<IndexValueType>(size[1]); ++y)
+  const auto            size = region.GetSize();
+  const unsigned char * phase = binary->GetBufferPointer(); // the whole region is buffered, row after row
+  SizeValueType         rowIntercepts = 0, columnIntercepts = 0;
+  for (SizeValueType y = 0; y < size[1]; ++y)
   {
-    for (IndexValueType x = 0; x < static_cast<IndexValueType>(size[0]); ++x)
+    const unsigned char * row = phase + y * size[0];
+    const unsigned char * above = y > 0 ? row - size[0] : nullptr;
+    for (SizeValueType x = 0; x < size[0]; ++x)
     {
-      if (isPhase(x, y))
+      if (row[x])
       {
-        rowIntercepts += (x == 0 || !isPhase(x - 1, y)) ? 1 : 0;
-        columnIntercepts += (y == 0 || !isPhase(x, y - 1)) ? 1 : 0;
+        rowIntercepts += (x == 0 || !row[x - 1]) ? 1 : 0;
+        columnIntercepts += (above == nullptr || !above[x]) ? 1 : 0;
       }
     }
   }
