@@ -267,6 +267,12 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::Generate
     field.BorderParticleCount += particle.TouchesBorder ? 1 : 0;
 
     particle.Label = static_cast<std::uint32_t>(field.Particles.size() + 1);
+    if (particle.Label > static_cast<std::uint64_t>(NumericTraits<typename LabelImageType::PixelType>::max()))
+    {
+      itkExceptionMacro("more particles than the label image's pixel type can number ("
+                        << static_cast<std::uint64_t>(NumericTraits<typename LabelImageType::PixelType>::max())
+                        << "): use a wider label pixel type");
+    }
     for (SizeValueType i = 0; i < object->GetNumberOfLines(); ++i)
     {
       const auto & line = object->GetLine(i);

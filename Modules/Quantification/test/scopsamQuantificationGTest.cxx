@@ -513,3 +513,27 @@ TEST(PhaseQuantification, OverlayOutlinesSitOnMaskBoundaries)
   }
   EXPECT_GT(outline, 0);
 }
+
+TEST(PhaseQuantification, LabelTypeTooNarrowIsAnError)
+{
+  // 600 separate one-pixel particles (4-connectivity) cannot be numbered in unsigned char labels.
+  auto mask = Blank(60, 40);
+  for (itk::IndexValueType y = 0; y < 40; y += 2)
+  {
+    for (itk::IndexValueType x = 0; x < 60; x += 2)
+    {
+      mask->SetPixel({ { x, y } }, 1);
+    }
+  }
+  auto filter = itk::PhaseQuantificationImageFilter<MaskImage, FeatureImage, itk::Image<unsigned char, 2>>::New();
+  filter->SetInput(mask);
+  filter->SetMinimumParticlePixels(1);
+  filter->FullyConnectedOff();
+  EXPECT_THROW(filter->Update(), itk::ExceptionObject);
+  auto wide = Filter::New();
+  wide->SetInput(mask);
+  wide->SetMinimumParticlePixels(1);
+  wide->FullyConnectedOff();
+  wide->Update();
+  EXPECT_EQ(wide->GetNumberOfParticles(), 600u);
+}
