@@ -81,6 +81,20 @@ struct Prompts
   Box                Region;
 };
 
+/** An index mirrored into [0, n): reflection without repeating the border pixel (-1 -> 1, n -> n - 2). How tiles
+ * and training crops read beyond an image. */
+inline std::int64_t
+ReflectIndex(std::int64_t i, std::int64_t n)
+{
+  if (n == 1)
+  {
+    return 0;
+  }
+  const std::int64_t period = 2 * (n - 1);
+  i = ((i % period) + period) % period;
+  return i < n ? i : period - i;
+}
+
 /** A rectangle of pixel indices. */
 struct PixelRegion
 {

@@ -107,19 +107,6 @@ FileHash(const std::string & path)
   return out.str();
 }
 
-/** Mirror an index into [0, n) (reflection without repeating the border pixel). */
-std::int64_t
-Reflect(std::int64_t i, std::int64_t n)
-{
-  if (n == 1)
-  {
-    return 0;
-  }
-  const std::int64_t period = 2 * (n - 1);
-  i = ((i % period) + period) % period;
-  return i < n ? i : period - i;
-}
-
 std::vector<std::int64_t>
 PlaceAxis(std::int64_t n, int tile, int overlap)
 {
@@ -596,10 +583,10 @@ SegmentationEngine::Predict(std::int64_t width, std::int64_t height, const Image
     const std::int64_t planeSize = input.Region.Width * input.Region.Height;
     for (int v = 0; v < T; ++v)
     {
-      const std::int64_t y = Reflect(tile.Y + v, height) - input.Region.Y;
+      const std::int64_t y = ReflectIndex(tile.Y + v, height) - input.Region.Y;
       for (int u = 0; u < T; ++u)
       {
-        const std::int64_t x = Reflect(tile.X + u, width) - input.Region.X;
+        const std::int64_t x = ReflectIndex(tile.X + u, width) - input.Region.X;
         const std::int64_t at = y * input.Region.Width + x;
         imageOut[v * T + u] = input.Image[at];
         for (int c = 0; c < P; ++c)

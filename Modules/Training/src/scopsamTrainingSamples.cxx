@@ -23,6 +23,7 @@
 #include "scopsamOpenCVBridge.h"
 #include "scopsamPriorPlanes.h"
 #include "scopsamRandom.h"
+#include "scopsamSegmentationEngine.h"
 #include "scopsamSyntheticMicrograph.h"
 
 #include <opencv2/imgproc.hpp>
@@ -70,15 +71,6 @@ Prepare(const GrayImage2D * image, const cv::Mat & mask, const ModelConfig & con
 TrainingSample
 Crop(const PreparedImage & p, int channels, std::int64_t T, std::int64_t x0, std::int64_t y0, int orientation)
 {
-  auto reflect = [](std::int64_t i, std::int64_t n) {
-    if (n == 1)
-    {
-      return std::int64_t{ 0 };
-    }
-    const std::int64_t period = 2 * (n - 1);
-    i = ((i % period) + period) % period;
-    return i < n ? i : period - i;
-  };
   TrainingSample s;
   s.Size = T;
   s.Image.resize(static_cast<std::size_t>(T * T));
@@ -96,7 +88,7 @@ Crop(const PreparedImage & p, int channels, std::int64_t T, std::int64_t x0, std
       {
         std::swap(a, b);
       }
-      const std::int64_t x = reflect(x0 + a, p.Width), y = reflect(y0 + b, p.Height);
+      const std::int64_t x = ReflectIndex(x0 + a, p.Width), y = ReflectIndex(y0 + b, p.Height);
       const std::size_t  from = static_cast<std::size_t>(y * p.Width + x), to = static_cast<std::size_t>(v * T + u);
       s.Image[to] = p.Image[from];
       s.Mask[to] = p.Mask[from];
