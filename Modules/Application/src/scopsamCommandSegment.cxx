@@ -272,10 +272,11 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   }
 
   // Stream the filter over bands of whole tile rows (memory bounded by a band's tiles), collecting the mask and
-  // the probability. Tiles are placed on the whole image, so the bands change no pixel.
+  // the probability. Tiles are placed on the whole image, so the bands change no pixel. With --scale the mask is
+  // made afterwards, from the probability brought back to the micrograph's grid.
   auto mask = UInt8Image2D::New();
-  mask->CopyInformation(image);
-  mask->SetRegions(image->GetLargestPossibleRegion());
+  mask->CopyInformation(original);
+  mask->SetRegions(original->GetLargestPossibleRegion());
   mask->Allocate();
   GrayImage2D::Pointer probability;
   if (!probabilityPath.empty() || rescaled)
@@ -315,11 +316,14 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
       // The model and the options were checked before: what fails here is reading the pixels.
       throw InputError("cannot segment " + input + ": " + ExceptionMessage(e));
     }
-    itk::ImageRegionConstIterator<Filter::MaskImageType> in(filter->GetMaskOutput(), piece);
-    itk::ImageRegionIterator<UInt8Image2D>               out(mask, piece);
-    for (; !in.IsAtEnd(); ++in, ++out)
+    if (!rescaled)
     {
-      out.Set(in.Get());
+      itk::ImageRegionConstIterator<Filter::MaskImageType> in(filter->GetMaskOutput(), piece);
+      itk::ImageRegionIterator<UInt8Image2D>               out(mask, piece);
+      for (; !in.IsAtEnd(); ++in, ++out)
+      {
+        out.Set(in.Get());
+      }
     }
     if (probability)
     {
@@ -335,10 +339,6 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   if (rescaled)
   {
     probability = ResampleLike(probability, original);
-    mask = UInt8Image2D::New();
-    mask->CopyInformation(original);
-    mask->SetRegions(original->GetLargestPossibleRegion());
-    mask->Allocate();
     const std::size_t count = mask->GetLargestPossibleRegion().GetNumberOfPixels();
     for (std::size_t i = 0; i < count; ++i)
     {

@@ -98,12 +98,12 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::Generate
   const auto               spacing = mask->GetSpacing();
   const double             pixelArea = spacing[0] * spacing[1];
 
-  // The field: 1 = phase, 0 = rest; `outside` marks the excluded pixels and `frontier` their 8-neighbours.
+  // The field: 1 = phase, 0 = rest or excluded; `frontier` marks the excluded pixels and their 8-neighbours.
   auto binary = BinaryImageType::New();
   binary->CopyInformation(mask);
   binary->SetRegions(region);
   binary->Allocate();
-  typename BinaryImageType::Pointer outside, frontier;
+  typename BinaryImageType::Pointer frontier;
   SizeValueType                     fieldPixels = region.GetNumberOfPixels();
   {
     ImageRegionConstIterator<MaskImageType> in(mask, region);
@@ -115,10 +115,6 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::Generate
   }
   if (exclusion)
   {
-    outside = BinaryImageType::New();
-    outside->CopyInformation(mask);
-    outside->SetRegions(region);
-    outside->Allocate(true);
     frontier = BinaryImageType::New();
     frontier->CopyInformation(mask);
     frontier->SetRegions(region);
@@ -130,7 +126,6 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::Generate
         continue;
       }
       const IndexType index = it.GetIndex();
-      outside->SetPixel(index, 1);
       binary->SetPixel(index, 0);
       --fieldPixels;
       for (int dy = -1; dy <= 1; ++dy)
