@@ -236,6 +236,7 @@ struct TrainCommandOptions
   std::vector<std::string> Data;      // dataset folders (their train split; val split for validation)
   double                   SyntheticFraction{ -1.0 }; // -1: 1 without data, 0.5 with
   std::string              Levels{ "1,2,3,3" };
+  bool                     CoarsePhases{ false }; // synthetic tiles may hold the coarse morphologies
   int                      TileSize{ 0 };
   int                      Steps{ 2000 };
   int                      BatchSize{ 8 };

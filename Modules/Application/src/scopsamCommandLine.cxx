@@ -178,6 +178,8 @@ RunCommandLine(int argc, char ** argv)
   trainCommand->add_option("--data", train.Data, "Dataset folder (repeatable); its train split trains, its val split validates");
   trainCommand->add_option("--synthetic-fraction", train.SyntheticFraction, "Share of synthetic tiles (default 1 without data, 0.5 with)");
   trainCommand->add_option("--levels", train.Levels, "Synthetic levels drawn from, e.g. 1,2,3,3")->capture_default_str();
+  trainCommand->add_flag("--coarse-phases", train.CoarsePhases,
+                         "A third of the synthetic tiles hold a coarse phase (cuboidal precipitates, coarse second phase)");
   trainCommand->add_option("--tile", train.TileSize, "Tile size of a fresh network (0: the configuration's)")->capture_default_str();
   trainCommand->add_option("--steps", train.Steps, "Optimiser steps")->capture_default_str();
   trainCommand->add_option("--batch", train.BatchSize, "Tiles per step")->capture_default_str();
@@ -210,6 +212,8 @@ RunCommandLine(int argc, char ** argv)
     ->check(CLI::IsMember({ "bright", "dark", "mixed" }))
     ->capture_default_str();
   synthCommand->add_option("--seed", synth.Seed, "Seed: same seed, same bytes")->capture_default_str();
+  synthCommand->add_flag("--coarse-phases", synth.CoarsePhases,
+                         "A third of the images hold a coarse phase (cuboidal precipitates, coarse second phase)");
   synthCommand->add_option("--train", synth.TrainFraction, "Fraction of images in splits/train.txt")
     ->capture_default_str();
   synthCommand->add_option("--val", synth.ValidationFraction, "Fraction in splits/val.txt (the rest: test)")

@@ -33,7 +33,8 @@
  * A micrograph is built on a float canvas: a grain structure (jittered-grid Voronoi grains with channelling
  * contrast and grooved boundaries), intermediate phases drawn into the mask and onto the canvas with the chosen
  * polarity (round particles, needles and rods, grain-boundary networks, lamellar eutectic colonies, blocky
- * particles), distractors drawn onto the canvas only (scratches, pores, etch pits, dust), then uneven illumination,
+ * particles; on request also the coarse phases: dense cuboidal precipitates and a coarse connected second phase at
+ * high area fractions), distractors drawn onto the canvas only (scratches, pores, etch pits, dust), then uneven illumination,
  * blur, Poisson-Gaussian noise and scan lines, and finally quantisation to 8 or 16 bits.
  *
  * Contrast and noise are in units of the image's normalised range (its 0.5 % and 99.5 % percentiles mapped to 0
@@ -53,9 +54,13 @@ enum class Morphology : unsigned int
   Needles = 1,
   GrainBoundaryNetwork = 2,
   LamellarEutectic = 3,
-  BlockyParticles = 4
+  BlockyParticles = 4,
+  CuboidalPrecipitates = 5, ///< dense rounded cuboids on a lattice, 30-65 % of the field (gamma-prime-like)
+  CoarseSecondPhase = 6     ///< smooth connected blobs 10-45 % of the field (coarse eutectic, CT-scale phase)
 };
-constexpr unsigned int NumberOfMorphologies = 5;
+/** The morphologies of DESIGN section 4's test sets; the coarse ones follow them. */
+constexpr unsigned int NumberOfFineMorphologies = 5;
+constexpr unsigned int NumberOfMorphologies = 7;
 SCoPSAMData_EXPORT const char *
 MorphologyName(Morphology morphology);
 
@@ -74,7 +79,10 @@ struct DifficultyLevel
 SCoPSAMData_EXPORT const DifficultyLevel &
 GetDifficultyLevel(int level);
 
-/** What to generate. Polarity: +1 bright phase, -1 dark phase, 0 drawn at random. */
+/** What to generate. Polarity: +1 bright phase, -1 dark phase, 0 drawn at random. CoarsePhases: a third of the
+ * micrographs then hold one coarse morphology (cuboidal precipitates or a coarse second phase, with or without fine
+ * particles) instead of the fine ones; off, the seeds give exactly the micrographs they always gave, so that the
+ * fixed test sets of DESIGN section 4 do not move. */
 struct SyntheticParameters
 {
   int           Width{ 512 };
@@ -83,6 +91,7 @@ struct SyntheticParameters
   int           BitDepth{ 8 };
   int           Polarity{ 0 };
   std::uint64_t Seed{ 1 };
+  bool          CoarsePhases{ false };
 };
 
 /** A generated micrograph, its mask and what was drawn. */
@@ -113,6 +122,7 @@ struct SyntheticDatasetParameters
   int           BitDepth{ 8 };
   int           Polarity{ 0 };
   std::uint64_t Seed{ 1 };
+  bool          CoarsePhases{ false };
   double        TrainFraction{ 0.7 };
   double        ValidationFraction{ 0.15 };
 };

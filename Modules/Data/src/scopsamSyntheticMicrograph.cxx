@@ -273,6 +273,60 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     }
   }
 
+  // The coarse phases, from a stream of their own.
+  Random coarseRandom = root.Fork(7);
+  if (has(Morphology::CuboidalPrecipitates))
+  {
+    // Rounded cuboids (superellipses) on a jittered square lattice, separated by narrow matrix channels.
+    const double edge = coarseRandom.Uniform(std::max(8.0, 3.0 * dmin), 40.0);
+    const double channel = coarseRandom.Uniform(std::max(2.0, double(dmin)), std::max(3.0, 0.45 * edge));
+    const double pitch = edge + channel, jitter = 0.1 * pitch;
+    const double angle = coarseRandom.Uniform(0, 0.5 * M_PI), exponent = coarseRandom.Uniform(2.5, 6.0);
+    const int    reach = static_cast<int>(std::ceil(0.5 * std::hypot(W, H) / pitch)) + 1;
+    for (int j = -reach; j <= reach; ++j)
+    {
+      for (int i = -reach; i <= reach; ++i)
+      {
+        const double lx = i * pitch + coarseRandom.Uniform(-jitter, jitter), ly = j * pitch + coarseRandom.Uniform(-jitter, jitter);
+        const double cx = 0.5 * W + lx * std::cos(angle) - ly * std::sin(angle);
+        const double cy = 0.5 * H + lx * std::sin(angle) + ly * std::cos(angle);
+        const double a = 0.5 * edge * coarseRandom.Uniform(0.7, 1.1), b = a * coarseRandom.Uniform(0.8, 1.25);
+        const double tilt = angle + coarseRandom.Uniform(-0.12, 0.12);
+        if (cx < -pitch || cy < -pitch || cx > W + pitch || cy > H + pitch)
+        {
+          continue;
+        }
+        std::vector<cv::Point> polygon;
+        for (int k = 0; k < 32; ++k)
+        {
+          const double t = 2 * M_PI * k / 32, c = std::cos(t), s = std::sin(t);
+          const double u = a * std::copysign(std::pow(std::abs(c), 2.0 / exponent), c);
+          const double v = b * std::copysign(std::pow(std::abs(s), 2.0 / exponent), s);
+          polygon.emplace_back(cvRound(16 * (cx + u * std::cos(tilt) - v * std::sin(tilt))),
+                               cvRound(16 * (cy + u * std::sin(tilt) + v * std::cos(tilt))));
+        }
+        cv::fillConvexPoly(geometry.Mask, polygon, 255, cv::LINE_8, 4);
+      }
+    }
+  }
+  if (has(Morphology::CoarseSecondPhase))
+  {
+    // Smoothed white noise cut at the quantile of the drawn area fraction: connected, rounded, scale-free blobs.
+    const double sigmaX = coarseRandom.Uniform(4.0, 16.0), sigmaY = sigmaX * coarseRandom.Uniform(0.6, 1.0);
+    const double fraction = coarseRandom.Uniform(0.10, 0.45);
+    cv::Mat      field(H, W, CV_32F);
+    for (auto it = field.begin<float>(); it != field.end<float>(); ++it)
+    {
+      *it = static_cast<float>(coarseRandom.Normal());
+    }
+    cv::GaussianBlur(field, field, cv::Size(0, 0), coarseRandom.Chance(0.5) ? sigmaX : sigmaY,
+                     coarseRandom.Chance(0.5) ? sigmaY : sigmaX);
+    std::vector<float> values(field.begin<float>(), field.end<float>());
+    const auto         cut = values.begin() + static_cast<std::ptrdiff_t>((1.0 - fraction) * (values.size() - 1));
+    std::nth_element(values.begin(), cut, values.end());
+    geometry.Mask.setTo(255, field > *cut);
+  }
+
   // Pores are holes: they remove whatever phase was there.
   cv::Mat & pores = geometry.Pores;
   pores = cv::Mat::zeros(H, W, CV_8U);
@@ -392,8 +446,9 @@ Shade(const SyntheticParameters & p, const DifficultyLevel & level, const Draws 
 const char *
 MorphologyName(Morphology morphology)
 {
-  static const char * const names[] = { "round_particles", "needles", "grain_boundary_network", "lamellar_eutectic",
-                                        "blocky_particles" };
+  static const char * const names[] = { "round_particles",   "needles",          "grain_boundary_network",
+                                        "lamellar_eutectic", "blocky_particles", "cuboidal_precipitates",
+                                        "coarse_second_phase" };
   return names[static_cast<unsigned int>(morphology)];
 }
 
@@ -442,7 +497,21 @@ GenerateSyntheticMicrograph(const SyntheticParameters & p)
   }
   if (draws.Morphologies.empty())
   {
-    draws.Morphologies.push_back(static_cast<Morphology>(choices.Integer(0, NumberOfMorphologies - 1)));
+    draws.Morphologies.push_back(static_cast<Morphology>(choices.Integer(0, NumberOfFineMorphologies - 1)));
+  }
+  if (p.CoarsePhases)
+  {
+    // A stream of its own, so that a seed's fine micrograph is the same with or without coarse phases on offer.
+    Random coarse = root.Fork(6);
+    if (coarse.Chance(1.0 / 3.0))
+    {
+      const auto chosen = static_cast<Morphology>(NumberOfFineMorphologies + coarse.Integer(0, 1));
+      draws.Morphologies.assign(1, chosen);
+      if (chosen == Morphology::CoarseSecondPhase && coarse.Chance(0.4))
+      {
+        draws.Morphologies.insert(draws.Morphologies.begin(), Morphology::RoundParticles);
+      }
+    }
   }
 
   // Contrast and noise are wanted in units of the final image's robust range R, which grows with them:
@@ -508,6 +577,7 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
   nlohmann::json           manifest;
   manifest["generator"] = "scopsam synth";
   manifest["seed"] = p.Seed;
+  manifest["coarse_phases"] = p.CoarsePhases;
   manifest["images"] = nlohmann::json::array();
   std::vector<std::string> names;
   Random                   seeds(p.Seed);
@@ -520,6 +590,7 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
     one.BitDepth = p.BitDepth != 0 ? p.BitDepth : (i % 2 == 0 ? 8 : 16);
     one.Polarity = p.Polarity;
     one.Seed = seeds.Fork(static_cast<std::uint64_t>(i)).Next();
+    one.CoarsePhases = p.CoarsePhases;
     const SyntheticMicrograph micrograph = GenerateSyntheticMicrograph(one);
 
     char name[32];

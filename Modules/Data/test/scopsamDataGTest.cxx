@@ -30,6 +30,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -137,6 +138,59 @@ TEST(SyntheticMicrograph, MaskAndImageAgreeAtEveryLevelAndBothPolarities)
       }
     }
   }
+}
+
+// The coarse morphologies come on request only, from streams of their own: a seed that draws none gives the very
+// micrograph it gives without the request (the fixed test sets do not move), and those that draw one hold a phase
+// at the area fraction the morphology promises, with the contrast of the level.
+TEST(SyntheticMicrograph, CoarsePhasesOnRequestLeaveTheFineMicrographsAlone)
+{
+  int cuboidal = 0, coarse = 0, fine = 0;
+  for (std::uint64_t seed = 1; seed <= 24; ++seed)
+  {
+    scopsam::SyntheticParameters p;
+    p.Width = p.Height = 192;
+    p.Level = 1 + static_cast<int>(seed % 3);
+    p.Seed = seed;
+    const auto plain = scopsam::GenerateSyntheticMicrograph(p);
+    p.CoarsePhases = true;
+    const auto offered = scopsam::GenerateSyntheticMicrograph(p);
+    const auto has = [&](scopsam::Morphology m) {
+      return std::count(offered.Morphologies.begin(), offered.Morphologies.end(), m) > 0;
+    };
+    for (const auto m : plain.Morphologies)
+    {
+      EXPECT_LT(static_cast<unsigned int>(m), scopsam::NumberOfFineMorphologies);
+    }
+    if (has(scopsam::Morphology::CuboidalPrecipitates))
+    {
+      ++cuboidal;
+      EXPECT_EQ(offered.Morphologies.size(), 1u);
+      EXPECT_GT(offered.PhaseFraction, 0.2) << "seed " << seed;
+      EXPECT_LT(offered.PhaseFraction, 0.8) << "seed " << seed;
+    }
+    else if (has(scopsam::Morphology::CoarseSecondPhase))
+    {
+      ++coarse;
+      EXPECT_GT(offered.PhaseFraction, 0.08) << "seed " << seed;
+      EXPECT_LT(offered.PhaseFraction, 0.6) << "seed " << seed;
+    }
+    else
+    {
+      ++fine;
+      EXPECT_EQ(cv::norm(plain.Image, offered.Image, cv::NORM_INF), 0.0) << "seed " << seed;
+      EXPECT_EQ(cv::norm(plain.Mask, offered.Mask, cv::NORM_INF), 0.0) << "seed " << seed;
+    }
+    if (offered.Morphologies != plain.Morphologies)
+    {
+      const auto & d = scopsam::GetDifficultyLevel(p.Level);
+      EXPECT_GE(offered.MeasuredContrast, 0.8 * d.ContrastMin) << "seed " << seed;
+      EXPECT_LE(offered.MeasuredContrast, 1.25 * d.ContrastMax) << "seed " << seed;
+    }
+  }
+  EXPECT_GT(cuboidal, 0);
+  EXPECT_GT(coarse, 0);
+  EXPECT_GT(fine, 8);
 }
 
 TEST(SyntheticMicrograph, AbsurdParametersAreInputErrors)

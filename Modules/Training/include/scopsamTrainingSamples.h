@@ -32,7 +32,8 @@
  * \brief Training tiles for scopsam::Trainer.
  *
  * Synthetic tiles are whole synthetic micrographs of the tile's size (DESIGN section 4), made on the fly from
- * (seed, index): their level drawn from Levels, their bit depth and polarity at random. Dataset tiles are random
+ * (seed, index): their level drawn from Levels, their bit depth and polarity at random, the coarse morphologies
+ * on offer when CoarsePhases is set. Dataset tiles are random
  * crops of annotated micrographs (DESIGN section 4 layout), normalised and given their priors once per image, on the
  * whole image, as the segmentation filter does. Augmentations: every tile is flipped and rotated by a multiple of 90
  * degrees (image, priors and mask together); synthetic tiles also get a gamma in [0.7, 1.4], Gaussian noise up to
@@ -48,6 +49,7 @@ struct SampleOptions
   int                 TileSize{ 256 };
   std::uint64_t       Seed{ 1 };
   std::vector<int>    Levels{ 1, 2, 3, 3 }; // drawn uniformly: level 3 twice as often
+  bool                CoarsePhases{ false }; // SyntheticParameters::CoarsePhases of the synthetic tiles
   double              SyntheticFraction{ 1.0 };
   bool                Augment{ true };
   unsigned int        Threads{ 0 };

@@ -120,6 +120,7 @@ struct TrainingSampleFactory::Impl
     p.BitDepth = random.Chance(0.5) ? 8 : 16;
     p.Polarity = 0;
     p.Seed = random.Next();
+    p.CoarsePhases = Options.CoarsePhases;
     const SyntheticMicrograph micrograph = GenerateSyntheticMicrograph(p);
     cv::Mat                   gray;
     micrograph.Image.convertTo(gray, CV_32F, p.BitDepth == 8 ? 1.0 / 255.0 : 1.0 / 65535.0);
