@@ -237,6 +237,7 @@ struct TrainCommandOptions
   double                   SyntheticFraction{ -1.0 }; // -1: 1 without data, 0.5 with
   std::string              Levels{ "1,2,3,3" };
   bool                     CoarsePhases{ false }; // synthetic tiles may hold the coarse morphologies
+  bool                     SecondPhase{ false };  // synthetic tiles may hold a second phase, picked by clicks
   int                      TileSize{ 0 };
   int                      Steps{ 2000 };
   int                      BatchSize{ 8 };

@@ -180,6 +180,8 @@ RunCommandLine(int argc, char ** argv)
   trainCommand->add_option("--levels", train.Levels, "Synthetic levels drawn from, e.g. 1,2,3,3")->capture_default_str();
   trainCommand->add_flag("--coarse-phases", train.CoarsePhases,
                          "A third of the synthetic tiles hold a coarse phase (cuboidal precipitates, coarse second phase)");
+  trainCommand->add_flag("--second-phase", train.SecondPhase,
+                         "Half of the synthetic tiles hold a second phase of opposite polarity; simulated clicks pick one");
   trainCommand->add_option("--tile", train.TileSize, "Tile size of a fresh network (0: the configuration's)")->capture_default_str();
   trainCommand->add_option("--steps", train.Steps, "Optimiser steps")->capture_default_str();
   trainCommand->add_option("--batch", train.BatchSize, "Tiles per step")->capture_default_str();
@@ -214,6 +216,8 @@ RunCommandLine(int argc, char ** argv)
   synthCommand->add_option("--seed", synth.Seed, "Seed: same seed, same bytes")->capture_default_str();
   synthCommand->add_flag("--coarse-phases", synth.CoarsePhases,
                          "A third of the images hold a coarse phase (cuboidal precipitates, coarse second phase)");
+  synthCommand->add_flag("--second-phase", synth.SecondPhase,
+                         "Half of the images hold a second phase of opposite polarity, left out of the masks");
   synthCommand->add_option("--train", synth.TrainFraction, "Fraction of images in splits/train.txt")
     ->capture_default_str();
   synthCommand->add_option("--val", synth.ValidationFraction, "Fraction in splits/val.txt (the rest: test)")

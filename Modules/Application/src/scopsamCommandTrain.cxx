@@ -86,6 +86,7 @@ RunTrain(const TrainCommandOptions & o)
     }
   }
   samples.CoarsePhases = o.CoarsePhases;
+  samples.SecondPhase = o.SecondPhase;
   samples.SyntheticFraction = o.SyntheticFraction >= 0.0 ? o.SyntheticFraction : (o.Data.empty() ? 1.0 : 0.5);
   TrainingSampleFactory factory(config, samples);
   std::vector<TrainingSample> validation = factory.SyntheticValidation(4);

@@ -92,13 +92,18 @@ struct SyntheticParameters
   int           Polarity{ 0 };
   std::uint64_t Seed{ 1 };
   bool          CoarsePhases{ false };
+  /** Half of the micrographs then also hold a second phase of the opposite polarity (round or blocky particles),
+   * drawn from streams of their own like the coarse phases: the case where only a click can tell which phase is
+   * wanted. */
+  bool          SecondPhase{ false };
 };
 
 /** A generated micrograph, its mask and what was drawn. */
 struct SyntheticMicrograph
 {
   cv::Mat                 Image; // CV_8UC1 or CV_16UC1
-  cv::Mat                 Mask;  // CV_8UC1, 0 or 255
+  cv::Mat                 Mask;  // CV_8UC1, 0 or 255: the phase (both phases where a second one was drawn)
+  cv::Mat                 SecondPhaseMask; // CV_8UC1, 0 or 255, inside Mask; empty where no second phase was drawn
   int                     Polarity{ 1 };
   double                  Contrast{ 0.0 };      // drawn, normalised units
   double                  Noise{ 0.0 };         // drawn, normalised units
@@ -123,6 +128,7 @@ struct SyntheticDatasetParameters
   int           Polarity{ 0 };
   std::uint64_t Seed{ 1 };
   bool          CoarsePhases{ false };
+  bool          SecondPhase{ false }; // masks/ then hold the first phase only: the second is the one not asked for
   double        TrainFraction{ 0.7 };
   double        ValidationFraction{ 0.15 };
 };

@@ -49,6 +49,7 @@ struct Draws
   int                     Polarity;
   double                  Contrast, Noise, Blur, Matrix;
   std::vector<Morphology> Morphologies;
+  double                  SecondContrast{ 0.0 }; // > 0: a second phase of the opposite polarity
 };
 
 /** What does not depend on the amplitude scale: where grains, phases, pores and distractors are. */
@@ -56,7 +57,8 @@ struct Geometry
 {
   cv::Mat Matrix;       // CV_32F, the grain's gray level (canvas units)
   cv::Mat Grooves;      // CV_8U, grain-boundary grooves
-  cv::Mat Mask;         // CV_8U, 0/255, the phase
+  cv::Mat Mask;         // CV_8U, 0/255, the phase (both phases)
+  cv::Mat SecondPhase;  // CV_8U, 0/255, the second phase (empty without one)
   cv::Mat Pores;        // CV_8U, holes
   cv::Mat Distractors;  // CV_32F, in units of the phase contrast
   cv::Mat Illumination; // CV_32F, gain
@@ -327,6 +329,33 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     geometry.Mask.setTo(255, field > *cut);
   }
 
+  // The second phase: particles of the opposite polarity where the first phase is not.
+  if (draws.SecondContrast > 0.0)
+  {
+    Random     secondRandom = root.Fork(9);
+    cv::Mat    second = cv::Mat::zeros(H, W, CV_8U);
+    const int  count = std::max(1, static_cast<int>(areaFactor * secondRandom.Uniform(15, 80)));
+    const bool blocky = secondRandom.Chance(0.4);
+    for (int k = 0; k < count; ++k)
+    {
+      const double d = std::min(30.0, dmin * std::exp(0.6 * std::abs(secondRandom.Normal())) * secondRandom.Uniform(1.5, 3.5));
+      const double cx = secondRandom.Uniform(0, W), cy = secondRandom.Uniform(0, H), tilt = secondRandom.Uniform(0, M_PI);
+      if (blocky)
+      {
+        cv::fillConvexPoly(second, RotatedRectangle(cx, cy, d, d * secondRandom.Uniform(0.6, 1.0), tilt), 255, cv::LINE_8, 4);
+      }
+      else
+      {
+        cv::ellipse(second, cv::Point(cvRound(cx * 16), cvRound(cy * 16)),
+                    cv::Size(cvRound(8 * d), cvRound(8 * d * secondRandom.Uniform(0.7, 1.0))), tilt * 180 / M_PI, 0, 360, 255,
+                    cv::FILLED, cv::LINE_8, 4);
+      }
+    }
+    second.setTo(0, geometry.Mask);
+    geometry.SecondPhase = second;
+    geometry.Mask.setTo(255, second);
+  }
+
   // Pores are holes: they remove whatever phase was there.
   cv::Mat & pores = geometry.Pores;
   pores = cv::Mat::zeros(H, W, CV_8U);
@@ -337,6 +366,10 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
                distractorRandom.Integer(3, 9), 255, cv::FILLED);
   }
   geometry.Mask.setTo(0, pores);
+  if (!geometry.SecondPhase.empty())
+  {
+    geometry.SecondPhase.setTo(0, pores);
+  }
 
   // Distractors on the canvas only: scratches, etch pits (dark with a bright rim), dust (soft blobs).
   const double density = level.DistractorDensity;
@@ -407,6 +440,7 @@ Shade(const SyntheticParameters & p, const DifficultyLevel & level, const Draws 
   {
     const float *         m = geometry.Matrix.ptr<float>(y);
     const unsigned char * mask = geometry.Mask.ptr<unsigned char>(y);
+    const unsigned char * second = geometry.SecondPhase.empty() ? nullptr : geometry.SecondPhase.ptr<unsigned char>(y);
     const unsigned char * pore = geometry.Pores.ptr<unsigned char>(y);
     const unsigned char * groove = geometry.Grooves.ptr<unsigned char>(y);
     const float *         layer = geometry.Distractors.ptr<float>(y);
@@ -414,8 +448,9 @@ Shade(const SyntheticParameters & p, const DifficultyLevel & level, const Draws 
     float *               out = canvas.Image.ptr<float>(y);
     for (int x = 0; x < W; ++x)
     {
+      const double phase = second && second[x] ? -draws.Polarity * draws.SecondContrast * scale : draws.Polarity * c;
       const double value =
-        pore[x] ? draws.Matrix - 0.35 : m[x] + (mask[x] ? draws.Polarity * c : (groove[x] ? -0.8 * c : 0.0)) + c * layer[x];
+        pore[x] ? draws.Matrix - 0.35 : m[x] + (mask[x] ? phase : (groove[x] ? -0.8 * c : 0.0)) + c * layer[x];
       out[x] = static_cast<float>(value * gain[x]);
     }
   }
@@ -513,6 +548,14 @@ GenerateSyntheticMicrograph(const SyntheticParameters & p)
       }
     }
   }
+  if (p.SecondPhase)
+  {
+    Random second = root.Fork(8);
+    if (second.Chance(0.5))
+    {
+      draws.SecondContrast = draws.Contrast * second.Uniform(0.8, 1.5);
+    }
+  }
 
   // Contrast and noise are wanted in units of the final image's robust range R, which grows with them:
   // R(s) ~ a + b s for an amplitude scale s. Two shadings give a and b, and s = R(s) is solved for.
@@ -533,6 +576,7 @@ GenerateSyntheticMicrograph(const SyntheticParameters & p)
   result.MeasuredNoise = draws.Noise * range / finalRange;
   result.Morphologies = draws.Morphologies;
   result.Mask = geometry.Mask;
+  result.SecondPhaseMask = geometry.SecondPhase;
   result.PhaseFraction = static_cast<double>(cv::countNonZero(geometry.Mask)) / geometry.Mask.total();
 
   // The normalised range lands on a detector-like output range: 8-bit [black, white] or a 16-bit sub-range.
@@ -578,6 +622,7 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
   manifest["generator"] = "scopsam synth";
   manifest["seed"] = p.Seed;
   manifest["coarse_phases"] = p.CoarsePhases;
+  manifest["second_phase"] = p.SecondPhase;
   manifest["images"] = nlohmann::json::array();
   std::vector<std::string> names;
   Random                   seeds(p.Seed);
@@ -591,6 +636,7 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
     one.Polarity = p.Polarity;
     one.Seed = seeds.Fork(static_cast<std::uint64_t>(i)).Next();
     one.CoarsePhases = p.CoarsePhases;
+    one.SecondPhase = p.SecondPhase;
     const SyntheticMicrograph micrograph = GenerateSyntheticMicrograph(one);
 
     char name[32];
@@ -606,7 +652,12 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
     {
       WriteImage(ImageFromMat<unsigned short>(micrograph.Image).GetPointer(), imagePath);
     }
-    WriteImage(ImageFromMat<unsigned char>(micrograph.Mask).GetPointer(), maskPath);
+    cv::Mat mask = micrograph.Mask.clone();
+    if (!micrograph.SecondPhaseMask.empty())
+    {
+      mask.setTo(0, micrograph.SecondPhaseMask);
+    }
+    WriteImage(ImageFromMat<unsigned char>(mask).GetPointer(), maskPath);
 
     nlohmann::json entry;
     entry["name"] = names.back();
@@ -619,7 +670,9 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
     entry["contrast"] = micrograph.MeasuredContrast;
     entry["noise"] = micrograph.MeasuredNoise;
     entry["smallest_particle_px"] = GetDifficultyLevel(one.Level).SmallestParticle;
-    entry["phase_fraction"] = micrograph.PhaseFraction;
+    entry["phase_fraction"] = static_cast<double>(cv::countNonZero(mask)) / mask.total();
+    entry["second_phase_fraction"] =
+      micrograph.SecondPhaseMask.empty() ? 0.0 : static_cast<double>(cv::countNonZero(micrograph.SecondPhaseMask)) / mask.total();
     entry["morphologies"] = nlohmann::json::array();
     for (const auto m : micrograph.Morphologies)
     {

@@ -193,6 +193,63 @@ TEST(SyntheticMicrograph, CoarsePhasesOnRequestLeaveTheFineMicrographsAlone)
   EXPECT_GT(fine, 8);
 }
 
+// A second phase, on request, has the opposite polarity of the first and lies inside the mask; a seed that draws
+// none gives the micrograph it gives without the request; a dataset's masks leave the second phase out.
+TEST(SyntheticMicrograph, SecondPhaseHasTheOppositePolarityAndStaysOutOfDatasetMasks)
+{
+  int drawn = 0;
+  for (std::uint64_t seed = 1; seed <= 8; ++seed)
+  {
+    scopsam::SyntheticParameters p;
+    p.Width = p.Height = 192;
+    p.Level = 1;
+    p.Seed = seed;
+    const auto plain = scopsam::GenerateSyntheticMicrograph(p);
+    p.SecondPhase = true;
+    const auto m = scopsam::GenerateSyntheticMicrograph(p);
+    if (m.SecondPhaseMask.empty())
+    {
+      EXPECT_EQ(cv::norm(plain.Image, m.Image, cv::NORM_INF), 0.0) << "seed " << seed;
+      continue;
+    }
+    ++drawn;
+    EXPECT_GT(cv::countNonZero(m.SecondPhaseMask), 20) << "seed " << seed;
+    EXPECT_EQ(cv::countNonZero(m.SecondPhaseMask & ~m.Mask), 0) << "seed " << seed;
+    cv::Mat first = m.Mask & ~m.SecondPhaseMask, image;
+    m.Image.convertTo(image, CV_64F);
+    const auto departure = [&](const cv::Mat & phase) {
+      cv::Mat inner, ring;
+      cv::erode(phase, inner, cv::Mat::ones(3, 3, CV_8U));
+      cv::dilate(m.Mask, ring, cv::Mat::ones(7, 7, CV_8U));
+      ring &= ~m.Mask;
+      return cv::mean(image, cv::countNonZero(inner) > 30 ? inner : phase)[0] - cv::mean(image, ring)[0];
+    };
+    if (cv::countNonZero(first) > 30)
+    {
+      EXPECT_GT(m.Polarity * departure(first), 0.0) << "seed " << seed;
+    }
+    EXPECT_LT(m.Polarity * departure(m.SecondPhaseMask), 0.0) << "seed " << seed;
+  }
+  EXPECT_GT(drawn, 0);
+  EXPECT_LT(drawn, 8);
+
+  const fs::path folder = Scratch("second-phase");
+  scopsam::SyntheticDatasetParameters d;
+  d.Count = 4;
+  d.Width = d.Height = 96;
+  d.SecondPhase = true;
+  scopsam::WriteSyntheticDataset(folder.string(), d);
+  std::ifstream  in(folder / "manifest.json");
+  const auto     manifest = nlohmann::json::parse(in);
+  for (const auto & entry : manifest["images"])
+  {
+    const auto path = folder / "masks" / (entry["name"].get<std::string>() + ".png");
+    const auto mask = scopsam::MatFromImage(scopsam::ReadMask(path.string()).GetPointer());
+    EXPECT_NEAR(static_cast<double>(cv::countNonZero(mask)) / mask.total(), entry["phase_fraction"].get<double>(), 1e-9);
+  }
+  fs::remove_all(folder);
+}
+
 TEST(SyntheticMicrograph, AbsurdParametersAreInputErrors)
 {
   scopsam::SyntheticParameters p;

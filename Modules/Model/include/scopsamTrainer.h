@@ -43,13 +43,16 @@
 namespace scopsam
 {
 
-/** One training tile: Size x Size pixels, Image and Mask (0 or 1) row-major, Priors as PriorChannels planes. */
+/** One training tile: Size x Size pixels, Image and Mask (0 or 1) row-major, Priors as PriorChannels planes.
+ * Phases, where the tile holds two phases: per pixel 0 (rest), 1 or 2 (which phase), Mask being both; the
+ * trainer then draws, for some of its prompted tiles, clicks that pick one phase and makes that phase the target. */
 struct TrainingSample
 {
-  std::int64_t       Size{ 0 };
-  std::vector<float> Image;
-  std::vector<float> Priors;
-  std::vector<float> Mask;
+  std::int64_t              Size{ 0 };
+  std::vector<float>        Image;
+  std::vector<float>        Priors;
+  std::vector<float>        Mask;
+  std::vector<std::uint8_t> Phases; // empty: one phase
 };
 
 /** Makes training tile number `index`; the same index must give the same tile (for repeatable runs). */

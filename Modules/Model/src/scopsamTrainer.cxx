@@ -21,6 +21,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -94,10 +95,13 @@ struct Trainer::Impl
     return { image.to(Device()), priors.to(Device()), mask.to(Device()) };
   }
 
-  /** Logits of a batch, each tile with its own simulated clicks (or none). */
+  /** Logits of a batch, each tile with its own simulated clicks (or none). Clicks on a tile of one phase: positives
+   * on the phase, negatives off it. A tile of two phases (TrainingSample::Phases) gets, two times in three, clicks
+   * that pick one phase - positives on it, negatives (if any) on the other - and that phase becomes the tile's target
+   * in `mask`: a click says which phase is wanted, everywhere. */
   torch::Tensor
   Forward(const torch::Tensor & image, const torch::Tensor & priors, const std::vector<TrainingSample> & samples,
-          std::mt19937_64 & random)
+          std::mt19937_64 & random, torch::Tensor & mask)
   {
     auto &        net = Net();
     const auto    embedding = net->encode(image, priors);
@@ -111,11 +115,34 @@ struct Trainer::Impl
       std::vector<float>   xy, labels;
       if (unit(random) < Options.PromptedFraction)
       {
-        // Clicks drawn from the mask: positives on the phase, negatives off it.
         std::vector<int64_t> on, off;
-        for (int64_t i = 0; i < static_cast<int64_t>(sample.Mask.size()); ++i)
+        if (!sample.Phases.empty() && unit(random) < 2.0 / 3.0)
         {
-          (sample.Mask[static_cast<std::size_t>(i)] > 0.5f ? on : off).push_back(i);
+          const std::uint8_t wanted = unit(random) < 0.5 ? 1 : 2;
+          for (int64_t i = 0; i < static_cast<int64_t>(sample.Phases.size()); ++i)
+          {
+            const auto phase = sample.Phases[static_cast<std::size_t>(i)];
+            if (phase != 0)
+            {
+              (phase == wanted ? on : off).push_back(i);
+            }
+          }
+          if (!on.empty())
+          {
+            std::vector<float> target(sample.Phases.size());
+            std::transform(sample.Phases.begin(), sample.Phases.end(), target.begin(),
+                           [wanted](std::uint8_t phase) { return phase == wanted ? 1.0f : 0.0f; });
+            mask[b].copy_(torch::from_blob(target.data(), mask[b].sizes()).to(mask.device()));
+          }
+        }
+        if (on.empty())
+        {
+          // Clicks drawn from the mask: positives on the phase, negatives off it.
+          off.clear();
+          for (int64_t i = 0; i < static_cast<int64_t>(sample.Mask.size()); ++i)
+          {
+            (sample.Mask[static_cast<std::size_t>(i)] > 0.5f ? on : off).push_back(i);
+          }
         }
         const int positives = on.empty() ? 0 : std::uniform_int_distribution<int>(1, Options.MaxPositiveClicks)(random);
         const int negatives = off.empty() ? 0 : std::uniform_int_distribution<int>(0, Options.MaxNegativeClicks)(random);
@@ -290,7 +317,8 @@ Trainer::EvaluateLoss(const std::vector<TrainingSample> & batch, std::uint64_t c
   torch::NoGradGuard noGrad;
   std::mt19937_64    random(clickSeed);
   auto [image, priors, mask] = m_Impl->Stack(batch);
-  const double loss = m_Impl->Loss(m_Impl->Forward(image, priors, batch, random), mask).item<double>();
+  const auto   logits = m_Impl->Forward(image, priors, batch, random, mask);
+  const double loss = m_Impl->Loss(logits, mask).item<double>();
   net->train();
   return loss;
 }
@@ -319,7 +347,8 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
       static_cast<torch::optim::AdamWOptions &>(group.options()).lr(learningRate);
     }
     impl.Optimizer->zero_grad();
-    auto loss = impl.Loss(impl.Forward(image, priors, batch, random), mask);
+    const auto logits = impl.Forward(image, priors, batch, random, mask);
+    auto       loss = impl.Loss(logits, mask);
     loss.backward();
     torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
     impl.Optimizer->step();

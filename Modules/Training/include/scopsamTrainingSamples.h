@@ -50,6 +50,7 @@ struct SampleOptions
   std::uint64_t       Seed{ 1 };
   std::vector<int>    Levels{ 1, 2, 3, 3 }; // drawn uniformly: level 3 twice as often
   bool                CoarsePhases{ false }; // SyntheticParameters::CoarsePhases of the synthetic tiles
+  bool                SecondPhase{ false };  // SyntheticParameters::SecondPhase: TrainingSample::Phases filled
   double              SyntheticFraction{ 1.0 };
   bool                Augment{ true };
   unsigned int        Threads{ 0 };

@@ -38,12 +38,15 @@ namespace
 struct PreparedImage
 {
   std::int64_t       Width{ 0 }, Height{ 0 };
-  std::vector<float> Image, Priors, Mask;
+  std::vector<float>        Image, Priors, Mask;
+  std::vector<std::uint8_t> Phases; // empty: one phase
 };
 
-/** The normalised image and priors of a whole float image, with its own whole-image statistics. */
+/** The normalised image and priors of a whole float image, with its own whole-image statistics; `second` (may be
+ * empty) marks the part of the mask that is a second phase. */
 PreparedImage
-Prepare(const GrayImage2D * image, const cv::Mat & mask, const ModelConfig & config, unsigned int threads)
+Prepare(const GrayImage2D * image, const cv::Mat & mask, const ModelConfig & config, unsigned int threads,
+        const cv::Mat & second = cv::Mat())
 {
   auto calculator = itk::RobustIntensityRangeCalculator<GrayImage2D>::New();
   calculator->SetImage(image);
@@ -64,6 +67,14 @@ Prepare(const GrayImage2D * image, const cv::Mat & mask, const ModelConfig & con
       prepared.Mask[static_cast<std::size_t>(y) * mask.cols + x] = mask.at<unsigned char>(y, x) != 0 ? 1.0f : 0.0f;
     }
   }
+  if (!second.empty() && cv::countNonZero(second) > 0)
+  {
+    prepared.Phases.resize(prepared.Mask.size());
+    for (std::size_t i = 0; i < prepared.Mask.size(); ++i)
+    {
+      prepared.Phases[i] = prepared.Mask[i] == 0.0f ? 0 : (second.data[i] != 0 ? 2 : 1);
+    }
+  }
   return prepared;
 }
 
@@ -76,6 +87,7 @@ Crop(const PreparedImage & p, int channels, std::int64_t T, std::int64_t x0, std
   s.Image.resize(static_cast<std::size_t>(T * T));
   s.Mask.resize(s.Image.size());
   s.Priors.resize(static_cast<std::size_t>(channels) * s.Image.size());
+  s.Phases.resize(p.Phases.empty() ? 0 : s.Image.size());
   const std::size_t plane = static_cast<std::size_t>(p.Width * p.Height);
   for (std::int64_t v = 0; v < T; ++v)
   {
@@ -92,6 +104,10 @@ Crop(const PreparedImage & p, int channels, std::int64_t T, std::int64_t x0, std
       const std::size_t  from = static_cast<std::size_t>(y * p.Width + x), to = static_cast<std::size_t>(v * T + u);
       s.Image[to] = p.Image[from];
       s.Mask[to] = p.Mask[from];
+      if (!s.Phases.empty())
+      {
+        s.Phases[to] = p.Phases[from];
+      }
       for (int c = 0; c < channels; ++c)
       {
         s.Priors[static_cast<std::size_t>(c) * s.Image.size() + to] = p.Priors[c * plane + from];
@@ -121,6 +137,7 @@ struct TrainingSampleFactory::Impl
     p.Polarity = 0;
     p.Seed = random.Next();
     p.CoarsePhases = Options.CoarsePhases;
+    p.SecondPhase = Options.SecondPhase;
     const SyntheticMicrograph micrograph = GenerateSyntheticMicrograph(p);
     cv::Mat                   gray;
     micrograph.Image.convertTo(gray, CV_32F, p.BitDepth == 8 ? 1.0 / 255.0 : 1.0 / 65535.0);
@@ -146,7 +163,7 @@ struct TrainingSampleFactory::Impl
       }
     }
     const auto image = ImageFromMat<float>(gray);
-    return Prepare(image.GetPointer(), micrograph.Mask, Config, Options.Threads);
+    return Prepare(image.GetPointer(), micrograph.Mask, Config, Options.Threads, micrograph.SecondPhaseMask);
   }
 };
 

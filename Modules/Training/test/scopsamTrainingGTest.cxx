@@ -103,6 +103,37 @@ TEST(TrainingSamples, TilesAreDeterministicAndWellFormed)
                InputError);
 }
 
+// With a second phase on offer, tiles that drew one say per pixel which phase it is, consistently with their mask.
+TEST(TrainingSamples, TwoPhaseTilesLabelEachPhase)
+{
+  auto options = TinySamples();
+  options.SecondPhase = true;
+  TrainingSampleFactory factory(Tiny(), options);
+  int                   twoPhase = 0;
+  for (std::uint64_t i = 0; i < 12; ++i)
+  {
+    const auto tile = factory.Make(i);
+    if (tile.Phases.empty())
+    {
+      continue;
+    }
+    ++twoPhase;
+    ASSERT_EQ(tile.Phases.size(), tile.Mask.size());
+    bool first = false, second = false;
+    for (std::size_t k = 0; k < tile.Mask.size(); ++k)
+    {
+      ASSERT_EQ(tile.Phases[k] != 0, tile.Mask[k] == 1.0f) << "tile " << i << " pixel " << k;
+      first |= tile.Phases[k] == 1;
+      second |= tile.Phases[k] == 2;
+    }
+    EXPECT_TRUE(second) << "tile " << i;
+    (void)first; // a crop may hold no particle of the first phase
+  }
+  EXPECT_GT(twoPhase, 2);
+  EXPECT_LT(twoPhase, 12);
+  EXPECT_TRUE(TrainingSampleFactory(Tiny(), TinySamples()).Make(0).Phases.empty());
+}
+
 TEST(Trainer, LossFallsAndTheModelLoads)
 {
   const fs::path        scratch = Scratch("falls");
