@@ -2,12 +2,10 @@
 # Trains the two shipped models from nothing, as Documentation/ModelCard.md records them:
 #   Modules/Model/model/scopsam_small_default.pt    the embedded default (priors on)
 #   Modules/Model/model/scopsam_small_prior_off.pt  the same network with every prior entry point off (the ablation)
-# Each is trained in three stages, both networks with the same budget (6000 steps of batch 8 in all):
+# Each is trained in two stages, both networks with the same budget (5000 steps of batch 8 in all):
 #   stage 1  3000 steps on the fine synthetic morphologies (DESIGN section 4), seed 2026, lr 4e-4;
 #   stage 2  2000 steps from the stage-1 weights, the coarse morphologies on offer too (--coarse-phases), seed 2027,
-#            lr 2e-4;
-#   stage 3  1000 steps from the stage-2 weights, a second phase of the opposite polarity on offer too
-#            (--second-phase: simulated clicks pick one of the two phases), seed 2028, lr 1e-4.
+#            lr 2e-4.
 # Only the project's synthetic generator is used: the data are regenerated from the seeds.
 #
 #   Utilities/train_default_models.sh [WORK_FOLDER]     (default build/model-training)
@@ -37,14 +35,12 @@ train() {
   local model=$1; shift
   stage "$model" 1 "$@" --steps 3000 --lr 4e-4 --warmup 100 --seed 2026
   stage "$model" 2 --init "$work/$model.stage1.pt" --coarse-phases --steps 2000 --lr 2e-4 --warmup 50 --seed 2027
-  stage "$model" 3 --init "$work/$model.stage2.pt" --coarse-phases --second-phase --steps 1000 --lr 1e-4 --warmup 50 \
-    --seed 2028
 }
 
 train scopsam_small_default & default=$!
 train scopsam_small_prior_off --priors none & prior_off=$!
 wait "$default"
 wait "$prior_off"
-cp "$work/scopsam_small_default.stage3.pt" Modules/Model/model/scopsam_small_default.pt
-cp "$work/scopsam_small_prior_off.stage3.pt" Modules/Model/model/scopsam_small_prior_off.pt
+cp "$work/scopsam_small_default.stage2.pt" Modules/Model/model/scopsam_small_default.pt
+cp "$work/scopsam_small_prior_off.stage2.pt" Modules/Model/model/scopsam_small_prior_off.pt
 echo "trained: Modules/Model/model/scopsam_small_default.pt and scopsam_small_prior_off.pt (logs in $work)"
