@@ -321,8 +321,11 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     {
       *it = static_cast<float>(coarseRandom.Normal());
     }
-    cv::GaussianBlur(field, field, cv::Size(0, 0), coarseRandom.Chance(0.5) ? sigmaX : sigmaY,
-                     coarseRandom.Chance(0.5) ? sigmaY : sigmaX);
+    // Each axis takes one of the two sigmas (both may take the same one: round blobs). Drawn in this order - the
+    // order in which GCC evaluated the call that first drew them, so that the shipped models' data stay the same.
+    const double alongY = coarseRandom.Chance(0.5) ? sigmaY : sigmaX;
+    const double alongX = coarseRandom.Chance(0.5) ? sigmaX : sigmaY;
+    cv::GaussianBlur(field, field, cv::Size(0, 0), alongX, alongY);
     std::vector<float> values(field.begin<float>(), field.end<float>());
     const auto         cut = values.begin() + static_cast<std::ptrdiff_t>((1.0 - fraction) * (values.size() - 1));
     std::nth_element(values.begin(), cut, values.end());
