@@ -201,7 +201,8 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     const int count = static_cast<int>(areaFactor * phaseRandom.Uniform(60, 200));
     for (int k = 0; k < count; ++k)
     {
-      const double d = std::min(30.0, dmin * std::exp(0.6 * std::abs(phaseRandom.Normal())) * phaseRandom.Uniform(1.0, 2.5));
+      const double spread = std::abs(phaseRandom.Normal()), stretch = phaseRandom.Uniform(1.0, 2.5);
+      const double d = std::min(30.0, dmin * std::exp(0.6 * spread) * stretch);
       const double cx = phaseRandom.Uniform(0, W), cy = phaseRandom.Uniform(0, H);
       if (d <= 3.5)
       {
@@ -222,9 +223,9 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     for (int k = 0; k < count; ++k)
     {
       const double width = phaseRandom.Uniform(dmin, dmin + 2.5);
-      const auto   corners = RotatedRectangle(phaseRandom.Uniform(0, W), phaseRandom.Uniform(0, H),
-                                            phaseRandom.Uniform(12, 60), width, phaseRandom.Uniform(0, M_PI));
-      cv::fillConvexPoly(geometry.Mask, corners, 255, cv::LINE_8, 4);
+      const double angle = phaseRandom.Uniform(0, M_PI), length = phaseRandom.Uniform(12, 60);
+      const double cy = phaseRandom.Uniform(0, H), cx = phaseRandom.Uniform(0, W);
+      cv::fillConvexPoly(geometry.Mask, RotatedRectangle(cx, cy, length, width, angle), 255, cv::LINE_8, 4);
     }
   }
   if (has(Morphology::BlockyParticles))
@@ -341,7 +342,8 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     const bool blocky = secondRandom.Chance(0.4);
     for (int k = 0; k < count; ++k)
     {
-      const double d = std::min(30.0, dmin * std::exp(0.6 * std::abs(secondRandom.Normal())) * secondRandom.Uniform(1.5, 3.5));
+      const double spread = std::abs(secondRandom.Normal()), stretch = secondRandom.Uniform(1.5, 3.5);
+      const double d = std::min(30.0, dmin * std::exp(0.6 * spread) * stretch);
       const double cx = secondRandom.Uniform(0, W), cy = secondRandom.Uniform(0, H), tilt = secondRandom.Uniform(0, M_PI);
       if (blocky)
       {
@@ -365,8 +367,8 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
   const int poreCount = static_cast<int>(std::lround(areaFactor * distractorRandom.Uniform(0.0, 2.5)));
   for (int k = 0; k < poreCount; ++k)
   {
-    cv::circle(pores, cv::Point(distractorRandom.Integer(0, W - 1), distractorRandom.Integer(0, H - 1)),
-               distractorRandom.Integer(3, 9), 255, cv::FILLED);
+    const int radius = distractorRandom.Integer(3, 9), y = distractorRandom.Integer(0, H - 1), x = distractorRandom.Integer(0, W - 1);
+    cv::circle(pores, cv::Point(x, y), radius, 255, cv::FILLED);
   }
   geometry.Mask.setTo(0, pores);
   if (!geometry.SecondPhase.empty())
@@ -384,7 +386,7 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
   {
     const double x0 = distractorRandom.Uniform(0, W), y0 = distractorRandom.Uniform(0, H);
     const double angle = distractorRandom.Uniform(0, M_PI), length = distractorRandom.Uniform(0.3, 1.0) * std::max(W, H);
-    const double value = (distractorRandom.Chance(0.5) ? 1 : -1) * distractorRandom.Uniform(0.4, 0.9) * c;
+    const double sign = distractorRandom.Chance(0.5) ? 1 : -1, value = sign * distractorRandom.Uniform(0.4, 0.9) * c;
     cv::line(layer, cv::Point(cvRound(x0 * 16), cvRound(y0 * 16)),
              cv::Point(cvRound((x0 + length * std::cos(angle)) * 16), cvRound((y0 + length * std::sin(angle)) * 16)),
              value, distractorRandom.Integer(1, 2), cv::LINE_AA, 4);
@@ -394,7 +396,8 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     const int pits = static_cast<int>(std::lround(areaFactor * density * distractorRandom.Uniform(3, 10)));
     for (int k = 0; k < pits; ++k)
     {
-      const cv::Point centre(distractorRandom.Integer(0, W - 1), distractorRandom.Integer(0, H - 1));
+      const int       y = distractorRandom.Integer(0, H - 1), x = distractorRandom.Integer(0, W - 1);
+      const cv::Point centre(x, y);
       const int       radius = distractorRandom.Integer(1, 3);
       cv::circle(layer, centre, radius + 1, 0.5 * c, 1);
       cv::circle(layer, centre, radius, -1.2 * c, cv::FILLED);
@@ -403,8 +406,9 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     const int blobs = static_cast<int>(std::lround(areaFactor * density * distractorRandom.Uniform(1, 3)));
     for (int k = 0; k < blobs; ++k)
     {
-      cv::circle(dust, cv::Point(distractorRandom.Integer(0, W - 1), distractorRandom.Integer(0, H - 1)),
-                 distractorRandom.Integer(4, 15), (distractorRandom.Chance(0.5) ? 0.7 : -0.7) * c, cv::FILLED);
+      const double value = (distractorRandom.Chance(0.5) ? 0.7 : -0.7) * c;
+      const int    radius = distractorRandom.Integer(4, 15), y = distractorRandom.Integer(0, H - 1), x = distractorRandom.Integer(0, W - 1);
+      cv::circle(dust, cv::Point(x, y), radius, value, cv::FILLED);
     }
     cv::GaussianBlur(dust, dust, cv::Size(0, 0), 4.0);
     layer += dust;
@@ -472,7 +476,8 @@ Shade(const SyntheticParameters & p, const DifficultyLevel & level, const Draws 
     for (int x = 0; x < W; ++x)
     {
       const double v = std::max(0.0, static_cast<double>(out[x]));
-      out[x] = static_cast<float>(v + line + gaussian * noiseRandom.Normal() + std::sqrt(poissonGain * v) * noiseRandom.Normal());
+      const double readout = noiseRandom.Normal(), shot = noiseRandom.Normal();
+      out[x] = static_cast<float>(v + line + gaussian * readout + std::sqrt(poissonGain * v) * shot);
     }
   }
   RobustRange(canvas.Image, canvas.Lower, canvas.Upper);
