@@ -108,6 +108,15 @@ UnitHash(std::uint64_t a, std::uint64_t b)
   return Hash(a, b) / 4294967296.0;
 }
 
+/** A particle diameter in pixels: the level's smallest particle times a log-normal spread and a stretch drawn in
+ * [lower, upper], at most 30 px. */
+double
+ParticleDiameter(Random & random, int smallest, double lower, double upper)
+{
+  const double spread = std::abs(random.Normal()), stretch = random.Uniform(lower, upper);
+  return std::min(30.0, smallest * std::exp(0.6 * spread) * stretch);
+}
+
 std::vector<cv::Point>
 RotatedRectangle(double cx, double cy, double length, double width, double angle)
 {
@@ -201,8 +210,7 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     const int count = static_cast<int>(areaFactor * phaseRandom.Uniform(60, 200));
     for (int k = 0; k < count; ++k)
     {
-      const double spread = std::abs(phaseRandom.Normal()), stretch = phaseRandom.Uniform(1.0, 2.5);
-      const double d = std::min(30.0, dmin * std::exp(0.6 * spread) * stretch);
+      const double d = ParticleDiameter(phaseRandom, dmin, 1.0, 2.5);
       const double cx = phaseRandom.Uniform(0, W), cy = phaseRandom.Uniform(0, H);
       if (d <= 3.5)
       {
@@ -342,8 +350,7 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
     const bool blocky = secondRandom.Chance(0.4);
     for (int k = 0; k < count; ++k)
     {
-      const double spread = std::abs(secondRandom.Normal()), stretch = secondRandom.Uniform(1.5, 3.5);
-      const double d = std::min(30.0, dmin * std::exp(0.6 * spread) * stretch);
+      const double d = ParticleDiameter(secondRandom, dmin, 1.5, 3.5);
       const double cx = secondRandom.Uniform(0, W), cy = secondRandom.Uniform(0, H), tilt = secondRandom.Uniform(0, M_PI);
       if (blocky)
       {
