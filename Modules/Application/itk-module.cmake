@@ -10,7 +10,9 @@ itk_module(SCoPSAMApplication
     SCoPSAMQuantification
     SCoPSAMSegmentation
     SCoPSAMTraining
+    SCoPSAMModel
   PRIVATE_DEPENDS
+    ITKIOImageBase
     ITKImageGrid
   TEST_DEPENDS
     ITKTestKernel

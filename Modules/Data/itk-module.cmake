@@ -6,7 +6,6 @@ itk_module(SCoPSAMData
   DEPENDS
     ITKCommon
     ITKIOImageBase
-    SCoPSAMPriors
   PRIVATE_DEPENDS
     ITKIOPNG
     ITKIOTIFF
@@ -15,7 +14,6 @@ itk_module(SCoPSAMData
     ITKIONRRD
     ITKIOBMP
   TEST_DEPENDS
-    ITKTestKernel
     ITKGoogleTest
   DESCRIPTION
     "${DOCUMENTATION}"

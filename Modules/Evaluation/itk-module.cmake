@@ -6,8 +6,10 @@ itk_module(SCoPSAMEvaluation
   ENABLE_SHARED
   DEPENDS
     SCoPSAMData
+  PRIVATE_DEPENDS
+    ITKCommon
+    SCoPSAMPriors
   TEST_DEPENDS
-    ITKTestKernel
     ITKGoogleTest
   DESCRIPTION
     "${DOCUMENTATION}"

@@ -6,14 +6,8 @@ itk_module(SCoPSAMPriors
   ENABLE_SHARED
   DEPENDS
     ITKCommon
-  COMPILE_DEPENDS
-    ITKImageGrid
   TEST_DEPENDS
-    ITKTestKernel
     ITKGoogleTest
-    ITKIOImageBase
-    ITKIOMeta
-    ITKIOPNG
   DESCRIPTION
     "${DOCUMENTATION}"
   EXCLUDE_FROM_DEFAULT

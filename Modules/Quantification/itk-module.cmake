@@ -12,7 +12,6 @@ itk_module(SCoPSAMQuantification
     SCoPSAMData
   TEST_DEPENDS
     SCoPSAMEvaluation
-    ITKTestKernel
     ITKGoogleTest
   DESCRIPTION
     "${DOCUMENTATION}"

@@ -11,6 +11,8 @@ itk_module(SCoPSAMSegmentation
   TEST_DEPENDS
     ITKTestKernel
     ITKGoogleTest
+    ITKImageCompose
+    ITKImageIntensity
     SCoPSAMData
   DESCRIPTION
     "${DOCUMENTATION}"

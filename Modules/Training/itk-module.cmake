@@ -7,8 +7,10 @@ itk_module(SCoPSAMTraining
   DEPENDS
     SCoPSAMSegmentation
     SCoPSAMData
+    SCoPSAMModel
+  PRIVATE_DEPENDS
+    SCoPSAMPriors
   TEST_DEPENDS
-    ITKTestKernel
     ITKGoogleTest
   DESCRIPTION
     "${DOCUMENTATION}"
