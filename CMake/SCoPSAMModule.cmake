@@ -1,5 +1,9 @@
 # Helpers every group's CMakeLists.txt uses, so that one group description serves both builds:
 # standalone (plain CMake targets, exported as SCoPSAM::<module>) and inside ITK (itk_module_* macros).
+# Inside ITK (the remote module in Modules/Remote/SCoPSAM), ITK's module scan finds every group's itk-module.cmake
+# and adds each group, and each group's test/ as the test module <module>-Test, itself (see
+# Documentation/ITKRemoteModule.md); this file is first included by the first group ITK adds, and the values below
+# are cache entries so that every later group and test directory sees them.
 include_guard(GLOBAL)
 include(GenerateExportHeader)
 # Where the project's shared test headers are, whichever directory included this file first.
@@ -7,14 +11,19 @@ get_filename_component(_scopsam_root "${CMAKE_CURRENT_LIST_DIR}/.." ABSOLUTE)
 set(SCoPSAM_TEST_INCLUDE_DIR "${_scopsam_root}/Testing/Include" CACHE INTERNAL "SCoP-SAM's shared test headers")
 
 if(COMMAND itk_module_impl)
-  set(SCoPSAM_INSIDE_ITK TRUE)
+  set(SCoPSAM_INSIDE_ITK TRUE CACHE INTERNAL "SCoP-SAM is built as ITK modules inside an ITK build")
+  # ITK's module scan sets SCoPSAM_SOURCE_DIR and SCoPSAM_BINARY_DIR (those of the umbrella module at the root).
+  if(NOT SCoPSAM_SOURCE_DIR OR NOT SCoPSAM_BINARY_DIR)
+    message(FATAL_ERROR "Inside an ITK build, but ITK's module scan did not find the umbrella module SCoPSAM")
+  endif()
 else()
-  set(SCoPSAM_INSIDE_ITK FALSE)
+  set(SCoPSAM_INSIDE_ITK FALSE CACHE INTERNAL "SCoP-SAM is built as ITK modules inside an ITK build")
 endif()
 
 # scopsam_module_group(<module>)
-# The CMakeLists.txt of every group: inside ITK, itk_module_impl() (which adds src/, test/ and wrapping/ as ITK
-# does); standalone, src/ and test/. A macro, so that it runs in the group's own directory scope.
+# The CMakeLists.txt of every group: inside ITK, itk_module_impl() (which adds src/; ITK adds test/ as the test
+# module, and wrapping/ from its Wrapping folder); standalone, src/ and test/. A macro, so that it runs in the
+# group's own directory scope.
 macro(scopsam_module_group module)
   project(${module})
   if(SCoPSAM_INSIDE_ITK)
@@ -36,6 +45,13 @@ function(scopsam_module_library module)
   if(SCoPSAM_INSIDE_ITK)
     itk_module_add_library(${module} ${ARG_SOURCES})
     target_link_libraries(${module} PUBLIC ${ARG_PUBLIC_LIBRARIES} PRIVATE ${ARG_PRIVATE_LIBRARIES})
+    # ITK's own standard may be older than the C++17 this code needs.
+    target_compile_features(${module} PUBLIC cxx_std_17)
+    if(ARG_NO_ITK AND ITK_SOURCE_DIR)
+      # Inside ITK's source tree itk_module_impl() writes <module>Export.h into ITKCommon's binary folder, which only
+      # modules that depend on ITKCommon have on their include path.
+      target_include_directories(${module} PUBLIC $<BUILD_INTERFACE:${ITKCommon_BINARY_DIR}>)
+    endif()
     return()
   endif()
   add_library(${module} ${ARG_SOURCES})
@@ -64,8 +80,14 @@ endfunction()
 function(scopsam_module_gtests module)
   cmake_parse_arguments(ARG "" "" "LIBRARIES;LABELS" ${ARGN})
   if(SCoPSAM_INSIDE_ITK)
+    # ITK adds test/ as the module's test module: its include path and libraries come from itk_module_test()
+    # (the module, its DEPENDS and COMPILE_DEPENDS, and its TEST_DEPENDS).
+    itk_module_test()
     creategoogletestdriver(${module} "${${module}-Test_LIBRARIES};${ARG_LIBRARIES}" "${ARG_UNPARSED_ARGUMENTS}")
     target_include_directories(${module}GTestDriver PRIVATE ${SCoPSAM_TEST_INCLUDE_DIR})
+    target_compile_definitions(${module}GTestDriver PRIVATE
+      SCoPSAM_SOURCE_DIR="${SCoPSAM_SOURCE_DIR}" SCoPSAM_BINARY_DIR="${SCoPSAM_BINARY_DIR}"
+      SCoPSAM_SHARED_DATA_DIR="${SCoPSAM_SOURCE_DIR}/../shared/data")
     return()
   endif()
   add_executable(${module}GTestDriver ${ARG_UNPARSED_ARGUMENTS})
