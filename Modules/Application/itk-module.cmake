@@ -3,6 +3,7 @@ train, quantify, bench. Every subcommand is a Run function of this library, so
 other front ends (3D Slicer CLI modules) call the same code.")
 
 itk_module(SCoPSAMApplication
+  ENABLE_SHARED
   DEPENDS
     SCoPSAMPriors
     SCoPSAMData
