@@ -108,8 +108,9 @@ endif()
 
 # Declarations against the #include lines. A group's include/ and src/ files make its library, its test/ files its
 # ITK test module (itk_module_test(): the module, its DEPENDS and COMPILE_DEPENDS, and its TEST_DEPENDS).
-# Owners of headers: each group owns its include/ (public) and src/ (private) headers and the export header ITK
-# generates for it; ITK's modules own the headers listed in ITKHeaderModules.cmake; gtest/ is ITKGoogleTest.
+# Owners of headers: each group owns its include/ (public) and src/ (internal) headers and the export header ITK
+# generates for it (another group's internal header is a use of that group like any other); ITK's modules own the
+# headers listed in ITKHeaderModules.cmake; gtest/ is ITKGoogleTest.
 include(${CMAKE_CURRENT_LIST_DIR}/ITKHeaderModules.cmake)
 foreach(m IN LISTS SCoPSAM_ITK_HEADER_MODULES)
   foreach(h IN LISTS ${m}_HEADERS)
@@ -126,9 +127,6 @@ foreach(group IN LISTS groups)
       fail("${name} is a header of SCoPSAM${group} and of ${owner_of_${name}}")
     endif()
     set(owner_of_${name} SCoPSAM${group})
-    if(header IN_LIST private_headers)
-      set(private_${name} TRUE)
-    endif()
   endforeach()
   set(owner_of_SCoPSAM${group}Export.h SCoPSAM${group})
 endforeach()
@@ -222,9 +220,6 @@ foreach(group IN LISTS groups)
         set(owner "")
         if(DEFINED owner_of_${name})
           set(owner ${owner_of_${name}})
-          if(NOT owner STREQUAL mod AND private_${name})
-            fail("${where} includes ${name}, a private header (src/) of ${owner}")
-          endif()
         elseif(included MATCHES "^(gtest|gmock)/")
           set(owner ITKGoogleTest)
         elseif(name IN_LIST shared_test_headers AND scope STREQUAL "test")
