@@ -360,6 +360,11 @@ foreach(m IN LISTS project_modules)
     fail("the root module SCoPSAM does not depend on ${m}")
   endif()
 endforeach()
+foreach(m IN LISTS declared_depends)
+  if(NOT m IN_LIST project_modules)
+    fail("the root module SCoPSAM depends on ${m}, which is no group under Modules/")
+  endif()
+endforeach()
 
 # The standalone build asks find_package(ITK) for every ITK module a group declares.
 file(READ ${SOURCE_DIR}/CMakeLists.txt root_cmake)
