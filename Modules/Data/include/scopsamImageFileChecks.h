@@ -51,6 +51,19 @@ constexpr std::uint32_t PNGMaximumSide = 1000000;
 SCoPSAMData_EXPORT void
 CheckPNGStructure(const std::string & path);
 
+/** For a file that starts with a JPEG SOI marker: decodes it once with libjpeg under an error manager of its own
+ * and throws InputError with libjpeg's first error or warning (a corrupt header, corrupt data, a premature end).
+ * ITK 5.2's JPEG reader crashes on a header error (already in CanReadFile), and on a truncated file libjpeg fills
+ * the missing rows with gray, prints a warning and reports success. Files that are not JPEG pass untouched. */
+SCoPSAMData_EXPORT void
+CheckJPEGStructure(const std::string & path);
+
+/** For a file that starts with "BM": throws InputError unless its headers are consistent (a known info-header size,
+ * one plane, a valid bit count and compression, a non-zero size) and, uncompressed, the file holds every row the
+ * header claims (ITK 5.2's BMP reader reads a truncated file without a word). Files that are not BMP pass. */
+SCoPSAMData_EXPORT void
+CheckBMPStructure(const std::string & path);
+
 /** Bytes a file's pixels must occupy, uncompressed, and whether the check applies. */
 struct RawDataExpectation
 {

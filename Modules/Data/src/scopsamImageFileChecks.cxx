@@ -19,12 +19,18 @@
 
 #include "scopsamErrors.h"
 
+#include <cstdio> // before jpeglib.h, which needs FILE
+#include <jpeglib.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <csetjmp>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <vector>
 
 namespace scopsam
@@ -71,6 +77,12 @@ ValidBitDepth(unsigned colourType, unsigned bitDepth)
     default:
       return false;
   }
+}
+
+std::uint32_t
+LittleEndian32(const unsigned char * p)
+{
+  return std::uint32_t{ p[0] } | (std::uint32_t{ p[1] } << 8) | (std::uint32_t{ p[2] } << 16) | (std::uint32_t{ p[3] } << 24);
 }
 
 std::string
@@ -332,6 +344,157 @@ CheckPNGStructure(const std::string & path)
     if (BigEndian32(stored) != crc)
     {
       throw corrupt("CRC error in its " + type + " chunk");
+    }
+  }
+}
+
+namespace
+{
+/** libjpeg's error manager, extended with a recovery point and the first message: errors jump back to the check
+ * instead of exiting, warnings (corrupt data, a premature end) are counted and kept, nothing is printed. */
+struct JPEGErrorManager
+{
+  jpeg_error_mgr Base;
+  std::jmp_buf   Recovery;
+  char           Message[JMSG_LENGTH_MAX];
+};
+
+void
+JPEGErrorExit(j_common_ptr info)
+{
+  auto * manager = reinterpret_cast<JPEGErrorManager *>(info->err);
+  (*info->err->format_message)(info, manager->Message);
+  std::longjmp(manager->Recovery, 1);
+}
+
+void
+JPEGEmitMessage(j_common_ptr info, int level)
+{
+  if (level < 0 && info->err->num_warnings++ == 0)
+  {
+    (*info->err->format_message)(info, reinterpret_cast<JPEGErrorManager *>(info->err)->Message);
+  }
+}
+
+/** Decodes the whole file with libjpeg, discarding the rows. Returns false with the manager's message on an error
+ * or a warning. No C++ object with a destructor lives between setjmp and longjmp. */
+bool
+DecodeJPEG(std::FILE * file, JPEGErrorManager & manager)
+{
+  jpeg_decompress_struct info;
+  info.err = jpeg_std_error(&manager.Base);
+  manager.Base.error_exit = JPEGErrorExit;
+  manager.Base.emit_message = JPEGEmitMessage;
+  manager.Message[0] = '\0';
+  if (setjmp(manager.Recovery))
+  {
+    jpeg_destroy_decompress(&info);
+    return false;
+  }
+  jpeg_create_decompress(&info);
+  jpeg_stdio_src(&info, file);
+  jpeg_read_header(&info, TRUE);
+  jpeg_start_decompress(&info);
+  JSAMPARRAY row = (*info.mem->alloc_sarray)(reinterpret_cast<j_common_ptr>(&info), JPOOL_IMAGE,
+                                             info.output_width * info.output_components, 1);
+  while (info.output_scanline < info.output_height)
+  {
+    jpeg_read_scanlines(&info, row, 1);
+  }
+  jpeg_finish_decompress(&info);
+  const bool clean = manager.Base.num_warnings == 0;
+  jpeg_destroy_decompress(&info);
+  return clean;
+}
+} // namespace
+
+void
+CheckJPEGStructure(const std::string & path)
+{
+  std::FILE * file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr)
+  {
+    return; // unreadable: ITK's reader says so
+  }
+  unsigned char soi[2] = {};
+  const bool    jpeg = std::fread(soi, 1, 2, file) == 2 && soi[0] == 0xFF && soi[1] == 0xD8;
+  std::rewind(file);
+  JPEGErrorManager manager;
+  const bool       clean = !jpeg || DecodeJPEG(file, manager);
+  std::fclose(file);
+  if (!clean)
+  {
+    throw InputError(path + " is a corrupt JPEG file: " + manager.Message);
+  }
+}
+
+void
+CheckBMPStructure(const std::string & path)
+{
+  std::ifstream in(path, std::ios::binary);
+  unsigned char header[54] = {};
+  in.read(reinterpret_cast<char *>(header), sizeof(header));
+  const std::streamsize got = in.gcount();
+  if (got < 2 || header[0] != 'B' || header[1] != 'M')
+  {
+    return; // not a BMP file
+  }
+  const auto corrupt = [&path](const std::string & what) { return InputError(path + " is a corrupt BMP file: " + what); };
+  if (got < 26)
+  {
+    throw corrupt("it ends inside its headers");
+  }
+  const std::uint32_t offset = LittleEndian32(header + 10), infoSize = LittleEndian32(header + 14);
+  std::int64_t        width = 0, height = 0;
+  unsigned            planes = 0, bits = 0;
+  std::uint32_t       compression = 0;
+  if (infoSize == 12) // OS/2 BITMAPCOREHEADER
+  {
+    width = header[18] | (header[19] << 8);
+    height = header[20] | (header[21] << 8);
+    planes = header[22] | (header[23] << 8);
+    bits = header[24] | (header[25] << 8);
+  }
+  else if (infoSize == 40 || infoSize == 52 || infoSize == 56 || infoSize == 64 || infoSize == 108 || infoSize == 124)
+  {
+    if (got < 54)
+    {
+      throw corrupt("it ends inside its headers");
+    }
+    width = static_cast<std::int32_t>(LittleEndian32(header + 18));
+    height = static_cast<std::int32_t>(LittleEndian32(header + 22)); // negative: rows stored top-down
+    planes = header[26] | (header[27] << 8);
+    bits = header[28] | (header[29] << 8);
+    compression = LittleEndian32(header + 30);
+  }
+  else
+  {
+    throw corrupt("unknown info header size " + std::to_string(infoSize));
+  }
+  height = height < 0 ? -height : height;
+  if (width <= 0 || height <= 0)
+  {
+    throw corrupt("its size is " + std::to_string(width) + " x " + std::to_string(height) + " pixels");
+  }
+  if (planes != 1 || !(bits == 1 || bits == 4 || bits == 8 || bits == 16 || bits == 24 || bits == 32) || compression > 3)
+  {
+    throw corrupt(std::to_string(planes) + " planes of " + std::to_string(bits) + " bits, compression " +
+                  std::to_string(compression));
+  }
+  if (offset < 14 + infoSize)
+  {
+    throw corrupt("its pixel data start inside its headers");
+  }
+  if (compression == 0 || compression == 3) // rows stored as they are, each padded to 4 bytes
+  {
+    const std::uint64_t row = (static_cast<std::uint64_t>(width) * bits + 31) / 32 * 4;
+    const std::uint64_t needed = offset + row * static_cast<std::uint64_t>(height);
+    std::error_code     error;
+    const std::uint64_t size = std::filesystem::file_size(path, error);
+    if (!error && size < needed)
+    {
+      throw corrupt("its header claims " + std::to_string(width) + " x " + std::to_string(height) + " pixels (" +
+                    std::to_string(needed) + " bytes) but the file holds " + std::to_string(size) + " bytes");
     }
   }
 }

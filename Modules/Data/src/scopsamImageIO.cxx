@@ -81,13 +81,18 @@ InspectImageFile(const std::string & path)
   {
     throw InputError(path + " is a folder, not an image file");
   }
+  // Before ITK's readers see the file, even to ask whether they can read it: libpng's header errors abort inside
+  // ITK 5.2, its JPEG reader crashes on a truncated header (already in CanReadFile), its BMP reader reads
+  // truncated pixel data without a word.
+  CheckPNGStructure(path);
+  CheckJPEGStructure(path);
+  CheckBMPStructure(path);
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
   if (io.IsNull())
   {
     throw InputError(path + " is not an image file ITK can read (PNG, TIFF, JPEG, BMP, MHA, NRRD, ...)");
   }
   io->SetFileName(path);
-  CheckPNGStructure(path); // before libpng sees the header: its errors there abort inside ITK 5.2
   try
   {
     io->ReadImageInformation();

@@ -462,6 +462,46 @@ TEST(ImageIO, CorruptPNGHeadersAreInputErrorsNotAborts)
   }
 }
 
+TEST(ImageIO, CorruptOrTruncatedJPEGAndBMPAreInputErrorsNotCrashes)
+{
+  const fs::path folder = Scratch("corrupt-jpeg-bmp");
+  auto           image = scopsam::ImageFromMat<unsigned char>(cv::Mat(24, 20, CV_8U, cv::Scalar(0)));
+  cv::randu(scopsam::MatView(image.GetPointer()), 0, 255);
+  for (const std::string extension : { ".jpg", ".bmp" })
+  {
+    const fs::path whole = folder / ("whole" + extension), probe = folder / ("probe" + extension);
+    scopsam::WriteImage(image.GetPointer(), whole.string());
+    const auto good = FileBytes(whole);
+    const auto original = scopsam::ReadGrayImage(whole.string());
+    // Every cut: one InputError line or, where only trailing bytes went that no reader needs, the same image.
+    for (std::size_t length = 0; length < good.size(); length += (length < 700 ? 1 : 97))
+    {
+      WriteBytes(probe, std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(length)));
+      ExpectReadOrInputError(probe, original.GetPointer(), extension + " cut at " + std::to_string(length));
+    }
+    // Every header byte flipped: never a crash (a flipped table entry may still be a valid, other image).
+    for (std::size_t at = 0; at < 64; ++at)
+    {
+      auto bytes = good;
+      bytes[at] = static_cast<char>(bytes[at] ^ 0xFF);
+      WriteBytes(probe, bytes);
+      try
+      {
+        scopsam::ReadGrayImage(probe.string());
+      }
+      catch (const scopsam::InputError & e)
+      {
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+      }
+    }
+  }
+  // A BMP whose header claims more rows than the file holds: refused, not read as garbage.
+  auto bytes = FileBytes(folder / "whole.bmp");
+  bytes[22] = static_cast<char>(200); // biHeight, little-endian: 24 -> 200 rows
+  WriteBytes(folder / "tall.bmp", bytes);
+  EXPECT_THROW(scopsam::ReadGrayImage((folder / "tall.bmp").string()), scopsam::InputError);
+}
+
 TEST(ImageIO, HeadersThatClaimMorePixelsThanTheFileHoldsAreInputErrors)
 {
   const fs::path folder = Scratch("lying-headers");
