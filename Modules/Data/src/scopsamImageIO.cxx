@@ -17,11 +17,14 @@
  *=========================================================================*/
 #include "scopsamImageIO.h"
 
+#include "scopsamImageFileChecks.h"
+
 #include "itkImageFileReader.h"
 #include "itkImageIOFactory.h"
 #include "itkVectorImage.h"
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -78,6 +81,12 @@ InspectImageFile(const std::string & path)
   {
     throw InputError(path + " is a folder, not an image file");
   }
+  // Before ITK's readers see the file, even to ask whether they can read it: libpng's header errors abort inside
+  // ITK 5.2, its JPEG reader crashes on a truncated header (already in CanReadFile), its BMP reader reads
+  // truncated pixel data without a word.
+  CheckPNGStructure(path);
+  CheckJPEGStructure(path);
+  CheckBMPStructure(path);
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
   if (io.IsNull())
   {
@@ -97,15 +106,24 @@ InspectImageFile(const std::string & path)
   info.Dimension = io->GetNumberOfDimensions();
   info.ComponentType = io->GetComponentType();
   info.NumberOfComponents = io->GetNumberOfComponents();
-  itk::SizeValueType pixels = info.Dimension > 0 ? 1 : 0;
+  std::uint64_t bytes = info.Dimension > 0 ? io->GetComponentSize() * info.NumberOfComponents : 0;
+  bool          overflow = false;
   for (unsigned int d = 0; d < info.Dimension; ++d)
   {
     info.Size.push_back(io->GetDimensions(d));
-    pixels *= io->GetDimensions(d);
+    overflow = overflow || __builtin_mul_overflow(bytes, std::uint64_t{ io->GetDimensions(d) }, &bytes);
   }
-  if (pixels == 0)
+  if (overflow)
+  {
+    throw InputError(path + " claims a size that no file can hold (a corrupt header)");
+  }
+  if (bytes == 0)
   {
     throw InputError(path + " holds no pixels (an empty image)");
+  }
+  if (const auto raw = DescribeRawData(path, bytes))
+  {
+    CheckRawDataSize(path, *raw); // before ITK allocates what a lying header claims
   }
   return info;
 }

@@ -17,6 +17,7 @@
  *=========================================================================*/
 // Tests of reading and writing micrographs, the dataset layout, and the synthetic generator.
 #include "scopsamDataset.h"
+#include "scopsamImageFileChecks.h"
 #include "scopsamImageIO.h"
 #include "scopsamOpenCVBridge.h"
 #include "scopsamRandom.h"
@@ -356,6 +357,201 @@ TEST(ImageIO, BadFilesAreOneLineInputErrors)
   volume->Allocate(true);
   scopsam::WriteImage(volume.GetPointer(), (folder / "volume.mha").string());
   EXPECT_THROW(scopsam::ReadGrayImage((folder / "volume.mha").string()), scopsam::InputError);
+}
+
+namespace
+{
+std::vector<char>
+FileBytes(const fs::path & path)
+{
+  std::ifstream in(path, std::ios::binary);
+  return { std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>() };
+}
+
+void
+WriteBytes(const fs::path & path, const std::vector<char> & bytes)
+{
+  std::ofstream(path, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+void
+PutBigEndian32(std::vector<char> & bytes, std::size_t at, std::uint32_t value)
+{
+  for (int i = 0; i < 4; ++i)
+  {
+    bytes[at + i] = static_cast<char>((value >> (24 - 8 * i)) & 0xFFu);
+  }
+}
+
+/** Rewrites the CRC of the PNG chunk whose data start at `data` (length `length`), as a forger would. */
+void
+ResealChunk(std::vector<char> & bytes, std::size_t data, std::size_t length)
+{
+  const auto * type = reinterpret_cast<const unsigned char *>(bytes.data() + data - 4);
+  PutBigEndian32(bytes, data + length, scopsam::Crc32(type, length + 4));
+}
+
+/** Reading `path` either gives the image `expected` holds or one InputError line naming the file; anything else
+ * (an abort inside a library, another exception, a wrong image) fails the test. */
+void
+ExpectReadOrInputError(const fs::path & path, const scopsam::GrayImage2D * expected, const std::string & what)
+{
+  try
+  {
+    const auto image = scopsam::ReadGrayImage(path.string());
+    ASSERT_EQ(image->GetLargestPossibleRegion(), expected->GetLargestPossibleRegion()) << what;
+    EXPECT_TRUE(std::equal(image->GetBufferPointer(),
+                           image->GetBufferPointer() + image->GetLargestPossibleRegion().GetNumberOfPixels(),
+                           expected->GetBufferPointer()))
+      << what << " read as another image";
+  }
+  catch (const scopsam::InputError & e)
+  {
+    EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << what << ": " << e.what();
+    EXPECT_NE(std::string(e.what()).find(path.filename().string()), std::string::npos) << what << ": " << e.what();
+  }
+}
+} // namespace
+
+TEST(ImageIO, CorruptPNGHeadersAreInputErrorsNotAborts)
+{
+  const fs::path folder = Scratch("corrupt-png");
+  auto           image = scopsam::ImageFromMat<unsigned char>(cv::Mat(12, 10, CV_8U, cv::Scalar(0)));
+  cv::randu(scopsam::MatView(image.GetPointer()), 0, 255);
+  scopsam::WriteImage(image.GetPointer(), (folder / "whole.png").string());
+  const auto good = FileBytes(folder / "whole.png");
+  const auto original = scopsam::ReadGrayImage((folder / "whole.png").string());
+  const fs::path probe = folder / "probe.png";
+
+  // Lying sizes, resealed with a valid CRC so that only the check of the fields can catch them.
+  const std::size_t ihdr = 16; // IHDR data: width, height, bit depth, colour type, methods
+  for (const std::uint32_t width : { 0u, scopsam::PNGMaximumSide + 1, 2000000000u, 0xFFFFFFFFu })
+  {
+    auto bytes = good;
+    PutBigEndian32(bytes, ihdr, width);
+    ResealChunk(bytes, ihdr, 13);
+    WriteBytes(probe, bytes);
+    EXPECT_THROW(scopsam::ReadGrayImage(probe.string()), scopsam::InputError) << "width " << width;
+    PutBigEndian32(bytes, ihdr, 10);
+    PutBigEndian32(bytes, ihdr + 4, width);
+    ResealChunk(bytes, ihdr, 13);
+    WriteBytes(probe, bytes);
+    EXPECT_THROW(scopsam::ReadGrayImage(probe.string()), scopsam::InputError) << "height " << width;
+  }
+  for (const int bitDepth : { 0, 3, 5, 7, 9, 32 })
+  {
+    auto bytes = good;
+    bytes[ihdr + 8] = static_cast<char>(bitDepth);
+    ResealChunk(bytes, ihdr, 13);
+    WriteBytes(probe, bytes);
+    EXPECT_THROW(scopsam::ReadGrayImage(probe.string()), scopsam::InputError) << "bit depth " << bitDepth;
+  }
+  // Every byte of the header flipped, unsealed: a CRC error, or a signature that is no PNG's.
+  for (std::size_t at = 0; at < 33; ++at)
+  {
+    auto bytes = good;
+    bytes[at] = static_cast<char>(bytes[at] ^ 0x5A);
+    WriteBytes(probe, bytes);
+    EXPECT_THROW(scopsam::ReadGrayImage(probe.string()), scopsam::InputError) << "byte " << at << " flipped";
+  }
+  // Cut at every length: never an abort, never another image.
+  for (std::size_t length = 0; length < good.size(); ++length)
+  {
+    WriteBytes(probe, std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(length)));
+    ExpectReadOrInputError(probe, original.GetPointer(), "cut at " + std::to_string(length) + " bytes");
+  }
+}
+
+TEST(ImageIO, CorruptOrTruncatedJPEGAndBMPAreInputErrorsNotCrashes)
+{
+  const fs::path folder = Scratch("corrupt-jpeg-bmp");
+  auto           image = scopsam::ImageFromMat<unsigned char>(cv::Mat(24, 20, CV_8U, cv::Scalar(0)));
+  cv::randu(scopsam::MatView(image.GetPointer()), 0, 255);
+  for (const std::string extension : { ".jpg", ".bmp" })
+  {
+    const fs::path whole = folder / ("whole" + extension), probe = folder / ("probe" + extension);
+    scopsam::WriteImage(image.GetPointer(), whole.string());
+    const auto good = FileBytes(whole);
+    const auto original = scopsam::ReadGrayImage(whole.string());
+    // Every cut: one InputError line or, where only trailing bytes went that no reader needs, the same image.
+    for (std::size_t length = 0; length < good.size(); length += (length < 700 ? 1 : 97))
+    {
+      WriteBytes(probe, std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(length)));
+      ExpectReadOrInputError(probe, original.GetPointer(), extension + " cut at " + std::to_string(length));
+    }
+    // Every header byte flipped: never a crash (a flipped table entry may still be a valid, other image).
+    for (std::size_t at = 0; at < 64; ++at)
+    {
+      auto bytes = good;
+      bytes[at] = static_cast<char>(bytes[at] ^ 0xFF);
+      WriteBytes(probe, bytes);
+      try
+      {
+        scopsam::ReadGrayImage(probe.string());
+      }
+      catch (const scopsam::InputError & e)
+      {
+        EXPECT_EQ(std::string(e.what()).find('\n'), std::string::npos) << e.what();
+      }
+    }
+  }
+  // A BMP whose header claims more rows than the file holds: refused, not read as garbage.
+  auto bytes = FileBytes(folder / "whole.bmp");
+  bytes[22] = static_cast<char>(200); // biHeight, little-endian: 24 -> 200 rows
+  WriteBytes(folder / "tall.bmp", bytes);
+  EXPECT_THROW(scopsam::ReadGrayImage((folder / "tall.bmp").string()), scopsam::InputError);
+}
+
+TEST(ImageIO, HeadersThatClaimMorePixelsThanTheFileHoldsAreInputErrors)
+{
+  const fs::path folder = Scratch("lying-headers");
+  auto           image = scopsam::ImageFromMat<unsigned short>(cv::Mat(40, 30, CV_16U, cv::Scalar(0)));
+  cv::randu(scopsam::MatView(image.GetPointer()), 0, 65535);
+  const auto original = [&] {
+    scopsam::WriteImage(image.GetPointer(), (folder / "whole.nrrd").string());
+    return scopsam::ReadGrayImage((folder / "whole.nrrd").string());
+  }();
+  // Uncompressed MetaImage, attached and detached, and NRRD: every cut of the pixel data is refused before reading.
+  const auto writeUncompressed = [&](const fs::path & path) {
+    auto writer = itk::ImageFileWriter<itk::Image<unsigned short, 2>>::New();
+    writer->SetInput(image);
+    writer->SetFileName(path.string());
+    writer->SetUseCompression(false);
+    writer->Update();
+  };
+  for (const std::string name : { "attached.mha", "detached.mhd", "attached.nrrd" })
+  {
+    writeUncompressed(folder / name);
+    const fs::path data = name == "detached.mhd" ? folder / "detached.raw" : folder / name;
+    const auto     size = fs::file_size(data);
+    EXPECT_NO_THROW(scopsam::ReadGrayImage((folder / name).string())) << name;
+    for (const std::uintmax_t cut : { std::uintmax_t{ 1 }, std::uintmax_t{ 2 }, std::uintmax_t{ 100 }, std::uintmax_t{ 1199 } })
+    {
+      writeUncompressed(folder / name);
+      fs::resize_file(data, size - cut);
+      EXPECT_THROW(scopsam::InspectImageFile((folder / name).string()), scopsam::InputError) << name << " cut by " << cut;
+    }
+  }
+  // A header that claims 50000 x 50000 pixels over a few bytes: refused from the header, nothing allocated.
+  std::ofstream(folder / "huge.mha") << "ObjectType = Image\nNDims = 2\nDimSize = 50000 50000\n"
+                                        "ElementType = MET_USHORT\nElementDataFile = LOCAL\n"
+                                     << std::string(64, '\0');
+  EXPECT_THROW(scopsam::InspectImageFile((folder / "huge.mha").string()), scopsam::InputError);
+  std::ofstream(folder / "huge-compressed.mha") << "ObjectType = Image\nNDims = 2\nDimSize = 50000 50000\n"
+                                                   "ElementType = MET_UCHAR\nCompressedData = True\n"
+                                                   "ElementDataFile = LOCAL\n"
+                                                << std::string(64, 'x');
+  EXPECT_THROW(scopsam::InspectImageFile((folder / "huge-compressed.mha").string()), scopsam::InputError);
+  std::ofstream(folder / "huge.nrrd") << "NRRD0004\ntype: uint16\ndimension: 2\nsizes: 40000 40000\nencoding: raw\n\n"
+                                      << std::string(64, '\0');
+  EXPECT_THROW(scopsam::InspectImageFile((folder / "huge.nrrd").string()), scopsam::InputError);
+  std::ofstream(folder / "overflow.mha") << "ObjectType = Image\nNDims = 3\nDimSize = 4294967295 4294967295 4294967295\n"
+                                            "ElementType = MET_DOUBLE\nElementDataFile = LOCAL\n";
+  EXPECT_THROW(scopsam::InspectImageFile((folder / "overflow.mha").string()), scopsam::InputError);
+  // Compressed files written by ITK still read, and give the same pixels.
+  scopsam::WriteImage(image.GetPointer(), (folder / "compressed.mha").string());
+  ExpectReadOrInputError(folder / "compressed.mha", original.GetPointer(), "compressed MetaImage");
+  EXPECT_NO_THROW(scopsam::ReadGrayImage((folder / "compressed.mha").string()));
 }
 
 TEST(ImageIO, RgbWithEqualChannelsAndSingleSliceVolumesReadAsGray)
