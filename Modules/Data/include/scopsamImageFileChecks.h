@@ -64,6 +64,13 @@ CheckJPEGStructure(const std::string & path);
 SCoPSAMData_EXPORT void
 CheckBMPStructure(const std::string & path);
 
+/** For a file that starts with a TIFF or BigTIFF header: reads its first image directory and throws InputError
+ * unless the directory and every value it points to lie inside the file, the image has a non-zero size, and every
+ * strip or tile it lists (offset + byte count) is inside the file (libtiff reads a truncated strip as a warning on
+ * stderr and gray pixels). Files that are not TIFF pass untouched. */
+SCoPSAMData_EXPORT void
+CheckTIFFStructure(const std::string & path);
+
 /** Bytes a file's pixels must occupy, uncompressed, and whether the check applies. */
 struct RawDataExpectation
 {

@@ -83,10 +83,11 @@ InspectImageFile(const std::string & path)
   }
   // Before ITK's readers see the file, even to ask whether they can read it: libpng's header errors abort inside
   // ITK 5.2, its JPEG reader crashes on a truncated header (already in CanReadFile), its BMP reader reads
-  // truncated pixel data without a word.
+  // truncated pixel data without a word, libtiff reads a truncated strip as a warning line and gray pixels.
   CheckPNGStructure(path);
   CheckJPEGStructure(path);
   CheckBMPStructure(path);
+  CheckTIFFStructure(path);
   auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
   if (io.IsNull())
   {

@@ -502,6 +502,58 @@ TEST(ImageIO, CorruptOrTruncatedJPEGAndBMPAreInputErrorsNotCrashes)
   EXPECT_THROW(scopsam::ReadGrayImage((folder / "tall.bmp").string()), scopsam::InputError);
 }
 
+namespace
+{
+/** A minimal little-endian 8-bit gray TIFF with its directory first and its pixels after it, as SEM software
+ * writes them (ITK writes the directory last, where a cut always hits it first). */
+std::vector<char>
+DirectoryFirstTIFF(std::uint32_t width, std::uint32_t height)
+{
+  std::vector<char> bytes = { 'I', 'I', 42, 0, 8, 0, 0, 0 };
+  const auto        put16 = [&bytes](std::uint32_t v) { bytes.push_back(char(v & 0xFF)); bytes.push_back(char(v >> 8)); };
+  const auto        put32 = [&put16](std::uint32_t v) { put16(v & 0xFFFF); put16(v >> 16); };
+  const std::uint32_t entries = 8, pixels = 8 + 2 + entries * 12 + 4;
+  put16(entries);
+  const auto entry = [&](std::uint32_t tag, std::uint32_t type, std::uint32_t value) {
+    put16(tag);
+    put16(type);
+    put32(1);
+    put32(value);
+  };
+  entry(256, 4, width);          // ImageWidth
+  entry(257, 4, height);         // ImageLength
+  entry(258, 3, 8);              // BitsPerSample
+  entry(259, 3, 1);              // Compression: none
+  entry(262, 3, 1);              // Photometric: black is zero
+  entry(273, 4, pixels);         // StripOffsets
+  entry(278, 4, height);         // RowsPerStrip
+  entry(279, 4, width * height); // StripByteCounts
+  put32(0);                      // no next directory
+  for (std::uint32_t i = 0; i < width * height; ++i)
+  {
+    bytes.push_back(static_cast<char>(i * 7));
+  }
+  return bytes;
+}
+} // namespace
+
+TEST(ImageIO, TIFFWhoseStripsRunPastTheEndOfTheFileIsAnInputError)
+{
+  const fs::path folder = Scratch("truncated-tiff");
+  const auto     good = DirectoryFirstTIFF(16, 12);
+  WriteBytes(folder / "whole.tif", good);
+  const auto image = scopsam::ReadGrayImage((folder / "whole.tif").string());
+  ASSERT_EQ(image->GetLargestPossibleRegion().GetSize(), (scopsam::GrayImage2D::SizeType{ { 16, 12 } }));
+  EXPECT_EQ(image->GetPixel({ { 3, 1 } }), static_cast<float>(static_cast<unsigned char>((16 + 3) * 7)));
+  for (std::size_t length = 0; length < good.size(); ++length)
+  {
+    WriteBytes(folder / "cut.tif", std::vector<char>(good.begin(), good.begin() + static_cast<std::ptrdiff_t>(length)));
+    EXPECT_THROW(scopsam::ReadGrayImage((folder / "cut.tif").string()), scopsam::InputError) << "cut at " << length;
+  }
+  WriteBytes(folder / "empty.tif", DirectoryFirstTIFF(0, 12));
+  EXPECT_THROW(scopsam::ReadGrayImage((folder / "empty.tif").string()), scopsam::InputError);
+}
+
 TEST(ImageIO, HeadersThatClaimMorePixelsThanTheFileHoldsAreInputErrors)
 {
   const fs::path folder = Scratch("lying-headers");
