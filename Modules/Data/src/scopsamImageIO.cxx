@@ -81,6 +81,10 @@ InspectImageFile(const std::string & path)
   {
     throw InputError(path + " is a folder, not an image file");
   }
+  if (!fs::is_regular_file(path, error)) // a FIFO would block the readers for ever, a device never ends
+  {
+    throw InputError(path + " is not a regular file (a FIFO, device or socket); an image file is expected");
+  }
   // Before ITK's readers see the file, even to ask whether they can read it: libpng's header errors abort inside
   // ITK 5.2, its JPEG reader crashes on a truncated header (already in CanReadFile), its BMP reader reads
   // truncated pixel data without a word, libtiff reads a truncated strip as a warning line and gray pixels.

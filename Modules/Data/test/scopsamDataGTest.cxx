@@ -34,6 +34,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sys/stat.h>
 
 namespace fs = std::filesystem;
 
@@ -334,6 +335,10 @@ TEST(ImageIO, BadFilesAreOneLineInputErrors)
   std::ofstream(folder / "empty.tif");
   EXPECT_THROW(scopsam::ReadGrayImage((folder / "empty.tif").string()), scopsam::InputError);
   EXPECT_THROW(scopsam::ReadGrayImage(folder.string()), scopsam::InputError);
+  // A FIFO or a device as input: refused at once, not read for ever.
+  ASSERT_EQ(::mkfifo((folder / "fifo.png").c_str(), 0600), 0);
+  EXPECT_THROW(scopsam::ReadGrayImage((folder / "fifo.png").string()), scopsam::InputError);
+  EXPECT_THROW(scopsam::ReadGrayImage("/dev/zero"), scopsam::InputError);
   // A truncated PNG: the header reads, the pixels do not.
   auto big = scopsam::ImageFromMat<unsigned char>(cv::Mat(64, 64, CV_8U, cv::Scalar(9)));
   cv::randu(scopsam::MatView(big.GetPointer()), 0, 255);
