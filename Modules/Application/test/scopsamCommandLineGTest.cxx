@@ -36,6 +36,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 namespace fs = std::filesystem;
 
@@ -197,17 +198,23 @@ TEST(CommandLine, UnknownPolarityExitsWithTwo)
   EXPECT_EQ(Scopsam({ "priors", image, (out / "p").string(), "--polarity", "dark" }, &error), 0) << error;
 }
 
-// A prior parameter outside the table's range is refused by the filter, as bad input.
+// A prior parameter outside the table's range is refused by the filter, as bad input, with the table's range in the
+// message: below the smallest magnitude scale (which the filter once took, its range being open at 0) and above
+// the largest integration scale.
 TEST(CommandLine, PriorParametersOutsideTheTableExitWithTwo)
 {
+  namespace P = scopsam::PriorParameters;
   const fs::path    out = Scratch("prior-range");
   const std::string image = (Dataset() / "images" / "synth_00000.png").string();
-  const auto &      range = scopsam::PriorParameters::IntegrationScale.Range;
-  std::string       error;
-  std::ostringstream above;
-  above << range.Maximum * 1.5;
-  EXPECT_EQ(Scopsam({ "priors", image, (out / "p").string(), "--integration-scale", above.str() }, &error), 2);
-  EXPECT_NE(error.find(range.Requirement()), std::string::npos) << error;
+  for (const auto & [option, range, value] : { std::tuple{ "--magnitude-scale", P::MagnitudeScale.Range, P::MagnitudeScale.Range.Minimum / 2 },
+                                               std::tuple{ "--integration-scale", P::IntegrationScale.Range, P::IntegrationScale.Range.Maximum * 1.5 } })
+  {
+    std::ostringstream text;
+    text << value;
+    std::string error;
+    EXPECT_EQ(Scopsam({ "priors", image, (out / "p").string(), option, text.str() }, &error), 2) << option;
+    EXPECT_NE(error.find(range.Requirement()), std::string::npos) << error;
+  }
   EXPECT_TRUE(fs::is_empty(out));
 }
 
