@@ -27,6 +27,7 @@
 #include "itkVector.h"
 #include "scopsamErrors.h"
 #include "scopsamImageIO.h"
+#include "scopsamPriorParameters.h"
 #include "scopsamSegmentationSupport.h"
 
 #include <pybind11/numpy.h>
@@ -143,21 +144,13 @@ GrayscalePrior(const FloatArray & array, const Spacing & spacing, unsigned int w
   filter->SetEpsilon(epsilon);
   filter->SetContrastScale(contrastScale);
   filter->SetGlobalScale(globalScale);
-  if (polarity == "bright")
+  try
   {
-    filter->SetPolarity(Filter::PolarityEnum::Bright);
+    filter->SetPolarity(scopsam::ParsePolarity(polarity));
   }
-  else if (polarity == "dark")
+  catch (const std::invalid_argument & e)
   {
-    filter->SetPolarity(Filter::PolarityEnum::Dark);
-  }
-  else if (polarity == "both")
-  {
-    filter->SetPolarity(Filter::PolarityEnum::Both);
-  }
-  else
-  {
-    throw scopsam::InputError("polarity must be 'both', 'bright' or 'dark', got '" + polarity + "'");
+    throw scopsam::InputError(e.what());
   }
   SetWorkUnits(filter.GetPointer(), threads);
   WithoutGIL([&] {
@@ -257,6 +250,24 @@ Quantify(const MaskArray & mask, const Spacing & spacing, const std::string & un
   return { ArrayFromImage<unsigned int>(filter->GetOutput()), filter->GetMeasurementsAsJSON() };
 }
 
+/** The prior filters' defaults (scopsamPriorParameters.h) under the Python keywords: the package's signatures read
+ * them. */
+py::dict
+PriorParameterDefaults()
+{
+  namespace P = scopsam::PriorParameters;
+  py::dict defaults;
+  defaults["scales"] = py::tuple(py::cast(std::vector<double>(P::DefaultScales.begin(), P::DefaultScales.end())));
+  defaults["integration_scale"] = P::IntegrationScale.Default;
+  defaults["magnitude_scale"] = P::MagnitudeScale.Default;
+  defaults["window_radius"] = static_cast<int>(P::WindowRadius.Default);
+  defaults["epsilon"] = P::Epsilon.Default;
+  defaults["contrast_scale"] = P::ContrastScale.Default;
+  defaults["global_scale"] = P::GlobalScale.Default;
+  defaults["polarity"] = scopsam::PolarityName(P::DefaultPolarity);
+  return defaults;
+}
+
 py::array_t<float>
 ReadImage(const std::string & path)
 {
@@ -298,4 +309,6 @@ PYBIND11_MODULE(_scopsam, m)
         py::arg("exclusion"), py::arg("minimum_pixels"), py::arg("exclude_border"));
   m.def("has_default_model", &scopsam::HasDefaultModel);
   m.def("read_image", &ReadImage, py::arg("path"));
+  m.def("prior_parameter_defaults", &PriorParameterDefaults);
+  m.attr("__version__") = SCoPSAM_VERSION_STRING;
 }

@@ -19,6 +19,7 @@
 #define scopsamSlicerModule_h
 
 #include "SCoPSAMApplicationExport.h"
+#include "scopsamVersion.h"
 
 #include <array>
 #include <functional>
@@ -77,7 +78,7 @@ struct SlicerModule
   std::string                       Category{ "Segmentation.SCoP-SAM" };
   std::string                       Title;
   std::string                       Description;
-  std::string                       Version{ "0.1.0" };
+  std::string                       Version{ scopsam::Version };
   std::string                       DocumentationURL{ "https://github.com/scopsam/ITKSCoPSAM" };
   std::string                       License{ "Apache 2.0" };
   std::string                       Contributor{ "SCoP-SAM contributors" };

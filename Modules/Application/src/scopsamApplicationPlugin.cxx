@@ -17,10 +17,10 @@
  *=========================================================================*/
 // The application plug-in: the jobs of the `scopsam` command line behind a C entry point, in a shared library that
 // the Slicer CLI module executables open only when they run a job (see RunInApplicationPlugin()).
-#include "scopsamCommands.h"
-#include "scopsamImageIO.h"
-
-#include "itkMacro.h"
+#include "scopsamCommandPriors.h"
+#include "scopsamCommandQuantify.h"
+#include "scopsamCommandSegment.h"
+#include "scopsamFrontEnd.h"
 
 #include <cstring>
 
@@ -62,23 +62,15 @@ scopsam_run_job(const char * job, const void * options, char * message, std::siz
     else
     {
       Copy("the application plug-in has no job '" + name + "'", message, capacity);
-      return 1;
+      return scopsam::ExitFailure;
     }
-    return 0;
+    return scopsam::ExitDone;
   }
-  catch (const scopsam::InputError & e)
+  catch (...)
   {
-    Copy(scopsam::OneLine(e.what()), message, capacity);
-    return 2;
-  }
-  catch (const itk::ExceptionObject & e)
-  {
-    Copy(scopsam::ExceptionMessage(e), message, capacity);
-    return 1;
-  }
-  catch (const std::exception & e)
-  {
-    Copy(scopsam::OneLine(e.what()), message, capacity);
-    return 1;
+    std::string text;
+    const int   status = scopsam::ExitStatusOf(std::current_exception(), text);
+    Copy(text, message, capacity);
+    return status;
   }
 }

@@ -15,7 +15,8 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#include "scopsamCommands.h"
+#include "scopsamCommandBench.h"
+#include "scopsamCommandRegistration.h"
 
 #include "itkSCoPSAMSegmentationFilter.h"
 #include "scopsamBaselines.h"
@@ -24,6 +25,7 @@
 #include "scopsamOpenCVBridge.h"
 #include "scopsamSegmentationSupport.h"
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
@@ -31,8 +33,10 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <sstream>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 
@@ -284,6 +288,29 @@ BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & o)
      << "; clicks drawn with seed " << o.Seed << "; boundary tolerance " << o.Metrics.BoundaryTolerance
      << " px; object match IoU " << o.Metrics.ObjectMatchIoU << ".\n";
   return md.str();
+}
+
+Subcommand
+RegisterBenchCommand(CLI::App & app)
+{
+  auto   o = std::make_shared<BenchOptions>();
+  auto * command =
+    app.add_subcommand("bench", "The accuracy table: SCoP-SAM (automatic, 1 and 3 clicks), priors off, Otsu, adaptive.");
+  command->add_option("DATASET", o->Datasets, "Dataset folders (their test split where there is one)")->required();
+  command->add_option("--model", o->Model, "Model file (default: the embedded model)");
+  command->add_option("--prior-off-model", o->PriorOffModel, "The same network trained with priors off and the same budget");
+  command->add_option("--split", o->Split, "train, val or test (default: test where present, else all)")
+    ->check(CLI::IsMember({ "train", "val", "test" }));
+  command->add_option("--seed", o->Seed, "Seed of the simulated clicks")->capture_default_str();
+  command->add_option("--threshold", o->Threshold, "Probability at or above which a pixel is phase")->capture_default_str();
+  command->add_option("--threads", o->Threads, "Threads (0: all cores)")->capture_default_str();
+  command->add_option("--device", o->Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  command->add_option("--markdown", o->Markdown, "Write the Markdown tables here");
+  command->add_option("--json", o->JSON, "Write JSON here");
+  return { command, [o] {
+            o->Progress = isatty(STDERR_FILENO) != 0;
+            std::cout << BenchToMarkdown(RunBench(*o), *o);
+          } };
 }
 
 } // namespace scopsam

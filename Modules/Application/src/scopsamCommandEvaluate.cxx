@@ -15,14 +15,18 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#include "scopsamCommands.h"
+#include "scopsamCommandEvaluate.h"
+#include "scopsamCommandRegistration.h"
 
 #include "scopsamDataset.h"
 #include "scopsamImageIO.h"
 #include "scopsamOpenCVBridge.h"
 
+#include <CLI/CLI.hpp>
+
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 namespace fs = std::filesystem;
 
@@ -198,6 +202,66 @@ RunBaseline(const BaselineCommandOptions & o)
     written.push_back(out);
   }
   return written;
+}
+
+Subcommand
+RegisterEvaluateCommand(CLI::App & app)
+{
+  struct Arguments
+  {
+    EvaluateOptions evaluate;
+    bool            quiet = false;
+  };
+  auto   a = std::make_shared<Arguments>();
+  auto * command = app.add_subcommand("evaluate", "Compare predicted masks with the ground truth.");
+  command->add_option("PREDICTION", a->evaluate.Prediction, "A mask or a folder of masks named like the truth")->required();
+  command->add_option("TRUTH", a->evaluate.Truth, "A mask, a folder of masks or a dataset folder")->required();
+  command->add_option("--split", a->evaluate.Split, "With a dataset: train, val or test")
+    ->check(CLI::IsMember({ "train", "val", "test" }));
+  command->add_option("--exclude", a->evaluate.Exclude, "Mask of pixels that do not count");
+  command->add_option("--tolerance", a->evaluate.Metrics.BoundaryTolerance, "Boundary F tolerance (px)")->capture_default_str();
+  command->add_option("--object-iou", a->evaluate.Metrics.ObjectMatchIoU, "IoU at which objects match")->capture_default_str();
+  command->add_option("--markdown", a->evaluate.Markdown, "Write the Markdown table here");
+  command->add_option("--json", a->evaluate.JSON, "Write JSON here");
+  command->add_option("--csv", a->evaluate.CSV, "Write CSV here");
+  command->add_flag("--quiet", a->quiet, "Do not print the table");
+  return { command, [a] {
+            const auto summary = RunEvaluate(a->evaluate);
+            if (!a->quiet)
+            {
+              std::cout << ToMarkdown(summary);
+            }
+          } };
+}
+
+Subcommand
+RegisterBaselineCommand(CLI::App & app)
+{
+  struct Arguments
+  {
+    BaselineCommandOptions baseline;
+    std::string            method = "otsu", polarity = "auto";
+  };
+  auto   a = std::make_shared<Arguments>();
+  auto * command = app.add_subcommand("baseline", "Threshold baselines (Otsu, adaptive).");
+  command->add_option("INPUT", a->baseline.Input, "An image, a folder of images or a dataset")->required();
+  command->add_option("OUTPUT", a->baseline.Output, "A mask file (for one image) or a folder")->required();
+  command->add_option("--method", a->method, "otsu or adaptive")
+    ->check(CLI::IsMember({ "otsu", "adaptive" }))
+    ->capture_default_str();
+  command->add_option("--polarity", a->polarity, "bright, dark or auto (the minority class)")
+    ->check(CLI::IsMember({ "bright", "dark", "auto" }))
+    ->capture_default_str();
+  command->add_option("--block-size", a->baseline.Baseline.BlockSize, "Adaptive window (odd, px)")->capture_default_str();
+  command->add_option("--offset", a->baseline.Baseline.Offset, "Adaptive offset (normalised gray levels)")
+    ->capture_default_str();
+  command->add_option("--split", a->baseline.Split, "With a dataset: train, val or test")
+    ->check(CLI::IsMember({ "train", "val", "test" }));
+  return { command, [a] {
+            a->baseline.Baseline.Method = ParseBaselineMethod(a->method);
+            a->baseline.Baseline.Polarity = a->polarity == "bright" ? 1 : (a->polarity == "dark" ? -1 : 0);
+            RunBaseline(a->baseline);
+          } };
 }
 
 } // namespace scopsam

@@ -15,11 +15,16 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#include "scopsamCommands.h"
+#include "scopsamCommandModel.h"
+#include "scopsamCommandRegistration.h"
 
 #include "scopsamImageIO.h"
 #include "scopsamSegmentationEngine.h"
 
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
 #include <sstream>
 
 namespace scopsam
@@ -106,6 +111,38 @@ RunImportSAM(const std::string & checkpoint, const std::string & output)
   {
     throw InputError(e.what());
   }
+}
+
+Subcommand
+RegisterInitModelCommand(CLI::App & app)
+{
+  auto   o = std::make_shared<InitModelOptions>();
+  auto * command = app.add_subcommand("init-model", "Write a network with fresh, seeded weights (untrained).");
+  command->add_option("OUTPUT", o->Output, "Model file to write")->required();
+  command->add_option("--config", o->Configuration, "small or vit_b")
+    ->check(CLI::IsMember({ "small", "vit_b" }))
+    ->capture_default_str();
+  command->add_option("--priors", o->PriorEntryPoints, "Prior entry points: encoder,prompt,decoder or none")
+    ->capture_default_str();
+  command->add_option("--tile", o->TileSize, "Tile size (0: the configuration's)")->capture_default_str();
+  command->add_option("--seed", o->Seed, "Seed of the initial weights")->capture_default_str();
+  return { command, [o] { RunInitModel(*o); } };
+}
+
+Subcommand
+RegisterImportSAMCommand(CLI::App & app)
+{
+  auto   paths = std::make_shared<std::pair<std::string, std::string>>(); // checkpoint, output
+  auto * command = app.add_subcommand("import-sam", "Build the vit_b network with SAM ViT-B's weights.");
+  command->add_option("CHECKPOINT", paths->first, "SAM checkpoint converted by Utilities/convert_sam_checkpoint.py")
+    ->required();
+  command->add_option("OUTPUT", paths->second, "Model file to write")->required();
+  return { command, [paths] {
+            for (const auto & name : RunImportSAM(paths->first, paths->second))
+            {
+              std::cerr << "scopsam: note: the checkpoint's tensor " << name << " has no place in the network" << std::endl;
+            }
+          } };
 }
 
 } // namespace scopsam

@@ -15,7 +15,9 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#include "scopsamCommands.h"
+#include "scopsamCommandPriors.h"
+#include "scopsamCommandRegistration.h"
+#include "scopsamFrontEnd.h"
 
 #include "itkGradientPriorFilter.h"
 #include "itkGrayscalePriorFilter.h"
@@ -27,6 +29,11 @@
 
 #include <opencv2/core.hpp>
 
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+#include <memory>
+
 namespace scopsam
 {
 namespace
@@ -37,25 +44,6 @@ using PriorPixel = itk::Vector<float, 2>;
 /** The channels' names in preview file names: PREFIX_<name>.png. */
 const char * const gradientNames[2] = { "gradient_magnitude", "gradient_coherence" };
 const char * const grayscaleNames[2] = { "grayscale_local", "grayscale_global" };
-
-itk::GrayscalePriorFilter<GrayImage2D>::PolarityEnum
-ParsePolarity(const std::string & name)
-{
-  using Polarity = itk::GrayscalePriorFilter<GrayImage2D>::PolarityEnum;
-  if (name == "bright")
-  {
-    return Polarity::Bright;
-  }
-  if (name == "dark")
-  {
-    return Polarity::Dark;
-  }
-  if (name == "both")
-  {
-    return Polarity::Both;
-  }
-  throw InputError("unknown polarity '" + name + "' (bright, dark or both)");
-}
 
 /** Sets a filter parameter, turning ITK's range check into an InputError. */
 template <typename TFunction>
@@ -86,8 +74,6 @@ struct PriorFilters
     Grayscale = itk::GrayscalePriorFilter<TInputImage, OutputImage>::New();
     Gradient->SetInput(input);
     Grayscale->SetInput(input);
-    const auto polarity =
-      static_cast<typename itk::GrayscalePriorFilter<TInputImage, OutputImage>::PolarityEnum>(ParsePolarity(o.Polarity));
     Configure([&] {
       Gradient->SetScales(o.Scales);
       Gradient->SetIntegrationScale(o.IntegrationScale);
@@ -96,7 +82,7 @@ struct PriorFilters
       Grayscale->SetEpsilon(o.Epsilon);
       Grayscale->SetContrastScale(o.ContrastScale);
       Grayscale->SetGlobalScale(o.GlobalScale);
-      Grayscale->SetPolarity(polarity);
+      Grayscale->SetPolarity(o.Polarity);
     });
     if (o.Threads > 0)
     {
@@ -277,7 +263,6 @@ RunPriors(const PriorsOptions & o)
   {
     itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(o.Threads);
   }
-  ParsePolarity(o.Polarity);
   const ImageFileInfo info = InspectImageFile(o.Input);
   const bool          scalar = info.NumberOfComponents == 1;
   const bool          volume = info.Dimension == 3 && !info.IsPlanar();
@@ -316,6 +301,51 @@ RunPriors(const PriorsOptions & o)
     default:
       return StreamPriors<float, 2>(o);
   }
+}
+
+Subcommand
+RegisterPriorsCommand(CLI::App & app)
+{
+  namespace P = PriorParameters;
+  auto         o = std::make_shared<PriorsOptions>();
+  auto         polarity = std::make_shared<std::string>(PolarityName(o->Polarity));
+  auto *       command = app.add_subcommand("priors", "Write the gradient and grayscale priors of an image.");
+  command->add_option("INPUT", o->Input, "Micrograph (any ITK format; 2-D, or a 3-D gray volume)")->required();
+  command->add_option("PREFIX", o->Prefix, "Output prefix: PREFIX_gradient.FORMAT, PREFIX_grayscale.FORMAT")->required();
+  command->add_option("--format", o->Format, "Float output format")
+    ->check(CLI::IsMember({ "mha", "nrrd", "nii" }))
+    ->capture_default_str();
+  command->add_flag("--png", o->Previews, "Also write each channel as an 8-bit PNG preview");
+  command->add_option("--scales", o->Scales, "Gradient scales, each " + P::ScaleRange.Requirement())
+    ->delimiter(',')
+    ->capture_default_str();
+  command->add_option("--integration-scale", o->IntegrationScale,
+                      WithRange("Structure-tensor integration scale", P::IntegrationScale.Range))
+    ->capture_default_str();
+  command->add_option("--magnitude-scale", o->MagnitudeScale,
+                      WithRange("Gradient magnitude mapped to 1-1/e", P::MagnitudeScale.Range))
+    ->capture_default_str();
+  command->add_option("--window-radius", o->WindowRadius, WithRange("Grayscale window half-width", P::WindowRadius.Range))
+    ->capture_default_str();
+  command->add_option("--epsilon", o->Epsilon, WithRange("Added to the local deviation", P::Epsilon.Range))
+    ->capture_default_str();
+  command->add_option("--contrast-scale", o->ContrastScale, WithRange("Local contrast mapped to 1-1/e", P::ContrastScale.Range))
+    ->capture_default_str();
+  command->add_option("--global-scale", o->GlobalScale,
+                      WithRange("Departure from the matrix mode mapped to 1-1/e", P::GlobalScale.Range))
+    ->capture_default_str();
+  command->add_option("--polarity", *polarity, "Phase polarity: bright, dark or both")->capture_default_str();
+  command->add_option("--stream-divisions", o->StreamDivisions,
+                      "Pieces the image is streamed in (0: automatic, about 2^19 pixels each)")
+    ->capture_default_str();
+  command->add_option("--threads", o->Threads, "Threads (0: all cores)")->capture_default_str();
+  return { command, [o, polarity] {
+            o->Polarity = PolarityArgument(*polarity);
+            for (const auto & path : RunPriors(*o))
+            {
+              std::cout << path << '\n';
+            }
+          } };
 }
 
 } // namespace scopsam

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "scopsamFieldQuantifier.h"
+#include "scopsamCommandRegistration.h"
 
 #include "itkPhaseQuantificationImageFilter.h"
 #include "scopsamBaselines.h"
@@ -24,11 +25,14 @@
 #include "scopsamPictures.h"
 #include "scopsamQuantificationOutputs.h"
 
+#include <CLI/CLI.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <iostream>
+#include <memory>
 
 namespace fs = std::filesystem;
 
@@ -321,6 +325,37 @@ RunQuantify(const QuantifyOptions & o)
     quantifier.Add(field.Name, mask, field.MaskPath, image, exclude);
   }
   return quantifier.Finish();
+}
+
+void
+AddMeasureOptions(CLI::App * command, MeasureOptions & measure)
+{
+  command->add_option("--pixel-size", measure.PixelSize,
+                      "Micrometres per pixel (default: the spacing of a MetaImage/NRRD/NIfTI file, read as mm; else pixels)");
+  command->add_option("--min-size", measure.MinimumParticlePixels, "Smallest particle in pixels; smaller specks are noise and removed")
+    ->capture_default_str();
+  command->add_flag("--exclude-border", measure.ExcludeBorderParticles,
+                    "Leave particles touching the image edge or an excluded region out of counts and sizes");
+}
+
+Subcommand
+RegisterQuantifyCommand(CLI::App & app)
+{
+  auto o = std::make_shared<QuantifyOptions>();
+  o->Outputs.JSON = "-";
+  auto * command = app.add_subcommand("quantify", "Measure the phase of a mask: area fraction, particles, sizes, spacing.");
+  command->add_option("MASK", o->Mask, "A mask (non-zero = phase) or a folder of masks (fields of one sample)")->required();
+  command->add_option("IMAGE", o->Image, "The micrograph (or a folder of them): mean intensities, the overlay");
+  command->add_option("--exclude", o->Exclude, "Mask of regions that are not part of the field (non-zero)");
+  AddMeasureOptions(command, o->Measure);
+  command->add_option("--json", o->Outputs.JSON, "Summary report (- : standard output)")->capture_default_str();
+  command->add_option("--csv", o->Outputs.CSV, "One row per particle");
+  command->add_option("--histogram", o->Outputs.Histogram, "Size histogram (SVG)");
+  command->add_option("--cumulative", o->Outputs.Cumulative, "Cumulative size distribution (SVG)");
+  command->add_option("--overlay", o->Outputs.Overlay, "The micrograph with the phase outlined (PNG; a folder for a folder)");
+  command->add_option("--vtp", o->Outputs.Outlines, "Particle outlines with their measurements (VTK .vtp; a folder for a folder)");
+  command->add_option("--vti", o->Outputs.MaskVTI, "The mask as VTK image data (.vti; a folder for a folder)");
+  return { command, [o] { RunQuantify(*o); } };
 }
 
 } // namespace scopsam

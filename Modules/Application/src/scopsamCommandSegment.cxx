@@ -15,7 +15,15 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#include "scopsamCommands.h"
+#include "scopsamCommandSegment.h"
+#include "scopsamBaselines.h"
+#include "scopsamCommandRegistration.h"
+#include "scopsamFrontEnd.h"
+#include "scopsamVersion.h"
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <unistd.h>
 
 #include "itkCommand.h"
 #include "itkImageFileReader.h"
@@ -384,7 +392,7 @@ std::string
 Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const std::string & input, const std::string & output)
 {
   nlohmann::json j;
-  j["program"] = "scopsam segment 0.1.0";
+  j["program"] = std::string("scopsam segment ") + Version;
   j["input"] = input;
   j["output"] = output;
   j["model"] = engine.GetIdentity();
@@ -495,6 +503,41 @@ RunSegment(const SegmentOptions & o)
     quantifier->Finish();
   }
   return written;
+}
+
+Subcommand
+RegisterSegmentCommand(CLI::App & app)
+{
+  auto   o = std::make_shared<SegmentOptions>();
+  auto * command = app.add_subcommand("segment", "Segment the intermediate phase of micrographs.");
+  command->add_option("INPUT", o->Input, "A micrograph (any ITK format) or a folder of micrographs")->required();
+  command->add_option("OUTPUT", o->Output, "The mask (8-bit; 0 rest, 255 phase) or a folder of masks")->required();
+  command->add_option("--model", o->Model, "Model file (SCoP-SAM or TorchScript); default: the embedded model");
+  command->add_option("--points", o->Points, "Clicks \"x,y,label;...\": pixel indices, label 1 phase, 0 not");
+  command->add_option("--box", o->Box, "Region of interest x0,y0,x1,y1 (pixel indices, inclusive)");
+  command->add_option("--exclude", o->Exclude, "Mask of regions to ignore (non-zero), e.g. a data bar");
+  command->add_option("--overlay", o->Overlay, "Also write the micrograph with the phase outlined (PNG; a folder for a folder)");
+  command->add_option("--probability", o->Probability, "Also write the probability image (a folder for a folder)");
+  command->add_option("--threshold", o->Threshold, "Probability at or above which a pixel is phase")->capture_default_str();
+  command->add_option("--scale", o->Scale,
+                      "Resample the micrograph by F before the network and the result back: F = particle size in "
+                      "pixels the model was trained on / that in this image (Documentation/ModelCard.md)")
+    ->capture_default_str();
+  command->add_option("--inside-value", o->InsideValue, "Mask value of the phase")->capture_default_str();
+  command->add_option("--tile", o->TileSize, "Tile size in pixels (0: the model's)")->capture_default_str();
+  command->add_option("--overlap", o->Overlap, "Tile overlap in pixels (-1: a quarter tile)")->capture_default_str();
+  command->add_option("--batch", o->BatchSize, "Tiles per network call")->capture_default_str();
+  command->add_option("--threads", o->Threads, "Threads (0: all cores)")->capture_default_str();
+  command->add_option("--device", o->Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  command->add_flag("--half", o->Half, "Half precision (CUDA)");
+  command->add_option("--stats", o->Stats,
+                      "Also measure the phase: FILE.json, FILE_particles.csv, FILE_histogram.svg, "
+                      "FILE_cumulative.svg, FILE_outlines.vtp, FILE_mask.vti (one report over a folder's fields)");
+  AddMeasureOptions(command, o->Measure);
+  return { command, [o] {
+            o->Progress = isatty(STDERR_FILENO) != 0;
+            RunSegment(*o);
+          } };
 }
 
 } // namespace scopsam

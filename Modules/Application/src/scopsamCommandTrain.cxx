@@ -15,7 +15,13 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#include "scopsamCommands.h"
+#include "scopsamCommandTrain.h"
+#include "scopsamCommandModel.h"
+#include "scopsamCommandRegistration.h"
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <unistd.h>
 
 #include "scopsamImageIO.h"
 #include "scopsamSegmentationEngine.h"
@@ -158,6 +164,43 @@ RunTrain(const TrainCommandOptions & o)
   {
     throw InputError(e.what());
   }
+}
+
+Subcommand
+RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
+{
+  auto o = std::make_shared<TrainCommandOptions>();
+  o->CommandLine = commandLine;
+  auto * command = app.add_subcommand("train", "Train a network (synthetic data made on the fly and/or datasets).");
+  command->add_option("OUTPUT", o->Output, "Model file to write")->required();
+  command->add_option("--config", o->Configuration, "small or vit_b (for fresh weights)")
+    ->check(CLI::IsMember({ "small", "vit_b" }))
+    ->capture_default_str();
+  command->add_option("--init", o->Init, "Fine-tune this model file (e.g. the default model, or imported SAM)");
+  command->add_option("--priors", o->PriorEntryPoints, "Prior entry points of a fresh network, or none")->capture_default_str();
+  command->add_option("--data", o->Data, "Dataset folder (repeatable); its train split trains, its val split validates");
+  command->add_option("--synthetic-fraction", o->SyntheticFraction, "Share of synthetic tiles (default 1 without data, 0.5 with)");
+  command->add_option("--levels", o->Levels, "Synthetic levels drawn from, e.g. 1,2,3,3")->capture_default_str();
+  command->add_flag("--coarse-phases", o->CoarsePhases,
+                    "A third of the synthetic tiles hold a coarse phase (cuboidal precipitates, coarse second phase)");
+  command->add_flag("--second-phase", o->SecondPhase,
+                    "Half of the synthetic tiles hold a second phase of opposite polarity; simulated clicks pick one");
+  command->add_option("--tile", o->TileSize, "Tile size of a fresh network (0: the configuration's)")->capture_default_str();
+  command->add_option("--steps", o->Steps, "Optimiser steps")->capture_default_str();
+  command->add_option("--batch", o->BatchSize, "Tiles per step")->capture_default_str();
+  command->add_option("--lr", o->LearningRate, "Peak learning rate (AdamW)")->capture_default_str();
+  command->add_option("--warmup", o->WarmupSteps, "Warm-up steps")->capture_default_str();
+  command->add_option("--validate-every", o->ValidateEvery, "Steps between validations")->capture_default_str();
+  command->add_option("--checkpoint-every", o->CheckpointEvery, "Steps between checkpoints")->capture_default_str();
+  command->add_option("--checkpoints", o->Checkpoints, "Checkpoint folder (default OUTPUT.checkpoints)");
+  command->add_flag("--resume", o->Resume, "Continue from the checkpoint folder");
+  command->add_option("--seed", o->Seed, "Seed of weights, data and clicks")->capture_default_str();
+  command->add_option("--threads", o->Threads, "Threads (0: all cores)")->capture_default_str();
+  command->add_option("--device", o->Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  return { command, [o] {
+            o->Progress = isatty(STDERR_FILENO) != 0;
+            RunTrain(*o);
+          } };
 }
 
 } // namespace scopsam

@@ -18,7 +18,7 @@
 #ifndef scopsamFieldQuantifier_h
 #define scopsamFieldQuantifier_h
 
-#include "scopsamCommands.h"
+#include "scopsamCommandQuantify.h"
 #include "scopsamImageIO.h"
 
 #include <string>

@@ -17,9 +17,9 @@
  *=========================================================================*/
 #include "scopsamSlicerModule.h"
 
-#include "scopsamCommands.h"
-#include "scopsamErrors.h"
+#include "scopsamFrontEnd.h"
 #include "scopsamImageIO.h"
+#include "scopsamVersion.h"
 
 #include "itkImageFileReader.h"
 
@@ -210,11 +210,11 @@ RunInApplicationPlugin(const std::string & job, const void * options)
   }();
   char       message[4096] = {};
   const int  status = entry(job.c_str(), options, message, sizeof(message));
-  if (status == 2)
+  if (status == ExitBadInput)
   {
     throw InputError(message);
   }
-  if (status != 0)
+  if (status != ExitDone)
   {
     throw std::runtime_error(message);
   }
@@ -342,10 +342,9 @@ RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::
   catch (const CLI::ParseError & e)
   {
     std::cerr << module.Title << ": " << OneLine(e.what()) << std::endl;
-    return 2;
+    return ExitBadInput;
   }
-  try
-  {
+  return RunReportingFailure(module.Title, [&] {
     std::size_t text = 0, list = 0;
     for (const auto & [p, option] : options)
     {
@@ -375,23 +374,7 @@ RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::
       p->Set(p->Tag == "integer" || p->Tag == "float" || p->Tag == "double" ? CheckNumber(*p, given) : given);
     }
     run();
-    return 0;
-  }
-  catch (const InputError & e)
-  {
-    std::cerr << module.Title << ": " << OneLine(e.what()) << std::endl;
-    return 2;
-  }
-  catch (const itk::ExceptionObject & e)
-  {
-    std::cerr << module.Title << ": " << ExceptionMessage(e) << std::endl;
-    return 1;
-  }
-  catch (const std::exception & e)
-  {
-    std::cerr << module.Title << ": " << OneLine(e.what()) << std::endl;
-    return 1;
-  }
+  });
 }
 
 } // namespace scopsam

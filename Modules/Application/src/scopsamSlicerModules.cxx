@@ -19,9 +19,13 @@
 // argument parsing) whose setters fill the options of the Run function the `scopsam` command line calls; that
 // function runs in the application plug-in (RunInApplicationPlugin), so that these executables start without
 // LibTorch.
-#include "scopsamCommands.h"
+#include "scopsamCommandPriors.h"
+#include "scopsamCommandQuantify.h"
+#include "scopsamCommandSegment.h"
+#include "scopsamFrontEnd.h"
 #include "scopsamSlicerModule.h"
 
+#include <cctype>
 #include <sstream>
 
 namespace scopsam
@@ -79,6 +83,20 @@ Number(const std::string & tag, const std::string & name, const std::string & la
   return p;
 }
 
+/** A number of the prior filters, its default and range read from the table (scopsamPriorParameters.h); `name` is
+ * the table's with a lower-case initial. */
+SlicerParameter
+PriorNumber(const std::string & tag, const PriorParameter & parameter, const std::string & label,
+            const std::string & description, double step, std::function<void(const std::string &)> set)
+{
+  std::string name = parameter.Name;
+  name[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[0])));
+  std::ostringstream defaultValue;
+  defaultValue << parameter.Default;
+  return Number(tag, name, label, description, defaultValue.str(), parameter.Range.Minimum, parameter.Range.Maximum, step,
+                std::move(set));
+}
+
 SlicerParameter
 Positional(const std::string & tag, const std::string & name, const std::string & label, const std::string & description,
            const std::string & channel, int index, const std::string & type, std::function<void(const std::string &)> set,
@@ -99,6 +117,7 @@ InputVolume(std::string & target, const std::string & description)
   return Positional("image", "inputVolume", "Micrograph", description, "input", 0, "scalar", Into(target));
 }
 
+/** A choice among `elements`; the first is the default. */
 SlicerParameter
 Choice(const std::string & name, const std::string & label, const std::string & description,
        const std::vector<std::string> & elements, std::function<void(const std::string &)> set)
@@ -107,6 +126,21 @@ Choice(const std::string & name, const std::string & label, const std::string & 
   p.Default = elements.front();
   p.Elements = elements;
   return p;
+}
+
+/** The polarity names of the table, the default first. */
+std::vector<std::string>
+PolarityChoices()
+{
+  std::vector<std::string> names{ PolarityName(PriorParameters::DefaultPolarity) };
+  for (const char * name : PriorParameters::PolarityNames)
+  {
+    if (name != names.front())
+    {
+      names.emplace_back(name);
+    }
+  }
+  return names;
 }
 
 SlicerParameter
@@ -167,9 +201,15 @@ GradientPriorSlicerModule(int argc, char ** argv)
   module.Description = "Multi-scale gradient magnitude and structure-tensor coherence of a micrograph, each mapped to "
                        "[0, 1]: where phase boundaries are, and whether they are line-like (needles, lamellae). The "
                        "first spatial-context prior of SCoP-SAM (itk::GradientPriorFilter).";
+  std::ostringstream defaultScales;
+  for (const double scale : PriorParameters::DefaultScales)
+  {
+    defaultScales << (defaultScales.tellp() > 0 ? "," : "") << scale;
+  }
   SlicerParameter scales = Number("float-vector", "scales", "Derivative scales",
-                                  "Gaussian scales (pixels) whose normalised gradients are combined.", "1,2,4", 0, 0, 0,
-                                  IntoNumbers(o.Scales, "--scales"));
+                                  "Gaussian scales (pixels) whose normalised gradients are combined, each " +
+                                    PriorParameters::ScaleRange.Requirement() + ".",
+                                  defaultScales.str(), 0, 0, 0, IntoNumbers(o.Scales, "--scales"));
   scales.Minimum.reset(); // a list: the filter checks each scale
   scales.Maximum.reset();
   scales.Step.reset();
@@ -181,11 +221,11 @@ GradientPriorSlicerModule(int argc, char ** argv)
     { "Gradient prior",
       "Scales in pixels of the micrograph.",
       { scales,
-        Number("float", "integrationScale", "Integration scale", "Structure-tensor integration scale (pixels).", "2", 0.3, 64,
-               0.1, IntoNumber(o.IntegrationScale)),
-        Number("float", "magnitudeScale", "Magnitude scale",
-               "Gradient magnitude (normalised gray levels per pixel) mapped to 1 - 1/e.", "0.05", 0.001, 10, 0.005,
-               IntoNumber(o.MagnitudeScale)) } });
+        PriorNumber("float", PriorParameters::IntegrationScale, "Integration scale",
+                    "Structure-tensor integration scale (pixels).", 0.1, IntoNumber(o.IntegrationScale)),
+        PriorNumber("float", PriorParameters::MagnitudeScale, "Magnitude scale",
+                    "Gradient magnitude (normalised gray levels per pixel) mapped to 1 - 1/e.", 0.005,
+                    IntoNumber(o.MagnitudeScale)) } });
 }
 
 int
@@ -205,15 +245,15 @@ GrayscalePriorSlicerModule(int argc, char ** argv)
     { "Grayscale prior",
       "",
       { Choice("polarity", "Phase polarity", "Whether the phase is brighter or darker than the matrix, or either.",
-               { "both", "bright", "dark" }, Into(o.Polarity)),
-        Number("integer", "windowRadius", "Window radius", "Half-width of the local window (pixels).", "15", 1, 512, 1,
-               IntoNumber(o.WindowRadius)),
-        Number("float", "epsilon", "Epsilon", "Added to the local deviation (normalised gray levels).", "0.02", 0.0001, 1,
-               0.005, IntoNumber(o.Epsilon)),
-        Number("float", "contrastScale", "Contrast scale", "Local contrast (in local deviations) mapped to 1 - 1/e.", "2",
-               0.01, 100, 0.1, IntoNumber(o.ContrastScale)),
-        Number("float", "globalScale", "Global scale", "Departure from the matrix mode mapped to 1 - 1/e.", "0.1", 0.001, 1,
-               0.01, IntoNumber(o.GlobalScale)) } });
+               PolarityChoices(), [&o](const std::string & value) { o.Polarity = PolarityArgument(value); }),
+        PriorNumber("integer", PriorParameters::WindowRadius, "Window radius", "Half-width of the local window (pixels).",
+                    1, IntoNumber(o.WindowRadius)),
+        PriorNumber("float", PriorParameters::Epsilon, "Epsilon", "Added to the local deviation (normalised gray levels).",
+                    0.005, IntoNumber(o.Epsilon)),
+        PriorNumber("float", PriorParameters::ContrastScale, "Contrast scale",
+                    "Local contrast (in local deviations) mapped to 1 - 1/e.", 0.1, IntoNumber(o.ContrastScale)),
+        PriorNumber("float", PriorParameters::GlobalScale, "Global scale",
+                    "Departure from the matrix mode mapped to 1 - 1/e.", 0.01, IntoNumber(o.GlobalScale)) } });
 }
 
 int

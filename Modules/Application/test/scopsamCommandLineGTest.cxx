@@ -32,8 +32,11 @@
 
 #include "gtest/gtest.h"
 
+#include <cctype>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <tuple>
 
 namespace fs = std::filesystem;
 
@@ -180,6 +183,50 @@ TEST(CommandLine, PriorsWriteTwoChannelImagesAndStreamingChangesNothing)
     }
   }
   EXPECT_TRUE(fs::exists(out / "whole_grayscale_global.png"));
+}
+
+// One polarity parser: an unknown name is bad usage (exit 2, one line naming it), not silently "both".
+TEST(CommandLine, UnknownPolarityExitsWithTwo)
+{
+  const fs::path    out = Scratch("polarity");
+  const std::string image = (Dataset() / "images" / "synth_00000.png").string();
+  std::string       error;
+  EXPECT_EQ(Scopsam({ "priors", image, (out / "p").string(), "--polarity", "sideways" }, &error), 2);
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  EXPECT_NE(error.find("sideways"), std::string::npos) << error;
+  EXPECT_TRUE(fs::is_empty(out));
+  EXPECT_EQ(Scopsam({ "priors", image, (out / "p").string(), "--polarity", "dark" }, &error), 0) << error;
+}
+
+// A prior parameter outside the table's range is refused by the filter, as bad input, with the table's range in the
+// message: below the smallest magnitude scale (which the filter once took, its range being open at 0) and above
+// the largest integration scale.
+TEST(CommandLine, PriorParametersOutsideTheTableExitWithTwo)
+{
+  namespace P = scopsam::PriorParameters;
+  const fs::path    out = Scratch("prior-range");
+  const std::string image = (Dataset() / "images" / "synth_00000.png").string();
+  for (const auto & [option, range, value] : { std::tuple{ "--magnitude-scale", P::MagnitudeScale.Range, P::MagnitudeScale.Range.Minimum / 2 },
+                                               std::tuple{ "--integration-scale", P::IntegrationScale.Range, P::IntegrationScale.Range.Maximum * 1.5 } })
+  {
+    std::ostringstream text;
+    text << value;
+    std::string error;
+    EXPECT_EQ(Scopsam({ "priors", image, (out / "p").string(), option, text.str() }, &error), 2) << option;
+    EXPECT_NE(error.find(range.Requirement()), std::string::npos) << error;
+  }
+  EXPECT_TRUE(fs::is_empty(out));
+}
+
+// The version is the CMake project's, wherever it is shown.
+TEST(CommandLine, VersionIsTheCMakeProjectVersion)
+{
+  std::string out;
+  EXPECT_EQ(RunMain(&scopsam::RunCommandLine, { "--version" }, &out), 0);
+  EXPECT_EQ(out, std::string("scopsam ") + SCoPSAM_PROJECT_VERSION + "\n");
+  std::string xml;
+  EXPECT_EQ(RunMain(&scopsam::GradientPriorSlicerModule, { "--xml" }, &xml), 0);
+  EXPECT_NE(xml.find(std::string("<version>") + SCoPSAM_PROJECT_VERSION + "</version>"), std::string::npos) << xml;
 }
 
 TEST(CommandLine, SynthBaselineEvaluateMakeATable)
@@ -483,6 +530,60 @@ TEST(SlicerModules, DescriptionsAnswerXMLWithoutRunning)
     EXPECT_EQ(out.rfind("<?xml", 0), 0u);
     EXPECT_TRUE(err.empty()) << err;
     EXPECT_NE(out.find("<category>"), std::string::npos);
+  }
+}
+
+namespace
+{
+
+/** The text of <tag> in the parameter named `name` of a module description. */
+std::string
+ParameterField(const std::string & xml, const std::string & name, const std::string & tag)
+{
+  const auto at = xml.find("<name>" + name + "</name>");
+  if (at == std::string::npos)
+  {
+    return "(no parameter " + name + ")";
+  }
+  const auto next = xml.find("<name>", at + 1); // the next parameter's
+  const auto end = next == std::string::npos ? xml.size() : next;
+  const auto open = xml.find("<" + tag + ">", at);
+  if (open == std::string::npos || open > end)
+  {
+    return "(no " + tag + ")";
+  }
+  const auto first = open + tag.size() + 2;
+  return xml.substr(first, xml.find("</" + tag + ">", first) - first);
+}
+
+} // namespace
+
+// Each prior parameter's Slicer default and constraints are the table's (scopsamPriorParameters.h): the module
+// descriptions cannot drift from what the filters accept.
+TEST(SlicerModules, PriorConstraintsAreTheTablesRanges)
+{
+  std::string gradient, grayscale;
+  ASSERT_EQ(RunMain(&scopsam::GradientPriorSlicerModule, { "--xml" }, &gradient), 0);
+  ASSERT_EQ(RunMain(&scopsam::GrayscalePriorSlicerModule, { "--xml" }, &grayscale), 0);
+  const auto check = [](const std::string & xml, const scopsam::PriorParameter & p) {
+    std::string name = p.Name;
+    name[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[0])));
+    EXPECT_EQ(std::stod(ParameterField(xml, name, "minimum")), p.Range.Minimum) << name;
+    EXPECT_EQ(std::stod(ParameterField(xml, name, "maximum")), p.Range.Maximum) << name;
+    EXPECT_EQ(std::stod(ParameterField(xml, name, "default")), p.Default) << name;
+  };
+  for (const auto & p : scopsam::PriorParameters::Gradient)
+  {
+    check(gradient, p);
+  }
+  for (const auto & p : scopsam::PriorParameters::Grayscale)
+  {
+    check(grayscale, p);
+  }
+  EXPECT_EQ(ParameterField(grayscale, "polarity", "default"), scopsam::PolarityName(scopsam::PriorParameters::DefaultPolarity));
+  for (const char * polarity : scopsam::PriorParameters::PolarityNames)
+  {
+    EXPECT_NE(grayscale.find(std::string("<element>") + polarity + "</element>"), std::string::npos) << polarity;
   }
 }
 

@@ -19,6 +19,7 @@
 #define scopsamModelConfig_h
 
 #include "SCoPSAMModelExport.h"
+#include "scopsamPriorParameters.h"
 
 #include <string>
 #include <vector>
@@ -66,14 +67,16 @@ struct ModelConfig
   bool                PriorsInDecoder{ true };  // full-resolution prior fusion
   int                 AdapterDim{ 48 };
   int                 RefineChannels{ 8 }; // width of the full-resolution prior fusion and refinement
-  std::vector<double> GradientScales{ 1.0, 2.0, 4.0 };
-  double              IntegrationScale{ 2.0 };
-  double              MagnitudeScale{ 0.05 };
-  int                 WindowRadius{ 15 };
-  double              GrayscaleEpsilon{ 0.02 };
-  double              ContrastScale{ 2.0 };
-  double              GlobalScale{ 0.1 };
-  std::string         Polarity{ "both" };
+  // The prior filters' parameters: defaults and ranges from scopsamPriorParameters.h, checked by Validate().
+  std::vector<double> GradientScales = std::vector<double>(PriorParameters::DefaultScales.begin(),
+                                                           PriorParameters::DefaultScales.end());
+  double              IntegrationScale{ PriorParameters::IntegrationScale.Default };
+  double              MagnitudeScale{ PriorParameters::MagnitudeScale.Default };
+  int                 WindowRadius{ static_cast<int>(PriorParameters::WindowRadius.Default) };
+  double              GrayscaleEpsilon{ PriorParameters::Epsilon.Default };
+  double              ContrastScale{ PriorParameters::ContrastScale.Default };
+  double              GlobalScale{ PriorParameters::GlobalScale.Default };
+  scopsam::Polarity   Polarity{ PriorParameters::DefaultPolarity }; // stored by name ("both")
 
   // Intensity normalisation (percentiles of the whole image mapped to 0 and 1).
   double LowerPercentile{ 0.005 };

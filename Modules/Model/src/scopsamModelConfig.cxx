@@ -20,6 +20,8 @@
 #include <nlohmann/json.hpp>
 
 #include <stdexcept>
+#include <string>
+#include <utility>
 
 namespace scopsam
 {
@@ -90,10 +92,25 @@ ModelConfig::Validate() const
   require(PriorChannels >= 0 && PriorChannels <= 4, "PriorChannels must be in [0, 4]");
   require(AdapterDim >= 1, "AdapterDim must be positive");
   require(RefineChannels >= 1 && RefineChannels <= 64, "RefineChannels must be in [1, 64]");
-  require(Polarity == "both" || Polarity == "bright" || Polarity == "dark", "Polarity must be both, bright or dark");
+  PolarityName(Polarity); // throws std::invalid_argument for a value outside the enumeration
   require(LowerPercentile >= 0 && LowerPercentile < 0.5 && UpperPercentile > 0.5 && UpperPercentile <= 1.0,
           "percentiles must satisfy 0 <= lower < 0.5 < upper <= 1");
-  require(!GradientScales.empty() && WindowRadius >= 1, "the prior parameters are incomplete");
+  require(!GradientScales.empty() && GradientScales.size() <= PriorParameters::MaximumNumberOfScales,
+          "GradientScales must hold 1 to " + std::to_string(PriorParameters::MaximumNumberOfScales) + " scales");
+  for (const double scale : GradientScales)
+  {
+    require(PriorParameters::ScaleRange.Contains(scale),
+            "each of the GradientScales must be " + PriorParameters::ScaleRange.Requirement());
+  }
+  for (const auto & [value, parameter] : { std::pair{ IntegrationScale, PriorParameters::IntegrationScale },
+                                           std::pair{ MagnitudeScale, PriorParameters::MagnitudeScale },
+                                           std::pair{ static_cast<double>(WindowRadius), PriorParameters::WindowRadius },
+                                           std::pair{ GrayscaleEpsilon, PriorParameters::Epsilon },
+                                           std::pair{ ContrastScale, PriorParameters::ContrastScale },
+                                           std::pair{ GlobalScale, PriorParameters::GlobalScale } })
+  {
+    require(parameter.Range.Contains(value), std::string(parameter.Name) + " must be " + parameter.Range.Requirement());
+  }
 }
 
 std::string
@@ -127,7 +144,7 @@ ModelConfig::ToJSON() const
   j["grayscale_epsilon"] = GrayscaleEpsilon;
   j["contrast_scale"] = ContrastScale;
   j["global_scale"] = GlobalScale;
-  j["polarity"] = Polarity;
+  j["polarity"] = PolarityName(Polarity);
   j["lower_percentile"] = LowerPercentile;
   j["upper_percentile"] = UpperPercentile;
   j["training"] = Training;
@@ -169,7 +186,7 @@ ModelConfig::FromJSON(const std::string & text)
     c.GrayscaleEpsilon = j.at("grayscale_epsilon");
     c.ContrastScale = j.at("contrast_scale");
     c.GlobalScale = j.at("global_scale");
-    c.Polarity = j.at("polarity");
+    c.Polarity = ParsePolarity(j.at("polarity").get<std::string>());
     c.LowerPercentile = j.at("lower_percentile");
     c.UpperPercentile = j.at("upper_percentile");
     c.Training = j.value("training", "");

@@ -108,6 +108,28 @@ TEST(ModelConfig, JSONRoundTripAndValidation)
   EXPECT_THROW(ModelConfig::Named("vit_h"), std::invalid_argument);
 }
 
+// The priors a model carries are checked against the table of the prior parameters: a file cannot hold a value the
+// prior filters would refuse, nor a polarity that is not one of the three names.
+TEST(ModelConfig, PriorParametersAreCheckedAgainstTheTable)
+{
+  ModelConfig c = ModelConfig::Small();
+  EXPECT_EQ(c.IntegrationScale, scopsam::PriorParameters::IntegrationScale.Default);
+  EXPECT_EQ(c.Polarity, scopsam::PriorParameters::DefaultPolarity);
+  c.IntegrationScale = scopsam::PriorParameters::IntegrationScale.Range.Maximum * 2;
+  EXPECT_THROW(c.Validate(), std::invalid_argument);
+  c = ModelConfig::Small();
+  c.GradientScales.push_back(scopsam::PriorParameters::ScaleRange.Minimum / 2);
+  EXPECT_THROW(c.Validate(), std::invalid_argument);
+  c = ModelConfig::Small();
+  c.Polarity = scopsam::Polarity::Dark;
+  const std::string json = c.ToJSON();
+  EXPECT_NE(json.find("\"polarity\":\"dark\""), std::string::npos) << json;
+  EXPECT_EQ(ModelConfig::FromJSON(json).Polarity, scopsam::Polarity::Dark);
+  std::string sideways = json;
+  sideways.replace(sideways.find("\"dark\""), 6, "\"sideways\"");
+  EXPECT_THROW(ModelConfig::FromJSON(sideways), std::invalid_argument);
+}
+
 TEST(Tiling, TilesCoverTheImageAndTheLastEndsAtTheBorder)
 {
   for (const auto & [w, h] : std::vector<std::pair<int, int>>{ { 300, 200 }, { 64, 64 }, { 65, 1 }, { 1000, 77 } })

@@ -57,17 +57,19 @@ public:
   itkNewMacro(Self);
   itkTypeMacro(GradientPriorFilter, PriorImageFilterBase);
 
-  /** Gaussian scales (pixels) of the gradient magnitude. Default {1, 2, 4}; 1 to 8 scales, each in [0.5, 32]. */
+  /** Gaussian scales (pixels) of the gradient magnitude: 1 to scopsam::PriorParameters::MaximumNumberOfScales
+   * scales, each in ScaleRange; default DefaultScales ({1, 2, 4}). Defaults and ranges: scopsamPriorParameters.h. */
   virtual void
   SetScales(const ScalesType & scales);
   itkGetConstReferenceMacro(Scales, ScalesType);
 
-  /** Integration scale (pixels) of the structure tensor. Default 2; range [0.5, 32]. */
-  scopsamSetCheckedMacro(IntegrationScale, double, _arg >= 0.5 && _arg <= 32.0, "in [0.5, 32] pixels");
+  /** Integration scale (pixels) of the structure tensor (scopsam::PriorParameters::IntegrationScale: default 2). */
+  scopsamSetPriorParameterMacro(IntegrationScale, double, scopsam::PriorParameters::IntegrationScale);
   itkGetConstMacro(IntegrationScale, double);
 
-  /** Magnitude (normalised gray levels) that the squashing maps to 1 - 1/e. Default 0.05; range (0, 10]. */
-  scopsamSetCheckedMacro(MagnitudeScale, double, _arg > 0.0 && _arg <= 10.0, "in (0, 10]");
+  /** Magnitude (normalised gray levels) that the squashing maps to 1 - 1/e (scopsam::PriorParameters::MagnitudeScale:
+   * default 0.05). */
+  scopsamSetPriorParameterMacro(MagnitudeScale, double, scopsam::PriorParameters::MagnitudeScale);
   itkGetConstMacro(MagnitudeScale, double);
 
   unsigned int
@@ -89,9 +91,10 @@ private:
   scopsam::GradientPriorParameters
   GetParameters() const;
 
-  ScalesType m_Scales{ 1.0, 2.0, 4.0 };
-  double     m_IntegrationScale{ 2.0 };
-  double     m_MagnitudeScale{ 0.05 };
+  ScalesType m_Scales = ScalesType(scopsam::PriorParameters::DefaultScales.begin(),
+                                   scopsam::PriorParameters::DefaultScales.end());
+  double     m_IntegrationScale{ scopsam::PriorParameters::IntegrationScale.Default };
+  double     m_MagnitudeScale{ scopsam::PriorParameters::MagnitudeScale.Default };
 };
 
 } // namespace itk

@@ -25,15 +25,17 @@ template <typename TInputImage, typename TOutputImage>
 void
 GradientPriorFilter<TInputImage, TOutputImage>::SetScales(const ScalesType & scales)
 {
-  if (scales.empty() || scales.size() > 8)
+  constexpr auto maximum = scopsam::PriorParameters::MaximumNumberOfScales;
+  if (scales.empty() || scales.size() > maximum)
   {
-    itkExceptionMacro("Scales must hold 1 to 8 values, got " << scales.size());
+    itkExceptionMacro("Scales must hold 1 to " << maximum << " values, got " << scales.size());
   }
   for (const double s : scales)
   {
-    if (!(s >= 0.5 && s <= 32.0))
+    if (!scopsam::PriorParameters::ScaleRange.Contains(s))
     {
-      itkExceptionMacro("each of the Scales must be in [0.5, 32] pixels, got " << s);
+      itkExceptionMacro("each of the Scales must be " << scopsam::PriorParameters::ScaleRange.Requirement() << ", got "
+                                                       << s);
     }
   }
   if (scales != m_Scales)

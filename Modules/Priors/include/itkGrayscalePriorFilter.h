@@ -53,25 +53,22 @@ public:
   itkNewMacro(Self);
   itkTypeMacro(GrayscalePriorFilter, PriorImageFilterBase);
 
-  /** Which phase the prior lights up. */
-  enum class PolarityEnum : int
-  {
-    Bright = 0,
-    Dark = 1,
-    Both = 2
-  };
+  /** Which phase the prior lights up: scopsam::Polarity, the one polarity type (names and parser in
+   * scopsamPriorParameters.h). */
+  using PolarityEnum = scopsam::Polarity;
 
-  /** Half-width (pixels) of the local window. Default 15 (a 31-pixel window); range [1, 512]. */
-  scopsamSetCheckedMacro(WindowRadius, unsigned int, _arg >= 1 && _arg <= 512, "in [1, 512] pixels");
+  /** Half-width (pixels) of the local window (scopsam::PriorParameters::WindowRadius: default 15, a 31-pixel
+   * window). Defaults and ranges: scopsamPriorParameters.h. */
+  scopsamSetPriorParameterMacro(WindowRadius, unsigned int, scopsam::PriorParameters::WindowRadius);
   itkGetConstMacro(WindowRadius, unsigned int);
 
-  /** Added to the local standard deviation (normalised gray levels) so that flat, noiseless areas do not blow up.
-   * Default 0.02; range (0, 1]. */
-  scopsamSetCheckedMacro(Epsilon, double, _arg > 0.0 && _arg <= 1.0, "in (0, 1]");
+  /** Added to the local standard deviation (normalised gray levels) so that flat, noiseless areas do not blow up
+   * (scopsam::PriorParameters::Epsilon: default 0.02). */
+  scopsamSetPriorParameterMacro(Epsilon, double, scopsam::PriorParameters::Epsilon);
   itkGetConstMacro(Epsilon, double);
 
-  /** Local contrast (in standard deviations) mapped to 1 - 1/e. Default 2; range (0, 100]. */
-  scopsamSetCheckedMacro(ContrastScale, double, _arg > 0.0 && _arg <= 100.0, "in (0, 100]");
+  /** Local contrast (in standard deviations) mapped to 1 - 1/e (scopsam::PriorParameters::ContrastScale: default 2). */
+  scopsamSetPriorParameterMacro(ContrastScale, double, scopsam::PriorParameters::ContrastScale);
   itkGetConstMacro(ContrastScale, double);
 
   /** Phase polarity. Default Both. */
@@ -84,8 +81,9 @@ public:
   itkGetConstMacro(UseGlobalTerm, bool);
   itkBooleanMacro(UseGlobalTerm);
 
-  /** Departure from the matrix mode (normalised gray levels) mapped to 1 - 1/e. Default 0.1; range (0, 10]. */
-  scopsamSetCheckedMacro(GlobalScale, double, _arg > 0.0 && _arg <= 10.0, "in (0, 10]");
+  /** Departure from the matrix mode (normalised gray levels) mapped to 1 - 1/e (scopsam::PriorParameters::GlobalScale:
+   * default 0.1). */
+  scopsamSetPriorParameterMacro(GlobalScale, double, scopsam::PriorParameters::GlobalScale);
   itkGetConstMacro(GlobalScale, double);
 
   /** The matrix gray level (normalised, [0, 1]). Unset by default: taken from the histogram pass. */
@@ -117,12 +115,12 @@ private:
   scopsam::GrayscalePriorParameters
   GetParameters() const;
 
-  unsigned int m_WindowRadius{ 15 };
-  double       m_Epsilon{ 0.02 };
-  double       m_ContrastScale{ 2.0 };
-  PolarityEnum m_Polarity{ PolarityEnum::Both };
+  unsigned int m_WindowRadius{ static_cast<unsigned int>(scopsam::PriorParameters::WindowRadius.Default) };
+  double       m_Epsilon{ scopsam::PriorParameters::Epsilon.Default };
+  double       m_ContrastScale{ scopsam::PriorParameters::ContrastScale.Default };
+  PolarityEnum m_Polarity{ scopsam::PriorParameters::DefaultPolarity };
   bool         m_UseGlobalTerm{ false };
-  double       m_GlobalScale{ 0.1 };
+  double       m_GlobalScale{ scopsam::PriorParameters::GlobalScale.Default };
   double       m_MatrixMode{ 0.5 };
   bool         m_MatrixModeIsSet{ false };
 };

@@ -27,7 +27,11 @@ template <typename TInputImage, typename TOutputImage>
 void
 GrayscalePriorFilter<TInputImage, TOutputImage>::SetPolarity(PolarityEnum polarity)
 {
-  if (polarity != PolarityEnum::Bright && polarity != PolarityEnum::Dark && polarity != PolarityEnum::Both)
+  try
+  {
+    scopsam::PolarityName(polarity);
+  }
+  catch (const std::invalid_argument &)
   {
     itkExceptionMacro("Polarity must be Bright, Dark or Both, got " << static_cast<int>(polarity));
   }
@@ -81,7 +85,7 @@ GrayscalePriorFilter<TInputImage, TOutputImage>::GetParameters() const
   parameters.WindowRadius = static_cast<int>(m_WindowRadius);
   parameters.Epsilon = m_Epsilon;
   parameters.ContrastScale = m_ContrastScale;
-  parameters.PhasePolarity = static_cast<scopsam::Polarity>(static_cast<int>(m_Polarity));
+  parameters.PhasePolarity = m_Polarity;
   parameters.GlobalScale = m_GlobalScale;
   parameters.MatrixMode = m_MatrixModeIsSet ? m_MatrixMode : this->GetIntensityStatistics().MatrixMode;
   return parameters;
@@ -126,11 +130,10 @@ void
 GrayscalePriorFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
-  static const char * const names[] = { "Bright", "Dark", "Both" };
   os << indent << "WindowRadius: " << m_WindowRadius << std::endl;
   os << indent << "Epsilon: " << m_Epsilon << std::endl;
   os << indent << "ContrastScale: " << m_ContrastScale << std::endl;
-  os << indent << "Polarity: " << names[static_cast<int>(m_Polarity)] << std::endl;
+  os << indent << "Polarity: " << scopsam::PolarityName(m_Polarity) << std::endl;
   os << indent << "UseGlobalTerm: " << m_UseGlobalTerm << std::endl;
   os << indent << "GlobalScale: " << m_GlobalScale << std::endl;
   os << indent << "MatrixMode: " << m_MatrixMode << (m_MatrixModeIsSet ? "" : " (from the histogram)") << std::endl;

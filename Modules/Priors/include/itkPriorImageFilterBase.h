@@ -39,6 +39,11 @@
   }                                                                                                                   \
   ITK_MACROEND_NOOP_STATEMENT
 
+/** Defines Set<name>(value) checked against `parameter`, an entry of scopsamPriorParameters.h: a value outside its
+ * range throws an itk::ExceptionObject that names the parameter and the range. */
+#define scopsamSetPriorParameterMacro(name, type, parameter)                                                         \
+  scopsamSetCheckedMacro(name, type, (parameter).Range.Contains(static_cast<double>(_arg)), (parameter).Range.Requirement())
+
 namespace itk
 {
 

@@ -19,6 +19,7 @@
 #define scopsamPriorKernels_h
 
 #include "SCoPSAMPriorsExport.h"
+#include "scopsamPriorParameters.h"
 
 #include <array>
 #include <cstddef>
@@ -76,12 +77,13 @@ ConvolveAxis(const float *               input,
              bool                        odd,
              float *                     output);
 
-/** Parameters of the gradient prior (see itk::GradientPriorFilter for their meaning and defaults). */
+/** Parameters of the gradient prior (see itk::GradientPriorFilter for their meaning; defaults and ranges in
+ * scopsamPriorParameters.h). */
 struct GradientPriorParameters
 {
-  std::vector<double> Scales{ 1.0, 2.0, 4.0 };
-  double              IntegrationScale{ 2.0 };
-  double              MagnitudeScale{ 0.05 };
+  std::vector<double> Scales = std::vector<double>(PriorParameters::DefaultScales.begin(), PriorParameters::DefaultScales.end());
+  double              IntegrationScale{ PriorParameters::IntegrationScale.Default };
+  double              MagnitudeScale{ PriorParameters::MagnitudeScale.Default };
 };
 
 /** Padding (pixels, each side, each axis) that ComputeGradientPrior() needs around the region it computes. */
@@ -99,23 +101,16 @@ ComputeGradientPrior(const float *                   padded,
                      float *                         magnitude,
                      float *                         coherence);
 
-/** Which departure from the surroundings the grayscale prior reports. */
-enum class Polarity
-{
-  Bright = 0,
-  Dark = 1,
-  Both = 2
-};
-
-/** Parameters of the grayscale prior (see itk::GrayscalePriorFilter for their meaning and defaults). */
+/** Parameters of the grayscale prior (see itk::GrayscalePriorFilter for their meaning; defaults and ranges in
+ * scopsamPriorParameters.h). */
 struct GrayscalePriorParameters
 {
-  int      WindowRadius{ 15 };
-  double   Epsilon{ 0.02 };
-  double   ContrastScale{ 2.0 };
-  Polarity PhasePolarity{ Polarity::Both };
+  int      WindowRadius{ static_cast<int>(PriorParameters::WindowRadius.Default) };
+  double   Epsilon{ PriorParameters::Epsilon.Default };
+  double   ContrastScale{ PriorParameters::ContrastScale.Default };
+  Polarity PhasePolarity{ PriorParameters::DefaultPolarity };
   double   MatrixMode{ 0.5 };
-  double   GlobalScale{ 0.1 };
+  double   GlobalScale{ PriorParameters::GlobalScale.Default };
 };
 
 /** Padding that ComputeGrayscalePrior() needs: the window radius. */

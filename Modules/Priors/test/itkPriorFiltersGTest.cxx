@@ -27,6 +27,8 @@
 #include "gtest/gtest.h"
 
 #include <cmath>
+#include <functional>
+#include <utility>
 
 namespace
 {
@@ -299,6 +301,74 @@ TEST(PriorFilters, ParametersOutsideTheirRangeThrow)
   std::ostringstream os;
   s->Print(os);
   EXPECT_NE(os.str().find("WindowRadius: 7"), std::string::npos);
+}
+
+// Every number of the table: a new filter holds its default; the ends of its range are taken; a value just outside
+// either end is refused with a message that names the parameter and the range.
+TEST(PriorFilters, DefaultsAndRangesAreThoseOfTheTable)
+{
+  namespace P = scopsam::PriorParameters;
+  auto g = itk::GradientPriorFilter<Image2U8>::New();
+  auto s = itk::GrayscalePriorFilter<Image2U8>::New();
+  EXPECT_EQ(g->GetScales(), std::vector<double>(P::DefaultScales.begin(), P::DefaultScales.end()));
+  EXPECT_EQ(g->GetIntegrationScale(), P::IntegrationScale.Default);
+  EXPECT_EQ(g->GetMagnitudeScale(), P::MagnitudeScale.Default);
+  EXPECT_EQ(s->GetWindowRadius(), P::WindowRadius.Default);
+  EXPECT_EQ(s->GetEpsilon(), P::Epsilon.Default);
+  EXPECT_EQ(s->GetContrastScale(), P::ContrastScale.Default);
+  EXPECT_EQ(s->GetGlobalScale(), P::GlobalScale.Default);
+  EXPECT_EQ(s->GetPolarity(), P::DefaultPolarity);
+
+  using Setter = std::function<void(double)>;
+  const std::vector<std::pair<scopsam::PriorParameter, Setter>> setters{
+    { P::IntegrationScale, [&](double v) { g->SetIntegrationScale(v); } },
+    { P::MagnitudeScale, [&](double v) { g->SetMagnitudeScale(v); } },
+    { P::WindowRadius, [&](double v) { s->SetWindowRadius(static_cast<unsigned int>(v)); } },
+    { P::Epsilon, [&](double v) { s->SetEpsilon(v); } },
+    { P::ContrastScale, [&](double v) { s->SetContrastScale(v); } },
+    { P::GlobalScale, [&](double v) { s->SetGlobalScale(v); } },
+  };
+  ASSERT_EQ(setters.size(), P::Gradient.size() + P::Grayscale.size());
+  for (const auto & [parameter, set] : setters)
+  {
+    const auto & r = parameter.Range;
+    EXPECT_NO_THROW(set(r.Minimum)) << parameter.Name;
+    EXPECT_NO_THROW(set(r.Maximum)) << parameter.Name;
+    // Integers step by one; real numbers by a thousandth of the end.
+    const bool integer = std::string(parameter.Name) == "WindowRadius";
+    for (const double outside : { integer ? r.Minimum - 1 : r.Minimum * 0.999, integer ? r.Maximum + 1 : r.Maximum * 1.001 })
+    {
+      try
+      {
+        set(outside);
+        ADD_FAILURE() << parameter.Name << " took " << outside << ", outside " << r.Requirement();
+      }
+      catch (const itk::ExceptionObject & e)
+      {
+        const std::string message = e.GetDescription();
+        EXPECT_NE(message.find(parameter.Name), std::string::npos) << message;
+        EXPECT_NE(message.find(r.Requirement()), std::string::npos) << message;
+      }
+    }
+  }
+  EXPECT_NO_THROW(g->SetScales({ P::ScaleRange.Minimum, P::ScaleRange.Maximum }));
+  EXPECT_THROW(g->SetScales({ P::ScaleRange.Maximum * 1.001 }), itk::ExceptionObject);
+  EXPECT_THROW(g->SetScales(std::vector<double>(P::MaximumNumberOfScales + 1, 1.0)), itk::ExceptionObject);
+}
+
+// The one polarity parser: the three names both ways, anything else refused (no silent Both).
+TEST(PriorParameters, PolarityNamesParseBackAndUnknownNamesAreRefused)
+{
+  for (const auto polarity : { scopsam::Polarity::Bright, scopsam::Polarity::Dark, scopsam::Polarity::Both })
+  {
+    EXPECT_EQ(scopsam::ParsePolarity(scopsam::PolarityName(polarity)), polarity);
+  }
+  EXPECT_EQ(scopsam::PolarityName(scopsam::Polarity::Dark), "dark");
+  for (const char * unknown : { "sideways", "", "Both", "bright " })
+  {
+    EXPECT_THROW(scopsam::ParsePolarity(unknown), std::invalid_argument) << "'" << unknown << "'";
+  }
+  EXPECT_THROW(scopsam::PolarityName(static_cast<scopsam::Polarity>(7)), std::invalid_argument);
 }
 
 TEST(RobustIntensityRangeCalculator, PercentilesOfAKnownHistogram)

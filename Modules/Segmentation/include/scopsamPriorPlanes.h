@@ -89,9 +89,7 @@ ComputePriorPlanes(const TImage *                       input,
   grayscale->SetEpsilon(config.GrayscaleEpsilon);
   grayscale->SetContrastScale(config.ContrastScale);
   grayscale->SetGlobalScale(config.GlobalScale);
-  using Polarity = typename itk::GrayscalePriorFilter<TImage, TwoChannels>::PolarityEnum;
-  grayscale->SetPolarity(config.Polarity == "bright" ? Polarity::Bright
-                                                     : (config.Polarity == "dark" ? Polarity::Dark : Polarity::Both));
+  grayscale->SetPolarity(config.Polarity);
   grayscale->SetMatrixMode(std::min(1.0, std::max(0.0, statistics.MatrixMode)));
   gradient->SetIntensityRange(normalize.Lower, normalize.Upper);
   grayscale->SetIntensityRange(normalize.Lower, normalize.Upper);

@@ -40,7 +40,10 @@ __all__ = [
     "has_default_model",
 ]
 
-__version__ = "0.1.0"
+__version__ = _scopsam.__version__  # the CMake project's version
+
+# The prior filters' defaults, from the one table of the prior parameters (scopsamPriorParameters.h).
+_PRIOR = _scopsam.prior_parameter_defaults()
 
 
 def _itk():
@@ -82,23 +85,27 @@ class _Input:
         return result
 
 
-def gradient_prior_filter(image, *, scales=(1.0, 2.0, 4.0), integration_scale=2.0, magnitude_scale=0.05,
-                          number_of_work_units=0):
+def gradient_prior_filter(image, *, scales=_PRIOR["scales"], integration_scale=_PRIOR["integration_scale"],
+                          magnitude_scale=_PRIOR["magnitude_scale"], number_of_work_units=0):
     """itk::GradientPriorFilter: gradient magnitude and structure-tensor coherence in [0, 1].
 
     Returns float32 (rows, columns, 2): channel 0 the multi-scale gradient magnitude, channel 1 the coherence.
-    Scales are in pixels."""
+    Scales are in pixels. Defaults and admissible ranges are those of scopsamPriorParameters.h; a value outside
+    its range raises ValueError."""
     source = _Input(image)
     result = _scopsam.gradient_prior(source.array, source.spacing, [float(s) for s in scales],
                                      float(integration_scale), float(magnitude_scale), int(number_of_work_units))
     return source.give_back(result, is_vector=True)
 
 
-def grayscale_prior_filter(image, *, window_radius=15, epsilon=0.02, contrast_scale=2.0, global_scale=0.1,
-                           polarity="both", number_of_work_units=0):
+def grayscale_prior_filter(image, *, window_radius=_PRIOR["window_radius"], epsilon=_PRIOR["epsilon"],
+                           contrast_scale=_PRIOR["contrast_scale"], global_scale=_PRIOR["global_scale"],
+                           polarity=_PRIOR["polarity"], number_of_work_units=0):
     """itk::GrayscalePriorFilter: local contrast and departure from the matrix gray level, in [0, 1].
 
-    Returns float32 (rows, columns, 2). ``polarity``: "both", "bright" or "dark" (the phase against the matrix)."""
+    Returns float32 (rows, columns, 2). ``polarity``: "both", "bright" or "dark" (the phase against the matrix).
+    Defaults and admissible ranges are those of scopsamPriorParameters.h; a value outside its range raises
+    ValueError."""
     source = _Input(image)
     result = _scopsam.grayscale_prior(source.array, source.spacing, int(window_radius), float(epsilon),
                                       float(contrast_scale), float(global_scale), str(polarity),

@@ -34,7 +34,24 @@ class Names(unittest.TestCase):
         self.assertTrue(callable(scopsam.quantify))
 
 
+class Version(unittest.TestCase):
+    def test_version_is_the_cmake_project_version(self):
+        expected = os.environ.get("SCOPSAM_VERSION")
+        if not expected:
+            self.skipTest("SCOPSAM_VERSION is not set (ctest sets it to the CMake project's version)")
+        self.assertEqual(scopsam.__version__, expected)
+
+
 class Priors(unittest.TestCase):
+    def test_defaults_are_those_of_the_filters(self):
+        # The signatures' defaults come from the parameter table: the same prior as the filters' own defaults.
+        image = disc_image()
+        defaults = scopsam.gradient_prior_filter.__kwdefaults__
+        self.assertEqual(tuple(defaults["scales"]), (1.0, 2.0, 4.0))
+        self.assertEqual(scopsam.grayscale_prior_filter.__kwdefaults__["polarity"], "both")
+        numpy.testing.assert_array_equal(scopsam.grayscale_prior_filter(image),
+                                         scopsam.grayscale_prior_filter(image, window_radius=15, polarity="both"))
+
     def test_gradient_prior_is_row_column_with_two_channels(self):
         image = disc_image()
         prior = scopsam.gradient_prior_filter(image, scales=[1.0, 2.0])

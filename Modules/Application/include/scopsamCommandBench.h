@@ -1,0 +1,72 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamCommandBench_h
+#define scopsamCommandBench_h
+
+#include "SCoPSAMApplicationExport.h"
+#include "scopsamMetrics.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+/** \file scopsamCommandBench.h
+ * \brief `scopsam bench`: the accuracy table of every method on datasets.
+ * \ingroup SCoPSAMApplication
+ */
+namespace scopsam
+{
+
+/** `scopsam bench DATASET...`: the accuracy table of DESIGN section 5 for each dataset - SCoP-SAM automatic, with
+ * 1 and with 3 positive clicks (drawn from the ground truth's interior with a fixed seed), the same network with its
+ * priors off, Otsu and adaptive thresholding; mean per-image IoU, Dice, precision, recall, boundary F, object F1 and
+ * seconds per megapixel (wall clock of the whole method on this machine: priors and network, or the threshold). */
+struct BenchOptions
+{
+  std::vector<std::string> Datasets;     // dataset folders (DESIGN section 4 layout, or image/ + label/)
+  std::string              Split;        // empty: the test split where there is one, else every image
+  std::string              Model;        // empty: the embedded default model
+  std::string              PriorOffModel; // the prior-off network trained with the same budget; empty: row left out
+  std::uint64_t            Seed{ 2026 }; // of the simulated clicks
+  double                   Threshold{ 0.5 };
+  int                      Threads{ 0 };
+  std::string              Device{ "cpu" };
+  std::string              Markdown, JSON; // where to write the tables
+  EvaluationOptions        Metrics;
+  bool                     Progress{ false };
+};
+struct BenchRow
+{
+  std::string         Method;
+  SegmentationMetrics Mean; // per-image means, SecondsPerMegapixel included
+};
+struct BenchTable
+{
+  std::string           Dataset;
+  std::size_t           Images{ 0 };
+  std::vector<BenchRow> Rows;
+};
+SCoPSAMApplication_EXPORT std::vector<BenchTable>
+RunBench(const BenchOptions & options);
+/** The tables as Markdown, one per dataset, with the settings that made them. */
+SCoPSAMApplication_EXPORT std::string
+BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & options);
+
+} // namespace scopsam
+
+#endif

@@ -1,0 +1,39 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamCommandSynth_h
+#define scopsamCommandSynth_h
+
+#include "SCoPSAMApplicationExport.h"
+#include "scopsamSyntheticMicrograph.h"
+
+#include <string>
+
+/** \file scopsamCommandSynth.h
+ * \brief `scopsam synth`: a synthetic micrograph dataset.
+ * \ingroup SCoPSAMApplication
+ */
+namespace scopsam
+{
+
+/** `scopsam synth FOLDER`: a synthetic dataset. */
+SCoPSAMApplication_EXPORT void
+RunSynth(const std::string & folder, const SyntheticDatasetParameters & parameters);
+
+} // namespace scopsam
+
+#endif

@@ -1,0 +1,66 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamCommandTrain_h
+#define scopsamCommandTrain_h
+
+#include "SCoPSAMApplicationExport.h"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+/** \file scopsamCommandTrain.h
+ * \brief `scopsam train`: a network trained on synthetic tiles and/or annotated datasets.
+ * \ingroup SCoPSAMApplication
+ */
+namespace scopsam
+{
+
+/** `scopsam train OUTPUT`: trains a network on synthetic tiles made on the fly and/or annotated datasets. */
+struct TrainCommandOptions
+{
+  std::string              Output;
+  std::string              Configuration{ "small" };
+  std::string              Init;      // a model file to fine-tune (else fresh weights)
+  std::string              PriorEntryPoints{ "encoder,prompt,decoder" };
+  std::vector<std::string> Data;      // dataset folders (their train split; val split for validation)
+  double                   SyntheticFraction{ -1.0 }; // -1: 1 without data, 0.5 with
+  std::string              Levels{ "1,2,3,3" };
+  bool                     CoarsePhases{ false }; // synthetic tiles may hold the coarse morphologies
+  bool                     SecondPhase{ false };  // synthetic tiles may hold a second phase, picked by clicks
+  int                      TileSize{ 0 };
+  int                      Steps{ 2000 };
+  int                      BatchSize{ 8 };
+  double                   LearningRate{ 4e-4 };
+  int                      WarmupSteps{ 100 };
+  int                      ValidateEvery{ 200 };
+  int                      CheckpointEvery{ 200 };
+  std::string              Checkpoints; // checkpoint folder (default: OUTPUT.checkpoints)
+  bool                     Resume{ false };
+  std::uint64_t            Seed{ 1 };
+  int                      Threads{ 0 };
+  std::string              Device{ "cpu" };
+  bool                     Progress{ false };
+  std::string              CommandLine; // recorded in the model file
+};
+SCoPSAMApplication_EXPORT void
+RunTrain(const TrainCommandOptions & options);
+
+} // namespace scopsam
+
+#endif
