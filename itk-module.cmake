@@ -10,6 +10,7 @@ itk_module(SCoPSAM
     SCoPSAMData
     SCoPSAMEvaluation
     SCoPSAMQuantification
+    SCoPSAMAdaptation
     SCoPSAMModel
     SCoPSAMSegmentation
     SCoPSAMTraining

@@ -17,6 +17,7 @@
  *=========================================================================*/
 // Metrics against cases computed by hand, the empty-mask conventions, the report formats and the baselines.
 #include "scopsamBaselines.h"
+#include "scopsamClickProtocol.h"
 #include "scopsamErrors.h"
 #include "scopsamMetrics.h"
 #include "scopsamOpenCVBridge.h"
@@ -26,6 +27,8 @@
 #include <opencv2/imgproc.hpp>
 
 #include "gtest/gtest.h"
+
+#include <algorithm>
 
 namespace
 {
@@ -176,4 +179,70 @@ TEST(Baselines, NormalisationMapsRobustRangeToUnit)
   EXPECT_EQ(lo, 0.0);
   EXPECT_EQ(hi, 1.0);
   EXPECT_NEAR(normalized.at<float>(50, 0), 0.5, 0.01);
+}
+
+TEST(ClickProtocol, ClicksTheDeepestPointOfTheLargerErrorWithItsPolarity)
+{
+  cv::Mat truth = cv::Mat::zeros(100, 120, CV_8U), prediction = cv::Mat::zeros(100, 120, CV_8U);
+  cv::circle(truth, { 30, 40 }, 12, cv::Scalar(255), cv::FILLED);      // a particle the mask misses
+  cv::circle(truth, { 90, 70 }, 6, cv::Scalar(255), cv::FILLED);       // a small one it finds
+  cv::circle(prediction, { 90, 70 }, 6, cv::Scalar(255), cv::FILLED);
+  cv::rectangle(prediction, { 70, 5 }, { 79, 14 }, cv::Scalar(255), cv::FILLED); // a false 10 x 10 square
+
+  auto click = scopsam::NextClick(prediction, truth, {});
+  ASSERT_TRUE(click);
+  EXPECT_EQ(click->Label, 1) << "the missed disc (radius 12) is deeper than the false square (half-width 5)";
+  EXPECT_LE(cv::norm(click->Position - cv::Point(30, 40)), 1.5);
+  EXPECT_NEAR(click->ErrorDepth, 13.0, 1.0);
+
+  // Once the disc is found, the square is the error left: a negative click inside it.
+  cv::circle(prediction, { 30, 40 }, 12, cv::Scalar(255), cv::FILLED);
+  click = scopsam::NextClick(prediction, truth, { *click });
+  ASSERT_TRUE(click);
+  EXPECT_EQ(click->Label, 0);
+  EXPECT_TRUE(cv::Rect(70, 5, 10, 10).contains(click->Position)) << click->Position;
+
+  // A pixel already clicked is no error any more: a 1-pixel error that was clicked gives no click.
+  cv::Mat one = cv::Mat::zeros(20, 20, CV_8U);
+  one.at<unsigned char>(5, 7) = 255;
+  const auto first = scopsam::NextClick(cv::Mat::zeros(20, 20, CV_8U), one, {});
+  ASSERT_TRUE(first);
+  EXPECT_EQ(first->Position, cv::Point(7, 5));
+  EXPECT_FALSE(scopsam::NextClick(cv::Mat::zeros(20, 20, CV_8U), one, { *first }));
+
+  // An error at the image border is measured from the border (one pixel of "no error" around the image).
+  cv::Mat edge = cv::Mat::zeros(30, 30, CV_8U);
+  edge.colRange(0, 4).setTo(255);
+  const auto atEdge = scopsam::NextClick(cv::Mat::zeros(30, 30, CV_8U), edge, {});
+  ASSERT_TRUE(atEdge);
+  EXPECT_EQ(atEdge->Position.x, 1) << "the middle of a 4-px band touching the border is 1.5 px in";
+
+  // No error, no click; ignored pixels are no error.
+  EXPECT_FALSE(scopsam::NextClick(truth, truth, {}));
+  cv::Mat ignore = cv::Mat::zeros(100, 120, CV_8U);
+  ignore(cv::Rect(70, 5, 10, 10)).setTo(1);
+  EXPECT_FALSE(scopsam::NextClick(prediction, truth, {}, ignore));
+  EXPECT_THROW(scopsam::NextClick(prediction, cv::Mat::zeros(10, 10, CV_8U), {}), scopsam::InputError);
+}
+
+TEST(ClickProtocol, ScribblesAreShortStraightStrokesInsideTheRegion)
+{
+  cv::Mat truth = cv::Mat::zeros(60, 60, CV_8U);
+  cv::rectangle(truth, { 10, 28 }, { 49, 31 }, cv::Scalar(255), cv::FILLED); // a 40 x 4 needle, missed
+  const cv::Mat prediction = cv::Mat::zeros(60, 60, CV_8U);
+  const auto    click = scopsam::NextClick(prediction, truth, {});
+  ASSERT_TRUE(click);
+  const cv::Mat region = scopsam::ErrorRegion(prediction, truth, click->Label);
+  const auto    stroke = scopsam::ScribbleThrough(*click, region);
+  EXPECT_EQ(stroke.size(), static_cast<std::size_t>(scopsam::ScribbleLength)) << "along the needle, not across it";
+  for (const auto & p : stroke)
+  {
+    EXPECT_NE(region.at<unsigned char>(p), 0) << p;
+    EXPECT_EQ(p.y, click->Position.y) << "a horizontal stroke";
+  }
+  EXPECT_NE(std::find(stroke.begin(), stroke.end(), click->Position), stroke.end());
+  // In a 1-pixel region the scribble is the click itself.
+  cv::Mat dot = cv::Mat::zeros(9, 9, CV_8U);
+  dot.at<unsigned char>(4, 4) = 1;
+  EXPECT_EQ(scopsam::ScribbleThrough({ { 4, 4 }, 1, 1.0 }, dot).size(), 1u);
 }

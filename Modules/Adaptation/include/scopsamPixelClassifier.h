@@ -1,0 +1,129 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamPixelClassifier_h
+#define scopsamPixelClassifier_h
+
+#include "SCoPSAMAdaptationExport.h"
+#include "scopsamFeatureBank.h"
+
+#include <opencv2/core.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+/** \file scopsamPixelClassifier.h
+ * \brief What prompts teach about a micrograph: a random forest on per-pixel features, fitted at test time.
+ *
+ * Prompts arrive as a label image (CV_8U: 1 "this phase", 2 "not this phase", 0 unlabelled): scribbles as painted,
+ * clicks as small discs (LabelsFromClicks()). A prompt says "this phase, everywhere" (DESIGN section 2), which is
+ * what a pixel classifier does with it: the forest learns the labelled pixels' features and then labels every pixel
+ * of this and of other micrographs. Where a prior mask is given (the network's automatic result, or a threshold),
+ * PriorSamples unlabelled pixels drawn from it (seeded) join the training set as weak labels, so that a single
+ * click corrects the prior where it is wrong instead of replacing it; the labelled pixels are repeated so that
+ * together they weigh at least as much as the prior's samples. The forest is a regression forest on 0/1 targets:
+ * its output, the mean over trees, is a probability in [0, 1].
+ * \ingroup SCoPSAMAdaptation
+ */
+namespace scopsam
+{
+
+/** The label values of a prompt label image. */
+enum class PromptLabel : unsigned char
+{
+  Unlabelled = 0,
+  Phase = 1,
+  NotPhase = 2
+};
+
+struct PixelClassifierOptions
+{
+  int           Trees{ 32 };
+  int           MaximumDepth{ 12 };
+  int           MinimumSamplesPerLeaf{ 2 };
+  int           PriorSamples{ 4000 };
+  std::uint64_t Seed{ 1 };
+};
+
+class SCoPSAMAdaptation_EXPORT PixelClassifier
+{
+public:
+  PixelClassifier();
+  ~PixelClassifier();
+  PixelClassifier(PixelClassifier &&) noexcept;
+  PixelClassifier &
+  operator=(PixelClassifier &&) noexcept;
+
+  /** Fits the forest on `features` at the labelled pixels of `labels` (and prior samples from `prior`, CV_8U
+   * non-zero = phase, optional). Throws InputError when no pixel is labelled, or when only one class is labelled
+   * and no prior gives the other. */
+  void
+  Fit(const FeatureStack & features, const cv::Mat & labels, const cv::Mat & prior = cv::Mat(),
+      const PixelClassifierOptions & options = {});
+
+  bool
+  IsFitted() const;
+
+  /** Probability of the phase at every pixel (CV_32F), computed in bands of rows so that memory holds one band's
+   * feature vectors. Throws InputError when the features are not of the kind the forest was fitted on. */
+  cv::Mat
+  PredictProbability(const FeatureStack & features) const;
+
+  /** The features' signature the forest was fitted on. */
+  const std::string &
+  GetFeatureSignature() const;
+
+  /** The forest and its feature signature as JSON text; FromJSON() reads it back (InputError when it cannot). */
+  std::string
+  ToJSON() const;
+  static PixelClassifier
+  FromJSON(const std::string & text);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_Impl;
+};
+
+/** A label image of `size` with a disc of `radius` pixels around each click (label 1 -> Phase, 0 -> NotPhase),
+ * painted over `scribbles` (CV_8U PromptLabel values, optional); a later click overwrites an earlier one. */
+SCoPSAMAdaptation_EXPORT cv::Mat
+LabelsFromClicks(const cv::Size & size, const std::vector<cv::Point> & positions, const std::vector<int> & labels,
+                 int radius = 2, const cv::Mat & scribbles = cv::Mat());
+
+/** How far a click that contradicts the prior reaches (ClickLabels()). */
+struct ClickReach
+{
+  int    DiscRadius{ 2 };         // every click labels at least this disc
+  int    MaximumRadius{ 24 };     // a region a click labels stays within this distance of it
+  double MaximumAreaFraction{ 0.05 }; // a prior component larger than this fraction of the image is not one particle
+  double Tolerance{ 3.0 };        // region growing: gray levels within this many noise standard deviations
+};
+
+/** Click labels that say what a user means by a click that contradicts the prior mask (`prior`, CV_8U, non-zero =
+ * phase; `image`, the normalised micrograph, CV_32F): a negative click inside a predicted component labels that
+ * component (within MaximumRadius) "not this phase"; a positive click on an unpredicted pixel labels the region of
+ * similar gray level around it (flood fill on the lightly smoothed image, within Tolerance noise standard deviations
+ * of the clicked gray level, within MaximumRadius) "this phase". Where the component or region is larger than
+ * MaximumAreaFraction of the image, or the click agrees with the prior, it labels its disc only. */
+SCoPSAMAdaptation_EXPORT cv::Mat
+ClickLabels(const cv::Mat & image, const cv::Mat & prior, const std::vector<cv::Point> & positions,
+            const std::vector<int> & labels, const ClickReach & reach = {}, const cv::Mat & scribbles = cv::Mat());
+
+} // namespace scopsam
+
+#endif

@@ -1,0 +1,362 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamPixelClassifier.h"
+
+#include "scopsamErrors.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+#include <opencv2/ml.hpp>
+
+#include <algorithm>
+#include <random>
+
+namespace scopsam
+{
+
+namespace
+{
+/** A prompt speaks for every pixel that looks like the pixels it labels ("this phase, everywhere"): a prior sample
+ * whose features lie within the spread of a labelled class (mean squared z-score over the features, each feature's
+ * spread that of the class, at least a quarter of the image's) takes that class's label, the nearer class where
+ * two claim it. So a negative click on a false phase overrules the prior on that phase, not only under the click. */
+void
+RelabelWhatThePromptsDescribe(const cv::Mat & labelled, const std::vector<float> & labelledTarget,
+                              const cv::Mat & weak, std::vector<float> & weakTarget)
+{
+  if (weak.empty())
+  {
+    return;
+  }
+  constexpr double within = 4.0; // mean squared z-score: on average within two standard deviations
+  cv::Mat          imageMean, imageSpread;
+  cv::reduce(weak, imageMean, 0, cv::REDUCE_AVG);
+  cv::Mat centred = weak - cv::repeat(imageMean, weak.rows, 1);
+  cv::reduce(centred.mul(centred), imageSpread, 0, cv::REDUCE_AVG);
+  cv::sqrt(imageSpread, imageSpread);
+  std::vector<double> best(static_cast<std::size_t>(weak.rows), within);
+  for (const float target : { 0.0f, 1.0f })
+  {
+    cv::Mat members;
+    for (int i = 0; i < labelled.rows; ++i)
+    {
+      if (labelledTarget[static_cast<std::size_t>(i)] == target)
+      {
+        members.push_back(labelled.row(i));
+      }
+    }
+    if (members.empty())
+    {
+      continue;
+    }
+    cv::Mat mean, spread;
+    cv::reduce(members, mean, 0, cv::REDUCE_AVG);
+    cv::Mat deviation = members - cv::repeat(mean, members.rows, 1);
+    cv::reduce(deviation.mul(deviation), spread, 0, cv::REDUCE_AVG);
+    cv::sqrt(spread, spread);
+    spread = cv::max(spread, 0.25 * imageSpread);
+    spread = cv::max(spread, 1e-6);
+    cv::Mat z = (weak - cv::repeat(mean, weak.rows, 1)) / cv::repeat(spread, weak.rows, 1), distance;
+    cv::reduce(z.mul(z), distance, 1, cv::REDUCE_AVG);
+    for (int i = 0; i < weak.rows; ++i)
+    {
+      if (distance.at<float>(i) < best[static_cast<std::size_t>(i)])
+      {
+        best[static_cast<std::size_t>(i)] = distance.at<float>(i);
+        weakTarget[static_cast<std::size_t>(i)] = target;
+      }
+    }
+  }
+}
+} // namespace
+
+struct PixelClassifier::Impl
+{
+  cv::Ptr<cv::ml::RTrees> Forest;
+  std::string             Signature;
+  int                     NumberOfFeatures{ 0 };
+};
+
+PixelClassifier::PixelClassifier()
+  : m_Impl(std::make_unique<Impl>())
+{}
+PixelClassifier::~PixelClassifier() = default;
+PixelClassifier::PixelClassifier(PixelClassifier &&) noexcept = default;
+PixelClassifier &
+PixelClassifier::operator=(PixelClassifier &&) noexcept = default;
+
+void
+PixelClassifier::Fit(const FeatureStack & features, const cv::Mat & labels, const cv::Mat & prior,
+                     const PixelClassifierOptions & options)
+{
+  if (features.Planes.empty() || labels.type() != CV_8U || labels.size() != features.Size() ||
+      (!prior.empty() && (prior.type() != CV_8U || prior.size() != features.Size())))
+  {
+    throw InputError("the prompt labels (and the prior mask) must be 8-bit images of the micrograph's size");
+  }
+  if (options.Trees < 1 || options.Trees > 1000 || options.MaximumDepth < 1 || options.MaximumDepth > 30 ||
+      options.PriorSamples < 0 || options.PriorSamples > 1000000)
+  {
+    throw InputError("pixel classifier: trees in [1, 1000], depth in [1, 30], prior samples in [0, 1e6]");
+  }
+  std::vector<cv::Point> labelled, weak;
+  std::vector<float>     labelledTarget, weakTarget;
+  bool                   classes[2] = { false, false };
+  for (int y = 0; y < labels.rows; ++y)
+  {
+    for (int x = 0; x < labels.cols; ++x)
+    {
+      const auto value = static_cast<PromptLabel>(labels.at<unsigned char>(y, x));
+      if (value == PromptLabel::Phase || value == PromptLabel::NotPhase)
+      {
+        labelled.emplace_back(x, y);
+        labelledTarget.push_back(value == PromptLabel::Phase ? 1.0f : 0.0f);
+        classes[value == PromptLabel::Phase ? 1 : 0] = true;
+      }
+    }
+  }
+  if (labelled.empty())
+  {
+    throw InputError("no pixel is labelled: give a click or a scribble");
+  }
+  if (!prior.empty() && options.PriorSamples > 0)
+  {
+    std::mt19937_64                            random(options.Seed);
+    std::uniform_int_distribution<std::size_t> pick(0, prior.total() - 1);
+    for (int i = 0; i < options.PriorSamples; ++i)
+    {
+      const std::size_t index = pick(random);
+      const cv::Point   p(static_cast<int>(index % prior.cols), static_cast<int>(index / prior.cols));
+      if (labels.at<unsigned char>(p) == 0)
+      {
+        weak.push_back(p);
+        weakTarget.push_back(prior.at<unsigned char>(p) != 0 ? 1.0f : 0.0f);
+        classes[prior.at<unsigned char>(p) != 0 ? 1 : 0] = true;
+      }
+    }
+  }
+  if (!classes[0] || !classes[1])
+  {
+    throw InputError("the prompts label only one class and no prior mask gives the other: label both, or give a prior");
+  }
+  cv::Mat samples = features.Samples(labelled), weakSamples = features.Samples(weak);
+  RelabelWhatThePromptsDescribe(samples, labelledTarget, weakSamples, weakTarget);
+  // The labelled pixels, repeated so that together they weigh at least as much as the prior's samples.
+  const std::size_t repeat = std::max<std::size_t>(1, (weak.size() + labelled.size() - 1) / labelled.size());
+  cv::Mat           all, targets;
+  for (std::size_t r = 0; r < repeat; ++r)
+  {
+    all.push_back(samples);
+    targets.push_back(cv::Mat(labelledTarget, true));
+  }
+  if (!weak.empty())
+  {
+    all.push_back(weakSamples);
+    targets.push_back(cv::Mat(weakTarget, true));
+  }
+  cv::theRNG().state = options.Seed; // OpenCV's forest draws its bootstrap samples and variables from it
+  auto forest = cv::ml::RTrees::create();
+  forest->setMaxDepth(options.MaximumDepth);
+  forest->setMinSampleCount(options.MinimumSamplesPerLeaf);
+  forest->setRegressionAccuracy(0.0f);
+  forest->setUseSurrogates(false);
+  forest->setCVFolds(0);
+  forest->setActiveVarCount(0); // sqrt(number of features)
+  forest->setCalculateVarImportance(false);
+  forest->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, options.Trees, 0.0));
+  forest->train(cv::ml::TrainData::create(all, cv::ml::ROW_SAMPLE, targets));
+  m_Impl->Forest = forest;
+  m_Impl->Signature = features.Signature();
+  m_Impl->NumberOfFeatures = static_cast<int>(features.Planes.size());
+}
+
+bool
+PixelClassifier::IsFitted() const
+{
+  return m_Impl->Forest && m_Impl->Forest->isTrained();
+}
+
+cv::Mat
+PixelClassifier::PredictProbability(const FeatureStack & features) const
+{
+  if (!IsFitted())
+  {
+    throw InputError("the pixel classifier is not fitted");
+  }
+  if (features.Signature() != m_Impl->Signature)
+  {
+    throw InputError("the adaptation was made on other features (" + m_Impl->Signature + ") than these (" +
+                     features.Signature() + "): another model or another feature bank");
+  }
+  const cv::Size size = features.Size();
+  cv::Mat        probability(size, CV_32F);
+  constexpr int  band = 32;
+  for (int y = 0; y < size.height; y += band)
+  {
+    const cv::Range rows(y, std::min(size.height, y + band));
+    cv::Mat         predicted;
+    m_Impl->Forest->predict(features.Samples(rows), predicted);
+    cv::Mat(predicted.reshape(1, rows.size())).copyTo(probability.rowRange(rows));
+  }
+  cv::min(cv::max(probability, 0.0), 1.0, probability);
+  return probability;
+}
+
+const std::string &
+PixelClassifier::GetFeatureSignature() const
+{
+  return m_Impl->Signature;
+}
+
+std::string
+PixelClassifier::ToJSON() const
+{
+  if (!IsFitted())
+  {
+    throw InputError("the pixel classifier is not fitted");
+  }
+  cv::FileStorage storage(".json", cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_JSON);
+  m_Impl->Forest->write(storage);
+  nlohmann::json out;
+  out["kind"] = "scopsam-pixel-classifier";
+  out["version"] = 1;
+  out["features"] = m_Impl->Signature;
+  out["number_of_features"] = m_Impl->NumberOfFeatures;
+  out["forest"] = storage.releaseAndGetString();
+  return out.dump();
+}
+
+PixelClassifier
+PixelClassifier::FromJSON(const std::string & text)
+{
+  PixelClassifier classifier;
+  try
+  {
+    const auto in = nlohmann::json::parse(text);
+    if (in.at("kind").get<std::string>() != "scopsam-pixel-classifier" || in.at("version").get<int>() != 1)
+    {
+      throw InputError("not a SCoP-SAM adaptation of a known version");
+    }
+    cv::FileStorage storage(in.at("forest").get<std::string>(), cv::FileStorage::READ | cv::FileStorage::MEMORY);
+    auto            forest = cv::ml::RTrees::create();
+    forest->read(storage.root());
+    if (!forest->isTrained() || forest->getVarCount() != in.at("number_of_features").get<int>())
+    {
+      throw InputError("the adaptation's forest is empty or does not match its feature count");
+    }
+    classifier.m_Impl->Forest = forest;
+    classifier.m_Impl->Signature = in.at("features").get<std::string>();
+    classifier.m_Impl->NumberOfFeatures = forest->getVarCount();
+  }
+  catch (const nlohmann::json::exception & e)
+  {
+    throw InputError(std::string("not a readable adaptation: ") + e.what());
+  }
+  catch (const cv::Exception & e)
+  {
+    throw InputError(std::string("not a readable adaptation: ") + e.what());
+  }
+  return classifier;
+}
+
+cv::Mat
+LabelsFromClicks(const cv::Size & size, const std::vector<cv::Point> & positions, const std::vector<int> & labels,
+                 int radius, const cv::Mat & scribbles)
+{
+  if (positions.size() != labels.size() || radius < 0 || radius > 64)
+  {
+    throw InputError("clicks: one label per position, and a radius in [0, 64]");
+  }
+  cv::Mat out = scribbles.empty() ? cv::Mat::zeros(size, CV_8U) : scribbles.clone();
+  if (out.size() != size || out.type() != CV_8U)
+  {
+    throw InputError("the scribble label image must be 8-bit and of the micrograph's size");
+  }
+  for (std::size_t i = 0; i < positions.size(); ++i)
+  {
+    const auto value = static_cast<unsigned char>(labels[i] == 1 ? PromptLabel::Phase : PromptLabel::NotPhase);
+    cv::circle(out, positions[i], radius, cv::Scalar(value), cv::FILLED);
+  }
+  return out;
+}
+
+} // namespace scopsam
+
+namespace scopsam
+{
+
+cv::Mat
+ClickLabels(const cv::Mat & image, const cv::Mat & prior, const std::vector<cv::Point> & positions,
+            const std::vector<int> & labels, const ClickReach & reach, const cv::Mat & scribbles)
+{
+  cv::Mat out = LabelsFromClicks(image.size(), positions, labels, reach.DiscRadius, scribbles);
+  if (prior.empty())
+  {
+    return out;
+  }
+  if (prior.size() != image.size() || prior.type() != CV_8U || image.type() != CV_32F)
+  {
+    throw InputError("click labels need the normalised image (float) and a prior mask (8-bit) of one size");
+  }
+  cv::Mat smooth;
+  cv::GaussianBlur(image, smooth, cv::Size(5, 5), 1.0, 1.0, cv::BORDER_REFLECT_101);
+  // The noise: the median absolute deviation of the image from its smoothed self, as a standard deviation.
+  cv::Mat residual = cv::abs(image - smooth);
+  std::vector<float> values(residual.begin<float>(), residual.end<float>());
+  std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+  const double noise = std::max(1e-3, 1.4826 * values[values.size() / 2]);
+  const double largest = reach.MaximumAreaFraction * static_cast<double>(image.total());
+  const cv::Rect inside(0, 0, image.cols, image.rows);
+  for (std::size_t i = 0; i < positions.size(); ++i)
+  {
+    const cv::Point p = positions[i];
+    if (!p.inside(inside) || (prior.at<unsigned char>(p) != 0) == (labels[i] == 1))
+    {
+      continue; // outside (the caller's error to report) or agreeing with the prior: the disc says it all
+    }
+    cv::Mat region = cv::Mat::zeros(image.rows + 2, image.cols + 2, CV_8U);
+    const cv::Rect window = cv::Rect(p.x - reach.MaximumRadius, p.y - reach.MaximumRadius, 2 * reach.MaximumRadius + 1,
+                                     2 * reach.MaximumRadius + 1) & inside;
+    if (labels[i] == 0) // a false component: the prior's connected pixels around the click
+    {
+      cv::Mat component = prior(window) != 0, filled = cv::Mat::zeros(window.height + 2, window.width + 2, CV_8U);
+      cv::floodFill(component, filled, p - window.tl(), cv::Scalar(255), nullptr, cv::Scalar(0), cv::Scalar(0),
+                    8 | cv::FLOODFILL_MASK_ONLY | (255 << 8));
+      filled(cv::Rect(1, 1, window.width, window.height)).copyTo(region(window + cv::Point(1, 1)));
+    }
+    else // a missed particle: the pixels of similar gray level connected to the click
+    {
+      cv::Mat         patch = smooth(window).clone(), filled = cv::Mat::zeros(window.height + 2, window.width + 2, CV_8U);
+      const cv::Scalar tolerance(reach.Tolerance * noise);
+      cv::floodFill(patch, filled, p - window.tl(), cv::Scalar(0), nullptr, tolerance, tolerance,
+                    8 | cv::FLOODFILL_MASK_ONLY | cv::FLOODFILL_FIXED_RANGE | (255 << 8));
+      filled(cv::Rect(1, 1, window.width, window.height)).copyTo(region(window + cv::Point(1, 1)));
+    }
+    cv::Mat inImage = region(cv::Rect(1, 1, image.cols, image.rows));
+    cv::Mat disc = cv::Mat::zeros(image.size(), CV_8U);
+    cv::circle(disc, p, reach.MaximumRadius, cv::Scalar(255), cv::FILLED);
+    inImage &= disc;
+    if (cv::countNonZero(inImage) <= largest)
+    {
+      out.setTo(static_cast<unsigned char>(labels[i] == 1 ? PromptLabel::Phase : PromptLabel::NotPhase), inImage);
+    }
+  }
+  return out;
+}
+
+} // namespace scopsam

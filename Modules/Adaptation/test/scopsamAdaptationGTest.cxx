@@ -1,0 +1,136 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// The pixel classifier of test-time adaptation on a two-phase image drawn here: prompts pick the phase, correct a
+// prior where they say so, and survive a round trip through JSON.
+#include "scopsamErrors.h"
+#include "scopsamFeatureBank.h"
+#include "scopsamPixelClassifier.h"
+
+#include <opencv2/imgproc.hpp>
+
+#include "gtest/gtest.h"
+
+namespace
+{
+/** A 192 x 192 matrix (0.5) with bright (0.7) and dark (0.3) discs of radius 6 on a grid, noise 0.03. */
+struct TwoPhases
+{
+  cv::Mat                Image = cv::Mat(192, 192, CV_32F, cv::Scalar(0.5));
+  cv::Mat                Bright = cv::Mat::zeros(192, 192, CV_8U), Dark = cv::Mat::zeros(192, 192, CV_8U);
+  std::vector<cv::Point> BrightCentres, DarkCentres;
+
+  TwoPhases()
+  {
+    for (int row = 0; row < 6; ++row)
+    {
+      for (int col = 0; col < 6; ++col)
+      {
+        const cv::Point centre(16 + 32 * col, 16 + 32 * row);
+        const bool      bright = (row + col) % 2 == 0;
+        cv::circle(bright ? Bright : Dark, centre, 6, cv::Scalar(255), cv::FILLED);
+        (bright ? BrightCentres : DarkCentres).push_back(centre);
+      }
+    }
+    Image.setTo(0.7, Bright);
+    Image.setTo(0.3, Dark);
+    cv::Mat noise(Image.size(), CV_32F);
+    cv::theRNG().state = 7;
+    cv::randn(noise, 0.0, 0.03);
+    Image += noise;
+  }
+};
+
+/** The fraction of `region`'s pixels where `probability` is at least 0.5. */
+double
+FractionOn(const cv::Mat & probability, const cv::Mat & region)
+{
+  const cv::Mat on = (probability >= 0.5) & region;
+  return static_cast<double>(cv::countNonZero(on)) / cv::countNonZero(region);
+}
+} // namespace
+
+TEST(PixelClassifier, ClicksAloneSwitchTheTargetBetweenTwoPhases)
+{
+  const TwoPhases             image;
+  const scopsam::FeatureStack features = scopsam::ClassicalFeatures(image.Image);
+  EXPECT_EQ(features.Planes.size(), 1 + 7 * scopsam::DefaultFeatureScales().size());
+  for (const bool wantBright : { true, false })
+  {
+    const auto & positive = wantBright ? image.BrightCentres : image.DarkCentres;
+    const auto & negative = wantBright ? image.DarkCentres : image.BrightCentres;
+    // One click on one particle of each phase, and one on the matrix.
+    const cv::Mat labels = scopsam::LabelsFromClicks(image.Image.size(), { positive[0], negative[0], { 32, 32 } },
+                                                     { 1, 0, 0 });
+    scopsam::PixelClassifier classifier;
+    classifier.Fit(features, labels);
+    const cv::Mat probability = classifier.PredictProbability(features);
+    const cv::Mat wanted = wantBright ? image.Bright : image.Dark, other = wantBright ? image.Dark : image.Bright;
+    EXPECT_GT(FractionOn(probability, wanted), 0.8) << (wantBright ? "bright" : "dark") << " phase wanted";
+    EXPECT_LT(FractionOn(probability, other), 0.05) << (wantBright ? "bright" : "dark") << " phase wanted";
+    EXPECT_LT(FractionOn(probability, ~(image.Bright | image.Dark)), 0.05) << "the matrix";
+  }
+}
+
+TEST(PixelClassifier, ANegativeClickRemovesAFalsePhaseAndAPositiveOneAddsAMissedOneEverywhere)
+{
+  const TwoPhases             image;
+  const scopsam::FeatureStack features = scopsam::ClassicalFeatures(image.Image);
+  // A prior that marks both phases (an over-segmenting model): one negative click in a dark particle.
+  {
+    const cv::Mat prior = image.Bright | image.Dark;
+    const cv::Mat labels = scopsam::ClickLabels(image.Image, prior, { image.DarkCentres[3] }, { 0 });
+    EXPECT_GT(cv::countNonZero(labels), 100) << "the click labels the whole false particle";
+    scopsam::PixelClassifier classifier;
+    classifier.Fit(features, labels, prior);
+    const cv::Mat probability = classifier.PredictProbability(features);
+    EXPECT_LT(FractionOn(probability, image.Dark), 0.5) << "at least half of the false phase goes, everywhere";
+    EXPECT_GT(FractionOn(probability, image.Bright), 0.8) << "the rest of the prior stays";
+  }
+  // A prior that misses the dark phase: one positive click in a dark particle adds it and the others like it.
+  {
+    const cv::Mat labels = scopsam::ClickLabels(image.Image, image.Bright, { image.DarkCentres[5] }, { 1 });
+    EXPECT_GT(cv::countNonZero(labels), 60) << "the click labels the missed particle's pixels of its gray level";
+    scopsam::PixelClassifier classifier;
+    classifier.Fit(features, labels, image.Bright);
+    const cv::Mat probability = classifier.PredictProbability(features);
+    EXPECT_GT(FractionOn(probability, image.Dark), 0.8);
+    EXPECT_GT(FractionOn(probability, image.Bright), 0.8);
+  }
+}
+
+TEST(PixelClassifier, RoundTripsThroughJSONAndRefusesOtherFeatures)
+{
+  const TwoPhases             image;
+  const scopsam::FeatureStack features = scopsam::ClassicalFeatures(image.Image);
+  scopsam::PixelClassifier    classifier;
+  EXPECT_THROW(classifier.PredictProbability(features), scopsam::InputError);
+  EXPECT_THROW(classifier.Fit(features, cv::Mat::zeros(image.Image.size(), CV_8U)), scopsam::InputError);
+  const cv::Mat onlyPositive = scopsam::LabelsFromClicks(image.Image.size(), { image.BrightCentres[0] }, { 1 });
+  EXPECT_THROW(classifier.Fit(features, onlyPositive), scopsam::InputError) << "one class and no prior";
+  classifier.Fit(features, scopsam::LabelsFromClicks(image.Image.size(), { image.BrightCentres[0], { 32, 32 } }, { 1, 0 }));
+  const cv::Mat probability = classifier.PredictProbability(features);
+
+  const auto copy = scopsam::PixelClassifier::FromJSON(classifier.ToJSON());
+  EXPECT_EQ(copy.GetFeatureSignature(), classifier.GetFeatureSignature());
+  EXPECT_EQ(cv::norm(copy.PredictProbability(features), probability, cv::NORM_INF), 0.0);
+
+  const scopsam::FeatureStack other = scopsam::ClassicalFeatures(image.Image, { 1.0, 2.0 });
+  EXPECT_THROW(copy.PredictProbability(other), scopsam::InputError);
+  EXPECT_THROW(scopsam::PixelClassifier::FromJSON("{\"kind\": \"something else\"}"), scopsam::InputError);
+  EXPECT_THROW(scopsam::PixelClassifier::FromJSON("not json"), scopsam::InputError);
+}

@@ -1,0 +1,140 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamClickProtocol.h"
+
+#include "scopsamErrors.h"
+
+#include <opencv2/imgproc.hpp>
+
+namespace scopsam
+{
+namespace
+{
+
+/** The distance transform of `region` with one pixel of "no error" around it; the maximum and where it is. */
+std::pair<double, cv::Point>
+DeepestPoint(const cv::Mat & region)
+{
+  cv::Mat padded;
+  cv::copyMakeBorder(region, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+  cv::Mat distance;
+  cv::distanceTransform(padded, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE, CV_32F);
+  double    maximum = 0.0;
+  cv::Point where(-1, -1);
+  for (int y = 1; y + 1 < distance.rows; ++y)
+  {
+    const float * row = distance.ptr<float>(y);
+    for (int x = 1; x + 1 < distance.cols; ++x)
+    {
+      if (row[x] > maximum) // strict: the first maximum in row-major order wins
+      {
+        maximum = row[x];
+        where = cv::Point(x - 1, y - 1);
+      }
+    }
+  }
+  return { maximum, where };
+}
+
+} // namespace
+
+cv::Mat
+ErrorRegion(const cv::Mat & prediction, const cv::Mat & truth, int label, const cv::Mat & ignore)
+{
+  if (prediction.size() != truth.size() || prediction.type() != CV_8U || truth.type() != CV_8U ||
+      (!ignore.empty() && (ignore.size() != truth.size() || ignore.type() != CV_8U)))
+  {
+    throw InputError("the click protocol needs a prediction, a truth (and an ignore mask) of one size, all 8-bit");
+  }
+  cv::Mat predicted = prediction != 0, phase = truth != 0, region;
+  region = label == 1 ? (phase & ~predicted) : (predicted & ~phase);
+  if (!ignore.empty())
+  {
+    region.setTo(0, ignore != 0);
+  }
+  return region;
+}
+
+std::optional<SimulatedClick>
+NextClick(const cv::Mat & prediction, const cv::Mat & truth, const std::vector<SimulatedClick> & clicked,
+          const cv::Mat & ignore)
+{
+  cv::Mat missed = ErrorRegion(prediction, truth, 1, ignore), wrong = ErrorRegion(prediction, truth, 0, ignore);
+  for (const auto & click : clicked)
+  {
+    if (click.Position.inside(cv::Rect(0, 0, truth.cols, truth.rows)))
+    {
+      missed.at<unsigned char>(click.Position) = 0;
+      wrong.at<unsigned char>(click.Position) = 0;
+    }
+  }
+  const auto [missedDepth, missedAt] = DeepestPoint(missed);
+  const auto [wrongDepth, wrongAt] = DeepestPoint(wrong);
+  if (missedDepth <= 0.0 && wrongDepth <= 0.0)
+  {
+    return std::nullopt;
+  }
+  if (missedDepth >= wrongDepth)
+  {
+    return SimulatedClick{ missedAt, 1, missedDepth };
+  }
+  return SimulatedClick{ wrongAt, 0, wrongDepth };
+}
+
+std::vector<cv::Point>
+ScribbleThrough(const SimulatedClick & click, const cv::Mat & region)
+{
+  static const cv::Point directions[4] = { { 1, 0 }, { 0, 1 }, { 1, 1 }, { 1, -1 } };
+  const cv::Rect         inside(0, 0, region.cols, region.rows);
+  const auto             inRegion = [&](const cv::Point & p) { return p.inside(inside) && region.at<unsigned char>(p) != 0; };
+  std::vector<cv::Point> best{ click.Position };
+  for (const auto & d : directions) // each line both ways: the eight directions
+  {
+    // Grow both ways in turn while both stay inside; once one side leaves the region, the other goes on alone.
+    std::vector<cv::Point> stroke{ click.Position };
+    int                    forward = 0, backward = 0;
+    bool                   forwardOpen = true, backwardOpen = true;
+    while (static_cast<int>(stroke.size()) < ScribbleLength && (forwardOpen || backwardOpen))
+    {
+      const bool goForward = forwardOpen && (!backwardOpen || forward <= backward);
+      const auto next = goForward ? click.Position + (forward + 1) * d : click.Position - (backward + 1) * d;
+      if (!inRegion(next))
+      {
+        (goForward ? forwardOpen : backwardOpen) = false;
+        continue;
+      }
+      if (goForward)
+      {
+        ++forward;
+        stroke.push_back(next);
+      }
+      else
+      {
+        ++backward;
+        stroke.insert(stroke.begin(), next);
+      }
+    }
+    if (stroke.size() > best.size())
+    {
+      best = std::move(stroke);
+    }
+  }
+  return best;
+}
+
+} // namespace scopsam
