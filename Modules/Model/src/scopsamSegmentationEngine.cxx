@@ -715,7 +715,7 @@ SegmentationEngine::Predict(std::int64_t width, std::int64_t height, const Image
         }
         tilePrompts.Boxes = toDevice(boxes);
       }
-      parts.push_back(m_Impl->Net->forward(tileImages, tilePriors, tilePrompts));
+      parts.push_back(m_Impl->Net->forward(tileImages, tilePriors, tilePrompts).Logits);
     }
     const torch::Tensor logits = torch::cat(parts, 0);
     if (logits.dim() != 4 || logits.size(0) != B || logits.size(1) != 1 || logits.size(2) != T || logits.size(3) != T)

@@ -195,7 +195,7 @@ TEST(Tiling, OneTileEqualsAWholeImagePassAndSmallImagesWork)
   scopsam::network::TilePrompts none;
   none.PointCoordinates = torch::zeros({ 1, 0, 2 });
   none.PointLabels = torch::zeros({ 1, 0 });
-  const auto direct = torch::sigmoid(engine->GetImpl().Net->forward(imageTensor, priorTensor, none)).contiguous();
+  const auto direct = torch::sigmoid(engine->GetImpl().Net->forward(imageTensor, priorTensor, none).Logits).contiguous();
   for (std::size_t i = 0; i < tiled.size(); ++i)
   {
     ASSERT_NEAR(direct.data_ptr<float>()[i], tiled[i], 1e-6f);
@@ -314,7 +314,7 @@ TEST(ModelFile, BrokenForeignAndMismatchedFilesAreClearErrors)
   EXPECT_THROW(SegmentationEngine::Load((folder / "good.pt").string(), cuda), scopsam::ModelError);
 }
 
-TEST(Configurations, SmallAndVitBBuildWithSAMShapes)
+TEST(Configurations, SmallRefusesTileOptionsItCannotRun)
 {
   auto small = SegmentationEngine::Create(ModelConfig::Small(), 1);
   EXPECT_EQ(small->GetConfig().TileSize, 256);
