@@ -17,6 +17,8 @@
  *=========================================================================*/
 #include "scopsamPromptEncoder.h"
 
+#include "scopsamCommonBlocks.h"
+
 #include <cmath>
 
 namespace F = torch::nn::functional;

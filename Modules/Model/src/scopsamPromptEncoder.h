@@ -30,7 +30,6 @@
  * \ingroup SCoPSAMModel
  */
 
-#include "scopsamCommonBlocks.h"
 #include "scopsamModelConfig.h"
 #include "scopsamPromptEncoderPriors.h"
 
