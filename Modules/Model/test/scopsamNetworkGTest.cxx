@@ -218,10 +218,6 @@ TEST(Network, ForwardReturnsTheIoUPredictionOfEachTile)
   EXPECT_GT((iou[1] - iou[2]).abs().item<float>(), 1e-5f) << iou;
   const auto alone = net->forward(image.narrow(0, 1, 1), priors.narrow(0, 1, 1), NoPrompts(1));
   EXPECT_NEAR(alone.PredictedIoU.item<float>(), iou[1].item<float>(), 1e-5f);
-  // decode on a known embedding is the second half of forward.
-  const auto decoded = net->decode(net->encode(image, priors), image, priors, NoPrompts(3));
-  EXPECT_TRUE(torch::equal(decoded.PredictedIoU, out.PredictedIoU));
-  EXPECT_TRUE(torch::equal(decoded.Logits, out.Logits));
   // The prompts reach the IoU head: a click in the tile changes its prediction.
   scopsam::network::TilePrompts click;
   click.PointCoordinates = torch::tensor({ 20.0f, 30.0f }).view({ 1, 1, 2 }).expand({ 3, 1, 2 }).contiguous();
