@@ -12,6 +12,7 @@ itk_module(SCoPSAM
     SCoPSAMQuantification
     SCoPSAMAdaptation
     SCoPSAMModel
+    SCoPSAMTrainer
     SCoPSAMSegmentation
     SCoPSAMTraining
     SCoPSAMApplication

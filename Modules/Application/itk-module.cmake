@@ -12,6 +12,7 @@ itk_module(SCoPSAMApplication
     SCoPSAMSegmentation
     SCoPSAMTraining
     SCoPSAMModel
+    SCoPSAMTrainer
   PRIVATE_DEPENDS
     ITKIOImageBase
     ITKImageGrid

@@ -8,6 +8,7 @@ itk_module(SCoPSAMTraining
     SCoPSAMSegmentation
     SCoPSAMData
     SCoPSAMModel
+    SCoPSAMTrainer
   PRIVATE_DEPENDS
     SCoPSAMPriors
   TEST_DEPENDS

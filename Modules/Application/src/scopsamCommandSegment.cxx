@@ -295,7 +295,8 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     probability->Allocate();
   }
   const auto        gridSize = image->GetLargestPossibleRegion().GetSize(); // the grid the network sees
-  const auto        tiling = engine->Resolve({ o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
+  const auto        tiling = engine->MakeTileGrid(static_cast<std::int64_t>(gridSize[0]), static_cast<std::int64_t>(gridSize[1]),
+                                                  { o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
   const std::size_t stride = static_cast<std::size_t>(tiling.TileSize - tiling.Overlap);
   const std::size_t rowsPerBand = stride * std::max<std::size_t>(1, (std::size_t{ 1 } << 23) / (gridSize[0] * stride));
   const std::size_t bands = (gridSize[1] + rowsPerBand - 1) / rowsPerBand;
@@ -397,7 +398,7 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const st
   j["output"] = output;
   j["model"] = engine.GetIdentity();
   j["model_configuration"] = nlohmann::json::parse(engine.GetConfig().ToJSON());
-  const auto tiling = engine.Resolve({ o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
+  const auto tiling = engine.MakeTileGrid(1, 1, { o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
   j["tile_size"] = tiling.TileSize;
   j["overlap"] = tiling.Overlap;
   j["threshold"] = o.Threshold;
@@ -446,7 +447,7 @@ RunSegment(const SegmentOptions & o)
   try
   {
     engine = LoadSharedEngine(o.Model, device);
-    engine->Resolve({ o.TileSize, o.Overlap, o.BatchSize, BlendingWindow::Cosine });
+    engine->MakeTileGrid(1, 1, { o.TileSize, o.Overlap, o.BatchSize, BlendingWindow::Cosine }); // checks the options
   }
   catch (const ModelError & e)
   {

@@ -27,6 +27,7 @@
 #include "scopsamPriorKernels.h"
 #include "scopsamPriorPlanes.h"
 #include "scopsamSegmentationSupport.h"
+#include "scopsamThreadSettings.h"
 
 #include <algorithm>
 #include <atomic>
@@ -356,7 +357,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv
   Superclass::VerifyPreconditions();
   try
   {
-    this->GetEngine()->Resolve(this->MakeTilingOptions());
+    this->GetEngine()->MakeTileGrid(1, 1, this->MakeTilingOptions()); // checks the options
   }
   catch (const scopsam::ModelError & e)
   {
@@ -409,11 +410,11 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegi
   }
   const auto largest = input->GetLargestPossibleRegion();
   const auto engine = this->GetEngine();
-  const auto needed = engine->InputRegion(static_cast<std::int64_t>(largest.GetSize(0)),
-                                          static_cast<std::int64_t>(largest.GetSize(1)),
-                                          this->ToPixelRegion(this->GetOutput()->GetRequestedRegion()),
-                                          this->MakePrompts(),
-                                          this->MakeTilingOptions());
+  const auto needed = engine
+                        ->MakeTileGrid(static_cast<std::int64_t>(largest.GetSize(0)),
+                                       static_cast<std::int64_t>(largest.GetSize(1)),
+                                       this->MakeTilingOptions())
+                        .InputRegion(this->ToPixelRegion(this->GetOutput()->GetRequestedRegion()), this->MakePrompts());
   RegionType region;
   region.SetIndex(0, largest.GetIndex(0) + needed.X);
   region.SetIndex(1, largest.GetIndex(1) + needed.Y);
@@ -477,7 +478,8 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
   const auto             output = this->ToPixelRegion(outputRegion);
   const auto             prompts = this->MakePrompts();
   const auto             tiling = this->MakeTilingOptions();
-  const auto             needed = engine->InputRegion(width, height, output, prompts, tiling);
+  const auto             grid = engine->MakeTileGrid(width, height, tiling);
+  const auto             needed = grid.InputRegion(output, prompts);
   RegionType             neededRegion;
   neededRegion.SetIndex(0, largest.GetIndex(0) + needed.X);
   neededRegion.SetIndex(1, largest.GetIndex(1) + needed.Y);
@@ -510,10 +512,10 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
   // The network over the tiles, reporting progress and honouring AbortGenerateData() between batches.
   std::vector<float> probabilities(static_cast<std::size_t>(output.Pixels()));
   std::atomic<bool>  abort{ false };
-  scopsam::SegmentationEngine::SetNumberOfThreads(threads);
+  const scopsam::ScopedThreadSettings threadSettings(threads); // restored when GenerateData() returns
   try
   {
-    engine->Predict(width, height, { needed, image.data(), P > 0 ? priors.data() : nullptr }, prompts, tiling, output,
+    engine->Predict(grid, { needed, image.data(), P > 0 ? priors.data() : nullptr }, prompts, output,
                     probabilities.data(), [this, &abort](std::size_t done, std::size_t total) {
                       this->UpdateProgress(static_cast<float>(done) / static_cast<float>(std::max<std::size_t>(1, total)));
                       abort = this->GetAbortGenerateData();

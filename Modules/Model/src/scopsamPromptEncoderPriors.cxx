@@ -15,34 +15,25 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#ifndef scopsamEngineImpl_h
-#define scopsamEngineImpl_h
+#include "scopsamPromptEncoderPriors.h"
 
-// The engine's state, shared by the engine and the training code of the SCoPSAMModel library (not installed).
-#include "scopsamNetwork.h"
-#include "scopsamSegmentationEngine.h"
-
-#include <torch/script.h>
-
-#include <optional>
+#include "scopsamCommonBlocks.h"
 
 namespace scopsam
 {
-
-struct SegmentationEngine::Impl
+namespace network
 {
-  ModelConfig                       Config;
-  network::SCoPSAMNet               Net{ nullptr };
-  std::optional<torch::jit::Module> Script;
-  torch::Device                     Device{ torch::kCPU };
-  bool                              Half{ false };
-  std::string                       Identity;
 
-  /** Moves the network to the device of `options` and sets LibTorch's threads. */
-  void
-  PlaceOn(const DeviceOptions & options);
-};
+torch::nn::Sequential
+DensePriorPrompt(const ModelConfig & c)
+{
+  const int64_t stride = c.PatchSize / 4;
+  torch::nn::Sequential prompt(Conv(c.PriorChannels, 16, 4, 4), LayerNorm2d(16), torch::nn::GELU(),
+                               Conv(16, 32, stride, stride), LayerNorm2d(32), torch::nn::GELU(),
+                               Conv(32, c.EmbedDim, 1));
+  ZeroInitialise(prompt->ptr(6));
+  return prompt;
+}
 
+} // namespace network
 } // namespace scopsam
-
-#endif

@@ -17,7 +17,8 @@
  *=========================================================================*/
 #include "scopsamTrainer.h"
 
-#include "scopsamEngineImpl.h"
+#include "scopsamLoadedModel.h"
+#include "scopsamThreadSettings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -45,16 +46,25 @@ struct Trainer::Impl
     , Options(options)
   {}
 
+  /** The engine's threads for LibTorch and one for BLAS while the trainer runs; without a thread count (0) both
+   * libraries' own settings. */
+  ScopedThreadSettings
+  Threads()
+  {
+    const int threads = ModelOf(Engine).Threads;
+    return ScopedThreadSettings(threads, threads > 0 ? 1 : 0);
+  }
+
   network::SCoPSAMNet &
   Net()
   {
-    return Engine.GetImpl().Net;
+    return ModelOf(Engine).Net;
   }
 
   torch::Device
   Device()
   {
-    return Engine.GetImpl().Device;
+    return ModelOf(Engine).Device;
   }
 
   double
@@ -166,7 +176,7 @@ struct Trainer::Impl
       {
         prompts.Appearance = net->prompt_encoder->appearanceTokens(tileEmbedding, tilePriors, coordinates[0], pointLabels[0]);
       }
-      logits.push_back(net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts));
+      logits.push_back(net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts).Logits);
     }
     return torch::cat(logits, 0);
   }
@@ -218,13 +228,13 @@ Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
   {
     throw ModelError("invalid training options: steps, batch size, warm-up, intervals and positive clicks must be positive");
   }
-  auto & impl = engine.GetImpl();
-  if (impl.Half)
+  auto & model = ModelOf(engine);
+  if (model.Half)
   {
     throw ModelError("training runs in single precision: do not ask for half precision");
   }
   m_Impl->Optimizer = std::make_unique<torch::optim::AdamW>(
-    impl.Net->parameters(), torch::optim::AdamWOptions(options.LearningRate).weight_decay(options.WeightDecay));
+    model.Net->parameters(), torch::optim::AdamWOptions(options.LearningRate).weight_decay(options.WeightDecay));
 }
 
 Trainer::~Trainer() = default;
@@ -264,12 +274,12 @@ Trainer::Resume(const std::string & checkpointFolder)
   }
   {
     torch::NoGradGuard noGrad;
-    auto               source = stored->GetImpl().Net->named_parameters();
+    auto               source = ModelOf(*stored).Net->named_parameters();
     for (auto & p : m_Impl->Net()->named_parameters())
     {
       p.value().copy_(source[p.key()]);
     }
-    auto sourceBuffers = stored->GetImpl().Net->named_buffers();
+    auto sourceBuffers = ModelOf(*stored).Net->named_buffers();
     for (auto & b : m_Impl->Net()->named_buffers())
     {
       b.value().copy_(sourceBuffers[b.key()]);
@@ -286,7 +296,8 @@ Trainer::Validate(const std::vector<TrainingSample> & samples)
   {
     return -1.0;
   }
-  auto & net = m_Impl->Net();
+  const auto threads = m_Impl->Threads();
+  auto &     net = m_Impl->Net();
   net->eval();
   torch::NoGradGuard noGrad;
   double             sum = 0.0;
@@ -298,7 +309,7 @@ Trainer::Validate(const std::vector<TrainingSample> & samples)
     network::TilePrompts none;
     none.PointCoordinates = torch::zeros({ image.size(0), 0, 2 }, image.options());
     none.PointLabels = torch::zeros({ image.size(0), 0 }, image.options());
-    const auto predicted = (net->forward(image, priors, none) > 0).to(torch::kFloat32).flatten(1);
+    const auto predicted = (net->forward(image, priors, none).Logits > 0).to(torch::kFloat32).flatten(1);
     const auto truth = mask.flatten(1);
     const auto intersection = (predicted * truth).sum(1);
     const auto unionArea = predicted.sum(1) + truth.sum(1) - intersection;
@@ -312,7 +323,8 @@ Trainer::Validate(const std::vector<TrainingSample> & samples)
 double
 Trainer::EvaluateLoss(const std::vector<TrainingSample> & batch, std::uint64_t clickSeed)
 {
-  auto & net = m_Impl->Net();
+  const auto threads = m_Impl->Threads();
+  auto &     net = m_Impl->Net();
   net->eval();
   torch::NoGradGuard noGrad;
   std::mt19937_64    random(clickSeed);
@@ -327,6 +339,7 @@ void
 Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback)
 {
   auto &     impl = *m_Impl;
+  const auto threads = impl.Threads();
   auto &     net = impl.Net();
   const auto start = std::chrono::steady_clock::now();
   net->train();
