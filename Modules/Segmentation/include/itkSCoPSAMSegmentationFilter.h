@@ -51,10 +51,19 @@ namespace itk
  * honoured between batches.
  *
  * Prompts: clicks (AddClick(), in pixel indices; AddPhysicalClick(), in physical coordinates) mean "this phase" (label
- * 1) or "not this phase" (label 0) everywhere; a box (SetRegionOfInterest()) restricts the phase to it.
+ * 1) or "not this phase" (label 0) everywhere; a box (SetRegionOfInterest()) restricts the phase to it. Both are
+ * checked against the image here, once, when the pipeline's information is updated (itk::InvalidArgumentError).
+ *
+ * Scale (SetScale()): the network sees the input resampled by Scale (a mini-pipeline inside the filter:
+ * ResampleImageFilter before, this filter at scale 1, ResampleImageFilter after), and the probability comes back on
+ * the input's grid before the threshold; clicks and the region of interest stay in the input's pixel indices.
+ * Excluded regions (SetExclusionMask()) get probability 0 and mask 0.
  *
  * The filter's thread budget (GetNumberOfWorkUnits()) drives the prior filters, LibTorch's intra-op threads and the
- * BLAS threads, one after the other: no nested parallelism.
+ * BLAS threads, one after the other: no nested parallelism. LibTorch and BLAS hold their thread settings
+ * process-wide, so the network runs of all filters of a process are serialised (one at a time, whatever thread
+ * calls Update()); the settings are restored when a run ends. One filter must not be updated from two threads at
+ * once (as any ITK filter); separate filters may, and may share one engine.
  *
  * \ingroup SCoPSAMSegmentation
  */
@@ -95,12 +104,15 @@ public:
   std::shared_ptr<const scopsam::SegmentationEngine>
   GetEngine() const;
 
-  /** "cpu" (default), "cuda", "cuda:N" or "auto". CUDA asked for where there is none is an error. */
+  /** "cpu" (default), "cuda", "cuda:N" or "auto". CUDA asked for where there is none is an error. A change after the
+   * filter loaded its engine loads a separate one for the new device on next need (engines loaded elsewhere are
+   * not touched). An engine given by SetEngine() runs where it was loaded: changing the device then is an error. */
   virtual void
   SetDevice(const std::string & device);
   itkGetStringMacro(Device);
-  /** Half precision on CUDA. Default off. */
-  itkSetMacro(UseHalfPrecision, bool);
+  /** Half precision on CUDA. Default off. A change loads a separate engine, as SetDevice(). */
+  virtual void
+  SetUseHalfPrecision(bool half);
   itkGetConstMacro(UseHalfPrecision, bool);
   itkBooleanMacro(UseHalfPrecision);
 
@@ -128,6 +140,20 @@ public:
   /** Mask value of the phase. Default 255. */
   itkSetMacro(InsideValue, unsigned char);
   itkGetConstMacro(InsideValue, unsigned char);
+
+  /** Grid factor of the network's view: the input is resampled (linear interpolation, same physical extent, so a
+   * feature of n pixels spans n * Scale pixels) before the network, and the probability is brought back to the
+   * input's grid (linear; the nearest value beyond the outermost pixel centres) before the threshold. Default 1
+   * (the input's grid, no resampling); range [0.1, 10]. With Scale != 1 the input is requested whole (the resampled
+   * image's statistics need it); the outputs still stream. Not with SetPriorImage() (priors of the input's grid). */
+  virtual void
+  SetScale(double scale);
+  itkGetConstMacro(Scale, double);
+
+  /** Excluded regions (optional): non-zero where the image is not specimen (an SEM data bar, the background of a
+   * section). There the probability and the mask are 0. Same pixel grid and geometry as the input. */
+  itkSetInputMacro(ExclusionMask, MaskImageType);
+  itkGetInputMacro(ExclusionMask, MaskImageType);
 
   /** Clicks: label 1 "this phase", 0 "not this phase". */
   void
@@ -184,7 +210,24 @@ protected:
   void
   GenerateData() override;
 
+  /** Whether GenerateData() runs the network on the resampled input (Scale != 1). */
+  virtual bool
+  UsesResampling() const
+  {
+    return m_Scale != 1.0;
+  }
+
 private:
+  using NetworkImageType = Image<float, ImageDimension>;
+  using ResampledFilterType = SCoPSAMSegmentationFilter<NetworkImageType, NetworkImageType>;
+
+  /** GenerateData() of the resampling path: the network on the input resampled by Scale. */
+  void
+  GenerateResampledData();
+  /** Writes `probabilities` (row-major over `region`) and its threshold to the outputs, 0 where excluded. */
+  void
+  WriteOutputs(const RegionType & region, const float * probabilities);
+
   scopsam::Prompts
   MakePrompts() const;
   scopsam::TilingOptions
@@ -201,6 +244,8 @@ private:
 
   std::string                                        m_ModelFileName;
   mutable std::shared_ptr<const scopsam::SegmentationEngine> m_Engine;
+  bool                                               m_EngineGiven{ false };
+  double                                             m_Scale{ 1.0 };
   std::string                                        m_Device{ "cpu" };
   bool                                               m_UseHalfPrecision{ false };
   unsigned int                                       m_TileSize{ 0 };
@@ -216,6 +261,9 @@ private:
   IntensityRangeType                                 m_IntensityRange;
   double                                             m_Lower{ 0.0 }, m_Upper{ 1.0 }, m_MatrixMode{ 0.5 };
   RobustIntensityStatisticsCache<InputImageType>     m_StatisticsCache;
+  SmartPointer<NetworkImageType>                     m_ResampledInput;
+  SmartPointer<ResampledFilterType>                  m_ResampledFilter;
+  TimeStamp                                          m_ResampledTime;
 };
 
 } // namespace itk

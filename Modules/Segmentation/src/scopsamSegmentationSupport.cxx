@@ -80,4 +80,11 @@ LoadSharedEngine(const std::string & path, const DeviceOptions & device)
   return engine;
 }
 
+std::mutex &
+NetworkRunMutex()
+{
+  static std::mutex mutex;
+  return mutex;
+}
+
 } // namespace scopsam
