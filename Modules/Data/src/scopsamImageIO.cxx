@@ -19,6 +19,7 @@
 
 #include "itkImageFileReader.h"
 #include "itkImageIOFactory.h"
+#include "itkImageRegionSplitterSlowDimension.h"
 #include "itkVectorImage.h"
 
 #include <atomic>
@@ -239,6 +240,11 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
     write(temporary.string());
     fs::rename(temporary, target);
   }
+  catch (const itk::ProcessAborted &)
+  {
+    fs::remove(temporary, error);
+    throw;
+  }
   catch (const itk::ExceptionObject & e)
   {
     fs::remove(temporary, error);
@@ -253,6 +259,68 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
   {
     fs::remove(temporary, error);
     throw;
+  }
+}
+
+bool
+CanWriteInPieces(const std::string & path)
+{
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::WriteMode);
+  if (io.IsNull())
+  {
+    return false;
+  }
+  io->SetUseCompression(false);
+  return io->CanStreamWrite();
+}
+
+namespace
+{
+/** Opens images[i..] atomically (each a temporary file renamed when all are written), then runs the pieces. */
+void
+WriteStreamedFrom(const std::vector<StreamedImage> & images, std::size_t i, unsigned int divisions)
+{
+  if (i < images.size())
+  {
+    const auto & image = images[i];
+    if (image.Path.empty())
+    {
+      image.Begin("", divisions > 1);
+      WriteStreamedFrom(images, i + 1, divisions);
+      image.End();
+      return;
+    }
+    WriteAtomically(image.Path, [&](const std::string & temporary) {
+      image.Begin(temporary, divisions > 1);
+      WriteStreamedFrom(images, i + 1, divisions);
+      image.End();
+    });
+    return;
+  }
+  auto * first = images.front().Image;
+  first->UpdateOutputInformation();
+  const auto largest = first->GetLargestPossibleRegion();
+  const auto splitter = itk::ImageRegionSplitterSlowDimension::New();
+  itk::ImageRegion<2> piece;
+  const unsigned int  pieces = splitter->GetNumberOfSplits(largest, std::max(1u, divisions));
+  for (unsigned int p = 0; p < pieces; ++p)
+  {
+    piece = largest;
+    splitter->GetSplit(p, pieces, piece);
+    for (const auto & image : images)
+    {
+      image.Piece(piece);
+    }
+  }
+}
+} // namespace
+
+void
+WriteStreamed(const std::vector<StreamedImage> & images, unsigned int divisions)
+{
+  if (!images.empty())
+  {
+    WriteStreamedFrom(images, 0, divisions);
   }
 }
 
