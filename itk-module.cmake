@@ -11,6 +11,7 @@ itk_module(SCoPSAM
     SCoPSAMEvaluation
     SCoPSAMQuantification
     SCoPSAMModel
+    SCoPSAMTrainer
     SCoPSAMSegmentation
     SCoPSAMTraining
     SCoPSAMApplication

@@ -10,6 +10,7 @@ itk_module(SCoPSAMApplication
     SCoPSAMQuantification
     SCoPSAMSegmentation
     SCoPSAMTraining
+    SCoPSAMTrainer
   PRIVATE_DEPENDS
     ITKImageGrid
   TEST_DEPENDS

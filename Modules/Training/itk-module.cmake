@@ -7,6 +7,7 @@ itk_module(SCoPSAMTraining
   DEPENDS
     SCoPSAMSegmentation
     SCoPSAMData
+    SCoPSAMTrainer
   TEST_DEPENDS
     ITKTestKernel
     ITKGoogleTest

@@ -20,6 +20,7 @@
 //
 //   build/bin/scopsamNetworkBenchmark --benchmark_counters_tabular=true
 #include "scopsamSegmentationEngine.h"
+#include "scopsamThreadSettings.h"
 
 #include "itkImageFileWriter.h"
 #include "scopsamOpenCVBridge.h"
@@ -43,7 +44,7 @@ Tiles(benchmark::State & state, const scopsam::ModelConfig & config)
 {
   const int threads = static_cast<int>(state.range(0));
   auto      engine = scopsam::SegmentationEngine::Create(config, 1);
-  scopsam::SegmentationEngine::SetNumberOfThreads(threads);
+  const scopsam::ScopedThreadSettings threadSettings(threads);
   const std::int64_t     size = 2 * Tile - 64;
   std::vector<float>     image(size * size), priors(4 * size * size), out(size * size);
   for (std::size_t i = 0; i < image.size(); ++i)
@@ -56,7 +57,8 @@ Tiles(benchmark::State & state, const scopsam::ModelConfig & config)
   options.Overlap = 64;
   options.BatchSize = 4;
   const scopsam::ImageBlock block{ { 0, 0, size, size }, image.data(), priors.data() };
-  auto run = [&] { engine->Predict(size, size, block, {}, options, { 0, 0, size, size }, out.data()); };
+  const auto                grid = engine->MakeTileGrid(size, size, options);
+  auto run = [&] { engine->Predict(grid, block, {}, { 0, 0, size, size }, out.data()); };
   run(); // warm-up
   for (auto _ : state)
   {

@@ -108,8 +108,15 @@ private:
 /** Pixels per stream piece of a segmentation: memory is bounded by a piece's tiles, whatever the image. */
 constexpr std::size_t PixelsPerPiece = std::size_t{ 1 } << 23;
 
+/** What a segmentation ran, for provenance: the tiles (resolved once for the image) and the IoU head's word. */
+struct SegmentationRecord
+{
+  TileGrid Grid;
+  double   PredictedIoU{ -1.0 };
+};
+
 /** Segments one image: the filter configured from the options, its outputs written by streaming, all atomically. */
-void
+SegmentationRecord
 SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEngine> & engine, const std::string & input,
            const std::string & output, const std::string & probabilityPath, const std::string & overlayPath, ProgressBar & bar,
            FieldQuantifier * quantifier)
@@ -229,6 +236,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   filter->AddObserver(itk::ProgressEvent(), command);
   WriteStreamed(outputs, divisions);
   bar.Done();
+  const SegmentationRecord record{ filter->GetTileGrid(), filter->GetPredictedIoU() };
   if (mask)
   {
     const auto picture = whole ? whole : ReadGrayImage(input);
@@ -242,10 +250,12 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
       quantifier->Add(fs::path(input).stem().string(), mask, input, picture, exclude);
     }
   }
+  return record;
 }
 
 std::string
-Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const std::string & input, const std::string & output)
+Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const SegmentationRecord & record, const std::string & input,
+           const std::string & output)
 {
   nlohmann::json j;
   j["program"] = "scopsam segment 0.1.0";
@@ -253,15 +263,25 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const st
   j["output"] = output;
   j["model"] = engine.GetIdentity();
   j["model_configuration"] = nlohmann::json::parse(engine.GetConfig().ToJSON());
-  const auto tiling = engine.Resolve({ o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
-  j["tile_size"] = tiling.TileSize;
-  j["overlap"] = tiling.Overlap;
+  j["tile_size"] = record.Grid.TileSize; // the grid the filter ran
+  j["overlap"] = record.Grid.Overlap;
+  j["tiles"] = record.Grid.Tiles.size();
   j["threshold"] = o.Threshold;
   j["scale"] = o.Scale;
   j["points"] = o.Points;
   j["box"] = o.Box;
   j["exclude"] = o.Exclude;
   j["device"] = engine.GetDevice();
+  // The network's IoU head has not been trained yet: its figure says nothing about the mask's quality.
+  if (record.PredictedIoU >= 0.0)
+  {
+    j["predicted_iou"] = record.PredictedIoU;
+  }
+  else
+  {
+    j["predicted_iou"] = nullptr;
+  }
+  j["predicted_iou_head"] = "untrained";
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char              when[32];
   std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -302,7 +322,6 @@ RunSegment(const SegmentOptions & o)
   try
   {
     engine = LoadSharedEngine(o.Model, device);
-    engine->Resolve({ o.TileSize, o.Overlap, o.BatchSize, BlendingWindow::Cosine });
   }
   catch (const ModelError & e)
   {
@@ -350,8 +369,8 @@ RunSegment(const SegmentOptions & o)
     const std::string mask = (fs::path(o.Output) / (item.Name + ".png")).string();
     const std::string probability = o.Probability.empty() ? "" : (fs::path(o.Probability) / (item.Name + ".mha")).string();
     const std::string overlay = o.Overlay.empty() ? "" : (fs::path(o.Overlay) / (item.Name + ".png")).string();
-    SegmentOne(o, engine, item.ImagePath, mask, probability, overlay, bar, quantifier.get());
-    WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, item.ImagePath, mask));
+    const auto record = SegmentOne(o, engine, item.ImagePath, mask, probability, overlay, bar, quantifier.get());
+    WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, record, item.ImagePath, mask));
     written.push_back(mask);
   }
   if (quantifier)

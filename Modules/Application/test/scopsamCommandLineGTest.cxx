@@ -316,6 +316,10 @@ TEST(Segment, FoldersWithProvenanceAndSingleSliceVolumes)
     const auto    record = nlohmann::json::parse(provenance);
     EXPECT_NE(record["model"].get<std::string>().find("small64.pt"), std::string::npos);
     EXPECT_EQ(record["tile_size"], 64);
+    EXPECT_EQ(record["overlap"], 16);
+    EXPECT_GT(record["tiles"].get<int>(), 0) << "the grid the filter ran";
+    EXPECT_TRUE(record.contains("predicted_iou")) << "a number, or null where the engine gives none";
+    EXPECT_EQ(record["predicted_iou_head"], "untrained");
   }
   auto slice = itk::Image<unsigned short, 3>::New();
   slice->SetRegions(itk::Image<unsigned short, 3>::SizeType{ { 70, 50, 1 } });
@@ -607,7 +611,12 @@ TEST(Bench, OneTableWithEveryMethodAndSettings)
   EXPECT_EQ(methods[5], "adaptive threshold");
   std::ifstream markdown(out / "table.md");
   std::string   text((std::istreambuf_iterator<char>(markdown)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx |"), std::string::npos);
+  EXPECT_NE(text.find("| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx | predicted IoU (untrained head) |"),
+            std::string::npos);
+  // The network's IoU head is shown, marked untrained; the baselines have none.
+  EXPECT_TRUE(rows[0].contains("predicted_iou")) << "a number, or null where the engine gives none";
+  EXPECT_EQ(rows[0]["predicted_iou_head"], "untrained");
+  EXPECT_TRUE(rows[4]["predicted_iou"].is_null()) << rows[4]["method"];
   // The same seed draws the same clicks: a second run gives the same accuracy.
   ASSERT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--split", "train", "--json",
                       (out / "again.json").string() }),

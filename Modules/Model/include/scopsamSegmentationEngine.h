@@ -20,6 +20,8 @@
 
 #include "SCoPSAMModelExport.h"
 #include "scopsamModelConfig.h"
+#include "scopsamPrompts.h"
+#include "scopsamTileGrid.h"
 
 #include <atomic>
 #include <cstdint>
@@ -30,15 +32,16 @@
 #include <vector>
 
 /** \file scopsamSegmentationEngine.h
- * \brief SCoP-SAM inference over micrographs of any size: the network and the tile engine, without ITK.
+ * \brief SCoP-SAM inference over micrographs of any size: a loaded model and the tile predictor, without ITK.
  *
- * The engine places overlapping tiles on the whole image (the last tile of a row or column ends at the image
- * border; only an image smaller than a tile is padded, by reflection), runs the network on batches of tiles, and
- * blends the tiles' probabilities with a smooth window, accumulated with weights and normalised once. Where the
- * tiles fall depends only on the image size, the tile size and the overlap, so the probabilities of a region do
- * not depend on how a caller splits the image (ITK streaming), on the batch size or on the thread count.
+ * MakeTileGrid() places overlapping tiles on the whole image once (scopsamTileGrid.h); Predict() runs the network
+ * on the tiles of a grid and blends their probabilities with a smooth window, accumulated with weights in the
+ * grid's order and normalised once. On a CPU, N threads run N tiles at a time, each tile single-threaded, so the
+ * probabilities of a region do not depend on how a caller splits the image (ITK streaming), on the batch size or
+ * on the thread count.
  *
- * Public types carry no torch:: type (the ITK filter that wraps the engine is parsed by ITK's wrapping).
+ * Public types carry no torch:: type (the ITK filter that wraps the engine is parsed by ITK's wrapping). The
+ * network itself is reached, by the trainer and white-box tests, through src/scopsamLoadedModel.h (not installed).
  * \ingroup SCoPSAMModel
  */
 namespace scopsam
@@ -52,85 +55,18 @@ public:
   using std::runtime_error::runtime_error;
 };
 
-/** Thrown by Predict() when its abort flag is raised between batches. */
+/** Thrown by Predict() when its abort flag is raised between tiles. */
 class SCoPSAMModel_EXPORT AbortedError : public std::runtime_error
 {
 public:
   using std::runtime_error::runtime_error;
 };
 
-/** A click: pixel index (X the column, Y the row, 0-based, of the whole image) and label (1 "this phase", 0 "not
- * this"). A click steers every tile: it becomes an appearance token, and a point token where it falls in a tile. */
-struct Click
-{
-  double X{ 0 };
-  double Y{ 0 };
-  int    Label{ 1 };
-};
-
-/** A region of interest in pixel indices, inclusive corners: the phase is segmented inside, nothing outside. */
-struct Box
-{
-  double X0{ 0 }, Y0{ 0 }, X1{ 0 }, Y1{ 0 };
-};
-
-struct Prompts
-{
-  std::vector<Click> Clicks;
-  bool               HasBox{ false };
-  Box                Region;
-};
-
-/** An index mirrored into [0, n): reflection without repeating the border pixel (-1 -> 1, n -> n - 2). How tiles
- * and training crops read beyond an image. */
-inline std::int64_t
-ReflectIndex(std::int64_t i, std::int64_t n)
-{
-  if (n == 1)
-  {
-    return 0;
-  }
-  const std::int64_t period = 2 * (n - 1);
-  i = ((i % period) + period) % period;
-  return i < n ? i : period - i;
-}
-
-/** A rectangle of pixel indices. */
-struct PixelRegion
-{
-  std::int64_t X{ 0 }, Y{ 0 }, Width{ 0 }, Height{ 0 };
-  std::int64_t
-  Pixels() const
-  {
-    return Width * Height;
-  }
-  bool
-  operator==(const PixelRegion & o) const
-  {
-    return X == o.X && Y == o.Y && Width == o.Width && Height == o.Height;
-  }
-};
-
-enum class BlendingWindow
-{
-  Cosine,   // sin^2 across the tile
-  Gaussian, // exp(-d^2 / (2 (T/4)^2)) from the tile centre
-  Flat      // plain averaging of overlaps
-};
-
-struct TilingOptions
-{
-  int            TileSize{ 0 }; // 0: the model's
-  int            Overlap{ -1 }; // -1: a quarter of the tile
-  int            BatchSize{ 4 };
-  BlendingWindow Window{ BlendingWindow::Cosine };
-};
-
 /** Where and how the network runs. Device: "cpu", "cuda", "cuda:N" or "auto" (CUDA when there is one). */
 struct DeviceOptions
 {
   std::string Device{ "cpu" };
-  int         Threads{ 0 }; // LibTorch intra-op threads; 0: leave LibTorch's setting
+  int         Threads{ 0 };           // tiles run at a time on a CPU; 0: LibTorch's intra-op threads at each call
   bool        HalfPrecision{ false }; // CUDA only
 };
 
@@ -144,6 +80,16 @@ struct ImageBlock
 };
 
 using ProgressCallback = std::function<void(std::size_t tilesDone, std::size_t tilesTotal)>;
+
+/** What Predict() ran and what the network says of its own output. */
+struct PredictionSummary
+{
+  double      PredictedIoU{ -1 }; // mean of the IoU head over the tiles run (untrained); -1: not known
+  std::size_t Tiles{ 0 };         // tiles run
+  std::size_t Workers{ 0 };       // distinct threads that ran them
+};
+
+struct LoadedModel;
 
 class SCoPSAMModel_EXPORT SegmentationEngine
 {
@@ -188,36 +134,24 @@ public:
   void
   Save(const std::string & path) const;
 
-  /** Threads of LibTorch's intra-op pool and of the BLAS library (OpenBLAS, where it is the one loaded). Callers
-   * that run other parallel work (ITK filters) set it before each network run, so that the two never nest. */
-  static void
-  SetNumberOfThreads(int threads);
+  /** The tiles of a width x height image: TileSize and Overlap resolved against the model (0: the model's tile,
+   * -1: a quarter of it), the tiles placed. Throws ModelError on absurd values or an empty image. */
+  TileGrid
+  MakeTileGrid(std::int64_t width, std::int64_t height, const TilingOptions & options) const;
 
-  /** Top-left corners of the tiles of a width x height image. */
-  static std::vector<PixelRegion>
-  PlaceTiles(std::int64_t width, std::int64_t height, int tileSize, int overlap);
-
-  /** The tiling options with TileSize and Overlap resolved against the model; throws ModelError on absurd values. */
-  TilingOptions
-  Resolve(const TilingOptions & options) const;
-
-  /** The rectangle of the image that Predict() reads to compute `output`: the tiles that touch it and the tiles
-   * centred on the clicks, clipped to the image. */
-  PixelRegion
-  InputRegion(std::int64_t width, std::int64_t height, const PixelRegion & output, const Prompts & prompts,
-              const TilingOptions & options) const;
-
-  /** Probabilities of `output` (row-major, output.Pixels() values) of a width x height image, from `input`, which
-   * must cover InputRegion(). Progress is reported after every batch; `abort`, when raised, stops the work
-   * between batches with AbortedError. */
-  void
-  Predict(std::int64_t width, std::int64_t height, const ImageBlock & input, const Prompts & prompts,
-          const TilingOptions & options, const PixelRegion & output, float * probabilities,
-          const ProgressCallback & progress = nullptr, const std::atomic<bool> * abort = nullptr) const;
-
-  /** Number of tiles Predict() runs for `output` (for progress bars). */
-  std::size_t
-  CountTiles(std::int64_t width, std::int64_t height, const PixelRegion & output, const TilingOptions & options) const;
+  /** Probabilities of `output` (row-major, output.Pixels() values) of the grid's image, from `input`, which must
+   * cover grid.InputRegion(output, prompts). Progress is reported after every BatchSize tiles; `abort`, when
+   * raised, stops the work between tiles with AbortedError.
+   *
+   * Threads: on a CPU, N tiles run at a time on N threads (N: DeviceOptions::Threads, or else LibTorch's intra-op
+   * threads of the calling thread, which ScopedThreadSettings sets), each with one LibTorch and one BLAS thread;
+   * the process-wide settings are put back when Predict() returns. Calls from several threads, on one engine or
+   * on several, are serialised (one process-wide lock, see ScopedThreadSettings): each already uses the N
+   * threads it was given. On CUDA the tiles of a batch run as one. */
+  PredictionSummary
+  Predict(const TileGrid & grid, const ImageBlock & input, const Prompts & prompts, const PixelRegion & output,
+          float * probabilities, const ProgressCallback & progress = nullptr,
+          const std::atomic<bool> * abort = nullptr) const;
 
   /** Loads the shared parts of a SAM ViT-B checkpoint (a plain dict of tensors, see Utilities/convert_sam_checkpoint.py)
    * into a vit_b network. Returns the names of SAM's tensors that found no home (expected: none) and fills
@@ -225,14 +159,10 @@ public:
   std::vector<std::string>
   ImportSAM(const std::string & checkpoint, std::vector<std::string> * notLoaded = nullptr);
 
-  /** Internal state (the network), for the training code of the same library. */
-  struct Impl;
-  Impl &
-  GetImpl() const;
-
 private:
-  explicit SegmentationEngine(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> m_Impl;
+  friend struct EngineAccess; // src/scopsamLoadedModel.h
+  explicit SegmentationEngine(std::unique_ptr<LoadedModel> model);
+  std::unique_ptr<LoadedModel> m_Model;
 };
 
 } // namespace scopsam

@@ -16,18 +16,21 @@
  *
  *=========================================================================*/
 // The network and the tile engine: shapes and ranges, tiling invariances, prompts, model files.
-#include "scopsamEngineImpl.h"
+#include "scopsamLoadedModel.h"
 #include "scopsamSegmentationEngine.h"
 #include "scopsamTestConfigurations.h"
+#include "scopsamThreadSettings.h"
 
 #include <torch/torch.h>
 
 #include "gtest/gtest.h"
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <thread>
 
 namespace fs = std::filesystem;
 using scopsam::ModelConfig;
@@ -80,7 +83,7 @@ PredictAll(const SegmentationEngine & engine, const TestImage & t, const scopsam
            scopsam::TilingOptions options = {})
 {
   std::vector<float> out(t.Width * t.Height);
-  engine.Predict(t.Width, t.Height, t.Block(), prompts, options, { 0, 0, t.Width, t.Height }, out.data());
+  engine.Predict(engine.MakeTileGrid(t.Width, t.Height, options), t.Block(), prompts, { 0, 0, t.Width, t.Height }, out.data());
   return out;
 }
 
@@ -112,7 +115,7 @@ TEST(Tiling, TilesCoverTheImageAndTheLastEndsAtTheBorder)
 {
   for (const auto & [w, h] : std::vector<std::pair<int, int>>{ { 300, 200 }, { 64, 64 }, { 65, 1 }, { 1000, 77 } })
   {
-    const auto tiles = SegmentationEngine::PlaceTiles(w, h, 64, 16);
+    const auto tiles = scopsam::PlaceTiles(w, h, 64, 16);
     std::vector<int> covered(w * h, 0);
     std::int64_t     right = 0, bottom = 0;
     for (const auto & t : tiles)
@@ -155,7 +158,8 @@ TEST(Tiling, SameProbabilitiesWhateverTheRegionsBatchesAndThreads)
   for (const PixelRegion piece : { PixelRegion{ 0, 0, 181, 40 }, PixelRegion{ 37, 40, 100, 93 }, PixelRegion{ 180, 132, 1, 1 } })
   {
     std::vector<float> out(piece.Pixels());
-    const auto         needed = engine->InputRegion(181, 133, piece, {}, options);
+    const auto         grid = engine->MakeTileGrid(181, 133, options);
+    const auto         needed = grid.InputRegion(piece, {});
     // Hand over only the needed block, as the ITK filter does.
     std::vector<float> block(needed.Pixels()), priors(4 * needed.Pixels());
     for (std::int64_t y = 0; y < needed.Height; ++y)
@@ -165,7 +169,8 @@ TEST(Tiling, SameProbabilitiesWhateverTheRegionsBatchesAndThreads)
         for (int c = 0; c < 4; ++c)
           priors[(c * needed.Height + y) * needed.Width + x] = image.Priors[(c * 133 + needed.Y + y) * 181 + needed.X + x];
       }
-    engine->Predict(181, 133, { needed, block.data(), priors.data() }, {}, options, piece, out.data());
+    const auto summary = engine->Predict(grid, { needed, block.data(), priors.data() }, {}, piece, out.data());
+    EXPECT_EQ(summary.Tiles, grid.CountTiles(piece)) << "Predict runs the grid's tiles that touch the output";
     for (std::int64_t y = 0; y < piece.Height; ++y)
       for (std::int64_t x = 0; x < piece.Width; ++x)
         ASSERT_EQ(out[y * piece.Width + x], whole[(piece.Y + y) * 181 + piece.X + x]) << x << "," << y;
@@ -195,7 +200,7 @@ TEST(Tiling, OneTileEqualsAWholeImagePassAndSmallImagesWork)
   scopsam::network::TilePrompts none;
   none.PointCoordinates = torch::zeros({ 1, 0, 2 });
   none.PointLabels = torch::zeros({ 1, 0 });
-  const auto direct = torch::sigmoid(engine->GetImpl().Net->forward(imageTensor, priorTensor, none)).contiguous();
+  const auto direct = torch::sigmoid(scopsam::ModelOf(*engine).Net->forward(imageTensor, priorTensor, none)).contiguous();
   for (std::size_t i = 0; i < tiled.size(); ++i)
   {
     ASSERT_NEAR(direct.data_ptr<float>()[i], tiled[i], 1e-6f);
@@ -320,8 +325,157 @@ TEST(Configurations, SmallAndVitBBuildWithSAMShapes)
   EXPECT_EQ(small->GetConfig().TileSize, 256);
   scopsam::TilingOptions options;
   options.TileSize = 100;
-  EXPECT_THROW(small->Resolve(options), scopsam::ModelError);
+  EXPECT_THROW(small->MakeTileGrid(300, 300, options), scopsam::ModelError);
   options.TileSize = 256;
   options.Overlap = 256;
-  EXPECT_THROW(small->Resolve(options), scopsam::ModelError);
+  EXPECT_THROW(small->MakeTileGrid(300, 300, options), scopsam::ModelError);
+}
+
+namespace
+{
+
+/** Probabilities of the whole image with `threads` tiles at a time (LibTorch's setting, as the ITK filter sets it). */
+std::vector<float>
+PredictWithThreads(const SegmentationEngine & engine, const TestImage & t, int threads, const scopsam::Prompts & prompts,
+                   int batch, scopsam::PredictionSummary & summary)
+{
+  const scopsam::ScopedThreadSettings settings(threads);
+  scopsam::TilingOptions              options;
+  options.BatchSize = batch;
+  std::vector<float> out(t.Width * t.Height);
+  summary = engine.Predict(engine.MakeTileGrid(t.Width, t.Height, options), t.Block(), prompts, { 0, 0, t.Width, t.Height },
+                           out.data());
+  return out;
+}
+
+} // namespace
+
+TEST(Threads, TwoWorkersRunTilesAndGiveTheProbabilitiesOfOne)
+{
+  auto             engine = SegmentationEngine::Create(Tiny(), 8);
+  const auto       image = MakeImage(181, 133); // 4 x 3 tiles of 64 pixels
+  scopsam::Prompts prompts;
+  prompts.Clicks = { { 20, 30, 1 }, { 150, 100, 0 }, { 160, 110, 1 } };
+  for (const auto & p : { scopsam::Prompts{}, prompts })
+  {
+    std::vector<float> batchOf4;
+    for (int batch : { 4, 1 })
+    {
+      scopsam::PredictionSummary one, two;
+      const auto                 reference = PredictWithThreads(*engine, image, 1, p, batch, one);
+      EXPECT_EQ(one.Tiles, 12u);
+      EXPECT_EQ(one.Workers, 1u);
+      for (int threads : { 2, 3 })
+      {
+        EXPECT_EQ(PredictWithThreads(*engine, image, threads, p, batch, two), reference)
+          << threads << " threads, batch " << batch << ", " << p.Clicks.size() << " clicks";
+        EXPECT_EQ(two.Workers, static_cast<std::size_t>(threads)) << "that many threads ran tiles";
+        EXPECT_EQ(two.Tiles, 12u);
+      }
+      if (p.Clicks.empty() && !batchOf4.empty())
+      {
+        // With clicks a tile's point tokens are padded to the most of its batch (as before the threads came), so
+        // there the batch size matters; without clicks it does not.
+        EXPECT_EQ(reference, batchOf4) << "batch 1 and batch 4";
+      }
+      batchOf4 = reference;
+    }
+  }
+  // The engine's own thread count (DeviceOptions::Threads) comes before LibTorch's.
+  scopsam::DeviceOptions device;
+  device.Threads = 2;
+  auto                       own = SegmentationEngine::Create(Tiny(), 8, device);
+  scopsam::PredictionSummary ownSummary, summary;
+  EXPECT_EQ(PredictWithThreads(*own, image, 1, {}, 4, ownSummary), PredictWithThreads(*engine, image, 1, {}, 4, summary));
+  EXPECT_EQ(ownSummary.Workers, 2u);
+}
+
+TEST(Threads, SettingsAreOneDuringTheRunAndRestoredAfter)
+{
+  auto       engine = SegmentationEngine::Create(Tiny(), 9);
+  const auto image = MakeImage(150, 97);
+  const int  original = scopsam::ScopedThreadSettings::GetIntraOpThreads();
+  {
+    const scopsam::ScopedThreadSettings outer(3, 2);
+    const bool                          openBLAS = scopsam::ScopedThreadSettings::GetBLASThreads() > 0;
+    EXPECT_EQ(scopsam::ScopedThreadSettings::GetIntraOpThreads(), 3);
+    std::vector<int> during;
+    std::vector<float> out(image.Width * image.Height);
+    const auto         summary =
+      engine->Predict(engine->MakeTileGrid(image.Width, image.Height, {}), image.Block(), {}, { 0, 0, image.Width, image.Height },
+                      out.data(), [&during](std::size_t, std::size_t) {
+                        during.push_back(scopsam::ScopedThreadSettings::GetIntraOpThreads());
+                        during.push_back(scopsam::ScopedThreadSettings::GetBLASThreads());
+                      });
+    EXPECT_EQ(summary.Workers, 3u);
+    ASSERT_FALSE(during.empty());
+    for (std::size_t i = 0; i < during.size(); i += 2)
+    {
+      EXPECT_EQ(during[i], 1) << "one LibTorch thread per tile during the run";
+      EXPECT_EQ(during[i + 1], openBLAS ? 1 : 0) << "one BLAS thread during the run";
+    }
+    EXPECT_EQ(scopsam::ScopedThreadSettings::GetIntraOpThreads(), 3) << "restored when Predict returns";
+    if (openBLAS)
+    {
+      EXPECT_EQ(scopsam::ScopedThreadSettings::GetBLASThreads(), 2);
+    }
+  }
+  EXPECT_EQ(scopsam::ScopedThreadSettings::GetIntraOpThreads(), original) << "restored when the guard ends";
+}
+
+TEST(Threads, ConcurrentPredictsOnOneEngineAreSerialisedAndAgree)
+{
+  // Two workers each, from the engine's own setting: no guard of the caller's serialises the runs.
+  scopsam::DeviceOptions device;
+  device.Threads = 2;
+  auto                       engine = SegmentationEngine::Create(Tiny(), 10, device);
+  const auto                 image = MakeImage(181, 133);
+  scopsam::PredictionSummary summary;
+  const auto                 reference = PredictWithThreads(*engine, image, 1, {}, 2, summary);
+  using Clock = std::chrono::steady_clock;
+  std::vector<float>                  results[2];
+  std::pair<Clock::time_point, Clock::time_point> spans[2];
+  auto run = [&](int k) {
+    scopsam::TilingOptions options;
+    options.BatchSize = 2;
+    results[k].resize(image.Width * image.Height);
+    bool first = true;
+    engine->Predict(engine->MakeTileGrid(image.Width, image.Height, options), image.Block(), {},
+                    { 0, 0, image.Width, image.Height }, results[k].data(), [&](std::size_t, std::size_t) {
+                      spans[k].second = Clock::now();
+                      if (first)
+                      {
+                        spans[k].first = spans[k].second;
+                        first = false;
+                      }
+                    });
+  };
+  std::thread a(run, 0), b(run, 1);
+  a.join();
+  b.join();
+  EXPECT_EQ(results[0], reference);
+  EXPECT_EQ(results[1], reference);
+  EXPECT_TRUE(spans[0].second < spans[1].first || spans[1].second < spans[0].first)
+    << "the two runs did not overlap (one process-wide lock)";
+}
+
+TEST(Threads, AbortStopsTheWorkersBetweenTiles)
+{
+  auto              engine = SegmentationEngine::Create(Tiny(), 11);
+  const auto        image = MakeImage(181, 133);
+  std::atomic<bool> abort{ false };
+  std::size_t       reported = 0;
+  const scopsam::ScopedThreadSettings settings(2);
+  scopsam::TilingOptions              options;
+  options.BatchSize = 2;
+  std::vector<float> out(image.Width * image.Height);
+  EXPECT_THROW(engine->Predict(engine->MakeTileGrid(image.Width, image.Height, options), image.Block(), {},
+                               { 0, 0, image.Width, image.Height }, out.data(),
+                               [&](std::size_t done, std::size_t) {
+                                 reported = done;
+                                 abort = true;
+                               },
+                               &abort),
+               scopsam::AbortedError);
+  EXPECT_EQ(reported, 2u) << "stopped after the first batch";
 }

@@ -18,7 +18,7 @@
 // Models made elsewhere: TorchScript modules written by Debian's python3-torch, and SAM ViT-B checkpoints.
 // ctest makes the files first (fixtures) and passes their paths in SCOPSAM_TORCHSCRIPT_MODEL,
 // SCOPSAM_TORCHSCRIPT_MODEL_WITH_CONFIG and SCOPSAM_SAM_VIT_B_STATE_DICT.
-#include "scopsamEngineImpl.h"
+#include "scopsamLoadedModel.h"
 #include "scopsamSegmentationEngine.h"
 
 #include <torch/torch.h>
@@ -59,7 +59,8 @@ TEST(TorchScript, AModelExportedFromPythonRunsThroughTheEngine)
     }
   }
   std::vector<float> out(W * H);
-  engine->Predict(W, H, { { 0, 0, W, H }, image.data(), priors.data() }, {}, {}, { 0, 0, W, H }, out.data());
+  const auto         grid = engine->MakeTileGrid(W, H, {});
+  engine->Predict(grid, { { 0, 0, W, H }, image.data(), priors.data() }, {}, { 0, 0, W, H }, out.data());
   for (std::int64_t i = 0; i < W * H; ++i)
   {
     const double meanPrior = (priors[i] + priors[W * H + i] + priors[2 * W * H + i] + priors[3 * W * H + i]) / 4.0;
@@ -69,7 +70,7 @@ TEST(TorchScript, AModelExportedFromPythonRunsThroughTheEngine)
   scopsam::Prompts clicks;
   clicks.Clicks = { { 30, 40, 1 } };
   std::vector<float> clicked(W * H);
-  engine->Predict(W, H, { { 0, 0, W, H }, image.data(), priors.data() }, clicks, {}, { 0, 0, W, H }, clicked.data());
+  engine->Predict(grid, { { 0, 0, W, H }, image.data(), priors.data() }, clicks, { 0, 0, W, H }, clicked.data());
   EXPECT_GT(clicked[40 * W + 30], out[40 * W + 30] + 0.01) << "the positive click raised the logit near it";
   EXPECT_NEAR(clicked[5 * W + 90], out[5 * W + 90], 1e-6) << "and nothing far from it";
 
@@ -104,7 +105,7 @@ TEST(SAMImport, EveryViTBTensorFindsItsPlace)
   const auto              dict = torch::pickle_load(bytes).toGenericDict();
   const auto              expected = dict.at("image_encoder.blocks.5.attn.rel_pos_h").toTensor();
   torch::Tensor           actual;
-  for (const auto & p : engine->GetImpl().Net->named_parameters())
+  for (const auto & p : scopsam::ModelOf(*engine).Net->named_parameters())
   {
     if (p.key() == "image_encoder.blocks.5.attn.rel_pos_h")
     {
@@ -118,6 +119,7 @@ TEST(SAMImport, EveryViTBTensorFindsItsPlace)
   std::vector<float> image(W * H, 0.5f), priors(4 * W * H, 0.1f), out(W * H);
   scopsam::TilingOptions options;
   options.TileSize = 256;
-  engine->Predict(W, H, { { 0, 0, W, H }, image.data(), priors.data() }, {}, options, { 0, 0, W, H }, out.data());
+  engine->Predict(engine->MakeTileGrid(W, H, options), { { 0, 0, W, H }, image.data(), priors.data() }, {}, { 0, 0, W, H },
+                  out.data());
   EXPECT_TRUE(std::isfinite(out[0]));
 }

@@ -61,9 +61,13 @@ namespace itk
  *
  * The filter's thread budget (GetNumberOfWorkUnits()) drives the prior filters, LibTorch's intra-op threads and the
  * BLAS threads, one after the other: no nested parallelism. LibTorch and BLAS hold their thread settings
- * process-wide, so the network runs of all filters of a process are serialised (one at a time, whatever thread
- * calls Update()); the settings are restored when a run ends. One filter must not be updated from two threads at
- * once (as any ITK filter); separate filters may, and may share one engine.
+ * process-wide: each network run sets them under a process-wide lock (scopsam::ScopedThreadSettings) and puts back
+ * what it found when it ends, so the network runs of all filters of a process follow each other, whatever thread
+ * calls Update() (the Python binding releases the GIL). One filter must not be updated from two threads at once (as
+ * any ITK filter); separate filters may, and may share one engine.
+ *
+ * The tiles are placed once per image (GetTileGrid(), made when the output information is updated); every region,
+ * the engine and the front ends read that grid.
  *
  * \ingroup SCoPSAMSegmentation
  */
@@ -88,6 +92,7 @@ public:
   using RegionType = typename OutputImageType::RegionType;
   using IndexType = typename InputImageType::IndexType;
   using PointType = typename InputImageType::PointType;
+  using SizeType = typename InputImageType::SizeType;
   using IntensityRangeType = FixedArray<double, 2>;
 
   itkNewMacro(Self);
@@ -180,6 +185,20 @@ public:
   const PriorImageType *
   GetPriorImage() const;
 
+  /** The tiles of the image the network sees (the input, or the input resampled by Scale), resolved once from the
+   * model and the tiling parameters when the output information is updated. */
+  const scopsam::TileGrid &
+  GetTileGrid() const
+  {
+    return m_TileGrid;
+  }
+
+  /** What the network's IoU head says of its own output: the mean over the tiles run for the current result
+   * (all stream pieces of it; a tile run for two pieces counts twice); -1 before a run or where the model has no
+   * IoU head (TorchScript). The head is untrained: show it marked so. */
+  double
+  GetPredictedIoU() const;
+
   /** The probability (output 0) and the mask (output 1). */
   OutputImageType *
   GetProbabilityOutput()
@@ -204,6 +223,8 @@ protected:
   void
   VerifyInputInformation() ITKv5_CONST override;
   void
+  GenerateOutputInformation() override;
+  void
   GenerateInputRequestedRegion() override;
   void
   UpdateOutputData(DataObject * output) override;
@@ -227,6 +248,11 @@ private:
   /** Writes `probabilities` (row-major over `region`) and its threshold to the outputs, 0 where excluded. */
   void
   WriteOutputs(const RegionType & region, const float * probabilities);
+  /** Size of the image the network sees. */
+  SizeType
+  NetworkImageSize() const;
+  void
+  AddPrediction(const scopsam::PredictionSummary & summary);
 
   scopsam::Prompts
   MakePrompts() const;
@@ -261,6 +287,10 @@ private:
   IntensityRangeType                                 m_IntensityRange;
   double                                             m_Lower{ 0.0 }, m_Upper{ 1.0 }, m_MatrixMode{ 0.5 };
   RobustIntensityStatisticsCache<InputImageType>     m_StatisticsCache;
+  scopsam::TileGrid                                  m_TileGrid;
+  double                                             m_PredictedIoUSum{ 0.0 };
+  std::size_t                                        m_PredictedTiles{ 0 };
+  TimeStamp                                          m_PredictionTime;
   SmartPointer<NetworkImageType>                     m_ResampledInput;
   SmartPointer<ResampledFilterType>                  m_ResampledFilter;
   TimeStamp                                          m_ResampledTime;

@@ -30,10 +30,10 @@
 #include "itkVector.h"
 #include "scopsamPriorPlanes.h"
 #include "scopsamSegmentationSupport.h"
+#include "scopsamThreadSettings.h"
 
 #include <algorithm>
 #include <atomic>
-#include <mutex>
 #include <sstream>
 
 namespace itk
@@ -409,14 +409,71 @@ void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
 {
   Superclass::VerifyPreconditions();
+  this->GetEngine(); // loaded (or its error reported) before the inputs' information is asked for
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateOutputInformation()
+{
+  Superclass::GenerateOutputInformation();
+  // The tiles of the image the network sees, placed once per image: every region, the engine and the front ends
+  // read this grid.
+  const auto size = this->NetworkImageSize();
   try
   {
-    this->GetEngine()->Resolve(this->MakeTilingOptions());
+    m_TileGrid = this->GetEngine()->MakeTileGrid(static_cast<std::int64_t>(size[0]), static_cast<std::int64_t>(size[1]),
+                                                 this->MakeTilingOptions());
   }
   catch (const scopsam::ModelError & e)
   {
     itkExceptionMacro(<< e.what());
   }
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::NetworkImageSize() const -> SizeType
+{
+  SizeType size = this->GetInput()->GetLargestPossibleRegion().GetSize();
+  if (this->UsesResampling())
+  {
+    for (unsigned int d = 0; d < ImageDimension; ++d)
+    {
+      size[d] = std::max<SizeValueType>(1, static_cast<SizeValueType>(std::lround(size[d] * m_Scale)));
+    }
+  }
+  return size;
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::AddPrediction(const scopsam::PredictionSummary & summary)
+{
+  // Pieces of one result add up; a new result (the filter or its input changed) starts afresh.
+  const InputImageType * input = this->GetInput();
+  if (m_PredictionTime < this->GetMTime() || m_PredictionTime < input->GetPipelineMTime())
+  {
+    m_PredictedIoUSum = 0.0;
+    m_PredictedTiles = 0;
+  }
+  if (summary.PredictedIoU >= 0.0)
+  {
+    m_PredictedIoUSum += summary.PredictedIoU * static_cast<double>(summary.Tiles);
+    m_PredictedTiles += summary.Tiles;
+  }
+  m_PredictionTime.Modified();
+}
+
+template <typename TInputImage, typename TOutputImage>
+double
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetPredictedIoU() const
+{
+  if (this->UsesResampling())
+  {
+    return m_ResampledFilter ? m_ResampledFilter->GetPredictedIoU() : -1.0;
+  }
+  return m_PredictedTiles > 0 ? m_PredictedIoUSum / static_cast<double>(m_PredictedTiles) : -1.0;
 }
 
 // Checks that need the inputs' information (size, channels), which upstream filters provide only after
@@ -495,11 +552,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegi
   }
   const auto largest = input->GetLargestPossibleRegion();
   const auto engine = this->GetEngine();
-  const auto needed = engine->InputRegion(static_cast<std::int64_t>(largest.GetSize(0)),
-                                          static_cast<std::int64_t>(largest.GetSize(1)),
-                                          this->ToPixelRegion(this->GetOutput()->GetRequestedRegion()),
-                                          this->MakePrompts(),
-                                          this->MakeTilingOptions());
+  const auto needed = m_TileGrid.InputRegion(this->ToPixelRegion(this->GetOutput()->GetRequestedRegion()), this->MakePrompts());
   RegionType region;
   region.SetIndex(0, largest.GetIndex(0) + needed.X);
   region.SetIndex(1, largest.GetIndex(1) + needed.Y);
@@ -558,13 +611,11 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
   const auto             engine = this->GetEngine();
   const auto &           config = engine->GetConfig();
   const int              P = config.PriorChannels;
-  const std::int64_t     width = static_cast<std::int64_t>(largest.GetSize(0));
-  const std::int64_t     height = static_cast<std::int64_t>(largest.GetSize(1));
   const RegionType       outputRegion = this->GetOutput()->GetRequestedRegion();
   const auto             output = this->ToPixelRegion(outputRegion);
   const auto             prompts = this->MakePrompts();
-  const auto             tiling = this->MakeTilingOptions();
-  const auto             needed = engine->InputRegion(width, height, output, prompts, tiling);
+  const scopsam::TileGrid & grid = m_TileGrid;
+  const auto             needed = grid.InputRegion(output, prompts);
   RegionType             neededRegion;
   neededRegion.SetIndex(0, largest.GetIndex(0) + needed.X);
   neededRegion.SetIndex(1, largest.GetIndex(1) + needed.Y);
@@ -599,14 +650,15 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
   std::atomic<bool>  abort{ false };
   try
   {
-    // LibTorch's and BLAS's thread settings are process-wide: one network run at a time in the process.
-    const std::lock_guard<std::mutex> lock(scopsam::NetworkRunMutex());
-    scopsam::SegmentationEngine::SetNumberOfThreads(threads);
-    engine->Predict(width, height, { needed, image.data(), P > 0 ? priors.data() : nullptr }, prompts, tiling, output,
+    // LibTorch's and BLAS's settings are process-wide: set for this run (under a process-wide lock, so that runs
+    // from several threads follow each other) and restored when it ends.
+    const scopsam::ScopedThreadSettings threadSettings(threads);
+    const auto summary = engine->Predict(grid, { needed, image.data(), P > 0 ? priors.data() : nullptr }, prompts, output,
                     probabilities.data(), [this, &abort](std::size_t done, std::size_t total) {
                       this->UpdateProgress(static_cast<float>(done) / static_cast<float>(std::max<std::size_t>(1, total)));
                       abort = this->GetAbortGenerateData();
                     }, &abort);
+    this->AddPrediction(summary);
   }
   catch (const scopsam::AbortedError &)
   {

@@ -22,7 +22,6 @@
 #include "scopsamSegmentationEngine.h"
 
 #include <memory>
-#include <mutex>
 #include <string>
 
 namespace scopsam
@@ -34,12 +33,6 @@ namespace scopsam
  * \ingroup SCoPSAMSegmentation */
 SCoPSAMSegmentation_EXPORT std::shared_ptr<const SegmentationEngine>
 LoadSharedEngine(const std::string & path, const DeviceOptions & device);
-
-/** Held around every network run of itk::SCoPSAMSegmentationFilter: LibTorch's and BLAS's thread settings are
- * process-wide, so that runs from several threads (Python releases the GIL) go one at a time.
- * \ingroup SCoPSAMSegmentation */
-SCoPSAMSegmentation_EXPORT std::mutex &
-NetworkRunMutex();
 
 /** Whether this build embeds the default model (Modules/Model/model/scopsam_small_default.pt at configure time). */
 SCoPSAMSegmentation_EXPORT bool

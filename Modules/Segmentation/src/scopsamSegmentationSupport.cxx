@@ -80,11 +80,4 @@ LoadSharedEngine(const std::string & path, const DeviceOptions & device)
   return engine;
 }
 
-std::mutex &
-NetworkRunMutex()
-{
-  static std::mutex mutex;
-  return mutex;
-}
-
 } // namespace scopsam

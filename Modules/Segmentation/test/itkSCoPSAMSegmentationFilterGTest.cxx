@@ -31,6 +31,7 @@
 #include "scopsamOpenCVBridge.h"
 #include "scopsamSegmentationSupport.h"
 #include "scopsamSyntheticMicrograph.h"
+#include "scopsamThreadSettings.h"
 #include "scopsamTestConfigurations.h"
 
 #include "gtest/gtest.h"
@@ -439,4 +440,42 @@ TEST(SCoPSAMSegmentationFilter, ErrorsAndAbort)
   filter->AddObserver(itk::ProgressEvent(), abortOnProgress);
   filter->SetBatchSize(1);
   EXPECT_THROW(filter->Update(), itk::ProcessAborted);
+}
+
+TEST(SCoPSAMSegmentationFilter, ThreadSettingsAreRestoredAfterAnUpdate)
+{
+  // A caller's settings (held by a guard on this thread; the filter's own guard nests in it) survive the update.
+  const scopsam::ScopedThreadSettings caller(2, 2);
+  const int                           threads = scopsam::ScopedThreadSettings::GetIntraOpThreads();
+  const int                           blas = scopsam::ScopedThreadSettings::GetBLASThreads();
+  auto                                filter = Filter::New();
+  filter->SetInput(Micrograph(90, 70));
+  filter->SetModelFileName(TinyModel());
+  filter->SetNumberOfWorkUnits(1);
+  filter->Update();
+  EXPECT_EQ(scopsam::ScopedThreadSettings::GetIntraOpThreads(), threads);
+  EXPECT_EQ(scopsam::ScopedThreadSettings::GetBLASThreads(), blas);
+}
+
+TEST(SCoPSAMSegmentationFilter, PredictedIoUOfTheCurrentResult)
+{
+  const auto image = Micrograph(170, 130);
+  auto       whole = Filter::New();
+  whole->SetInput(image);
+  whole->SetModelFileName(TinyModel());
+  EXPECT_EQ(whole->GetPredictedIoU(), -1.0) << "before a run";
+  whole->Update();
+  // -1 also after a run while the engine's Predict() does not yet carry the network's IoU head out.
+  const double iou = whole->GetPredictedIoU();
+  // Streamed: a mean over every piece's tiles. A new result starts afresh instead of adding to the old one.
+  auto streamed = Filter::New();
+  streamed->SetInput(image);
+  streamed->SetModelFileName(TinyModel());
+  Streamed(streamed, 4);
+  EXPECT_EQ(streamed->GetPredictedIoU() >= 0.0, iou >= 0.0);
+  streamed->SetThreshold(0.4);
+  streamed->UpdateLargestPossibleRegion();
+  EXPECT_EQ(streamed->GetPredictedIoU(), iou);
+  EXPECT_EQ(streamed->GetTileGrid().TileSize, 64);
+  EXPECT_EQ(streamed->GetTileGrid().ImageWidth, 170);
 }

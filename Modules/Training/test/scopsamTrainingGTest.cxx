@@ -69,7 +69,8 @@ Parameters(const SegmentationEngine & engine, const fs::path & scratch)
   {
     image[i] = 0.8f;
   }
-  copy->Predict(64, 64, { { 0, 0, 64, 64 }, image.data(), priors.data() }, {}, {}, { 0, 0, 64, 64 }, probabilities.data());
+  copy->Predict(copy->MakeTileGrid(64, 64, {}), { { 0, 0, 64, 64 }, image.data(), priors.data() }, {}, { 0, 0, 64, 64 },
+                probabilities.data());
   return probabilities;
 }
 

@@ -17,7 +17,8 @@
  *=========================================================================*/
 #include "scopsamTrainer.h"
 
-#include "scopsamEngineImpl.h"
+#include "scopsamLoadedModel.h"
+#include "scopsamThreadSettings.h"
 
 #include <nlohmann/json.hpp>
 
@@ -45,16 +46,23 @@ struct Trainer::Impl
     , Options(options)
   {}
 
+  /** The engine's threads for LibTorch, one for BLAS, while the trainer runs. */
+  ScopedThreadSettings
+  Threads()
+  {
+    return ScopedThreadSettings(ModelOf(Engine).Threads);
+  }
+
   network::SCoPSAMNet &
   Net()
   {
-    return Engine.GetImpl().Net;
+    return ModelOf(Engine).Net;
   }
 
   torch::Device
   Device()
   {
-    return Engine.GetImpl().Device;
+    return ModelOf(Engine).Device;
   }
 
   double
@@ -218,13 +226,13 @@ Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
   {
     throw ModelError("invalid training options: steps, batch size, warm-up, intervals and positive clicks must be positive");
   }
-  auto & impl = engine.GetImpl();
-  if (impl.Half)
+  auto & model = ModelOf(engine);
+  if (model.Half)
   {
     throw ModelError("training runs in single precision: do not ask for half precision");
   }
   m_Impl->Optimizer = std::make_unique<torch::optim::AdamW>(
-    impl.Net->parameters(), torch::optim::AdamWOptions(options.LearningRate).weight_decay(options.WeightDecay));
+    model.Net->parameters(), torch::optim::AdamWOptions(options.LearningRate).weight_decay(options.WeightDecay));
 }
 
 Trainer::~Trainer() = default;
@@ -264,12 +272,12 @@ Trainer::Resume(const std::string & checkpointFolder)
   }
   {
     torch::NoGradGuard noGrad;
-    auto               source = stored->GetImpl().Net->named_parameters();
+    auto               source = ModelOf(*stored).Net->named_parameters();
     for (auto & p : m_Impl->Net()->named_parameters())
     {
       p.value().copy_(source[p.key()]);
     }
-    auto sourceBuffers = stored->GetImpl().Net->named_buffers();
+    auto sourceBuffers = ModelOf(*stored).Net->named_buffers();
     for (auto & b : m_Impl->Net()->named_buffers())
     {
       b.value().copy_(sourceBuffers[b.key()]);
@@ -286,7 +294,8 @@ Trainer::Validate(const std::vector<TrainingSample> & samples)
   {
     return -1.0;
   }
-  auto & net = m_Impl->Net();
+  const auto threads = m_Impl->Threads();
+  auto &     net = m_Impl->Net();
   net->eval();
   torch::NoGradGuard noGrad;
   double             sum = 0.0;
@@ -312,7 +321,8 @@ Trainer::Validate(const std::vector<TrainingSample> & samples)
 double
 Trainer::EvaluateLoss(const std::vector<TrainingSample> & batch, std::uint64_t clickSeed)
 {
-  auto & net = m_Impl->Net();
+  const auto threads = m_Impl->Threads();
+  auto &     net = m_Impl->Net();
   net->eval();
   torch::NoGradGuard noGrad;
   std::mt19937_64    random(clickSeed);
@@ -327,6 +337,7 @@ void
 Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback)
 {
   auto &     impl = *m_Impl;
+  const auto threads = impl.Threads();
   auto &     net = impl.Net();
   const auto start = std::chrono::steady_clock::now();
   net->train();

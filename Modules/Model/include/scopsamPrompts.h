@@ -15,32 +15,38 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-#ifndef scopsamEngineImpl_h
-#define scopsamEngineImpl_h
+#ifndef scopsamPrompts_h
+#define scopsamPrompts_h
 
-// The engine's state, shared by the engine and the training code of the SCoPSAMModel library (not installed).
-#include "scopsamNetwork.h"
-#include "scopsamSegmentationEngine.h"
+#include <vector>
 
-#include <torch/script.h>
-
-#include <optional>
-
+/** \file scopsamPrompts.h
+ * \brief A user's prompts in pixel indices of the whole image: clicks and a region of interest.
+ * \ingroup SCoPSAMModel
+ */
 namespace scopsam
 {
 
-struct SegmentationEngine::Impl
+/** A click: pixel index (X the column, Y the row, 0-based, of the whole image) and label (1 "this phase", 0 "not
+ * this"). A click steers every tile: it becomes an appearance token, and a point token where it falls in a tile. */
+struct Click
 {
-  ModelConfig                       Config;
-  network::SCoPSAMNet               Net{ nullptr };
-  std::optional<torch::jit::Module> Script;
-  torch::Device                     Device{ torch::kCPU };
-  bool                              Half{ false };
-  std::string                       Identity;
+  double X{ 0 };
+  double Y{ 0 };
+  int    Label{ 1 };
+};
 
-  /** Moves the network to the device of `options` and sets LibTorch's threads. */
-  void
-  PlaceOn(const DeviceOptions & options);
+/** A region of interest in pixel indices, inclusive corners: the phase is segmented inside, nothing outside. */
+struct Box
+{
+  double X0{ 0 }, Y0{ 0 }, X1{ 0 }, Y1{ 0 };
+};
+
+struct Prompts
+{
+  std::vector<Click> Clicks;
+  bool               HasBox{ false };
+  Box                Region;
 };
 
 } // namespace scopsam

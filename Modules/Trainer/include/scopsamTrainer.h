@@ -18,7 +18,7 @@
 #ifndef scopsamTrainer_h
 #define scopsamTrainer_h
 
-#include "SCoPSAMModelExport.h"
+#include "SCoPSAMTrainerExport.h"
 #include "scopsamSegmentationEngine.h"
 
 #include <cstdint>
@@ -37,8 +37,13 @@
  * linear warm-up and cosine decay to MinimumLearningRateFraction x LearningRate; gradient norm clipped at 1.
  * Prompt simulation: a fraction PromptedFraction of the tiles get 1..MaxPositiveClicks positive and
  * 0..MaxNegativeClicks negative clicks drawn from the mask (each an appearance token and a point token); the others
- * train automatic mode. With a fixed seed and thread count a CPU run repeats exactly.
- * \ingroup SCoPSAMModel
+ * train automatic mode. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
+ * engine's (DeviceOptions::Threads; 0: LibTorch's setting), held with one BLAS thread while the trainer runs and
+ * restored after (ScopedThreadSettings).
+ *
+ * LibTorch without ITK: the trainer builds where PyTorch's LibTorch is and ITK is not; it reaches the network
+ * through SCoPSAMModel's internal interface (Modules/Model/src/scopsamLoadedModel.h).
+ * \ingroup SCoPSAMTrainer
  */
 namespace scopsam
 {
@@ -88,7 +93,7 @@ struct TrainingReport
 };
 using TrainingCallback = std::function<void(const TrainingReport &)>;
 
-class SCoPSAMModel_EXPORT Trainer
+class SCoPSAMTrainer_EXPORT Trainer
 {
 public:
   /** Trains the network of `engine` in place (a native SCoP-SAM model, not TorchScript). */

@@ -1,0 +1,324 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamModelFiles.h"
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <unistd.h>
+
+namespace fs = std::filesystem;
+
+namespace scopsam
+{
+namespace
+{
+
+std::string
+FirstLine(const std::string & text)
+{
+  const auto end = text.find('\n');
+  return end == std::string::npos ? text : text.substr(0, end);
+}
+
+std::string
+Shape(const torch::Tensor & t)
+{
+  std::ostringstream out;
+  out << t.sizes();
+  return out.str();
+}
+
+/** FNV-1a of a file's bytes, in hex: enough to tell two weight files apart in provenance records. */
+std::string
+FileHash(const std::string & path)
+{
+  std::ifstream in(path, std::ios::binary);
+  std::uint64_t h = 1469598103934665603ULL;
+  char          buffer[65536];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0)
+  {
+    for (std::streamsize i = 0; i < in.gcount(); ++i)
+    {
+      h = (h ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ULL;
+    }
+  }
+  std::ostringstream out;
+  out << std::hex << h;
+  return out.str();
+}
+
+/** Reads a native model from an opened archive: version, configuration, every tensor by name and shape. */
+std::unique_ptr<LoadedModel>
+ReadNativeModel(torch::serialize::InputArchive & archive, const std::string & name, const c10::IValue & version)
+{
+  if (!version.isInt() || version.toInt() != ModelFormatVersion)
+  {
+    throw ModelError(name + " is a SCoP-SAM model of format version " + (version.isInt() ? std::to_string(version.toInt()) : "?") +
+                     "; this program reads version " + std::to_string(ModelFormatVersion));
+  }
+  auto        model = std::make_unique<LoadedModel>();
+  c10::IValue configText;
+  if (!archive.try_read("scopsam_config", configText) || !configText.isString())
+  {
+    throw ModelError(name + " has no configuration record");
+  }
+  try
+  {
+    model->Config = ModelConfig::FromJSON(configText.toStringRef());
+  }
+  catch (const std::invalid_argument & e)
+  {
+    throw ModelError(name + ": " + e.what());
+  }
+  model->Net = network::SCoPSAMNet(model->Config);
+  torch::NoGradGuard noGrad;
+  auto               load = [&](const std::string & key, torch::Tensor & target, bool buffer) {
+    torch::Tensor stored;
+    if (!archive.try_read(key, stored, buffer))
+    {
+      throw ModelError(name + " lacks the tensor " + key + " that its configuration (" + model->Config.Name + ") needs");
+    }
+    if (!stored.sizes().equals(target.sizes()))
+    {
+      throw ModelError(name + ": tensor " + key + " has shape " + Shape(stored) + " but the configuration needs " + Shape(target));
+    }
+    target.copy_(stored);
+  };
+  for (auto & p : model->Net->named_parameters())
+  {
+    load(p.key(), p.value(), false);
+  }
+  for (auto & b : model->Net->named_buffers())
+  {
+    load(b.key(), b.value(), true);
+  }
+  return model;
+}
+
+} // namespace
+
+std::unique_ptr<LoadedModel>
+BuildModel(const ModelConfig & config, std::uint64_t seed)
+{
+  try
+  {
+    config.Validate();
+  }
+  catch (const std::invalid_argument & e)
+  {
+    throw ModelError(e.what());
+  }
+  torch::manual_seed(seed);
+  auto model = std::make_unique<LoadedModel>();
+  model->Config = config;
+  model->Net = network::SCoPSAMNet(config);
+  model->Identity = config.Name + " (fresh weights, seed " + std::to_string(seed) + ")";
+  return model;
+}
+
+std::unique_ptr<LoadedModel>
+ReadModelBytes(const char * data, std::size_t size, const std::string & name)
+{
+  torch::serialize::InputArchive archive;
+  try
+  {
+    archive.load_from(data, size, torch::kCPU);
+  }
+  catch (const c10::Error &)
+  {
+    throw ModelError(name + " is not a model, or it is truncated");
+  }
+  c10::IValue version;
+  if (!archive.try_read("scopsam_format_version", version))
+  {
+    throw ModelError(name + " is not a SCoP-SAM model");
+  }
+  auto model = ReadNativeModel(archive, name, version);
+  model->Identity = model->Config.Name + " " + name;
+  return model;
+}
+
+std::unique_ptr<LoadedModel>
+ReadModelFile(const std::string & path)
+{
+  std::error_code error;
+  if (!fs::is_regular_file(path, error))
+  {
+    throw ModelError("no such model file: " + path);
+  }
+  torch::serialize::InputArchive archive;
+  try
+  {
+    archive.load_from(path, torch::kCPU);
+  }
+  catch (const c10::Error &)
+  {
+    throw ModelError(path + " is not a model file (neither a SCoP-SAM model nor TorchScript), or it is truncated");
+  }
+  c10::IValue version;
+  if (archive.try_read("scopsam_format_version", version))
+  {
+    auto model = ReadNativeModel(archive, path, version);
+    model->Identity = model->Config.Name + " " + fs::path(path).filename().string() + " #" + FileHash(path);
+    return model;
+  }
+  // Not a SCoP-SAM file: a TorchScript module of the documented signature.
+  auto model = std::make_unique<LoadedModel>();
+  try
+  {
+    model->Script = torch::jit::load(path, torch::kCPU);
+  }
+  catch (const c10::Error & e)
+  {
+    throw ModelError(path + " is neither a SCoP-SAM model nor a loadable TorchScript module: " + FirstLine(e.what()));
+  }
+  if (!model->Script->find_method("forward"))
+  {
+    throw ModelError(path + " is a TorchScript file without a forward method");
+  }
+  model->Config = ModelConfig::Small();
+  model->Config.Name = "torchscript";
+  if (model->Script->hasattr("scopsam_config"))
+  {
+    try
+    {
+      model->Config = ModelConfig::FromJSON(model->Script->attr("scopsam_config").toStringRef());
+    }
+    catch (const std::exception & e)
+    {
+      throw ModelError(path + ": its scopsam_config attribute is not a valid configuration: " + e.what());
+    }
+  }
+  model->Identity = "torchscript " + fs::path(path).filename().string() + " #" + FileHash(path);
+  return model;
+}
+
+void
+WriteModelFile(const LoadedModel & model, const std::string & path)
+{
+  if (model.Script)
+  {
+    throw ModelError("a TorchScript model is saved by the program that made it, not by SCoP-SAM");
+  }
+  const fs::path  target(path);
+  const fs::path  folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code error;
+  if (!fs::is_directory(folder, error))
+  {
+    throw ModelError("cannot write " + path + ": the folder " + folder.string() + " does not exist");
+  }
+  const fs::path temporary = folder / ("." + target.filename().string() + ".partial-" + std::to_string(::getpid()));
+  try
+  {
+    torch::serialize::OutputArchive archive;
+    archive.write("scopsam_format_version", c10::IValue(static_cast<int64_t>(ModelFormatVersion)));
+    archive.write("scopsam_config", c10::IValue(model.Config.ToJSON()));
+    for (const auto & p : model.Net->named_parameters())
+    {
+      archive.write(p.key(), p.value().detach().to(torch::kCPU, torch::kFloat32));
+    }
+    for (const auto & b : model.Net->named_buffers())
+    {
+      archive.write(b.key(), b.value().detach().to(torch::kCPU, torch::kFloat32), true);
+    }
+    archive.save_to(temporary.string());
+    fs::rename(temporary, target);
+  }
+  catch (const std::exception & e)
+  {
+    fs::remove(temporary, error);
+    throw ModelError("cannot write " + path + ": " + FirstLine(e.what()));
+  }
+}
+
+std::vector<std::string>
+ImportSAMCheckpoint(LoadedModel & model, const std::string & checkpoint, std::vector<std::string> * notLoaded)
+{
+  if (model.Script || model.Config.Name != "vit_b")
+  {
+    throw ModelError("SAM ViT-B weights load into the vit_b configuration only");
+  }
+  std::ifstream in(checkpoint, std::ios::binary);
+  if (!in)
+  {
+    throw ModelError("no such checkpoint: " + checkpoint);
+  }
+  const std::vector<char> bytes((std::istreambuf_iterator<char>(in)), {});
+  c10::IValue             value;
+  try
+  {
+    value = torch::pickle_load(bytes);
+  }
+  catch (const c10::Error & e)
+  {
+    throw ModelError(checkpoint + " is not a plain dict of tensors saved by torch.save (convert the official "
+                                  "checkpoint with Utilities/convert_sam_checkpoint.py): " + FirstLine(e.what()));
+  }
+  if (!value.isGenericDict())
+  {
+    throw ModelError(checkpoint + " holds no dict of tensors");
+  }
+  std::map<std::string, torch::Tensor> targets;
+  for (auto & p : model.Net->named_parameters())
+  {
+    targets[p.key()] = p.value();
+  }
+  for (auto & b : model.Net->named_buffers())
+  {
+    targets[b.key()] = b.value();
+  }
+  std::vector<std::string> unused;
+  std::set<std::string>    loaded;
+  torch::NoGradGuard       noGrad;
+  for (const auto & entry : value.toGenericDict())
+  {
+    const std::string name = entry.key().toStringRef();
+    auto              target = targets.find(name);
+    if (target == targets.end() || !entry.value().isTensor())
+    {
+      unused.push_back(name);
+      continue;
+    }
+    const auto tensor = entry.value().toTensor();
+    if (!tensor.sizes().equals(target->second.sizes()))
+    {
+      throw ModelError("SAM tensor " + name + " has shape " + Shape(tensor) + ", the vit_b network expects " +
+                       Shape(target->second));
+    }
+    target->second.copy_(tensor.to(target->second.device(), target->second.scalar_type()));
+    loaded.insert(name);
+  }
+  if (notLoaded != nullptr)
+  {
+    notLoaded->clear();
+    for (const auto & t : targets)
+    {
+      if (!loaded.count(t.first))
+      {
+        notLoaded->push_back(t.first);
+      }
+    }
+  }
+  model.Identity = "vit_b with SAM weights from " + fs::path(checkpoint).filename().string();
+  return unused;
+}
+
+} // namespace scopsam

@@ -1,0 +1,85 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamTilePredictor_h
+#define scopsamTilePredictor_h
+
+// The tile predictor (internal to SCoPSAMModel), SCoP-SAM's counterpart of Segment Anything's SamPredictor for a
+// grid of tiles: SegmentationEngine::Predict() is one run of it.
+#include "scopsamLoadedModel.h"
+
+#include <atomic>
+#include <vector>
+
+namespace scopsam
+{
+
+/** Runs the tiles of a grid that touch an output region through a loaded model and blends their probabilities.
+ *
+ * First the clicks' appearance tokens: each click's tile (ClickTile()) goes through the image encoder, and the
+ * prompt encoder builds the click's token from that embedding. Then every tile: its pixels are gathered from the
+ * image block (reflected beyond the image), and the network runs on them with the appearance tokens, the clicks
+ * that fall in the tile as point tokens (padded, as a batch of tiles is, to the most clicks of the tile's batch)
+ * and the region of interest as a box. Probabilities are accumulated with the blending window in the grid's order
+ * and normalised once, so that a pixel's value depends neither on the batches nor on the threads.
+ *
+ * On a CPU the tiles run one by one (BLAS picks its kernels by matrix size, so a batched product rounds
+ * differently from a single one) on `threads` workers at a time, each with one LibTorch thread; on CUDA a batch
+ * runs as one, on the calling thread (there results agree to float precision, not to the bit). */
+class TilePredictor
+{
+public:
+  TilePredictor(const LoadedModel & model, const TileGrid & grid, const ImageBlock & input, const Prompts & prompts);
+
+  PredictionSummary
+  Predict(const PixelRegion & output, float * probabilities, int threads, const ProgressCallback & progress,
+          const std::atomic<bool> * abort);
+
+private:
+  void
+  Gather(const PixelRegion & tile, float * image, float * priors) const;
+  torch::Tensor
+  ToDevice(torch::Tensor t) const;
+  /** The clicks' appearance tokens [K, C], or undefined (no clicks, or a TorchScript model). */
+  torch::Tensor
+  AppearanceTokens() const;
+  /** Sigmoid probabilities [count, 1, T, T] on the CPU of tiles first .. first + count - 1 of one batch. */
+  torch::Tensor
+  RunTiles(std::size_t first, std::size_t count) const;
+  void
+  Accumulate(std::size_t tile, const float * tileProbabilities, const PixelRegion & output, float * probabilities,
+             std::vector<float> & weightSum) const;
+  /** Runs every tile on `threads` workers, accumulating in the grid's order on the calling thread; returns how
+   * many distinct workers ran tiles. */
+  std::size_t
+  RunOnWorkers(int threads, const PixelRegion & output, float * probabilities, std::vector<float> & weightSum,
+               const ProgressCallback & progress, const std::atomic<bool> * abort) const;
+
+  const LoadedModel &      m_Model;
+  const TileGrid &         m_Grid;
+  const ImageBlock &       m_Input;
+  const Prompts &          m_Prompts;
+  PixelRegion              m_RegionOfInterest;
+  std::vector<PixelRegion> m_Tiles;       // that touch the output and the region of interest, in the grid's order
+  std::vector<std::size_t> m_BatchPoints; // point tokens of each batch of BatchSize tiles
+  std::vector<float>       m_Window;
+  torch::Tensor            m_Appearance;
+};
+
+} // namespace scopsam
+
+#endif
