@@ -151,7 +151,7 @@ TilePredictor::AppearanceTokens() const
   return torch::cat(tokens, 0);
 }
 
-torch::Tensor
+TilePredictor::TileOutput
 TilePredictor::RunTiles(std::size_t first, std::size_t count) const
 {
   const int          T = m_Grid.TileSize;
@@ -179,7 +179,7 @@ TilePredictor::RunTiles(std::size_t first, std::size_t count) const
       }
     }
   }
-  torch::Tensor logits;
+  torch::Tensor logits, iou;
   if (m_Model.Script)
   {
     logits = const_cast<torch::jit::Module &>(*m_Model.Script)
@@ -208,21 +208,29 @@ TilePredictor::RunTiles(std::size_t first, std::size_t count) const
       }
       tilePrompts.Boxes = ToDevice(boxes);
     }
-    logits = net->forward(ToDevice(images), ToDevice(priors), tilePrompts);
+    const auto prediction = net->forward(ToDevice(images), ToDevice(priors), tilePrompts);
+    logits = prediction.Logits;
+    iou = prediction.PredictedIoU.to(torch::kCPU, torch::kFloat32).reshape({ B }).contiguous();
   }
   if (logits.dim() != 4 || logits.size(0) != B || logits.size(1) != 1 || logits.size(2) != T || logits.size(3) != T)
   {
     throw ModelError("the model returned logits of shape " + Shape(logits) + ", expected [" + std::to_string(B) + ", 1, " +
                      std::to_string(T) + ", " + std::to_string(T) + "]");
   }
-  return torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32)).contiguous();
+  return { torch::sigmoid(logits.to(torch::kCPU, torch::kFloat32)).contiguous(), iou };
 }
 
 void
-TilePredictor::Accumulate(std::size_t index, const float * p, const PixelRegion & output, float * probabilities,
-                          std::vector<float> & weightSum) const
+TilePredictor::Accumulate(std::size_t index, const TileOutput & out, std::int64_t i, const PixelRegion & output,
+                          float * probabilities, std::vector<float> & weightSum)
 {
-  const int    T = m_Grid.TileSize;
+  const int     T = m_Grid.TileSize;
+  const float * p = out.Probabilities.data_ptr<float>() + i * T * T;
+  if (out.PredictedIoU.defined())
+  {
+    m_IoUSum += out.PredictedIoU.data_ptr<float>()[i];
+    ++m_IoUCount;
+  }
   const auto & tile = m_Tiles[index];
   const auto   r = PixelRegion{ tile.X, tile.Y, T, T }.ClippedTo(m_Grid.ImageWidth, m_Grid.ImageHeight);
   for (std::int64_t y = std::max(r.Y, output.Y); y < std::min(r.Y + r.Height, output.Y + output.Height); ++y)
@@ -242,7 +250,7 @@ TilePredictor::Accumulate(std::size_t index, const float * p, const PixelRegion 
 std::size_t
 TilePredictor::RunOnWorkers(int threads, const PixelRegion & output, float * probabilities,
                             std::vector<float> & weightSum, const ProgressCallback & progress,
-                            const std::atomic<bool> * abort) const
+                            const std::atomic<bool> * abort)
 {
   // Worker w runs tiles w, w + threads, ...; the calling thread accumulates them in the grid's order as they come,
   // and reports progress. A worker stays at most `ahead` tiles ahead of the accumulation (memory).
@@ -252,7 +260,7 @@ TilePredictor::RunOnWorkers(int threads, const PixelRegion & output, float * pro
   const std::size_t               ahead = std::max<std::size_t>(2 * workers, batch);
   std::mutex                      mutex;
   std::condition_variable         changed;
-  std::vector<torch::Tensor>      results(n);
+  std::vector<TileOutput>         results(n);
   std::size_t                     accumulated = 0;
   bool                            stop = false;
   bool                            aborted = false;
@@ -314,18 +322,18 @@ TilePredictor::RunOnWorkers(int threads, const PixelRegion & output, float * pro
         stop = aborted = true;
         break;
       }
-      torch::Tensor p;
+      TileOutput p;
       {
         std::unique_lock<std::mutex> lock(mutex);
-        changed.wait(lock, [&] { return stop || results[i].defined(); });
-        if (!results[i].defined())
+        changed.wait(lock, [&] { return stop || results[i].Probabilities.defined(); });
+        if (!results[i].Probabilities.defined())
         {
           break;
         }
         p = std::move(results[i]);
-        results[i] = torch::Tensor();
+        results[i] = TileOutput();
       }
-      Accumulate(i, p.data_ptr<float>(), output, probabilities, weightSum);
+      Accumulate(i, p, 0, output, probabilities, weightSum);
       {
         std::lock_guard<std::mutex> lock(mutex);
         accumulated = i + 1;
@@ -420,6 +428,8 @@ TilePredictor::Predict(const PixelRegion & output, float * probabilities, int th
 
   PredictionSummary summary;
   summary.Tiles = m_Tiles.size();
+  m_IoUSum = 0.0;
+  m_IoUCount = 0;
   std::vector<float> weightSum(static_cast<std::size_t>(output.Pixels()), 0.0f);
   std::fill(probabilities, probabilities + output.Pixels(), 0.0f);
   const bool perTile = !m_Model.Device.is_cuda();
@@ -442,7 +452,7 @@ TilePredictor::Predict(const PixelRegion & output, float * probabilities, int th
         const auto        p = RunTiles(first, n);
         for (std::size_t i = 0; i < n; ++i)
         {
-          Accumulate(first + i, p.data_ptr<float>() + i * static_cast<std::size_t>(T) * T, output, probabilities, weightSum);
+          Accumulate(first + i, p, static_cast<std::int64_t>(i), output, probabilities, weightSum);
         }
       }
       if (progress)
@@ -462,6 +472,10 @@ TilePredictor::Predict(const PixelRegion & output, float * probabilities, int th
                           output.Y + y < roi.Y + roi.Height;
       probabilities[at] = inside && weightSum[at] > 0.0f ? probabilities[at] / weightSum[at] : 0.0f;
     }
+  }
+  if (m_IoUCount > 0 && m_IoUCount == m_Tiles.size())
+  {
+    summary.PredictedIoU = m_IoUSum / static_cast<double>(m_IoUCount);
   }
   return summary;
 }

@@ -57,17 +57,24 @@ private:
   /** The clicks' appearance tokens [K, C], or undefined (no clicks, or a TorchScript model). */
   torch::Tensor
   AppearanceTokens() const;
-  /** Sigmoid probabilities [count, 1, T, T] on the CPU of tiles first .. first + count - 1 of one batch. */
-  torch::Tensor
+  /** What the network says of some tiles, on the CPU. */
+  struct TileOutput
+  {
+    torch::Tensor Probabilities; // sigmoid of the logits, [count, 1, T, T]
+    torch::Tensor PredictedIoU;  // [count] float, or undefined (TorchScript models have no IoU head)
+  };
+  /** Tiles first .. first + count - 1 of one batch through the network. */
+  TileOutput
   RunTiles(std::size_t first, std::size_t count) const;
+  /** Blends tile `tile` (the i-th of `out`) into the output, and adds its predicted IoU to m_IoUSum. */
   void
-  Accumulate(std::size_t tile, const float * tileProbabilities, const PixelRegion & output, float * probabilities,
-             std::vector<float> & weightSum) const;
+  Accumulate(std::size_t tile, const TileOutput & out, std::int64_t i, const PixelRegion & output, float * probabilities,
+             std::vector<float> & weightSum);
   /** Runs every tile on `threads` workers, accumulating in the grid's order on the calling thread; returns how
    * many distinct workers ran tiles. */
   std::size_t
   RunOnWorkers(int threads, const PixelRegion & output, float * probabilities, std::vector<float> & weightSum,
-               const ProgressCallback & progress, const std::atomic<bool> * abort) const;
+               const ProgressCallback & progress, const std::atomic<bool> * abort);
 
   const LoadedModel &      m_Model;
   const TileGrid &         m_Grid;
@@ -78,6 +85,8 @@ private:
   std::vector<std::size_t> m_BatchPoints; // point tokens of each batch of BatchSize tiles
   std::vector<float>       m_Window;
   torch::Tensor            m_Appearance;
+  double                   m_IoUSum{ 0 }; // over the tiles accumulated, in the grid's order
+  std::size_t              m_IoUCount{ 0 };
 };
 
 } // namespace scopsam

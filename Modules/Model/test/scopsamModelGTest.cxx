@@ -200,7 +200,7 @@ TEST(Tiling, OneTileEqualsAWholeImagePassAndSmallImagesWork)
   scopsam::network::TilePrompts none;
   none.PointCoordinates = torch::zeros({ 1, 0, 2 });
   none.PointLabels = torch::zeros({ 1, 0 });
-  const auto direct = torch::sigmoid(scopsam::ModelOf(*engine).Net->forward(imageTensor, priorTensor, none)).contiguous();
+  const auto direct = torch::sigmoid(scopsam::ModelOf(*engine).Net->forward(imageTensor, priorTensor, none).Logits).contiguous();
   for (std::size_t i = 0; i < tiled.size(); ++i)
   {
     ASSERT_NEAR(direct.data_ptr<float>()[i], tiled[i], 1e-6f);
@@ -319,7 +319,7 @@ TEST(ModelFile, BrokenForeignAndMismatchedFilesAreClearErrors)
   EXPECT_THROW(SegmentationEngine::Load((folder / "good.pt").string(), cuda), scopsam::ModelError);
 }
 
-TEST(Configurations, SmallAndVitBBuildWithSAMShapes)
+TEST(Configurations, SmallRefusesTileOptionsItCannotRun)
 {
   auto small = SegmentationEngine::Create(ModelConfig::Small(), 1);
   EXPECT_EQ(small->GetConfig().TileSize, 256);
@@ -478,4 +478,41 @@ TEST(Threads, AbortStopsTheWorkersBetweenTiles)
                                &abort),
                scopsam::AbortedError);
   EXPECT_EQ(reported, 2u) << "stopped after the first batch";
+}
+
+TEST(Prediction, PredictedIoUIsTheMeanOfTheIoUHeadOverTheTilesRun)
+{
+  auto       engine = SegmentationEngine::Create(Tiny(), 12);
+  const auto image = MakeImage(112, 64); // two tiles, at x = 0 and x = 48
+  double     expected = 0.0;
+  {
+    torch::NoGradGuard noGrad;
+    for (const std::int64_t x0 : { 0, 48 })
+    {
+      auto tileImage = torch::empty({ 1, 1, 64, 64 });
+      auto tilePriors = torch::empty({ 1, 4, 64, 64 });
+      for (std::int64_t y = 0; y < 64; ++y)
+        for (std::int64_t x = 0; x < 64; ++x)
+        {
+          tileImage.data_ptr<float>()[y * 64 + x] = image.Image[y * 112 + x0 + x];
+          for (int c = 0; c < 4; ++c)
+            tilePriors.data_ptr<float>()[(c * 64 + y) * 64 + x] = image.Priors[(c * 64 + y) * 112 + x0 + x];
+        }
+      scopsam::network::TilePrompts none;
+      none.PointCoordinates = torch::zeros({ 1, 0, 2 });
+      none.PointLabels = torch::zeros({ 1, 0 });
+      expected += scopsam::ModelOf(*engine).Net->forward(tileImage, tilePriors, none).PredictedIoU.item<double>() / 2.0;
+    }
+  }
+  scopsam::PredictionSummary one, two;
+  PredictWithThreads(*engine, image, 1, {}, 4, one);
+  PredictWithThreads(*engine, image, 2, {}, 4, two);
+  EXPECT_EQ(one.Tiles, 2u);
+  EXPECT_NEAR(one.PredictedIoU, expected, 1e-6);
+  EXPECT_EQ(two.PredictedIoU, one.PredictedIoU) << "the mean is taken in the grid's order";
+  // Over the tiles that touch the output only: the left tile alone.
+  std::vector<float> out(10 * 10);
+  const auto         left = engine->Predict(engine->MakeTileGrid(112, 64, {}), image.Block(), {}, { 0, 0, 10, 10 }, out.data());
+  EXPECT_EQ(left.Tiles, 1u);
+  EXPECT_NE(left.PredictedIoU, one.PredictedIoU);
 }

@@ -60,7 +60,8 @@ TEST(TorchScript, AModelExportedFromPythonRunsThroughTheEngine)
   }
   std::vector<float> out(W * H);
   const auto         grid = engine->MakeTileGrid(W, H, {});
-  engine->Predict(grid, { { 0, 0, W, H }, image.data(), priors.data() }, {}, { 0, 0, W, H }, out.data());
+  const auto summary = engine->Predict(grid, { { 0, 0, W, H }, image.data(), priors.data() }, {}, { 0, 0, W, H }, out.data());
+  EXPECT_EQ(summary.PredictedIoU, -1.0) << "a TorchScript model of the documented signature has no IoU output";
   for (std::int64_t i = 0; i < W * H; ++i)
   {
     const double meanPrior = (priors[i] + priors[W * H + i] + priors[2 * W * H + i] + priors[3 * W * H + i]) / 4.0;

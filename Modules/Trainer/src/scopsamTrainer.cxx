@@ -174,7 +174,7 @@ struct Trainer::Impl
       {
         prompts.Appearance = net->prompt_encoder->appearanceTokens(tileEmbedding, tilePriors, coordinates[0], pointLabels[0]);
       }
-      logits.push_back(net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts));
+      logits.push_back(net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts).Logits);
     }
     return torch::cat(logits, 0);
   }
@@ -307,7 +307,7 @@ Trainer::Validate(const std::vector<TrainingSample> & samples)
     network::TilePrompts none;
     none.PointCoordinates = torch::zeros({ image.size(0), 0, 2 }, image.options());
     none.PointLabels = torch::zeros({ image.size(0), 0 }, image.options());
-    const auto predicted = (net->forward(image, priors, none) > 0).to(torch::kFloat32).flatten(1);
+    const auto predicted = (net->forward(image, priors, none).Logits > 0).to(torch::kFloat32).flatten(1);
     const auto truth = mask.flatten(1);
     const auto intersection = (predicted * truth).sum(1);
     const auto unionArea = predicted.sum(1) + truth.sum(1) - intersection;
