@@ -209,9 +209,13 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
 
   // The writers pull the filter's outputs piece by piece (tiles are placed on the whole image, so the pieces change
   // no pixel); overlay and statistics need the whole mask, kept in memory only then.
+  // Pieces of whole tile rows of the grid the filter resolved (at --scale 1; else of about as many rows), so that
+  // few tiles are run for two pieces.
   const auto        size = image->GetLargestPossibleRegion().GetSize();
-  const std::size_t pixels = static_cast<std::size_t>(size[0]) * size[1];
-  const auto        divisions = static_cast<unsigned int>((pixels + PixelsPerPiece - 1) / PixelsPerPiece);
+  const auto &      grid = filter->GetTileGrid();
+  const std::size_t stride = o.Scale == 1.0 ? static_cast<std::size_t>(std::max(1, grid.TileSize - grid.Overlap)) : 1;
+  const std::size_t rowsPerPiece = stride * std::max<std::size_t>(1, PixelsPerPiece / (size[0] * stride));
+  const std::size_t divisions = (size[1] + rowsPerPiece - 1) / rowsPerPiece;
   std::vector<StreamedImage> outputs{ StreamTo(filter->GetMaskOutput(), output, geometry) };
   if (!probabilityPath.empty())
   {
@@ -228,13 +232,13 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     const float progress = filter->GetProgress();
     piece += progress < last ? 1 : 0; // a new piece starts from 0
     last = progress;
-    bar.Show(fs::path(input).filename().string(), std::min(1.0, (static_cast<double>(piece) + progress) / std::max(1u, divisions)));
+    bar.Show(fs::path(input).filename().string(), std::min(1.0, (static_cast<double>(piece) + progress) / static_cast<double>(divisions)));
   };
   auto command = itk::CStyleCommand::New();
   command->SetCallback([](itk::Object *, const itk::EventObject &, void * data) { (*static_cast<decltype(report) *>(data))(); });
   command->SetClientData(&report);
   filter->AddObserver(itk::ProgressEvent(), command);
-  WriteStreamed(outputs, divisions);
+  WriteStreamed(outputs, rowsPerPiece);
   bar.Done();
   const SegmentationRecord record{ filter->GetTileGrid(), filter->GetPredictedIoU() };
   if (mask)

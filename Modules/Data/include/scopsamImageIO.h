@@ -124,13 +124,13 @@ StreamedImage
 KeepWhole(TImage * image, typename TImage::Pointer & whole);
 
 /** Computes and writes images of one pipeline (outputs of one filter: each piece is computed once for all) in
- * `divisions` pieces of whole rows, each file atomically (temporary file, then rename). A file whose format can be
- * written in pieces (MetaImage, then uncompressed: ITK's compressed MetaImage, PNG, TIFF and NRRD writers cannot)
- * receives every piece as it is computed, so that no whole image is held; any other is assembled whole in memory
- * and written compressed at the end. With one division every file is written whole, compressed. Throws
- * InputError naming the file on failure (itk::ProcessAborted passes through). */
+ * pieces of `rowsPerPiece` whole rows (the last one shorter), each file atomically (temporary file, then rename). A
+ * file whose format can be written in pieces (MetaImage, then uncompressed: ITK's compressed MetaImage, PNG, TIFF
+ * and NRRD writers cannot) receives every piece as it is computed, so that no whole image is held; any other is
+ * assembled whole in memory and written compressed at the end. When one piece holds every row, every file is
+ * written whole, compressed. Throws InputError naming the file on failure (itk::ProcessAborted passes through). */
 SCoPSAMData_EXPORT void
-WriteStreamed(const std::vector<StreamedImage> & images, unsigned int divisions);
+WriteStreamed(const std::vector<StreamedImage> & images, std::size_t rowsPerPiece);
 
 /** Whether ITK writes `path`'s format in pieces (uncompressed). */
 SCoPSAMData_EXPORT bool

@@ -19,7 +19,6 @@
 
 #include "itkImageFileReader.h"
 #include "itkImageIOFactory.h"
-#include "itkImageRegionSplitterSlowDimension.h"
 #include "itkVectorImage.h"
 
 #include <atomic>
@@ -278,35 +277,31 @@ namespace
 {
 /** Opens images[i..] atomically (each a temporary file renamed when all are written), then runs the pieces. */
 void
-WriteStreamedFrom(const std::vector<StreamedImage> & images, std::size_t i, unsigned int divisions)
+WriteStreamedFrom(const std::vector<StreamedImage> & images, std::size_t i, std::size_t rowsPerPiece, bool pieces)
 {
   if (i < images.size())
   {
     const auto & image = images[i];
     if (image.Path.empty())
     {
-      image.Begin("", divisions > 1);
-      WriteStreamedFrom(images, i + 1, divisions);
+      image.Begin("", pieces);
+      WriteStreamedFrom(images, i + 1, rowsPerPiece, pieces);
       image.End();
       return;
     }
     WriteAtomically(image.Path, [&](const std::string & temporary) {
-      image.Begin(temporary, divisions > 1);
-      WriteStreamedFrom(images, i + 1, divisions);
+      image.Begin(temporary, pieces);
+      WriteStreamedFrom(images, i + 1, rowsPerPiece, pieces);
       image.End();
     });
     return;
   }
-  auto * first = images.front().Image;
-  first->UpdateOutputInformation();
-  const auto largest = first->GetLargestPossibleRegion();
-  const auto splitter = itk::ImageRegionSplitterSlowDimension::New();
-  itk::ImageRegion<2> piece;
-  const unsigned int  pieces = splitter->GetNumberOfSplits(largest, std::max(1u, divisions));
-  for (unsigned int p = 0; p < pieces; ++p)
+  const auto largest = images.front().Image->GetLargestPossibleRegion();
+  for (std::size_t row = 0; row < largest.GetSize(1); row += rowsPerPiece)
   {
-    piece = largest;
-    splitter->GetSplit(p, pieces, piece);
+    itk::ImageRegion<2> piece = largest;
+    piece.SetIndex(1, largest.GetIndex(1) + static_cast<itk::IndexValueType>(row));
+    piece.SetSize(1, std::min<std::size_t>(rowsPerPiece, largest.GetSize(1) - row));
     for (const auto & image : images)
     {
       image.Piece(piece);
@@ -316,12 +311,16 @@ WriteStreamedFrom(const std::vector<StreamedImage> & images, std::size_t i, unsi
 } // namespace
 
 void
-WriteStreamed(const std::vector<StreamedImage> & images, unsigned int divisions)
+WriteStreamed(const std::vector<StreamedImage> & images, std::size_t rowsPerPiece)
 {
-  if (!images.empty())
+  if (images.empty())
   {
-    WriteStreamedFrom(images, 0, divisions);
+    return;
   }
+  images.front().Image->UpdateOutputInformation();
+  const std::size_t rows = images.front().Image->GetLargestPossibleRegion().GetSize(1);
+  rowsPerPiece = std::max<std::size_t>(1, rowsPerPiece);
+  WriteStreamedFrom(images, 0, rowsPerPiece, rowsPerPiece < rows);
 }
 
 void
