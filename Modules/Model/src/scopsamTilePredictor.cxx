@@ -308,12 +308,12 @@ TilePredictor::RunOnWorkers(int threads, const PixelRegion & output, float * pro
     }
   };
   std::vector<std::thread> pool;
-  for (std::size_t w = 0; w < workers; ++w)
-  {
-    pool.emplace_back(work, w);
-  }
   try
   {
+    for (std::size_t w = 0; w < workers; ++w)
+    {
+      pool.emplace_back(work, w);
+    }
     for (std::size_t i = 0; i < n; ++i)
     {
       if (i % batch == 0 && raised())

@@ -38,8 +38,8 @@
  * Prompt simulation: a fraction PromptedFraction of the tiles get 1..MaxPositiveClicks positive and
  * 0..MaxNegativeClicks negative clicks drawn from the mask (each an appearance token and a point token); the others
  * train automatic mode. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
- * engine's (DeviceOptions::Threads; 0: LibTorch's setting), held with one BLAS thread while the trainer runs and
- * restored after (ScopedThreadSettings).
+ * engine's (DeviceOptions::Threads), held with one BLAS thread while the trainer runs and restored after
+ * (ScopedThreadSettings); 0 leaves LibTorch's and the BLAS library's own settings.
  *
  * LibTorch without ITK: the trainer builds where PyTorch's LibTorch is and ITK is not; it reaches the network
  * through SCoPSAMModel's internal interface (Modules/Model/src/scopsamLoadedModel.h).

@@ -46,11 +46,13 @@ struct Trainer::Impl
     , Options(options)
   {}
 
-  /** The engine's threads for LibTorch, one for BLAS, while the trainer runs. */
+  /** The engine's threads for LibTorch and one for BLAS while the trainer runs; without a thread count (0) both
+   * libraries' own settings. */
   ScopedThreadSettings
   Threads()
   {
-    return ScopedThreadSettings(ModelOf(Engine).Threads);
+    const int threads = ModelOf(Engine).Threads;
+    return ScopedThreadSettings(threads, threads > 0 ? 1 : 0);
   }
 
   network::SCoPSAMNet &
