@@ -106,7 +106,7 @@ private:
 };
 
 /** Pixels per stream piece of a segmentation: memory is bounded by a piece's tiles, whatever the image. */
-constexpr std::size_t PixelsPerPiece = std::size_t{ 1 } << 23;
+constexpr std::size_t PixelsPerPiece = std::size_t{ 1 } << 22;
 
 /** What a segmentation ran, for provenance: the tiles (resolved once for the image) and the IoU head's word. */
 struct SegmentationRecord
