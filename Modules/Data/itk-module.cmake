@@ -17,6 +17,7 @@ itk_module(SCoPSAMData
   TEST_DEPENDS
     ITKTestKernel
     ITKGoogleTest
+    ITKImageIntensity
   DESCRIPTION
     "${DOCUMENTATION}"
   EXCLUDE_FROM_DEFAULT

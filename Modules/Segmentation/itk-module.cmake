@@ -6,6 +6,8 @@ itk_module(SCoPSAMSegmentation
   ENABLE_SHARED
   DEPENDS
     ITKCommon
+    ITKImageFunction
+    ITKImageGrid
     SCoPSAMPriors
     SCoPSAMModel
   TEST_DEPENDS
