@@ -863,6 +863,9 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & o
   os << indent << "BlendingWindow: " << m_BlendingWindow << std::endl;
   os << indent << "Threshold: " << m_Threshold << std::endl;
   os << indent << "InsideValue: " << static_cast<int>(m_InsideValue) << std::endl;
+  os << indent << "TileGrid: " << m_TileGrid.Tiles.size() << " tiles of " << m_TileGrid.TileSize << " px, overlap "
+     << m_TileGrid.Overlap << " px" << std::endl;
+  os << indent << "PredictedIoU (untrained head): " << this->GetPredictedIoU() << std::endl;
   os << indent << "Scale: " << m_Scale << std::endl;
   os << indent << "ExclusionMask: " << (this->GetExclusionMask() ? "set" : "(none)") << std::endl;
   os << indent << "Clicks: " << m_Clicks.size() << std::endl;
