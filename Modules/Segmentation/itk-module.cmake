@@ -6,7 +6,6 @@ itk_module(SCoPSAMSegmentation
   ENABLE_SHARED
   DEPENDS
     ITKCommon
-    ITKImageFunction
     ITKImageGrid
     SCoPSAMPriors
     SCoPSAMModel
