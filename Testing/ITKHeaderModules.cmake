@@ -14,7 +14,8 @@ set(SCoPSAM_ITK_HEADER_MODULES
   ITKTransform
 )
 set(ITKCommon_HEADERS
-  itkCommand.h itkDefaultConvertPixelTraits.h itkExtractImageFilter.h itkImage.h itkImageRegionConstIterator.h
+  itkCommand.h itkDefaultConvertPixelTraits.h itkImageAlgorithm.h itkImageRegionConstIteratorWithIndex.h
+  itkImageRegionIteratorWithIndex.h itkExtractImageFilter.h itkImage.h itkImageRegionConstIterator.h
   itkImageRegionIterator.h itkImageRegionSplitterMultidimensional.h itkImageRegionSplitterSlowDimension.h
   itkImageToImageFilter.h itkMacro.h itkMath.h itkMultiThreaderBase.h itkObject.h itkObjectFactory.h itkRGBPixel.h
   itkStreamingImageFilter.h itkTotalProgressReporter.h itkVector.h itkVectorImage.h)
@@ -24,7 +25,7 @@ set(ITKImageFunction_HEADERS
 set(ITKImageGrid_HEADERS
   itkChangeInformationImageFilter.h itkPasteImageFilter.h itkRegionOfInterestImageFilter.h itkResampleImageFilter.h)
 set(ITKImageFilterBase_HEADERS itkCastImageFilter.h)
-set(ITKImageIntensity_HEADERS itkVectorIndexSelectionCastImageFilter.h)
+set(ITKImageIntensity_HEADERS itkShiftScaleImageFilter.h itkVectorIndexSelectionCastImageFilter.h)
 set(ITKImageCompose_HEADERS itkComposeImageFilter.h)
 set(ITKLabelMap_HEADERS itkBinaryImageToShapeLabelMapFilter.h)
 set(ITKTransform_HEADERS itkIdentityTransform.h)

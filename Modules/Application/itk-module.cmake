@@ -15,7 +15,6 @@ itk_module(SCoPSAMApplication
     SCoPSAMTrainer
   PRIVATE_DEPENDS
     ITKIOImageBase
-    ITKImageGrid
   TEST_DEPENDS
     ITKTestKernel
     ITKGoogleTest

@@ -15,6 +15,7 @@ itk_module(SCoPSAMData
     ITKIOBMP
   TEST_DEPENDS
     ITKGoogleTest
+    ITKImageIntensity
   DESCRIPTION
     "${DOCUMENTATION}"
   EXCLUDE_FROM_DEFAULT

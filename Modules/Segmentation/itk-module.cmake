@@ -6,6 +6,7 @@ itk_module(SCoPSAMSegmentation
   ENABLE_SHARED
   DEPENDS
     ITKCommon
+    ITKImageGrid
     SCoPSAMPriors
     SCoPSAMModel
   TEST_DEPENDS

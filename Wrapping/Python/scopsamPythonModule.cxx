@@ -163,11 +163,11 @@ GrayscalePrior(const FloatArray & array, const Spacing & spacing, unsigned int w
 std::tuple<py::array_t<float>, py::array_t<unsigned char>>
 Segment(const FloatArray & array, const Spacing & spacing, const std::string & model,
         const std::vector<std::tuple<long, long, int>> & clicks, const std::vector<long> & box, double threshold,
-        unsigned int tileSize, int overlap, unsigned int batchSize, const std::string & device, int threads)
+        unsigned int tileSize, int overlap, unsigned int batchSize, const std::string & device, int threads, double scale,
+        const std::optional<MaskArray> & exclusion)
 {
   using Filter = itk::SCoPSAMSegmentationFilter<GrayImage>;
   auto image = ImageFromArray<GrayImage>(array, spacing, "the image");
-  const auto size = image->GetLargestPossibleRegion().GetSize();
   scopsam::DeviceOptions options;
   options.Device = device;
   options.Threads = threads;
@@ -191,20 +191,16 @@ Segment(const FloatArray & array, const Spacing & spacing, const std::string & m
   filter->SetOverlap(overlap);
   filter->SetBatchSize(batchSize);
   filter->SetThreshold(threshold);
+  filter->SetScale(scale);
   SetWorkUnits(filter.GetPointer(), threads);
+  // The filter checks clicks and the box against the image (itk::InvalidArgumentError: ValueError).
   for (const auto & [x, y, label] : clicks)
   {
-    if (x < 0 || y < 0 || x >= static_cast<long>(size[0]) || y >= static_cast<long>(size[1]) || (label != 0 && label != 1))
-    {
-      throw scopsam::InputError("a click is (column, row, label) inside the image with label 1 or 0, got (" +
-                                std::to_string(x) + ", " + std::to_string(y) + ", " + std::to_string(label) + ")");
-    }
     filter->AddClick({ { x, y } }, label);
   }
   if (!box.empty())
   {
-    if (box.size() != 4 || box[0] < 0 || box[1] < 0 || box[2] < box[0] || box[3] < box[1] ||
-        box[2] >= static_cast<long>(size[0]) || box[3] >= static_cast<long>(size[1]))
+    if (box.size() != 4 || box[2] < box[0] || box[3] < box[1])
     {
       throw scopsam::InputError("box is (x0, y0, x1, y1): column and row indices inside the image, inclusive");
     }
@@ -213,6 +209,13 @@ Segment(const FloatArray & array, const Spacing & spacing, const std::string & m
     roi.SetSize({ { static_cast<itk::SizeValueType>(box[2] - box[0] + 1), static_cast<itk::SizeValueType>(box[3] - box[1] + 1) } });
     filter->SetRegionOfInterest(roi);
   }
+  MaskImage::Pointer exclusionImage;
+  if (exclusion)
+  {
+    exclusionImage = ImageFromArray<MaskImage>(*exclusion, spacing, "exclusion_mask");
+    filter->SetExclusionMask(exclusionImage);
+  }
+  // Several Python threads may segment at once: the filter serialises the network runs.
   WithoutGIL([&] {
     filter->Update();
     return 0;
@@ -304,7 +307,7 @@ PYBIND11_MODULE(_scopsam, m)
         py::arg("epsilon"), py::arg("contrast_scale"), py::arg("global_scale"), py::arg("polarity"), py::arg("threads"));
   m.def("segment", &Segment, py::arg("image"), py::arg("spacing"), py::arg("model"), py::arg("clicks"), py::arg("box"),
         py::arg("threshold"), py::arg("tile_size"), py::arg("overlap"), py::arg("batch_size"), py::arg("device"),
-        py::arg("threads"));
+        py::arg("threads"), py::arg("scale"), py::arg("exclusion"));
   m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),
         py::arg("exclusion"), py::arg("minimum_pixels"), py::arg("exclude_border"));
   m.def("has_default_model", &scopsam::HasDefaultModel);

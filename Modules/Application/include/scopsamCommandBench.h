@@ -54,6 +54,7 @@ struct BenchRow
 {
   std::string         Method;
   SegmentationMetrics Mean; // per-image means, SecondsPerMegapixel included
+  double              PredictedIoU{ -1.0 }; // mean of the network's IoU head (untrained); -1: not a network
 };
 struct BenchTable
 {

@@ -34,6 +34,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <numeric>
 #include <random>
 #include <sstream>
 #include <unistd.h>
@@ -71,6 +72,7 @@ struct Prediction
 {
   cv::Mat Mask;
   double  Seconds{ 0 };
+  double  PredictedIoU{ -1.0 }; // what the network's (untrained) IoU head says; -1: not a network
 };
 
 Prediction
@@ -94,6 +96,7 @@ SegmentWithModel(const GrayImage2D * image, const std::shared_ptr<const Segmenta
   Prediction prediction;
   prediction.Mask = MatFromImage(filter->GetMaskOutput());
   prediction.Seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  prediction.PredictedIoU = filter->GetPredictedIoU();
   return prediction;
 }
 
@@ -204,6 +207,7 @@ RunBench(const BenchOptions & o)
     const bool      hasTestSplit = fs::exists(fs::path(dataset) / "splits" / "test.txt", error);
     const auto      items = ReadDataset(dataset, !o.Split.empty() ? o.Split : (hasTestSplit ? "test" : ""));
     std::vector<std::vector<SegmentationMetrics>> perMethod(methods.size());
+    std::vector<std::vector<double>>              predictedIoU(methods.size());
     std::size_t                                   index = 0;
     for (const auto & item : items)
     {
@@ -221,6 +225,10 @@ RunBench(const BenchOptions & o)
         metrics.Name = item.Name;
         metrics.SecondsPerMegapixel = prediction.Seconds / megapixels;
         perMethod[m].push_back(metrics);
+        if (prediction.PredictedIoU >= 0.0)
+        {
+          predictedIoU[m].push_back(prediction.PredictedIoU);
+        }
       }
       ++index;
       if (o.Progress)
@@ -237,7 +245,13 @@ RunBench(const BenchOptions & o)
     table.Images = items.size();
     for (std::size_t m = 0; m < methods.size(); ++m)
     {
-      table.Rows.push_back({ methods[m].Name, Summarize(perMethod[m]).Mean });
+      BenchRow row{ methods[m].Name, Summarize(perMethod[m]).Mean };
+      if (!predictedIoU[m].empty())
+      {
+        row.PredictedIoU = std::accumulate(predictedIoU[m].begin(), predictedIoU[m].end(), 0.0) /
+                           static_cast<double>(predictedIoU[m].size());
+      }
+      table.Rows.push_back(row);
     }
     tables.push_back(table);
   }
@@ -256,7 +270,9 @@ RunBench(const BenchOptions & o)
         const auto & m = row.Mean;
         rows.push_back({ { "method", row.Method }, { "iou", m.IoU }, { "dice", m.Dice }, { "precision", m.Precision },
                          { "recall", m.Recall }, { "boundary_f", m.BoundaryF }, { "object_f1", m.ObjectF1 },
-                         { "seconds_per_megapixel", m.SecondsPerMegapixel } });
+                         { "seconds_per_megapixel", m.SecondsPerMegapixel },
+                         { "predicted_iou", row.PredictedIoU >= 0.0 ? nlohmann::json(row.PredictedIoU) : nlohmann::json() },
+                         { "predicted_iou_head", "untrained" } });
       }
       j.push_back({ { "dataset", table.Dataset }, { "images", table.Images }, { "rows", rows } });
     }
@@ -272,21 +288,23 @@ BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & o)
   for (const auto & table : tables)
   {
     md << "#### " << fs::path(table.Dataset).filename().string() << " (" << table.Images << " images)\n\n"
-       << "| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx |\n"
-       << "|---|---|---|---|---|---|---|---|\n";
+       << "| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx | predicted IoU (untrained head) |\n"
+       << "|---|---|---|---|---|---|---|---|---|\n";
     for (const auto & row : table.Rows)
     {
       const auto & m = row.Mean;
       md << "| " << row.Method << " | " << Figure(m.IoU) << " | " << Figure(m.Dice) << " | " << Figure(m.Precision) << " | "
          << Figure(m.Recall) << " | " << Figure(m.BoundaryF) << " | " << Figure(m.ObjectF1) << " | "
-         << Figure(m.SecondsPerMegapixel, 2) << " |\n";
+         << Figure(m.SecondsPerMegapixel, 2) << " | " << (row.PredictedIoU >= 0.0 ? Figure(row.PredictedIoU) : "-") << " |\n";
     }
     md << "\n";
   }
   md << "Means over images. Model: " << (o.Model.empty() ? "the embedded default model" : o.Model)
      << "; priors off: " << (o.PriorOffModel.empty() ? "not given" : o.PriorOffModel) << "; threshold " << o.Threshold
      << "; clicks drawn with seed " << o.Seed << "; boundary tolerance " << o.Metrics.BoundaryTolerance
-     << " px; object match IoU " << o.Metrics.ObjectMatchIoU << ".\n";
+     << " px; object match IoU " << o.Metrics.ObjectMatchIoU
+     << ". Predicted IoU: the network's own IoU head, not trained yet (no loss term has fitted it): no measure of "
+        "quality.\n";
   return md.str();
 }
 

@@ -27,9 +27,6 @@
 
 #include "itkCommand.h"
 #include "itkImageFileReader.h"
-#include "itkLinearInterpolateImageFunction.h"
-#include "itkNearestNeighborExtrapolateImageFunction.h"
-#include "itkResampleImageFilter.h"
 #include "itkSCoPSAMSegmentationFilter.h"
 #include "scopsamDataset.h"
 #include "scopsamFieldQuantifier.h"
@@ -41,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <ctime>
 #include <filesystem>
 #include <iomanip>
@@ -115,60 +113,18 @@ private:
   std::function<void(double)> m_Report;
 };
 
-/** `image` resampled onto a grid `scale` times finer (scale > 1) or coarser, covering the same physical extent:
- * pixel edges stay where they were, so a feature of n pixels spans n * scale pixels. Linear interpolation. */
-GrayImage2D::Pointer
-ResampleBy(const GrayImage2D * image, double scale)
-{
-  const auto               size = image->GetLargestPossibleRegion().GetSize();
-  GrayImage2D::SizeType    scaledSize;
-  GrayImage2D::SpacingType spacing;
-  GrayImage2D::PointType   origin;
-  for (unsigned int d = 0; d < 2; ++d)
-  {
-    scaledSize[d] = std::max<itk::SizeValueType>(1, static_cast<itk::SizeValueType>(std::lround(size[d] * scale)));
-    spacing[d] = image->GetSpacing()[d] * static_cast<double>(size[d]) / static_cast<double>(scaledSize[d]);
-  }
-  // The first pixel's outer corner stays in place: origin - half a pixel of either grid (direction applied).
-  itk::ContinuousIndex<double, 2> cornerIndex;
-  cornerIndex.Fill(-0.5);
-  GrayImage2D::PointType corner;
-  image->TransformContinuousIndexToPhysicalPoint(cornerIndex, corner);
-  for (unsigned int d = 0; d < 2; ++d)
-  {
-    origin[d] = corner[d];
-    for (unsigned int e = 0; e < 2; ++e)
-    {
-      origin[d] += image->GetDirection()[d][e] * 0.5 * spacing[e];
-    }
-  }
-  auto resample = itk::ResampleImageFilter<GrayImage2D, GrayImage2D>::New();
-  resample->SetInput(image);
-  resample->SetSize(scaledSize);
-  resample->SetOutputSpacing(spacing);
-  resample->SetOutputOrigin(origin);
-  resample->SetOutputDirection(image->GetDirection());
-  resample->SetInterpolator(itk::LinearInterpolateImageFunction<GrayImage2D>::New());
-  resample->Update();
-  return resample->GetOutput();
-}
+/** Pixels per stream piece of a segmentation: memory is bounded by a piece's tiles, whatever the image. */
+constexpr std::size_t PixelsPerPiece = std::size_t{ 1 } << 22;
 
-/** `image` resampled onto the grid of `reference`: linear inside, the nearest value beyond the outermost pixel
- * centres (a coarser grid's centres stop half a pixel short of a finer grid's edge pixels). */
-GrayImage2D::Pointer
-ResampleLike(const GrayImage2D * image, const GrayImage2D * reference)
+/** What a segmentation ran, for provenance: the tiles (resolved once for the image) and the IoU head's word. */
+struct SegmentationRecord
 {
-  auto resample = itk::ResampleImageFilter<GrayImage2D, GrayImage2D>::New();
-  resample->SetInput(image);
-  resample->SetOutputParametersFromImage(reference);
-  resample->SetInterpolator(itk::LinearInterpolateImageFunction<GrayImage2D>::New());
-  resample->SetExtrapolator(itk::NearestNeighborExtrapolateImageFunction<GrayImage2D, double>::New());
-  resample->Update();
-  return resample->GetOutput();
-}
+  TileGrid Grid;
+  double   PredictedIoU{ -1.0 };
+};
 
-/** Segments one image: returns nothing, writes the mask (and the probability), all atomically. */
-void
+/** Segments one image: the filter configured from the options, its outputs written by streaming, all atomically. */
+SegmentationRecord
 SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEngine> & engine, const std::string & input,
            const std::string & output, const std::string & probabilityPath, const std::string & overlayPath, ProgressBar & bar,
            FieldQuantifier * quantifier)
@@ -182,11 +138,11 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     RefuseToOverwriteInputs(probabilityPath, { input, o.Exclude });
   }
-  // A gray 2-D file feeds the filter through a reader, so that formats ITK streams (MetaImage, NRRD) are read band
-  // by band; RGB files and single-slice volumes are read whole (gray conversion, geometry kept).
-  SliceGeometry                               geometry;
-  const ImageFileInfo                         info = InspectImageFile(input);
-  GrayImage2D::Pointer                        whole;
+  // A gray 2-D file feeds the filter through a reader, so that formats ITK streams (MetaImage, NRRD) are read piece
+  // by piece; RGB files and single-slice volumes are read whole (gray conversion, geometry kept).
+  SliceGeometry                              geometry;
+  const ImageFileInfo                        info = InspectImageFile(input);
+  GrayImage2D::Pointer                       whole;
   itk::ImageFileReader<GrayImage2D>::Pointer reader;
   if (info.Dimension == 2 && info.NumberOfComponents == 1)
   {
@@ -198,22 +154,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     whole = ReadGrayImage(input, &geometry);
   }
-  // --scale: the network sees the micrograph resampled by Scale (whole, in memory); its probability is brought back
-  // to the micrograph's grid before the threshold.
-  const bool           rescaled = o.Scale != 1.0;
-  GrayImage2D::Pointer scaled;
-  if (rescaled)
-  {
-    if (!whole)
-    {
-      whole = ReadGrayImage(input, &geometry);
-      reader = nullptr;
-    }
-    scaled = ResampleBy(whole, o.Scale);
-  }
-  GrayImage2D * original = reader ? reader->GetOutput() : whole.GetPointer();
-  GrayImage2D * image = rescaled ? scaled.GetPointer() : original;
-  const auto    size = original->GetLargestPossibleRegion().GetSize();
+  GrayImage2D * image = reader ? reader->GetOutput() : whole.GetPointer();
 
   auto filter = Filter::New();
   filter->SetInput(image);
@@ -224,157 +165,91 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     filter->SetOverlap(o.Overlap);
     filter->SetBatchSize(static_cast<unsigned int>(std::max(0, o.BatchSize)));
     filter->SetThreshold(o.Threshold);
+    filter->SetScale(o.Scale);
+    filter->SetInsideValue(static_cast<unsigned char>(o.InsideValue));
+    if (o.Threads > 0)
+    {
+      filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(o.Threads));
+    }
+    // Clicks and the box in the input's pixel indices; the filter checks them against the image.
+    for (const auto & click : ParsePoints(o.Points))
+    {
+      filter->AddClick({ { static_cast<itk::IndexValueType>(std::floor(click.X)), static_cast<itk::IndexValueType>(std::floor(click.Y)) } },
+                       click.Label);
+    }
+    if (!o.Box.empty())
+    {
+      const auto b = ParseNumbers(o.Box, "--box");
+      if (b.size() != 4 || b[2] < b[0] || b[3] < b[1])
+      {
+        throw InputError("--box takes x0,y0,x1,y1 inside the image with x0 <= x1 and y0 <= y1, got '" + o.Box + "'");
+      }
+      const itk::IndexValueType x0 = static_cast<itk::IndexValueType>(std::floor(b[0]));
+      const itk::IndexValueType y0 = static_cast<itk::IndexValueType>(std::floor(b[1]));
+      const itk::IndexValueType x1 = std::max(x0, static_cast<itk::IndexValueType>(std::ceil(b[2])));
+      const itk::IndexValueType y1 = std::max(y0, static_cast<itk::IndexValueType>(std::ceil(b[3])));
+      filter->SetRegionOfInterest({ { { x0, y0 } },
+                                    { { static_cast<itk::SizeValueType>(x1 - x0 + 1), static_cast<itk::SizeValueType>(y1 - y0 + 1) } } });
+    }
   }
   catch (const itk::ExceptionObject & e)
   {
     throw InputError(ExceptionMessage(e));
   }
-  filter->SetInsideValue(static_cast<unsigned char>(o.InsideValue));
-  if (o.Threads > 0)
-  {
-    filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(o.Threads));
-  }
-  for (const auto & click : ParsePoints(o.Points))
-  {
-    if (click.X < 0 || click.Y < 0 || click.X >= size[0] || click.Y >= size[1])
-    {
-      throw InputError("the click (" + std::to_string(click.X) + ", " + std::to_string(click.Y) + ") lies outside " +
-                       input + " (" + std::to_string(size[0]) + "x" + std::to_string(size[1]) + ")");
-    }
-    const GrayImage2D::IndexType index{ { static_cast<itk::IndexValueType>(click.X), static_cast<itk::IndexValueType>(click.Y) } };
-    GrayImage2D::PointType       point;
-    original->TransformIndexToPhysicalPoint(index, point);
-    filter->AddPhysicalClick(point, click.Label); // the same place whatever the grid the network sees
-  }
-  if (!o.Box.empty())
-  {
-    const auto b = ParseNumbers(o.Box, "--box");
-    if (b.size() != 4 || b[2] < b[0] || b[3] < b[1] || b[0] < 0 || b[1] < 0 || b[2] >= size[0] || b[3] >= size[1])
-    {
-      throw InputError("--box takes x0,y0,x1,y1 inside the image with x0 <= x1 and y0 <= y1, got '" + o.Box + "'");
-    }
-    GrayImage2D::RegionType roi;
-    // Pixel edges scale with the grid: pixels x0..x1 cover x0 * Scale .. (x1 + 1) * Scale - 1 of the scaled one.
-    const auto   scaledSize = image->GetLargestPossibleRegion().GetSize();
-    const double f = o.Scale;
-    const auto   first = [&](double v, unsigned int d) {
-      return std::min<itk::IndexValueType>(static_cast<itk::IndexValueType>(scaledSize[d]) - 1, static_cast<itk::IndexValueType>(std::floor(v * f)));
-    };
-    const auto last = [&](double v, unsigned int d) {
-      return std::min<itk::IndexValueType>(static_cast<itk::IndexValueType>(scaledSize[d]) - 1,
-                                           std::max<itk::IndexValueType>(first(v, d), static_cast<itk::IndexValueType>(std::ceil((v + 1) * f)) - 1));
-    };
-    roi.SetIndex({ { first(b[0], 0), first(b[1], 1) } });
-    roi.SetSize({ { static_cast<itk::SizeValueType>(last(b[2], 0) - first(b[0], 0) + 1),
-                    static_cast<itk::SizeValueType>(last(b[3], 1) - first(b[1], 1) + 1) } });
-    filter->SetRegionOfInterest(roi);
-  }
   UInt8Image2D::Pointer exclude;
   if (!o.Exclude.empty())
   {
+    // The exclusion mask is read in pixels: it takes the micrograph's geometry.
     exclude = ReadMask(o.Exclude);
-    if (exclude->GetLargestPossibleRegion().GetSize() != size)
-    {
-      throw InputError("the exclusion mask " + o.Exclude + " differs in size from " + input);
-    }
+    exclude->SetOrigin(image->GetOrigin());
+    exclude->SetSpacing(image->GetSpacing());
+    exclude->SetDirection(image->GetDirection());
+    filter->SetExclusionMask(exclude);
+  }
+  try
+  {
+    filter->UpdateOutputInformation(); // the model, the options and the prompts against the image
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    throw InputError("cannot segment " + input + ": " + ExceptionMessage(e));
   }
 
-  // Stream the filter over bands of whole tile rows (memory bounded by a band's tiles), collecting the mask and
-  // the probability. Tiles are placed on the whole image, so the bands change no pixel. With --scale the mask is
-  // made afterwards, from the probability brought back to the micrograph's grid.
-  auto mask = UInt8Image2D::New();
-  mask->CopyInformation(original);
-  mask->SetRegions(original->GetLargestPossibleRegion());
-  mask->Allocate();
-  GrayImage2D::Pointer probability;
-  if (!probabilityPath.empty() || rescaled)
+  // The writers pull the filter's outputs piece by piece (tiles are placed on the whole image, so the pieces change
+  // no pixel); overlay and statistics need the whole mask, kept in memory only then.
+  // Pieces of whole tile rows of the grid the filter resolved (at --scale 1; else of about as many rows), so that
+  // few tiles are run for two pieces.
+  const auto        size = image->GetLargestPossibleRegion().GetSize();
+  const auto &      grid = filter->GetTileGrid();
+  const std::size_t stride = o.Scale == 1.0 ? static_cast<std::size_t>(std::max(1, grid.TileSize - grid.Overlap)) : 1;
+  const std::size_t rowsPerPiece = stride * std::max<std::size_t>(1, PixelsPerPiece / (size[0] * stride));
+  const std::size_t divisions = (size[1] + rowsPerPiece - 1) / rowsPerPiece;
+  std::vector<StreamedImage> outputs{ StreamTo(filter->GetMaskOutput(), output, geometry) };
+  if (!probabilityPath.empty())
   {
-    probability = GrayImage2D::New();
-    probability->CopyInformation(image);
-    probability->SetRegions(image->GetLargestPossibleRegion());
-    probability->Allocate();
+    outputs.push_back(StreamTo(filter->GetProbabilityOutput(), probabilityPath, geometry));
   }
-  const auto        gridSize = image->GetLargestPossibleRegion().GetSize(); // the grid the network sees
-  const auto        tiling = engine->MakeTileGrid(static_cast<std::int64_t>(gridSize[0]), static_cast<std::int64_t>(gridSize[1]),
-                                                  { o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
-  const std::size_t stride = static_cast<std::size_t>(tiling.TileSize - tiling.Overlap);
-  const std::size_t rowsPerBand = stride * std::max<std::size_t>(1, (std::size_t{ 1 } << 23) / (gridSize[0] * stride));
-  const std::size_t bands = (gridSize[1] + rowsPerBand - 1) / rowsPerBand;
-  std::size_t       band = 0;
-  auto              report = [&] { bar.Show(fs::path(input).filename().string(), (band + filter->GetProgress()) / bands); };
-  auto              command = itk::CStyleCommand::New();
+  Filter::MaskImageType::Pointer mask;
+  if (!overlayPath.empty() || quantifier)
+  {
+    outputs.push_back(KeepWhole(filter->GetMaskOutput(), mask));
+  }
+  std::size_t piece = 0;
+  float       last = 0.0f;
+  auto        report = [&] {
+    const float progress = filter->GetProgress();
+    piece += progress < last ? 1 : 0; // a new piece starts from 0
+    last = progress;
+    bar.Show(fs::path(input).filename().string(), std::min(1.0, (static_cast<double>(piece) + progress) / static_cast<double>(divisions)));
+  };
+  auto command = itk::CStyleCommand::New();
   command->SetCallback([](itk::Object *, const itk::EventObject &, void * data) { (*static_cast<decltype(report) *>(data))(); });
   command->SetClientData(&report);
   filter->AddObserver(itk::ProgressEvent(), command);
-  for (; band < bands; ++band)
-  {
-    GrayImage2D::RegionType piece = image->GetLargestPossibleRegion();
-    piece.SetIndex(1, static_cast<itk::IndexValueType>(band * rowsPerBand));
-    piece.SetSize(1, std::min(rowsPerBand, gridSize[1] - band * rowsPerBand));
-    filter->GetOutput()->SetRequestedRegion(piece);
-    try
-    {
-      filter->GetOutput()->Update();
-    }
-    catch (const itk::ProcessAborted &)
-    {
-      throw;
-    }
-    catch (const itk::ExceptionObject & e)
-    {
-      // The model and the options were checked before: what fails here is reading the pixels.
-      throw InputError("cannot segment " + input + ": " + ExceptionMessage(e));
-    }
-    if (!rescaled)
-    {
-      itk::ImageRegionConstIterator<Filter::MaskImageType> in(filter->GetMaskOutput(), piece);
-      itk::ImageRegionIterator<UInt8Image2D>               out(mask, piece);
-      for (; !in.IsAtEnd(); ++in, ++out)
-      {
-        out.Set(in.Get());
-      }
-    }
-    if (probability)
-    {
-      itk::ImageRegionConstIterator<GrayImage2D> p(filter->GetOutput(), piece);
-      itk::ImageRegionIterator<GrayImage2D>      q(probability, piece);
-      for (; !p.IsAtEnd(); ++p, ++q)
-      {
-        q.Set(p.Get());
-      }
-    }
-  }
+  WriteStreamed(outputs, rowsPerPiece);
   bar.Done();
-  if (rescaled)
-  {
-    probability = ResampleLike(probability, original);
-    const std::size_t count = mask->GetLargestPossibleRegion().GetNumberOfPixels();
-    for (std::size_t i = 0; i < count; ++i)
-    {
-      mask->GetBufferPointer()[i] = probability->GetBufferPointer()[i] >= o.Threshold ? static_cast<unsigned char>(o.InsideValue) : 0;
-    }
-  }
-  if (exclude)
-  {
-    const std::size_t count = mask->GetLargestPossibleRegion().GetNumberOfPixels();
-    for (std::size_t i = 0; i < count; ++i)
-    {
-      if (exclude->GetBufferPointer()[i] != 0)
-      {
-        mask->GetBufferPointer()[i] = 0;
-        if (probability)
-        {
-          probability->GetBufferPointer()[i] = 0.0f;
-        }
-      }
-    }
-  }
-  WriteImageLike(mask.GetPointer(), geometry, output);
-  if (probability && !probabilityPath.empty())
-  {
-    WriteImageLike(probability.GetPointer(), geometry, probabilityPath);
-  }
-  if (!overlayPath.empty() || quantifier)
+  const SegmentationRecord record{ filter->GetTileGrid(), filter->GetPredictedIoU() };
+  if (mask)
   {
     const auto picture = whole ? whole : ReadGrayImage(input);
     if (!overlayPath.empty())
@@ -387,10 +262,12 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
       quantifier->Add(fs::path(input).stem().string(), mask, input, picture, exclude);
     }
   }
+  return record;
 }
 
 std::string
-Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const std::string & input, const std::string & output)
+Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const SegmentationRecord & record, const std::string & input,
+           const std::string & output)
 {
   nlohmann::json j;
   j["program"] = std::string("scopsam segment ") + Version;
@@ -398,15 +275,25 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const st
   j["output"] = output;
   j["model"] = engine.GetIdentity();
   j["model_configuration"] = nlohmann::json::parse(engine.GetConfig().ToJSON());
-  const auto tiling = engine.MakeTileGrid(1, 1, { o.TileSize, o.Overlap, std::max(1, o.BatchSize), BlendingWindow::Cosine });
-  j["tile_size"] = tiling.TileSize;
-  j["overlap"] = tiling.Overlap;
+  j["tile_size"] = record.Grid.TileSize; // the grid the filter ran
+  j["overlap"] = record.Grid.Overlap;
+  j["tiles"] = record.Grid.Tiles.size();
   j["threshold"] = o.Threshold;
   j["scale"] = o.Scale;
   j["points"] = o.Points;
   j["box"] = o.Box;
   j["exclude"] = o.Exclude;
   j["device"] = engine.GetDevice();
+  // The network's IoU head has not been trained yet: its figure says nothing about the mask's quality.
+  if (record.PredictedIoU >= 0.0)
+  {
+    j["predicted_iou"] = record.PredictedIoU;
+  }
+  else
+  {
+    j["predicted_iou"] = nullptr;
+  }
+  j["predicted_iou_head"] = "untrained";
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char              when[32];
   std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
@@ -447,7 +334,6 @@ RunSegment(const SegmentOptions & o)
   try
   {
     engine = LoadSharedEngine(o.Model, device);
-    engine->MakeTileGrid(1, 1, { o.TileSize, o.Overlap, o.BatchSize, BlendingWindow::Cosine }); // checks the options
   }
   catch (const ModelError & e)
   {
@@ -495,8 +381,8 @@ RunSegment(const SegmentOptions & o)
     const std::string mask = (fs::path(o.Output) / (item.Name + ".png")).string();
     const std::string probability = o.Probability.empty() ? "" : (fs::path(o.Probability) / (item.Name + ".mha")).string();
     const std::string overlay = o.Overlay.empty() ? "" : (fs::path(o.Overlay) / (item.Name + ".png")).string();
-    SegmentOne(o, engine, item.ImagePath, mask, probability, overlay, bar, quantifier.get());
-    WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, item.ImagePath, mask));
+    const auto record = SegmentOne(o, engine, item.ImagePath, mask, probability, overlay, bar, quantifier.get());
+    WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, record, item.ImagePath, mask));
     written.push_back(mask);
   }
   if (quantifier)

@@ -302,6 +302,12 @@ SegmentationSlicerModule(int argc, char ** argv)
                Into(o.Device)),
         Flag("halfPrecision", "Half precision", "Half precision on CUDA (faster, slightly different probabilities).",
              IntoFlag(o.Half)) } },
+    { "Scale",
+      "The grid the network sees.",
+      { Number("float", "scale", "Scale",
+               "The micrograph is resampled by this factor for the network (2: features twice as large); the mask "
+               "comes back on the micrograph's grid.",
+               "1", 0.1, 10, 0.1, IntoNumber(o.Scale)) } },
     { "Tiling and performance",
       "The micrograph is segmented in overlapping tiles; any size fits in bounded memory.",
       { Number("integer", "tileSize", "Tile size", "Tile size in pixels (0: the model's).", "0", 0, 4096, 16,

@@ -363,6 +363,10 @@ TEST(Segment, FoldersWithProvenanceAndSingleSliceVolumes)
     const auto    record = nlohmann::json::parse(provenance);
     EXPECT_NE(record["model"].get<std::string>().find("small64.pt"), std::string::npos);
     EXPECT_EQ(record["tile_size"], 64);
+    EXPECT_EQ(record["overlap"], 16);
+    EXPECT_GT(record["tiles"].get<int>(), 0) << "the grid the filter ran";
+    EXPECT_TRUE(record.contains("predicted_iou")) << "a number, or null where the engine gives none";
+    EXPECT_EQ(record["predicted_iou_head"], "untrained");
   }
   auto slice = itk::Image<unsigned short, 3>::New();
   slice->SetRegions(itk::Image<unsigned short, 3>::SizeType{ { 70, 50, 1 } });
@@ -708,7 +712,12 @@ TEST(Bench, OneTableWithEveryMethodAndSettings)
   EXPECT_EQ(methods[5], "adaptive threshold");
   std::ifstream markdown(out / "table.md");
   std::string   text((std::istreambuf_iterator<char>(markdown)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx |"), std::string::npos);
+  EXPECT_NE(text.find("| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx | predicted IoU (untrained head) |"),
+            std::string::npos);
+  // The network's IoU head is shown, marked untrained; the baselines have none.
+  EXPECT_TRUE(rows[0].contains("predicted_iou")) << "a number, or null where the engine gives none";
+  EXPECT_EQ(rows[0]["predicted_iou_head"], "untrained");
+  EXPECT_TRUE(rows[4]["predicted_iou"].is_null()) << rows[4]["method"];
   // The same seed draws the same clicks: a second run gives the same accuracy.
   ASSERT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--split", "train", "--json",
                       (out / "again.json").string() }),
@@ -745,12 +754,17 @@ TEST(Segment, ScaleResamplesAndComesBackOnTheInputGrid)
     EXPECT_EQ(cv::countNonZero(outside), 0) << scale;
     EXPECT_EQ(scopsam::InspectImageFile((out / (std::string("p_") + scale + ".mha")).string()).Size, input.Size);
   }
-  // Scale 1 is the plain run, byte for byte.
-  ASSERT_EQ(Scopsam({ "segment", image, (out / "plain.png").string(), "--model", TileModel().string() }), 0);
-  ASSERT_EQ(Scopsam({ "segment", image, (out / "one.png").string(), "--model", TileModel().string(), "--scale", "1" }), 0);
-  EXPECT_EQ(cv::norm(scopsam::MatFromImage(scopsam::ReadMask((out / "plain.png").string()).GetPointer()),
-                     scopsam::MatFromImage(scopsam::ReadMask((out / "one.png").string()).GetPointer()), cv::NORM_INF),
-            0.0);
+  // --scale reaches the filter: the network saw another grid. (Scale 1 through the resampling path equals the plain
+  // path: the filter's test.)
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "plain.png").string(), "--model", TileModel().string(), "--probability",
+                      (out / "plain.mha").string() }),
+            0);
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "two.png").string(), "--model", TileModel().string(), "--scale", "2",
+                      "--probability", (out / "two.mha").string() }),
+            0);
+  EXPECT_GT(cv::norm(scopsam::MatFromImage(scopsam::ReadGrayImage((out / "plain.mha").string()).GetPointer()),
+                     scopsam::MatFromImage(scopsam::ReadGrayImage((out / "two.mha").string()).GetPointer()), cv::NORM_INF),
+            1e-4);
   EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", TileModel().string(), "--scale", "0" }), 2);
   EXPECT_FALSE(fs::exists(out / "x.png"));
 }

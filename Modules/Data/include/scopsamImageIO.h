@@ -103,6 +103,39 @@ template <typename TImage>
 void
 WriteImage(const TImage * image, const std::string & path);
 
+/** One image of WriteStreamed(): an output of a pipeline and where it goes. Make it with StreamTo() or KeepWhole(). */
+struct StreamedImage
+{
+  std::string                                             Path; // empty: kept in memory only
+  itk::ImageBase<2> *                                     Image{ nullptr };
+  std::function<void(const std::string & file, bool pieces)> Begin;
+  std::function<void(const itk::ImageRegion<2> & piece)>  Piece;
+  std::function<void()>                                   End;
+};
+
+/** `image` (a pipeline's output) to `path`; a single-slice volume when `geometry` says the input was one. */
+template <typename TImage>
+StreamedImage
+StreamTo(TImage * image, const std::string & path, const SliceGeometry & geometry = {});
+
+/** `image` assembled whole in memory into `whole` (for what needs the whole image afterwards). */
+template <typename TImage>
+StreamedImage
+KeepWhole(TImage * image, typename TImage::Pointer & whole);
+
+/** Computes and writes images of one pipeline (outputs of one filter: each piece is computed once for all) in
+ * pieces of `rowsPerPiece` whole rows (the last one shorter), each file atomically (temporary file, then rename). A
+ * file whose format can be written in pieces (MetaImage, then uncompressed: ITK's compressed MetaImage, PNG, TIFF
+ * and NRRD writers cannot) receives every piece as it is computed, so that no whole image is held; any other is
+ * assembled whole in memory and written compressed at the end. When one piece holds every row, every file is
+ * written whole, compressed. Throws InputError naming the file on failure (itk::ProcessAborted passes through). */
+SCoPSAMData_EXPORT void
+WriteStreamed(const std::vector<StreamedImage> & images, std::size_t rowsPerPiece);
+
+/** Whether ITK writes `path`'s format in pieces (uncompressed). */
+SCoPSAMData_EXPORT bool
+CanWriteInPieces(const std::string & path);
+
 /** Writes a 2-D image to `path`; when `geometry` says the input was a single-slice 3-D volume, as one with the
  * input's origin, spacing and direction. */
 template <typename TPixel>

@@ -18,33 +18,37 @@
 #ifndef scopsamImageIO_hxx
 #define scopsamImageIO_hxx
 
+#include "itkImageAlgorithm.h"
 #include "itkImageFileWriter.h"
+#include "itkImageIORegion.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
+
+#include <memory>
 
 namespace scopsam
 {
 
+namespace ImageIODetail
+{
 template <typename TImage>
 void
-WriteImage(const TImage * image, const std::string & path)
+WriteFile(const TImage * image, const std::string & file, bool compress)
 {
-  WriteAtomically(path, [image](const std::string & temporary) {
-    auto writer = itk::ImageFileWriter<TImage>::New();
-    writer->SetInput(image);
-    writer->SetFileName(temporary);
-    writer->UseCompressionOn();
-    writer->Update();
-  });
+  auto writer = itk::ImageFileWriter<TImage>::New();
+  writer->SetInput(image);
+  writer->SetFileName(file);
+  writer->SetUseCompression(compress);
+  writer->Update();
 }
 
 template <typename TPixel>
 void
-WriteImageLike(const itk::Image<TPixel, 2> * image, const SliceGeometry & geometry, const std::string & path)
+WriteFileLike(const itk::Image<TPixel, 2> * image, const SliceGeometry & geometry, const std::string & file)
 {
   if (geometry.FileDimension != 3)
   {
-    WriteImage(image, path);
+    WriteFile(image, file, true);
     return;
   }
   using VolumeType = itk::Image<TPixel, 3>;
@@ -62,7 +66,109 @@ WriteImageLike(const itk::Image<TPixel, 2> * image, const SliceGeometry & geomet
   {
     out.Set(in.Get());
   }
-  WriteImage(volume.GetPointer(), path);
+  WriteFile(volume.GetPointer(), file, true);
+}
+} // namespace ImageIODetail
+
+template <typename TImage>
+void
+WriteImage(const TImage * image, const std::string & path)
+{
+  WriteAtomically(path, [image](const std::string & temporary) { ImageIODetail::WriteFile(image, temporary, true); });
+}
+
+template <typename TPixel>
+void
+WriteImageLike(const itk::Image<TPixel, 2> * image, const SliceGeometry & geometry, const std::string & path)
+{
+  WriteAtomically(path, [&](const std::string & temporary) { ImageIODetail::WriteFileLike(image, geometry, temporary); });
+}
+
+template <typename TImage>
+StreamedImage
+StreamTo(TImage * image, const std::string & path, const SliceGeometry & geometry)
+{
+  // Per write: piece by piece into the file (a paste writer), or whole at the end (from the image itself when it
+  // was computed in one piece, else from a copy assembled piece by piece).
+  struct State
+  {
+    std::string                                   File;
+    bool                                          Pieces{ false };
+    bool                                          Assemble{ false };
+    typename itk::ImageFileWriter<TImage>::Pointer Writer;
+    typename TImage::Pointer                      Whole;
+  };
+  auto          state = std::make_shared<State>();
+  StreamedImage streamed;
+  streamed.Path = path;
+  streamed.Image = image;
+  streamed.Begin = [image, geometry, state](const std::string & file, bool pieces) {
+    *state = State{};
+    state->File = file;
+    state->Pieces = pieces && geometry.FileDimension != 3 && CanWriteInPieces(file);
+    state->Assemble = pieces && !state->Pieces;
+    if (state->Pieces)
+    {
+      state->Writer = itk::ImageFileWriter<TImage>::New();
+      state->Writer->SetInput(image);
+      state->Writer->SetFileName(file);
+      state->Writer->UseCompressionOff();
+    }
+  };
+  streamed.Piece = [image, state](const itk::ImageRegion<2> & piece) {
+    if (state->Pieces)
+    {
+      itk::ImageIORegion region(2);
+      itk::ImageIORegionAdaptor<2>::Convert(piece, region, image->GetLargestPossibleRegion().GetIndex());
+      state->Writer->SetIORegion(region);
+      state->Writer->Update();
+      return;
+    }
+    image->SetRequestedRegion(piece);
+    image->Update();
+    if (state->Assemble)
+    {
+      if (!state->Whole)
+      {
+        state->Whole = TImage::New();
+        state->Whole->CopyInformation(image);
+        state->Whole->SetRegions(image->GetLargestPossibleRegion());
+        state->Whole->Allocate();
+      }
+      itk::ImageAlgorithm::Copy(image, state->Whole.GetPointer(), piece, piece);
+    }
+  };
+  streamed.End = [image, geometry, state]() {
+    if (!state->Pieces)
+    {
+      ImageIODetail::WriteFileLike(state->Whole ? state->Whole.GetPointer() : image, geometry, state->File);
+    }
+    *state = State{};
+  };
+  return streamed;
+}
+
+template <typename TImage>
+StreamedImage
+KeepWhole(TImage * image, typename TImage::Pointer & whole)
+{
+  StreamedImage streamed;
+  streamed.Image = image;
+  streamed.Begin = [&whole](const std::string &, bool) { whole = nullptr; };
+  streamed.Piece = [image, &whole](const itk::ImageRegion<2> & piece) {
+    image->SetRequestedRegion(piece);
+    image->Update();
+    if (!whole)
+    {
+      whole = TImage::New();
+      whole->CopyInformation(image);
+      whole->SetRegions(image->GetLargestPossibleRegion());
+      whole->Allocate();
+    }
+    itk::ImageAlgorithm::Copy(image, whole.GetPointer(), piece, piece);
+  };
+  streamed.End = [] {};
+  return streamed;
 }
 
 } // namespace scopsam

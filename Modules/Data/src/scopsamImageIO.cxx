@@ -262,6 +262,11 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
     write(temporary.string());
     fs::rename(temporary, target);
   }
+  catch (const itk::ProcessAborted &)
+  {
+    fs::remove(temporary, error);
+    throw;
+  }
   catch (const itk::ExceptionObject & e)
   {
     fs::remove(temporary, error);
@@ -277,6 +282,68 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
     fs::remove(temporary, error);
     throw;
   }
+}
+
+bool
+CanWriteInPieces(const std::string & path)
+{
+  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::WriteMode);
+  if (io.IsNull())
+  {
+    return false;
+  }
+  io->SetUseCompression(false);
+  return io->CanStreamWrite();
+}
+
+namespace
+{
+/** Opens images[i..] atomically (each a temporary file renamed when all are written), then runs the pieces. */
+void
+WriteStreamedFrom(const std::vector<StreamedImage> & images, std::size_t i, std::size_t rowsPerPiece, bool pieces)
+{
+  if (i < images.size())
+  {
+    const auto & image = images[i];
+    if (image.Path.empty())
+    {
+      image.Begin("", pieces);
+      WriteStreamedFrom(images, i + 1, rowsPerPiece, pieces);
+      image.End();
+      return;
+    }
+    WriteAtomically(image.Path, [&](const std::string & temporary) {
+      image.Begin(temporary, pieces);
+      WriteStreamedFrom(images, i + 1, rowsPerPiece, pieces);
+      image.End();
+    });
+    return;
+  }
+  const auto largest = images.front().Image->GetLargestPossibleRegion();
+  for (std::size_t row = 0; row < largest.GetSize(1); row += rowsPerPiece)
+  {
+    itk::ImageRegion<2> piece = largest;
+    piece.SetIndex(1, largest.GetIndex(1) + static_cast<itk::IndexValueType>(row));
+    piece.SetSize(1, std::min<std::size_t>(rowsPerPiece, largest.GetSize(1) - row));
+    for (const auto & image : images)
+    {
+      image.Piece(piece);
+    }
+  }
+}
+} // namespace
+
+void
+WriteStreamed(const std::vector<StreamedImage> & images, std::size_t rowsPerPiece)
+{
+  if (images.empty())
+  {
+    return;
+  }
+  images.front().Image->UpdateOutputInformation();
+  const std::size_t rows = images.front().Image->GetLargestPossibleRegion().GetSize(1);
+  rowsPerPiece = std::max<std::size_t>(1, rowsPerPiece);
+  WriteStreamedFrom(images, 0, rowsPerPiece, rowsPerPiece < rows);
 }
 
 void

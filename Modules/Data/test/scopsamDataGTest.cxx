@@ -24,6 +24,7 @@
 #include "scopsamSyntheticMicrograph.h"
 
 #include "itkImageFileWriter.h"
+#include "itkShiftScaleImageFilter.h"
 #include "itkRGBPixel.h"
 
 #include <nlohmann/json.hpp>
@@ -665,6 +666,54 @@ TEST(ImageIO, WritesAreAtomicAndNeverOverwriteInputs)
   EXPECT_THROW(scopsam::RefuseToOverwriteInputs((folder / "in.png").string(), { (folder / "." / "in.png").string() }),
                scopsam::InputError);
   EXPECT_NO_THROW(scopsam::RefuseToOverwriteInputs((folder / "out.png").string(), { (folder / "in.png").string() }));
+}
+
+TEST(ImageIO, StreamedWritesGiveTheSamePixelsInAnyNumberOfPieces)
+{
+  const fs::path folder = Scratch("streamed");
+  cv::Mat        source(97, 61, CV_32F);
+  cv::randu(source, 0.0, 1.0);
+  auto image = scopsam::ImageFromMat<float>(source);
+  // Two pipeline outputs: a float image (MetaImage: written piece by piece) and an 8-bit one (PNG: assembled).
+  auto scaled = itk::ShiftScaleImageFilter<scopsam::GrayImage2D, scopsam::GrayImage2D>::New();
+  scaled->SetInput(image);
+  scaled->SetScale(2.0);
+  auto bytes = itk::ShiftScaleImageFilter<scopsam::GrayImage2D, scopsam::UInt8Image2D>::New();
+  bytes->SetInput(image);
+  bytes->SetScale(250.0);
+  unsigned int runs = 0;
+  scaled->AddObserver(itk::StartEvent(), [&runs](const itk::EventObject &) { ++runs; });
+  for (const unsigned int divisions : { 1u, 5u })
+  {
+    const std::size_t rows = (97 + divisions - 1) / divisions; // 97 rows in `divisions` pieces
+    const auto name = std::to_string(divisions);
+    runs = 0;
+    scaled->Modified(); // recomputed, not taken from the last write's buffer
+    scopsam::UInt8Image2D::Pointer kept;
+    scopsam::WriteStreamed({ scopsam::StreamTo(scaled->GetOutput(), (folder / (name + ".mha")).string()),
+                             scopsam::StreamTo(bytes->GetOutput(), (folder / (name + ".png")).string()),
+                             scopsam::KeepWhole(bytes->GetOutput(), kept) },
+                           rows);
+    EXPECT_EQ(runs, divisions) << "one update per piece";
+    const auto read = scopsam::ReadGrayImage((folder / (name + ".mha")).string());
+    const auto png = scopsam::ReadGrayImage((folder / (name + ".png")).string());
+    ASSERT_EQ(read->GetLargestPossibleRegion(), image->GetLargestPossibleRegion());
+    ASSERT_TRUE(kept);
+    for (std::size_t i = 0; i < 97 * 61; ++i)
+    {
+      ASSERT_EQ(read->GetBufferPointer()[i], 2.0f * image->GetBufferPointer()[i]) << divisions << " " << i;
+      ASSERT_EQ(png->GetBufferPointer()[i], static_cast<float>(kept->GetBufferPointer()[i])) << divisions << " " << i;
+      ASSERT_EQ(kept->GetBufferPointer()[i], static_cast<unsigned char>(250.0f * image->GetBufferPointer()[i]));
+    }
+    std::ifstream header(folder / (name + ".mha"));
+    const std::string text((std::istreambuf_iterator<char>(header)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find(divisions == 1 ? "CompressedData = True" : "CompressedData = False"), std::string::npos)
+      << "one piece: compressed as before; several: uncompressed, which MetaImage writes in pieces";
+  }
+  EXPECT_EQ(FilesIn(folder), 4u) << "no temporary file left";
+  EXPECT_TRUE(scopsam::CanWriteInPieces((folder / "x.mha").string()));
+  EXPECT_FALSE(scopsam::CanWriteInPieces((folder / "x.png").string()));
+  EXPECT_FALSE(scopsam::CanWriteInPieces((folder / "x.nrrd").string()));
 }
 
 // Both directions for every pixel type micrographs come in: ITK -> OpenCV as a view (no copy: writes show through)

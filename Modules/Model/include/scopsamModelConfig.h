@@ -19,6 +19,7 @@
 #define scopsamModelConfig_h
 
 #include "SCoPSAMModelExport.h"
+#include "scopsamPriorChannels.h"
 #include "scopsamPriorParameters.h"
 
 #include <string>
@@ -60,7 +61,7 @@ struct ModelConfig
   int DecoderMlpDim{ 512 };   // SAM: 2048
   int MaskInChannels{ 16 };
 
-  // Priors: channel order gradient magnitude, coherence, local contrast, global departure.
+  // Priors: the first PriorChannels of PriorChannelOrder (see GetPriorChannels()).
   int                 PriorChannels{ 4 };
   bool                PriorsInEncoder{ true };  // prior patch embedding and adapters
   bool                PriorsInPrompt{ true };   // dense prior prompt
@@ -95,6 +96,13 @@ struct ModelConfig
   /** "small" or "vit_b"; throws std::invalid_argument otherwise. */
   static ModelConfig
   Named(const std::string & name);
+
+  /** The prior channels the network reads, in order (scopsamPriorChannels.h). */
+  std::vector<PriorChannel>
+  GetPriorChannels() const
+  {
+    return FirstPriorChannels(PriorChannels);
+  }
 
   /** Throws std::invalid_argument naming the first inconsistent field. */
   void

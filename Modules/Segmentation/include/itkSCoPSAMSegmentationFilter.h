@@ -51,10 +51,23 @@ namespace itk
  * honoured between batches.
  *
  * Prompts: clicks (AddClick(), in pixel indices; AddPhysicalClick(), in physical coordinates) mean "this phase" (label
- * 1) or "not this phase" (label 0) everywhere; a box (SetRegionOfInterest()) restricts the phase to it.
+ * 1) or "not this phase" (label 0) everywhere; a box (SetRegionOfInterest()) restricts the phase to it. Both are
+ * checked against the image here, once, when the pipeline's information is updated (itk::InvalidArgumentError).
+ *
+ * Scale (SetScale()): the network sees the input resampled by Scale (a mini-pipeline inside the filter:
+ * ResampleImageFilter before, this filter at scale 1, ResampleImageFilter after), and the probability comes back on
+ * the input's grid before the threshold; clicks and the region of interest stay in the input's pixel indices.
+ * Excluded regions (SetExclusionMask()) get probability 0 and mask 0.
  *
  * The filter's thread budget (GetNumberOfWorkUnits()) drives the prior filters, LibTorch's intra-op threads and the
- * BLAS threads, one after the other: no nested parallelism.
+ * BLAS threads, one after the other: no nested parallelism. LibTorch and BLAS hold their thread settings
+ * process-wide: each network run sets them under a process-wide lock (scopsam::ScopedThreadSettings) and puts back
+ * what it found when it ends, so the network runs of all filters of a process follow each other, whatever thread
+ * calls Update() (the Python binding releases the GIL). One filter must not be updated from two threads at once (as
+ * any ITK filter); separate filters may, and may share one engine.
+ *
+ * The tiles are placed once per image (GetTileGrid(), made when the output information is updated); every region,
+ * the engine and the front ends read that grid.
  *
  * \ingroup SCoPSAMSegmentation
  */
@@ -79,6 +92,7 @@ public:
   using RegionType = typename OutputImageType::RegionType;
   using IndexType = typename InputImageType::IndexType;
   using PointType = typename InputImageType::PointType;
+  using SizeType = typename InputImageType::SizeType;
   using IntensityRangeType = FixedArray<double, 2>;
 
   itkNewMacro(Self);
@@ -95,12 +109,15 @@ public:
   std::shared_ptr<const scopsam::SegmentationEngine>
   GetEngine() const;
 
-  /** "cpu" (default), "cuda", "cuda:N" or "auto". CUDA asked for where there is none is an error. */
+  /** "cpu" (default), "cuda", "cuda:N" or "auto". CUDA asked for where there is none is an error. A change after the
+   * filter loaded its engine loads a separate one for the new device on next need (engines loaded elsewhere are
+   * not touched). An engine given by SetEngine() runs where it was loaded: changing the device then is an error. */
   virtual void
   SetDevice(const std::string & device);
   itkGetStringMacro(Device);
-  /** Half precision on CUDA. Default off. */
-  itkSetMacro(UseHalfPrecision, bool);
+  /** Half precision on CUDA. Default off. A change loads a separate engine, as SetDevice(). */
+  virtual void
+  SetUseHalfPrecision(bool half);
   itkGetConstMacro(UseHalfPrecision, bool);
   itkBooleanMacro(UseHalfPrecision);
 
@@ -129,6 +146,20 @@ public:
   itkSetMacro(InsideValue, unsigned char);
   itkGetConstMacro(InsideValue, unsigned char);
 
+  /** Grid factor of the network's view: the input is resampled (linear interpolation, same physical extent, so a
+   * feature of n pixels spans n * Scale pixels) before the network, and the probability is brought back to the
+   * input's grid (linear; the nearest value beyond the outermost pixel centres) before the threshold. Default 1
+   * (the input's grid, no resampling); range [0.1, 10]. With Scale != 1 the input is requested whole (the resampled
+   * image's statistics need it); the outputs still stream. Not with SetPriorImage() (priors of the input's grid). */
+  virtual void
+  SetScale(double scale);
+  itkGetConstMacro(Scale, double);
+
+  /** Excluded regions (optional): non-zero where the image is not specimen (an SEM data bar, the background of a
+   * section). There the probability and the mask are 0. Same pixel grid and geometry as the input. */
+  itkSetInputMacro(ExclusionMask, MaskImageType);
+  itkGetInputMacro(ExclusionMask, MaskImageType);
+
   /** Clicks: label 1 "this phase", 0 "not this phase". */
   void
   AddClick(const IndexType & index, int label);
@@ -154,6 +185,20 @@ public:
   const PriorImageType *
   GetPriorImage() const;
 
+  /** The tiles of the image the network sees (the input, or the input resampled by Scale), resolved once from the
+   * model and the tiling parameters when the output information is updated. */
+  const scopsam::TileGrid &
+  GetTileGrid() const
+  {
+    return m_TileGrid;
+  }
+
+  /** What the network's IoU head says of its own output: the mean over the tiles run for the current result
+   * (all stream pieces of it; a tile run for two pieces counts twice); -1 before a run or where the model has no
+   * IoU head (TorchScript). The head is untrained: show it marked so. */
+  double
+  GetPredictedIoU() const;
+
   /** The probability (output 0) and the mask (output 1). */
   OutputImageType *
   GetProbabilityOutput()
@@ -178,13 +223,37 @@ protected:
   void
   VerifyInputInformation() ITKv5_CONST override;
   void
+  GenerateOutputInformation() override;
+  void
   GenerateInputRequestedRegion() override;
   void
   UpdateOutputData(DataObject * output) override;
   void
   GenerateData() override;
 
+  /** Whether GenerateData() runs the network on the resampled input (Scale != 1). */
+  virtual bool
+  UsesResampling() const
+  {
+    return m_Scale != 1.0;
+  }
+
 private:
+  using NetworkImageType = Image<float, ImageDimension>;
+  using ResampledFilterType = SCoPSAMSegmentationFilter<NetworkImageType, NetworkImageType>;
+
+  /** GenerateData() of the resampling path: the network on the input resampled by Scale. */
+  void
+  GenerateResampledData();
+  /** Writes `probabilities` (row-major over `region`) and its threshold to the outputs, 0 where excluded. */
+  void
+  WriteOutputs(const RegionType & region, const float * probabilities);
+  /** Size of the image the network sees. */
+  SizeType
+  NetworkImageSize() const;
+  void
+  AddPrediction(const scopsam::PredictionSummary & summary);
+
   scopsam::Prompts
   MakePrompts() const;
   scopsam::TilingOptions
@@ -201,6 +270,8 @@ private:
 
   std::string                                        m_ModelFileName;
   mutable std::shared_ptr<const scopsam::SegmentationEngine> m_Engine;
+  bool                                               m_EngineGiven{ false };
+  double                                             m_Scale{ 1.0 };
   std::string                                        m_Device{ "cpu" };
   bool                                               m_UseHalfPrecision{ false };
   unsigned int                                       m_TileSize{ 0 };
@@ -216,6 +287,13 @@ private:
   IntensityRangeType                                 m_IntensityRange;
   double                                             m_Lower{ 0.0 }, m_Upper{ 1.0 }, m_MatrixMode{ 0.5 };
   RobustIntensityStatisticsCache<InputImageType>     m_StatisticsCache;
+  scopsam::TileGrid                                  m_TileGrid;
+  double                                             m_PredictedIoUSum{ 0.0 };
+  std::size_t                                        m_PredictedTiles{ 0 };
+  TimeStamp                                          m_PredictionTime;
+  SmartPointer<NetworkImageType>                     m_ResampledInput;
+  SmartPointer<ResampledFilterType>                  m_ResampledFilter;
+  TimeStamp                                          m_ResampledTime;
 };
 
 } // namespace itk

@@ -22,18 +22,35 @@
 #include "itkGrayscalePriorFilter.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
+#include "itkImageRegionIteratorWithIndex.h"
+#include "itkLinearInterpolateImageFunction.h"
+#include "itkNearestNeighborExtrapolateImageFunction.h"
+#include "itkResampleImageFilter.h"
 #include "itkRobustIntensityRangeCalculator.h"
 #include "itkVector.h"
-#include "scopsamPriorKernels.h"
 #include "scopsamPriorPlanes.h"
 #include "scopsamSegmentationSupport.h"
 #include "scopsamThreadSettings.h"
 
 #include <algorithm>
 #include <atomic>
+#include <sstream>
 
 namespace itk
 {
+
+namespace SCoPSAMSegmentationDetail
+{
+/** Bad prompts or inputs: an InvalidArgumentError, which the front ends report as bad input. */
+[[noreturn]] inline void
+ThrowInvalidArgument(const char * file, unsigned int line, const std::string & message)
+{
+  InvalidArgumentError e(file, line);
+  e.SetDescription(message);
+  e.SetLocation("SCoPSAMSegmentationFilter");
+  throw e;
+}
+} // namespace SCoPSAMSegmentationDetail
 
 template <typename TInputImage, typename TOutputImage>
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SCoPSAMSegmentationFilter()
@@ -42,6 +59,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SCoPSAMSegmentationFilter(
   this->SetNumberOfRequiredOutputs(2);
   this->SetNthOutput(0, this->MakeOutput(0));
   this->SetNthOutput(1, this->MakeOutput(1));
+  this->AddOptionalInputName("ExclusionMask");
   m_IntensityRange.Fill(0.0);
 }
 
@@ -67,10 +85,11 @@ template <typename TInputImage, typename TOutputImage>
 void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetModelFileName(const std::string & fileName)
 {
-  if (fileName != m_ModelFileName)
+  if (fileName != m_ModelFileName || m_EngineGiven)
   {
     m_ModelFileName = fileName;
     m_Engine.reset();
+    m_EngineGiven = false;
     this->Modified();
   }
 }
@@ -80,6 +99,7 @@ void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetEngine(std::shared_ptr<const scopsam::SegmentationEngine> engine)
 {
   m_Engine = std::move(engine);
+  m_EngineGiven = m_Engine != nullptr;
   m_ModelFileName.clear();
   this->Modified();
 }
@@ -115,11 +135,45 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetDevice(const std::strin
   }
   if (device != m_Device)
   {
-    m_Device = device;
-    if (!m_ModelFileName.empty())
+    if (m_EngineGiven)
     {
-      m_Engine.reset();
+      itkExceptionMacro("the engine given by SetEngine() runs on " << m_Engine->GetDevice()
+                                                                  << "; load one for " << device << " or set a model file");
     }
+    m_Device = device;
+    m_Engine.reset(); // the next GetEngine() loads one for the new device (an engine shared elsewhere stays as it is)
+    this->Modified();
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetUseHalfPrecision(bool half)
+{
+  if (half != m_UseHalfPrecision)
+  {
+    if (m_EngineGiven)
+    {
+      itkExceptionMacro("the engine given by SetEngine() keeps its precision; load one with the precision wanted or set "
+                        "a model file");
+    }
+    m_UseHalfPrecision = half;
+    m_Engine.reset();
+    this->Modified();
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetScale(double scale)
+{
+  if (!(scale >= 0.1 && scale <= 10.0))
+  {
+    itkExceptionMacro("Scale must be in [0.1, 10], got " << scale);
+  }
+  if (scale != m_Scale)
+  {
+    m_Scale = scale;
     this->Modified();
   }
 }
@@ -355,14 +409,71 @@ void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyPreconditions() ITKv5_CONST
 {
   Superclass::VerifyPreconditions();
+  this->GetEngine(); // loaded (or its error reported) before the inputs' information is asked for
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateOutputInformation()
+{
+  Superclass::GenerateOutputInformation();
+  // The tiles of the image the network sees, placed once per image: every region, the engine and the front ends
+  // read this grid.
+  const auto size = this->NetworkImageSize();
   try
   {
-    this->GetEngine()->MakeTileGrid(1, 1, this->MakeTilingOptions()); // checks the options
+    m_TileGrid = this->GetEngine()->MakeTileGrid(static_cast<std::int64_t>(size[0]), static_cast<std::int64_t>(size[1]),
+                                                 this->MakeTilingOptions());
   }
   catch (const scopsam::ModelError & e)
   {
     itkExceptionMacro(<< e.what());
   }
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::NetworkImageSize() const -> SizeType
+{
+  SizeType size = this->GetInput()->GetLargestPossibleRegion().GetSize();
+  if (this->UsesResampling())
+  {
+    for (unsigned int d = 0; d < ImageDimension; ++d)
+    {
+      size[d] = std::max<SizeValueType>(1, static_cast<SizeValueType>(std::lround(size[d] * m_Scale)));
+    }
+  }
+  return size;
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::AddPrediction(const scopsam::PredictionSummary & summary)
+{
+  // Pieces of one result add up; a new result (the filter or its input changed) starts afresh.
+  const InputImageType * input = this->GetInput();
+  if (m_PredictionTime < this->GetMTime() || m_PredictionTime < input->GetPipelineMTime())
+  {
+    m_PredictedIoUSum = 0.0;
+    m_PredictedTiles = 0;
+  }
+  if (summary.PredictedIoU >= 0.0)
+  {
+    m_PredictedIoUSum += summary.PredictedIoU * static_cast<double>(summary.Tiles);
+    m_PredictedTiles += summary.Tiles;
+  }
+  m_PredictionTime.Modified();
+}
+
+template <typename TInputImage, typename TOutputImage>
+double
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetPredictedIoU() const
+{
+  if (this->UsesResampling())
+  {
+    return m_ResampledFilter ? m_ResampledFilter->GetPredictedIoU() : -1.0;
+  }
+  return m_PredictedTiles > 0 ? m_PredictedIoUSum / static_cast<double>(m_PredictedTiles) : -1.0;
 }
 
 // Checks that need the inputs' information (size, channels), which upstream filters provide only after
@@ -372,15 +483,40 @@ void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyInputInformation() ITKv5_CONST
 {
   Superclass::VerifyInputInformation();
+  using SCoPSAMSegmentationDetail::ThrowInvalidArgument;
   const auto engine = this->GetEngine();
   const auto largest = this->GetInput()->GetLargestPossibleRegion();
   for (const auto & click : this->MakePrompts().Clicks)
   {
     if (click.X < 0 || click.Y < 0 || click.X >= largest.GetSize(0) || click.Y >= largest.GetSize(1))
     {
-      itkExceptionMacro("a click at (" << click.X << ", " << click.Y << ") lies outside the image of size "
-                                       << largest.GetSize());
+      std::ostringstream message;
+      message << "a click at (" << click.X << ", " << click.Y << ") lies outside the image of size " << largest.GetSize(0)
+              << "x" << largest.GetSize(1);
+      ThrowInvalidArgument(__FILE__, __LINE__, message.str());
     }
+  }
+  if (m_HasRegionOfInterest && !largest.IsInside(m_RegionOfInterest))
+  {
+    std::ostringstream message;
+    message << "the region of interest (index " << m_RegionOfInterest.GetIndex() << ", size "
+            << m_RegionOfInterest.GetSize() << ") does not lie inside the image (index " << largest.GetIndex()
+            << ", size " << largest.GetSize() << ")";
+    ThrowInvalidArgument(__FILE__, __LINE__, message.str());
+  }
+  if (const MaskImageType * exclusion = this->GetExclusionMask())
+  {
+    if (exclusion->GetLargestPossibleRegion() != largest)
+    {
+      std::ostringstream message;
+      message << "the exclusion mask (size " << exclusion->GetLargestPossibleRegion().GetSize()
+              << ") differs in size from the image (size " << largest.GetSize() << ")";
+      ThrowInvalidArgument(__FILE__, __LINE__, message.str());
+    }
+  }
+  if (this->UsesResampling() && this->GetPriorImage() != nullptr)
+  {
+    ThrowInvalidArgument(__FILE__, __LINE__, "given priors are of the input's grid: they cannot be used with Scale != 1");
   }
   if (const PriorImageType * priors = this->GetPriorImage())
   {
@@ -408,13 +544,15 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegi
   {
     return;
   }
+  if (this->UsesResampling())
+  {
+    // The resampled image's whole-image statistics and tiles need the whole input.
+    input->SetRequestedRegionToLargestPossibleRegion();
+    return;
+  }
   const auto largest = input->GetLargestPossibleRegion();
   const auto engine = this->GetEngine();
-  const auto needed = engine
-                        ->MakeTileGrid(static_cast<std::int64_t>(largest.GetSize(0)),
-                                       static_cast<std::int64_t>(largest.GetSize(1)),
-                                       this->MakeTilingOptions())
-                        .InputRegion(this->ToPixelRegion(this->GetOutput()->GetRequestedRegion()), this->MakePrompts());
+  const auto needed = m_TileGrid.InputRegion(this->ToPixelRegion(this->GetOutput()->GetRequestedRegion()), this->MakePrompts());
   RegionType region;
   region.SetIndex(0, largest.GetIndex(0) + needed.X);
   region.SetIndex(1, largest.GetIndex(1) + needed.Y);
@@ -426,13 +564,9 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegi
     input->SetRequestedRegion(region);
     return;
   }
-  // The priors of the needed region need their own reach around it.
-  const auto & c = engine->GetConfig();
-  scopsam::GradientPriorParameters gradient;
-  gradient.Scales = c.GradientScales;
-  gradient.IntegrationScale = c.IntegrationScale;
+  // The priors of the needed region need the prior filters' reach around it.
   RegionType padded = region;
-  padded.PadByRadius(std::max(scopsam::GradientPriorReach(gradient), c.WindowRadius));
+  padded.PadByRadius(static_cast<OffsetValueType>(scopsam::PriorReach<ImageDimension>(engine->GetConfig())));
   padded.Crop(largest);
   input->SetRequestedRegion(padded);
 }
@@ -444,7 +578,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UpdateOutputData(DataObjec
   // Whole-image statistics, once per input: the robust range (unless given) and the matrix mode (for computed
   // priors), in one streamed histogram pass before the first region.
   const InputImageType * input = this->GetInput();
-  const bool             needPass = !m_IntensityRangeIsSet || this->GetPriorImage() == nullptr;
+  const bool             needPass = (!m_IntensityRangeIsSet || this->GetPriorImage() == nullptr) && !this->UsesResampling();
   if (input != nullptr && needPass)
   {
     const bool   model = !m_ModelFileName.empty() || m_Engine;
@@ -466,19 +600,21 @@ template <typename TInputImage, typename TOutputImage>
 void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
 {
+  if (this->UsesResampling())
+  {
+    this->GenerateResampledData();
+    return;
+  }
   this->AllocateOutputs();
   const InputImageType * input = this->GetInput();
   const auto             largest = input->GetLargestPossibleRegion();
   const auto             engine = this->GetEngine();
   const auto &           config = engine->GetConfig();
   const int              P = config.PriorChannels;
-  const std::int64_t     width = static_cast<std::int64_t>(largest.GetSize(0));
-  const std::int64_t     height = static_cast<std::int64_t>(largest.GetSize(1));
   const RegionType       outputRegion = this->GetOutput()->GetRequestedRegion();
   const auto             output = this->ToPixelRegion(outputRegion);
   const auto             prompts = this->MakePrompts();
-  const auto             tiling = this->MakeTilingOptions();
-  const auto             grid = engine->MakeTileGrid(width, height, tiling);
+  const scopsam::TileGrid & grid = m_TileGrid;
   const auto             needed = grid.InputRegion(output, prompts);
   RegionType             neededRegion;
   neededRegion.SetIndex(0, largest.GetIndex(0) + needed.X);
@@ -512,14 +648,17 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
   // The network over the tiles, reporting progress and honouring AbortGenerateData() between batches.
   std::vector<float> probabilities(static_cast<std::size_t>(output.Pixels()));
   std::atomic<bool>  abort{ false };
-  const scopsam::ScopedThreadSettings threadSettings(threads); // restored when GenerateData() returns
   try
   {
-    engine->Predict(grid, { needed, image.data(), P > 0 ? priors.data() : nullptr }, prompts, output,
+    // LibTorch's and BLAS's settings are process-wide: set for this run (under a process-wide lock, so that runs
+    // from several threads follow each other) and restored when it ends.
+    const scopsam::ScopedThreadSettings threadSettings(threads);
+    const auto summary = engine->Predict(grid, { needed, image.data(), P > 0 ? priors.data() : nullptr }, prompts, output,
                     probabilities.data(), [this, &abort](std::size_t done, std::size_t total) {
                       this->UpdateProgress(static_cast<float>(done) / static_cast<float>(std::max<std::size_t>(1, total)));
                       abort = this->GetAbortGenerateData();
                     }, &abort);
+    this->AddPrediction(summary);
   }
   catch (const scopsam::AbortedError &)
   {
@@ -532,14 +671,182 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
     itkExceptionMacro(<< e.what());
   }
 
-  std::size_t i = 0;
-  ImageRegionIterator<OutputImageType> probability(this->GetOutput(), outputRegion);
-  ImageRegionIterator<MaskImageType>   mask(this->GetMaskOutput(), outputRegion);
+  this->WriteOutputs(outputRegion, probabilities.data());
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::WriteOutputs(const RegionType & region, const float * probabilities)
+{
+  const MaskImageType *                exclusion = this->GetExclusionMask();
+  ImageRegionIterator<OutputImageType> probability(this->GetOutput(), region);
+  ImageRegionIterator<MaskImageType>   mask(this->GetMaskOutput(), region);
+  std::size_t                          i = 0;
   for (; !probability.IsAtEnd(); ++probability, ++mask, ++i)
   {
-    probability.Set(static_cast<typename OutputImageType::PixelType>(probabilities[i]));
-    mask.Set(probabilities[i] >= m_Threshold ? m_InsideValue : 0);
+    const auto p = static_cast<typename OutputImageType::PixelType>(probabilities[i]);
+    probability.Set(p);
+    mask.Set(p >= m_Threshold ? m_InsideValue : 0);
   }
+  if (m_HasRegionOfInterest)
+  {
+    // Nothing outside the region of interest (the network's grid may differ from the input's: Scale).
+    ImageRegionIteratorWithIndex<OutputImageType> it(this->GetOutput(), region);
+    mask.GoToBegin();
+    for (; !it.IsAtEnd(); ++it, ++mask)
+    {
+      if (!m_RegionOfInterest.IsInside(it.GetIndex()))
+      {
+        it.Set(0);
+        mask.Set(0);
+      }
+    }
+  }
+  if (exclusion != nullptr)
+  {
+    ImageRegionConstIterator<MaskImageType> excluded(exclusion, region);
+    probability.GoToBegin();
+    mask.GoToBegin();
+    for (; !excluded.IsAtEnd(); ++excluded, ++probability, ++mask)
+    {
+      if (excluded.Get() != 0)
+      {
+        probability.Set(0);
+        mask.Set(0);
+      }
+    }
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateResampledData()
+{
+  this->AllocateOutputs();
+  const InputImageType * input = this->GetInput();
+  const auto             largest = input->GetLargestPossibleRegion();
+  const RegionType       outputRegion = this->GetOutput()->GetRequestedRegion();
+
+  // Once per input and setting (stream pieces reuse it): the input resampled onto a grid Scale times finer, or
+  // coarser, over the same physical extent, and the filter that segments it.
+  if (!m_ResampledFilter || m_ResampledTime < this->GetMTime() || m_ResampledTime < input->GetPipelineMTime() ||
+      m_ResampledTime < input->GetMTime())
+  {
+    typename NetworkImageType::SizeType    size;
+    typename NetworkImageType::SpacingType spacing;
+    for (unsigned int d = 0; d < ImageDimension; ++d)
+    {
+      size[d] = std::max<SizeValueType>(1, static_cast<SizeValueType>(std::lround(largest.GetSize(d) * m_Scale)));
+      spacing[d] = input->GetSpacing()[d] * static_cast<double>(largest.GetSize(d)) / static_cast<double>(size[d]);
+    }
+    // Pixel edges stay where they were: the first pixel's outer corner (half a pixel of either grid before its
+    // centre, the direction applied) is the same point on both grids.
+    ContinuousIndex<double, ImageDimension> cornerIndex;
+    for (unsigned int d = 0; d < ImageDimension; ++d)
+    {
+      cornerIndex[d] = static_cast<double>(largest.GetIndex(d)) - 0.5;
+    }
+    PointType corner;
+    input->TransformContinuousIndexToPhysicalPoint(cornerIndex, corner);
+    typename NetworkImageType::PointType origin;
+    for (unsigned int d = 0; d < ImageDimension; ++d)
+    {
+      origin[d] = corner[d];
+      for (unsigned int e = 0; e < ImageDimension; ++e)
+      {
+        origin[d] += input->GetDirection()[d][e] * 0.5 * spacing[e];
+      }
+    }
+    auto source = InputImageType::New(); // the buffered input without its pipeline
+    source->Graft(input);
+    auto resample = ResampleImageFilter<InputImageType, NetworkImageType>::New();
+    resample->SetInput(source);
+    resample->SetSize(size);
+    resample->SetOutputSpacing(spacing);
+    resample->SetOutputOrigin(origin);
+    resample->SetOutputDirection(input->GetDirection());
+    resample->SetInterpolator(LinearInterpolateImageFunction<InputImageType, double>::New());
+    resample->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+    resample->Update();
+    m_ResampledInput = resample->GetOutput();
+    m_ResampledInput->DisconnectPipeline();
+
+    // The network's filter: this one's settings at scale 1, its prompts mapped onto the resampled grid.
+    auto filter = ResampledFilterType::New();
+    filter->SetInput(m_ResampledInput);
+    filter->SetEngine(this->GetEngine());
+    filter->SetTileSize(m_TileSize);
+    filter->SetOverlap(m_Overlap);
+    filter->SetBatchSize(m_BatchSize);
+    filter->SetBlendingWindow(m_BlendingWindow);
+    filter->SetThreshold(m_Threshold);
+    filter->SetInsideValue(m_InsideValue);
+    filter->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+    if (m_IntensityRangeIsSet)
+    {
+      filter->SetIntensityRange(m_IntensityRange[0], m_IntensityRange[1]);
+    }
+    for (const auto & click : m_Clicks)
+    {
+      // The same place whatever the grid: a click's physical point.
+      PointType point;
+      point[0] = click.X;
+      point[1] = click.Y;
+      if (!click.Physical)
+      {
+        IndexType index;
+        index[0] = static_cast<IndexValueType>(click.X);
+        index[1] = static_cast<IndexValueType>(click.Y);
+        input->TransformIndexToPhysicalPoint(index, point);
+      }
+      filter->AddPhysicalClick(point, click.Label);
+    }
+    if (m_HasRegionOfInterest)
+    {
+      // Pixel edges scale with the grid: pixels x0..x1 cover x0 * Scale .. (x1 + 1) * Scale - 1 of the resampled one.
+      const auto box = ToPixelRegion(m_RegionOfInterest);
+      const auto first = [&](double v, unsigned int d) {
+        return std::min<IndexValueType>(static_cast<IndexValueType>(size[d]) - 1,
+                                        static_cast<IndexValueType>(std::floor(v * m_Scale)));
+      };
+      const auto last = [&](double v, unsigned int d) {
+        return std::min<IndexValueType>(static_cast<IndexValueType>(size[d]) - 1,
+                                        std::max<IndexValueType>(first(v, d), static_cast<IndexValueType>(std::ceil((v + 1) * m_Scale)) - 1));
+      };
+      const double x0 = static_cast<double>(box.X), y0 = static_cast<double>(box.Y);
+      const double x1 = static_cast<double>(box.X + box.Width - 1), y1 = static_cast<double>(box.Y + box.Height - 1);
+      typename ResampledFilterType::RegionType roi;
+      roi.SetIndex(0, first(x0, 0));
+      roi.SetIndex(1, first(y0, 1));
+      roi.SetSize(0, static_cast<SizeValueType>(last(x1, 0) - first(x0, 0) + 1));
+      roi.SetSize(1, static_cast<SizeValueType>(last(y1, 1) - first(y0, 1) + 1));
+      filter->SetRegionOfInterest(roi);
+    }
+    // Progress and abort pass through to this filter.
+    ResampledFilterType * inner = filter.GetPointer();
+    filter->AddObserver(ProgressEvent(), [this, inner](const EventObject &) {
+      this->UpdateProgress(inner->GetProgress());
+      if (this->GetAbortGenerateData())
+      {
+        inner->AbortGenerateDataOn();
+      }
+    });
+    m_ResampledFilter = filter;
+    m_ResampledTime.Modified();
+  }
+
+  // The network's probability brought back to this region of the input's grid: linear inside, the nearest value
+  // beyond the outermost pixel centres (a coarser grid's centres stop half a pixel short of a finer grid's edge).
+  auto back = ResampleImageFilter<NetworkImageType, NetworkImageType>::New();
+  back->SetInput(m_ResampledFilter->GetOutput());
+  back->SetOutputParametersFromImage(input);
+  back->SetInterpolator(LinearInterpolateImageFunction<NetworkImageType, double>::New());
+  back->SetExtrapolator(NearestNeighborExtrapolateImageFunction<NetworkImageType, double>::New());
+  back->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+  back->GetOutput()->SetRequestedRegion(outputRegion);
+  back->GetOutput()->Update();
+  itkAssertOrThrowMacro(back->GetOutput()->GetBufferedRegion() == outputRegion, "the resampled region is the requested one");
+  this->WriteOutputs(outputRegion, back->GetOutput()->GetBufferPointer());
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -556,6 +863,11 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & o
   os << indent << "BlendingWindow: " << m_BlendingWindow << std::endl;
   os << indent << "Threshold: " << m_Threshold << std::endl;
   os << indent << "InsideValue: " << static_cast<int>(m_InsideValue) << std::endl;
+  os << indent << "TileGrid: " << m_TileGrid.Tiles.size() << " tiles of " << m_TileGrid.TileSize << " px, overlap "
+     << m_TileGrid.Overlap << " px" << std::endl;
+  os << indent << "PredictedIoU (untrained head): " << this->GetPredictedIoU() << std::endl;
+  os << indent << "Scale: " << m_Scale << std::endl;
+  os << indent << "ExclusionMask: " << (this->GetExclusionMask() ? "set" : "(none)") << std::endl;
   os << indent << "Clicks: " << m_Clicks.size() << std::endl;
   os << indent << "RegionOfInterest: ";
   if (m_HasRegionOfInterest)

@@ -15,13 +15,15 @@
  *  limitations under the License.
  *
  *=========================================================================*/
-// itk::SCoPSAMSegmentationFilter in ITK pipelines: outputs, streaming, given priors, prompts, errors, abort.
+// itk::SCoPSAMSegmentationFilter in ITK pipelines: outputs, streaming, given priors, prompts, scale, exclusion, errors,
+// abort.
 #include "itkCommand.h"
 #include "itkComposeImageFilter.h"
 #include "itkGradientPriorFilter.h"
 #include "itkGrayscalePriorFilter.h"
 #include "itkImageFileReader.h"
 #include "itkImageFileWriter.h"
+#include "itkImageRegionConstIteratorWithIndex.h"
 #include "itkImageRegionSplitterMultidimensional.h"
 #include "itkSCoPSAMSegmentationFilter.h"
 #include "itkStreamingImageFilter.h"
@@ -29,6 +31,7 @@
 #include "scopsamOpenCVBridge.h"
 #include "scopsamSegmentationSupport.h"
 #include "scopsamSyntheticMicrograph.h"
+#include "scopsamThreadSettings.h"
 #include "scopsamTestConfigurations.h"
 
 #include "gtest/gtest.h"
@@ -70,6 +73,38 @@ Micrograph(int width, int height)
   return scopsam::ImageFromMat<unsigned short>(scopsam::GenerateSyntheticMicrograph(p).Image);
 }
 
+/** The filter with its resampling path forced at any scale, scale 1 included. */
+class ResamplingFilter : public itk::SCoPSAMSegmentationFilter<FloatImage>
+{
+public:
+  ITK_DISALLOW_COPY_AND_MOVE(ResamplingFilter);
+  using Self = ResamplingFilter;
+  using Pointer = itk::SmartPointer<Self>;
+  itkNewMacro(Self);
+
+protected:
+  ResamplingFilter() = default;
+  bool
+  UsesResampling() const override
+  {
+    return true;
+  }
+};
+
+/** Probability of `filter` streamed in `divisions` pieces (multidimensional splits) through a StreamingImageFilter. */
+FloatImage::Pointer
+Streamed(Filter * filter, unsigned int divisions)
+{
+  auto streamer = itk::StreamingImageFilter<FloatImage, FloatImage>::New();
+  streamer->SetInput(filter->GetOutput());
+  streamer->SetNumberOfStreamDivisions(divisions);
+  streamer->SetRegionSplitter(itk::ImageRegionSplitterMultidimensional::New());
+  streamer->Update();
+  FloatImage::Pointer result = streamer->GetOutput();
+  result->DisconnectPipeline();
+  return result;
+}
+
 template <typename TImage>
 double
 MaxDifference(const TImage * a, const TImage * b)
@@ -95,12 +130,15 @@ TEST(SCoPSAMSegmentationFilter, ProbabilityAndMaskOfAWholeImage)
   const auto * mask = filter->GetMaskOutput();
   ASSERT_EQ(probability->GetLargestPossibleRegion().GetSize()[0], 150u);
   ASSERT_EQ(mask->GetLargestPossibleRegion().GetSize()[1], 110u);
+  float lowest = 1.0f, highest = 0.0f;
   for (std::size_t i = 0; i < 150 * 110; ++i)
   {
     const float p = probability->GetBufferPointer()[i];
-    ASSERT_TRUE(p >= 0.0f && p <= 1.0f);
+    lowest = std::min(lowest, p);
+    highest = std::max(highest, p);
     ASSERT_EQ(mask->GetBufferPointer()[i], p >= 0.5f ? 255 : 0);
   }
+  EXPECT_GT(highest - lowest, 1e-3f) << "the probability follows the image, it is not one value";
   std::ostringstream os;
   filter->Print(os);
   EXPECT_NE(os.str().find("tiny.pt"), std::string::npos);
@@ -118,12 +156,7 @@ TEST(SCoPSAMSegmentationFilter, StreamedEqualsWholeAndFileToFileStreams)
     auto filter = Filter::New();
     filter->SetInput(image);
     filter->SetModelFileName(TinyModel());
-    auto streamer = itk::StreamingImageFilter<FloatImage, FloatImage>::New();
-    streamer->SetInput(filter->GetOutput());
-    streamer->SetNumberOfStreamDivisions(divisions);
-    streamer->SetRegionSplitter(itk::ImageRegionSplitterMultidimensional::New());
-    streamer->Update();
-    EXPECT_EQ(MaxDifference<FloatImage>(streamer->GetOutput(), whole->GetOutput()), 0.0) << divisions;
+    EXPECT_EQ(MaxDifference<FloatImage>(Streamed(filter, divisions), whole->GetOutput()), 0.0) << divisions;
   }
   // reader -> filter -> writer, streamed: an ITK pipeline of files.
   const fs::path folder = fs::path(TinyModel()).parent_path();
@@ -185,8 +218,9 @@ TEST(SCoPSAMSegmentationFilter, GivenPriorsEqualComputedPriors)
   EXPECT_LT(MaxDifference<FloatImage>(given->GetOutput(), computed->GetOutput()), 1e-6);
 }
 
-TEST(SCoPSAMSegmentationFilter, PromptsAndRegionOfInterest)
+TEST(SCoPSAMSegmentationFilter, ClicksAloneChangeTheOutput)
 {
+  // A wiring test: clicks reach the network (whether they act in the right direction is the interactive issue's).
   const auto image = Micrograph(120, 100);
   auto       automatic = Filter::New();
   automatic->SetInput(image);
@@ -200,14 +234,178 @@ TEST(SCoPSAMSegmentationFilter, PromptsAndRegionOfInterest)
   point[0] = 90.0;
   point[1] = 20.0;
   prompted->AddPhysicalClick(point, 0);
-  U16Image::RegionType roi({ { 10, 10 } }, { { 60, 50 } });
-  prompted->SetRegionOfInterest(roi);
   prompted->Update();
   EXPECT_GT(MaxDifference<FloatImage>(prompted->GetOutput(), automatic->GetOutput()), 1e-4);
-  EXPECT_EQ(prompted->GetOutput()->GetPixel({ { 100, 80 } }), 0.0f) << "outside the region of interest";
-  EXPECT_THROW(prompted->AddClick({ { 1, 1 } }, 3), itk::ExceptionObject);
-  prompted->AddClick({ { 500, 1 } }, 1);
-  EXPECT_THROW(prompted->Update(), itk::ExceptionObject);
+  // A click far from a pixel changes it too: a click means "this phase, everywhere".
+  EXPECT_NE(prompted->GetOutput()->GetPixel({ { 110, 90 } }), automatic->GetOutput()->GetPixel({ { 110, 90 } }));
+  prompted->ClearClicks();
+  prompted->Update();
+  EXPECT_EQ(MaxDifference<FloatImage>(prompted->GetOutput(), automatic->GetOutput()), 0.0) << "cleared";
+}
+
+TEST(SCoPSAMSegmentationFilter, RegionOfInterestAndBadPrompts)
+{
+  const auto image = Micrograph(120, 100);
+  auto       automatic = Filter::New();
+  automatic->SetInput(image);
+  automatic->SetModelFileName(TinyModel());
+  automatic->Update();
+  auto boxed = Filter::New();
+  boxed->SetInput(image);
+  boxed->SetModelFileName(TinyModel());
+  U16Image::RegionType roi({ { 10, 10 } }, { { 60, 50 } });
+  boxed->SetRegionOfInterest(roi);
+  boxed->Update();
+  double outside = 0.0, inside = 0.0;
+  for (itk::ImageRegionConstIteratorWithIndex<FloatImage> it(boxed->GetOutput(), image->GetLargestPossibleRegion());
+       !it.IsAtEnd(); ++it)
+  {
+    (roi.IsInside(it.GetIndex()) ? inside : outside) = std::max(roi.IsInside(it.GetIndex()) ? inside : outside,
+                                                               static_cast<double>(it.Get()));
+  }
+  EXPECT_EQ(outside, 0.0) << "nothing outside the region of interest";
+  EXPECT_GT(inside, 0.0);
+  EXPECT_GT(MaxDifference<FloatImage>(boxed->GetOutput(), automatic->GetOutput()), 1e-4);
+
+  EXPECT_THROW(boxed->AddClick({ { 1, 1 } }, 3), itk::ExceptionObject);
+  boxed->AddClick({ { 500, 1 } }, 1);
+  EXPECT_THROW(boxed->Update(), itk::InvalidArgumentError) << "a click outside the image";
+  boxed->ClearClicks();
+  boxed->SetRegionOfInterest(U16Image::RegionType({ { 100, 10 } }, { { 60, 50 } }));
+  EXPECT_THROW(boxed->Update(), itk::InvalidArgumentError) << "a region of interest beyond the image";
+}
+
+TEST(SCoPSAMSegmentationFilter, ScaleOneThroughTheResamplingPathIsThePlainPath)
+{
+  // Float gray levels, as the command line reads them: the resampled image is float, and a float image's robust
+  // range comes from another histogram than an integer image's.
+  const auto image = scopsam::ImageFromMat<float>([] {
+    cv::Mat m;
+    scopsam::MatFromImage(Micrograph(130, 110).GetPointer()).convertTo(m, CV_32F);
+    return m;
+  }());
+  auto plain = itk::SCoPSAMSegmentationFilter<FloatImage>::New();
+  plain->SetInput(image);
+  plain->SetModelFileName(TinyModel());
+  plain->AddClick({ { 40, 30 } }, 1);
+  plain->SetRegionOfInterest(FloatImage::RegionType({ { 5, 8 } }, { { 100, 90 } }));
+  plain->Update();
+  auto resampled = ResamplingFilter::New();
+  resampled->SetInput(image);
+  resampled->SetModelFileName(TinyModel());
+  resampled->AddClick({ { 40, 30 } }, 1);
+  resampled->SetRegionOfInterest(FloatImage::RegionType({ { 5, 8 } }, { { 100, 90 } }));
+  resampled->Update();
+  EXPECT_LE(MaxDifference<FloatImage>(resampled->GetOutput(), plain->GetOutput()), 1e-6);
+}
+
+TEST(SCoPSAMSegmentationFilter, ScaleResamplesStreamsAndComesBackOnTheInputGrid)
+{
+  const auto image = Micrograph(150, 120);
+  auto       plain = Filter::New();
+  plain->SetInput(image);
+  plain->SetModelFileName(TinyModel());
+  plain->Update();
+  const U16Image::RegionType roi({ { 20, 15 } }, { { 61, 51 } });
+  for (const double scale : { 0.5, 1.5, 2.0 })
+  {
+    auto filter = Filter::New();
+    filter->SetInput(image);
+    filter->SetModelFileName(TinyModel());
+    filter->SetScale(scale);
+    filter->Update();
+    EXPECT_EQ(filter->GetOutput()->GetLargestPossibleRegion(), image->GetLargestPossibleRegion()) << scale;
+    EXPECT_EQ(filter->GetMaskOutput()->GetLargestPossibleRegion(), image->GetLargestPossibleRegion()) << scale;
+    EXPECT_GT(MaxDifference<FloatImage>(filter->GetOutput(), plain->GetOutput()), 1e-4)
+      << "the network saw another grid at scale " << scale;
+    // Stream pieces change no pixel, with a region of interest in the input's indices. (Not with clicks yet: the
+    // engine pads a batch's point tokens to the batch's largest count, so a tile with a click near a piece border
+    // depends on its batch; reported with the engine's work.)
+    filter->SetRegionOfInterest(roi);
+    filter->Update();
+    FloatImage::Pointer whole = filter->GetOutput();
+    whole->DisconnectPipeline();
+    for (const unsigned int divisions : { 3u, 7u })
+    {
+      EXPECT_EQ(MaxDifference<FloatImage>(Streamed(filter, divisions), whole), 0.0) << scale << " " << divisions;
+    }
+    for (itk::ImageRegionConstIteratorWithIndex<FloatImage> it(whole, whole->GetLargestPossibleRegion()); !it.IsAtEnd(); ++it)
+    {
+      if (!roi.IsInside(it.GetIndex()))
+      {
+        ASSERT_EQ(it.Get(), 0.0f) << "outside the region of interest at scale " << scale;
+      }
+    }
+  }
+  auto filter = Filter::New();
+  EXPECT_THROW(filter->SetScale(0.0), itk::ExceptionObject);
+  EXPECT_THROW(filter->SetScale(11.0), itk::ExceptionObject);
+  EXPECT_NO_THROW(filter->SetScale(0.1));
+  EXPECT_EQ(filter->GetScale(), 0.1);
+}
+
+TEST(SCoPSAMSegmentationFilter, ExclusionZeroesExcludedPixelsOnly)
+{
+  const auto image = Micrograph(140, 100);
+  auto       exclusion = Filter::MaskImageType::New();
+  exclusion->SetRegions(image->GetLargestPossibleRegion());
+  exclusion->Allocate(true);
+  const Filter::MaskImageType::RegionType bar({ { 0, 85 } }, { { 140, 15 } }); // a data bar in the bottom rows
+  for (itk::ImageRegionIterator<Filter::MaskImageType> it(exclusion, bar); !it.IsAtEnd(); ++it)
+  {
+    it.Set(1);
+  }
+  for (const double scale : { 1.0, 0.5 })
+  {
+    auto plain = Filter::New();
+    plain->SetInput(image);
+    plain->SetModelFileName(TinyModel());
+    plain->SetScale(scale);
+    plain->SetThreshold(0.0); // every pixel is phase unless excluded
+    plain->Update();
+    auto excluded = Filter::New();
+    excluded->SetInput(image);
+    excluded->SetModelFileName(TinyModel());
+    excluded->SetScale(scale);
+    excluded->SetThreshold(0.0);
+    excluded->SetExclusionMask(exclusion);
+    const auto streamed = Streamed(excluded, 4);
+    excluded->UpdateLargestPossibleRegion();
+    EXPECT_EQ(MaxDifference<FloatImage>(streamed, excluded->GetOutput()), 0.0) << scale;
+    for (itk::ImageRegionConstIteratorWithIndex<FloatImage> it(excluded->GetOutput(), image->GetLargestPossibleRegion());
+         !it.IsAtEnd(); ++it)
+    {
+      const bool out = bar.IsInside(it.GetIndex());
+      ASSERT_EQ(it.Get(), out ? 0.0f : plain->GetOutput()->GetPixel(it.GetIndex())) << it.GetIndex() << " " << scale;
+      ASSERT_EQ(excluded->GetMaskOutput()->GetPixel(it.GetIndex()), out ? 0 : 255) << it.GetIndex() << " " << scale;
+    }
+  }
+  auto wrong = Filter::MaskImageType::New();
+  wrong->SetRegions(Filter::MaskImageType::RegionType({ { 0, 0 } }, { { 20, 20 } }));
+  wrong->Allocate(true);
+  auto filter = Filter::New();
+  filter->SetInput(image);
+  filter->SetModelFileName(TinyModel());
+  filter->SetExclusionMask(wrong);
+  EXPECT_THROW(filter->Update(), itk::InvalidArgumentError);
+}
+
+TEST(SCoPSAMSegmentationFilter, DeviceAndPrecisionChangesLoadASeparateEngine)
+{
+  auto filter = Filter::New();
+  filter->SetInput(Micrograph(80, 80));
+  filter->SetModelFileName(TinyModel());
+  const auto first = filter->GetEngine();
+  filter->SetDevice("auto");
+  const auto second = filter->GetEngine();
+  EXPECT_NE(first.get(), second.get()) << "a device change loads a separate engine";
+  filter->SetDevice("cpu");
+  filter->SetUseHalfPrecision(true);
+  EXPECT_NE(filter->GetEngine().get(), second.get()) << "a precision change loads a separate engine";
+  auto given = Filter::New();
+  given->SetEngine(first);
+  EXPECT_THROW(given->SetDevice("cuda"), itk::ExceptionObject) << "a given engine runs where it was loaded";
+  EXPECT_EQ(given->GetEngine().get(), first.get());
 }
 
 TEST(SCoPSAMSegmentationFilter, ErrorsAndAbort)
@@ -242,4 +440,47 @@ TEST(SCoPSAMSegmentationFilter, ErrorsAndAbort)
   filter->AddObserver(itk::ProgressEvent(), abortOnProgress);
   filter->SetBatchSize(1);
   EXPECT_THROW(filter->Update(), itk::ProcessAborted);
+}
+
+TEST(SCoPSAMSegmentationFilter, ThreadSettingsAreRestoredAfterAnUpdate)
+{
+  // A caller's settings (held by a guard on this thread; the filter's own guard nests in it) survive the update.
+  const scopsam::ScopedThreadSettings caller(2, 2);
+  const int                           threads = scopsam::ScopedThreadSettings::GetIntraOpThreads();
+  const int                           blas = scopsam::ScopedThreadSettings::GetBLASThreads();
+  auto                                filter = Filter::New();
+  filter->SetInput(Micrograph(90, 70));
+  filter->SetModelFileName(TinyModel());
+  filter->SetNumberOfWorkUnits(1);
+  filter->Update();
+  EXPECT_EQ(scopsam::ScopedThreadSettings::GetIntraOpThreads(), threads);
+  EXPECT_EQ(scopsam::ScopedThreadSettings::GetBLASThreads(), blas);
+}
+
+TEST(SCoPSAMSegmentationFilter, PredictedIoUOfTheCurrentResult)
+{
+  // The embedded default model's IoU head (untrained, but it runs); the tiny test network's gives none.
+  const std::string model = scopsam::HasDefaultModel() ? std::string() : TinyModel();
+  const auto        image = Micrograph(420, 300);
+  auto              whole = Filter::New();
+  whole->SetInput(image);
+  whole->SetModelFileName(model);
+  EXPECT_EQ(whole->GetPredictedIoU(), -1.0) << "before a run";
+  whole->Update();
+  const double iou = whole->GetPredictedIoU();
+  if (scopsam::HasDefaultModel())
+  {
+    EXPECT_GE(iou, 0.0) << "the network's IoU head ran";
+  }
+  // Streamed: a mean over every piece's tiles. A new result starts afresh instead of adding to the old one.
+  auto streamed = Filter::New();
+  streamed->SetInput(image);
+  streamed->SetModelFileName(model);
+  Streamed(streamed, 4);
+  EXPECT_EQ(streamed->GetPredictedIoU() >= 0.0, iou >= 0.0);
+  streamed->SetThreshold(0.4);
+  streamed->UpdateLargestPossibleRegion();
+  EXPECT_EQ(streamed->GetPredictedIoU(), iou);
+  EXPECT_EQ(streamed->GetTileGrid().ImageWidth, 420);
+  EXPECT_EQ(streamed->GetTileGrid().Tiles.size(), whole->GetTileGrid().Tiles.size());
 }

@@ -114,25 +114,31 @@ def grayscale_prior_filter(image, *, window_radius=_PRIOR["window_radius"], epsi
 
 
 def _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size, overlap, batch_size,
-                  device, number_of_work_units):
+                  device, number_of_work_units, scale, exclusion_mask):
     source = _Input(image)
     box = [] if region_of_interest is None else [int(v) for v in region_of_interest]
+    exclusion = None if exclusion_mask is None else (
+        numpy.asarray(_Input(exclusion_mask, "exclusion_mask").array) != 0).astype(numpy.uint8)
     probability, mask = _scopsam.segment(source.array, source.spacing, str(model_file_name),
                                          [(int(x), int(y), int(label)) for x, y, label in clicks], box,
                                          float(threshold), int(tile_size), int(overlap), int(batch_size), str(device),
-                                         int(number_of_work_units))
+                                         int(number_of_work_units), float(scale), exclusion)
     return source, probability, mask
 
 
 def s_co_psam_segmentation_filter(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=0.5,
-                                  tile_size=0, overlap=-1, batch_size=4, device="cpu", number_of_work_units=0):
+                                  tile_size=0, overlap=-1, batch_size=4, device="cpu", number_of_work_units=0,
+                                  scale=1.0, exclusion_mask=None):
     """itk::SCoPSAMSegmentationFilter: the probability of the intermediate phase (the filter's output 0), float32.
 
     ``model_file_name`` "" is the default model embedded in SCoP-SAM. ``clicks``: (column, row, label) with label 1
     "this phase, everywhere" and 0 "not this phase". ``region_of_interest``: (x0, y0, x1, y1), inclusive; the phase
-    is segmented inside it only. ``tile_size`` 0 and ``overlap`` -1 take the model's tiling."""
+    is segmented inside it only. ``tile_size`` 0 and ``overlap`` -1 take the model's tiling. ``scale``: the network
+    sees the image resampled by this factor (0.1 to 10) and the result comes back on the image's grid.
+    ``exclusion_mask``: non-zero where the image is not specimen; probability and mask are 0 there. Calls from several
+    threads at once are safe (the network runs one at a time)."""
     source, probability, _ = _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size,
-                                           overlap, batch_size, device, number_of_work_units)
+                                           overlap, batch_size, device, number_of_work_units, scale, exclusion_mask)
     return source.give_back(probability)
 
 
@@ -140,11 +146,11 @@ scopsam_segmentation_filter = s_co_psam_segmentation_filter
 
 
 def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=0.5, tile_size=0,
-            overlap=-1, batch_size=4, device="cpu", number_of_work_units=0):
+            overlap=-1, batch_size=4, device="cpu", number_of_work_units=0, scale=1.0, exclusion_mask=None):
     """The phase mask (the segmentation filter's output 1): uint8, 255 where the probability is at least
     ``threshold``, 0 elsewhere. Same keywords as s_co_psam_segmentation_filter."""
     source, _, mask = _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size, overlap,
-                                    batch_size, device, number_of_work_units)
+                                    batch_size, device, number_of_work_units, scale, exclusion_mask)
     return source.give_back(mask)
 
 

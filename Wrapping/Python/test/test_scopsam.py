@@ -131,8 +131,25 @@ class Segmentation(unittest.TestCase):
         self.assertEqual(mask[:, 300:].max(), 0)
         with self.assertRaisesRegex(ValueError, "click"):
             scopsam.segment(image, clicks=[(600, 10, 1)])
+        with self.assertRaisesRegex(ValueError, "region of interest"):
+            scopsam.segment(image, region_of_interest=(10, 10, 600, 20))
         with self.assertRaisesRegex(ValueError, "box"):
             scopsam.segment(image, region_of_interest=(10, 10, 5, 5))
+
+    @unittest.skipUnless(scopsam.has_default_model(), "this build embeds no default model")
+    def test_scale_and_exclusion(self):
+        image = scopsam.read_image(SAMPLE)[:200, :240]
+        plain = scopsam.s_co_psam_segmentation_filter(image)
+        scaled = scopsam.s_co_psam_segmentation_filter(image, scale=0.5)
+        self.assertEqual(scaled.shape, image.shape)
+        self.assertGreater(numpy.abs(scaled - plain).max(), 1e-4)
+        excluded = numpy.zeros(image.shape, dtype=bool)
+        excluded[150:] = True
+        probability = scopsam.s_co_psam_segmentation_filter(image, exclusion_mask=excluded)
+        self.assertEqual(probability[150:].max(), 0.0)
+        numpy.testing.assert_array_equal(probability[:150], plain[:150])
+        with self.assertRaisesRegex(ValueError, "Scale"):
+            scopsam.segment(image, scale=0.0)
 
     def test_a_missing_model_is_a_value_error(self):
         with self.assertRaisesRegex(ValueError, "no-such-model.pt"):
