@@ -2,13 +2,20 @@
 # Trains the two shipped models from nothing, as Documentation/ModelCard.md records them:
 #   Modules/Model/model/scopsam_small_default.pt    the embedded default (priors on)
 #   Modules/Model/model/scopsam_small_prior_off.pt  the same network with every prior entry point off (the ablation)
-# Each is trained in two stages, both networks with the same budget (5000 steps of batch 8 in all):
+# Each is trained in three stages, both networks with the same budget (7000 steps of batch 8 in all):
 #   stage 1  3000 steps on the fine synthetic morphologies (DESIGN section 4), seed 2026, lr 4e-4;
 #   stage 2  2000 steps from the stage-1 weights, the coarse morphologies on offer too (--coarse-phases), seed 2027,
-#            lr 2e-4.
-# Only the project's synthetic generator is used: the data are regenerated from the seeds.
+#            lr 2e-4;
+#   stage 3  2000 steps from the stage-2 weights on real micrographs: the train splits of the annotated sets of
+#            REAL_DATA (nasa_super1, uhcs_cementite), each set drawn as often as the other, with a quarter of the
+#            tiles synthetic (stage 2's distribution); seed 2028, lr 2e-4. The output is the checkpoint that scores best
+#            on the sets' val splits (whole images), with the threshold chosen there stored in the model file.
+# Stages 1 and 2 regenerate their data from the seeds; stage 3 reads REAL_DATA (default ../shared/data/real).
 #
 #   Utilities/train_default_models.sh [WORK_FOLDER]     (default build/model-training)
+#   REAL_DATA=/path/to/real Utilities/train_default_models.sh
+#   SCOPSAM=/path/to/scopsam Utilities/train_default_models.sh   (a copy of the binary, so that rebuilding meanwhile
+#                                                                 does not touch the running runs)
 #
 # Both networks train at once, one thread each (on 2 cores that is faster overall than one after the other with two
 # threads). A run that stops (a session's processes end with it) continues where its last checkpoint left it when the
@@ -16,7 +23,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-build/model-training}
-bin=build/bin/scopsam
+bin=${SCOPSAM:-build/bin/scopsam}
+real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
 
 # stage MODEL STAGE EXTRA_ARGS...: one stage of one model, resumed when its checkpoints exist.
@@ -35,12 +43,14 @@ train() {
   local model=$1; shift
   stage "$model" 1 "$@" --steps 3000 --lr 4e-4 --warmup 100 --seed 2026
   stage "$model" 2 --init "$work/$model.stage1.pt" --coarse-phases --steps 2000 --lr 2e-4 --warmup 50 --seed 2027
+  stage "$model" 3 --init "$work/$model.stage2.pt" --coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite" \
+    --synthetic-fraction 0.25 --steps 2000 --lr 2e-4 --warmup 50 --seed 2028
 }
 
 train scopsam_small_default & default=$!
 train scopsam_small_prior_off --priors none & prior_off=$!
 wait "$default"
 wait "$prior_off"
-cp "$work/scopsam_small_default.stage2.pt" Modules/Model/model/scopsam_small_default.pt
-cp "$work/scopsam_small_prior_off.stage2.pt" Modules/Model/model/scopsam_small_prior_off.pt
+cp "$work/scopsam_small_default.stage3.pt" Modules/Model/model/scopsam_small_default.pt
+cp "$work/scopsam_small_prior_off.stage3.pt" Modules/Model/model/scopsam_small_prior_off.pt
 echo "trained: Modules/Model/model/scopsam_small_default.pt and scopsam_small_prior_off.pt (logs in $work)"

@@ -95,15 +95,16 @@ RunTrain(const TrainCommandOptions & o)
   samples.SecondPhase = o.SecondPhase;
   samples.SyntheticFraction = o.SyntheticFraction >= 0.0 ? o.SyntheticFraction : (o.Data.empty() ? 1.0 : 0.5);
   TrainingSampleFactory factory(config, samples);
-  std::vector<TrainingSample> validation = factory.SyntheticValidation(4);
+  std::vector<TrainingSample>  validation = factory.SyntheticValidation(4);
+  std::vector<ValidationImage> validationImages; // the val splits, whole: they pick the checkpoint and threshold
   for (const auto & folder : o.Data)
   {
     factory.AddDataset(folder, fs::exists(fs::path(folder) / "splits" / "train.txt") ? "train" : "");
     if (fs::exists(fs::path(folder) / "splits" / "val.txt"))
     {
-      for (auto & tile : factory.DatasetTiles(folder, "val"))
+      for (auto & image : factory.ValidationImages(folder, "val"))
       {
-        validation.push_back(std::move(tile));
+        validationImages.push_back(std::move(image));
       }
     }
   }
@@ -117,6 +118,7 @@ RunTrain(const TrainCommandOptions & o)
   training.CheckpointEvery = o.CheckpointEvery;
   training.CheckpointFolder = o.Checkpoints.empty() ? o.Output + ".checkpoints" : o.Checkpoints;
   training.Seed = o.Seed;
+  std::string best; // the checkpoint picked on the val splits
   try
   {
     Trainer trainer(*engine, training);
@@ -134,7 +136,18 @@ RunTrain(const TrainCommandOptions & o)
                     std::ostringstream line;
                     line << "step " << r.Step << "/" << r.Steps << "  loss " << std::fixed << std::setprecision(4) << r.Loss
                          << "  lr " << std::scientific << std::setprecision(2) << r.LearningRate << std::fixed
-                         << "  val IoU " << std::setprecision(3) << lastIoU << "  " << std::setprecision(0) << r.Seconds << " s";
+                         << "  val IoU " << std::setprecision(3) << lastIoU;
+                    if (r.Validation.Score >= 0.0)
+                    {
+                      line << "  val images " << r.Validation.Score << " at threshold " << std::setprecision(2)
+                           << r.Validation.Threshold << std::setprecision(3);
+                      for (const auto & [set, iou] : r.Validation.SetIoU)
+                      {
+                        line << "  " << set << " " << iou;
+                      }
+                      line << "  IoU head error " << r.Validation.IoUHeadError << (r.Best ? "  (best)" : "");
+                    }
+                    line << "  " << std::setprecision(0) << r.Seconds << " s";
                     if (o.Progress)
                     {
                       const int filled = 30 * r.Step / r.Steps;
@@ -145,15 +158,31 @@ RunTrain(const TrainCommandOptions & o)
                     {
                       std::cout << line.str() << std::endl;
                     }
-                  });
+                  },
+                  validationImages);
     if (o.Progress)
     {
       std::cerr << std::endl;
     }
+    best = trainer.GetBestModelPath();
   }
   catch (const ModelError & e)
   {
     throw InputError(e.what());
+  }
+  if (!best.empty())
+  {
+    // The output is the checkpoint picked on the val splits, with the threshold it was picked at.
+    try
+    {
+      engine = SegmentationEngine::Load(best, device);
+    }
+    catch (const ModelError & e)
+    {
+      throw InputError(e.what());
+    }
+    std::cout << "output: the best checkpoint on the val splits (" << best << "), threshold " << engine->GetConfig().Threshold
+              << std::endl;
   }
   engine->SetProvenance(o.CommandLine.empty() ? "scopsam train" : o.CommandLine, 1.0);
   try

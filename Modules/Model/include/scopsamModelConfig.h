@@ -83,6 +83,11 @@ struct ModelConfig
   double LowerPercentile{ 0.005 };
   double UpperPercentile{ 0.995 };
 
+  // Automatic mode's decision: a pixel is phase where the probability is at least Threshold. Chosen by the trainer
+  // on the validation images (the mean over sets of the per-set mean IoU) and stored with the weights, so that every
+  // front end uses the threshold the model was selected with; a caller's explicit threshold overrides it.
+  double Threshold{ 0.5 };
+
   // Provenance: how the weights were made (free text), and the pixel scale of the training data.
   std::string Training;
   double      TrainingPixelScale{ 1.0 };

@@ -130,6 +130,11 @@ public:
   void
   SetProvenance(const std::string & training, double trainingPixelScale);
 
+  /** Stores automatic mode's probability threshold with the model (ModelConfig::Threshold, in [0, 1]; throws
+   * ModelError otherwise). The trainer sets the threshold it selected the weights with. */
+  void
+  SetThreshold(double threshold);
+
   /** Writes weights and configuration to one file (temporary file, then rename). Native models only. */
   void
   Save(const std::string & path) const;

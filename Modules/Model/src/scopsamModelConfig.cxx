@@ -93,6 +93,7 @@ ModelConfig::Validate() const
   require(AdapterDim >= 1, "AdapterDim must be positive");
   require(RefineChannels >= 1 && RefineChannels <= 64, "RefineChannels must be in [1, 64]");
   PolarityName(Polarity); // throws std::invalid_argument for a value outside the enumeration
+  require(Threshold >= 0.0 && Threshold <= 1.0, "threshold must be in [0, 1]");
   require(LowerPercentile >= 0 && LowerPercentile < 0.5 && UpperPercentile > 0.5 && UpperPercentile <= 1.0,
           "percentiles must satisfy 0 <= lower < 0.5 < upper <= 1");
   require(!GradientScales.empty() && GradientScales.size() <= PriorParameters::MaximumNumberOfScales,
@@ -147,6 +148,7 @@ ModelConfig::ToJSON() const
   j["polarity"] = PolarityName(Polarity);
   j["lower_percentile"] = LowerPercentile;
   j["upper_percentile"] = UpperPercentile;
+  j["threshold"] = Threshold;
   j["training"] = Training;
   j["training_pixel_scale"] = TrainingPixelScale;
   return j.dump();
@@ -189,6 +191,7 @@ ModelConfig::FromJSON(const std::string & text)
     c.Polarity = ParsePolarity(j.at("polarity").get<std::string>());
     c.LowerPercentile = j.at("lower_percentile");
     c.UpperPercentile = j.at("upper_percentile");
+    c.Threshold = j.value("threshold", 0.5); // files written before the stored threshold: 0.5
     c.Training = j.value("training", "");
     c.TrainingPixelScale = j.value("training_pixel_scale", 1.0);
   }

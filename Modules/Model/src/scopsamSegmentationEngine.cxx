@@ -87,6 +87,16 @@ SegmentationEngine::SetProvenance(const std::string & training, double trainingP
 }
 
 void
+SegmentationEngine::SetThreshold(double threshold)
+{
+  if (!(threshold >= 0.0 && threshold <= 1.0))
+  {
+    throw ModelError("a model's threshold must be in [0, 1], got " + std::to_string(threshold));
+  }
+  m_Model->Config.Threshold = threshold;
+}
+
+void
 SegmentationEngine::Save(const std::string & path) const
 {
   WriteModelFile(*m_Model, path);

@@ -60,6 +60,29 @@ struct TrainingSample
   std::vector<std::uint8_t> Phases; // empty: one phase
 };
 
+/** A whole validation image of one dataset split, prepared like a training image (normalised image, priors, mask):
+ * the trainer runs the engine over it as inference does (tile grid, blending) and scores the whole image. */
+struct ValidationImage
+{
+  std::string        Set;  // the dataset it belongs to: scores are reported and averaged per set
+  std::string        Name;
+  std::int64_t       Width{ 0 }, Height{ 0 };
+  std::vector<float> Image;
+  std::vector<float> Priors;
+  std::vector<float> Mask;
+};
+
+/** Automatic mode on the validation images: per set, the mean IoU over its images at the chosen threshold; the
+ * threshold is the one (of 0.20, 0.25, ..., 0.80) with the highest mean over sets of the per-set means, so that a
+ * set of 4 images counts as much as one of 20. */
+struct ValidationScore
+{
+  double                                        Score{ -1 };      // mean over sets at Threshold; -1: nothing validated
+  double                                        Threshold{ 0.5 };
+  std::vector<std::pair<std::string, double>>   SetIoU;           // per set, at Threshold
+  double                                        IoUHeadError{ -1 }; // mean |predicted IoU - true IoU| over images
+};
+
 /** Makes training tile number `index`; the same index must give the same tile (for repeatable runs). */
 using SampleSource = std::function<TrainingSample(std::uint64_t index)>;
 
@@ -72,6 +95,7 @@ struct TrainingOptions
   double        WeightDecay{ 0.05 };
   int           WarmupSteps{ 100 };
   double        DiceWeight{ 1.0 };
+  double        IoUWeight{ 1.0 }; // weight of the IoU head's loss: squared error against the true IoU of each mask
   double        PromptedFraction{ 0.5 };
   int           MaxPositiveClicks{ 3 };
   int           MaxNegativeClicks{ 2 };
@@ -89,6 +113,8 @@ struct TrainingReport
   double Loss{ 0 };
   double LearningRate{ 0 };
   double ValidationIoU{ -1 };
+  ValidationScore Validation; // on the whole validation images, where the trainer was given some
+  bool   Best{ false };       // this validation is the best so far: the checkpoint folder's best.pt holds it
   double Seconds{ 0 };
 };
 using TrainingCallback = std::function<void(const TrainingReport &)>;
@@ -111,9 +137,21 @@ public:
   GetStep() const;
 
   /** Runs the remaining steps; validation (automatic mode, mean IoU at 0.5) every ValidateEvery steps and at the end;
-   * checkpoints every CheckpointEvery steps and at the end. */
+   * checkpoints every CheckpointEvery steps and at the end. The next batch is made on a worker thread while the
+   * current step runs. With validation images, every validation also scores them (ValidateImages()) and the best
+   * score so far is kept, with its threshold stored in the model, as best.pt in the checkpoint folder: the weights
+   * are picked on validation images only. */
   void
-  Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback = nullptr);
+  Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback = nullptr,
+        const std::vector<ValidationImage> & validationImages = {});
+
+  /** Scores automatic mode on whole validation images (see ValidationScore). */
+  ValidationScore
+  ValidateImages(const std::vector<ValidationImage> & images);
+
+  /** The path of the best checkpoint (best.pt in the checkpoint folder); empty when none was kept yet. */
+  std::string
+  GetBestModelPath() const;
 
   /** Mean IoU (threshold 0.5, automatic mode) of the network on samples. */
   double

@@ -23,10 +23,13 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <map>
 #include <random>
 
 namespace fs = std::filesystem;
@@ -109,14 +112,14 @@ struct Trainer::Impl
    * on the phase, negatives off it. A tile of two phases (TrainingSample::Phases) gets, two times in three, clicks
    * that pick one phase - positives on it, negatives (if any) on the other - and that phase becomes the tile's target
    * in `mask`: a click says which phase is wanted, everywhere. */
-  torch::Tensor
+  network::MaskPrediction
   Forward(const torch::Tensor & image, const torch::Tensor & priors, const std::vector<TrainingSample> & samples,
           std::mt19937_64 & random, torch::Tensor & mask)
   {
     auto &        net = Net();
     const auto    embedding = net->encode(image, priors);
     const int64_t B = image.size(0);
-    std::vector<torch::Tensor> logits;
+    std::vector<torch::Tensor> logits, predictedIoU;
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     for (int64_t b = 0; b < B; ++b)
     {
@@ -176,19 +179,47 @@ struct Trainer::Impl
       {
         prompts.Appearance = net->prompt_encoder->appearanceTokens(tileEmbedding, tilePriors, coordinates[0], pointLabels[0]);
       }
-      logits.push_back(net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts).Logits);
+      auto decoded = net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts);
+      logits.push_back(decoded.Logits);
+      predictedIoU.push_back(decoded.PredictedIoU);
     }
-    return torch::cat(logits, 0);
+    network::MaskPrediction out;
+    out.Logits = torch::cat(logits, 0);
+    out.PredictedIoU = torch::cat(predictedIoU, 0);
+    return out;
   }
 
+  /** BCE + DiceWeight x (1 - soft Dice) on the mask, plus IoUWeight x the squared error of the IoU head against the
+   * true IoU of each tile's mask at probability 0.5 (SAM's iou_prediction loss; the target carries no gradient). */
   torch::Tensor
-  Loss(const torch::Tensor & logits, const torch::Tensor & mask)
+  Loss(const network::MaskPrediction & prediction, const torch::Tensor & mask)
   {
-    const auto bce = torch::binary_cross_entropy_with_logits(logits, mask);
-    const auto p = torch::sigmoid(logits).flatten(1);
-    const auto m = mask.flatten(1);
-    const auto dice = (2.0 * (p * m).sum(1) + 1.0) / (p.sum(1) + m.sum(1) + 1.0);
-    return bce + Options.DiceWeight * (1.0 - dice).mean();
+    const auto & logits = prediction.Logits;
+    const auto   bce = torch::binary_cross_entropy_with_logits(logits, mask);
+    const auto   p = torch::sigmoid(logits).flatten(1);
+    const auto   m = mask.flatten(1);
+    const auto   dice = (2.0 * (p * m).sum(1) + 1.0) / (p.sum(1) + m.sum(1) + 1.0);
+    auto         loss = bce + Options.DiceWeight * (1.0 - dice).mean();
+    if (Options.IoUWeight > 0.0 && prediction.PredictedIoU.defined())
+    {
+      const auto hard = (logits.detach() > 0).to(torch::kFloat32).flatten(1);
+      const auto intersection = (hard * m).sum(1);
+      const auto unionArea = hard.sum(1) + m.sum(1) - intersection;
+      const auto trueIoU = torch::where(unionArea > 0, intersection / unionArea.clamp_min(1.0), torch::ones_like(unionArea));
+      loss = loss + Options.IoUWeight * torch::mse_loss(prediction.PredictedIoU.reshape({ -1 }), trueIoU);
+    }
+    return loss;
+  }
+
+  // The best validation so far (whole validation images), kept as best.pt in the checkpoint folder.
+  double BestScore{ -1 };
+  int    BestStep{ 0 };
+  double BestThreshold{ 0.5 };
+
+  std::string
+  BestPath() const
+  {
+    return Options.CheckpointFolder.empty() ? std::string() : (fs::path(Options.CheckpointFolder) / "best.pt").string();
   }
 
   void
@@ -210,6 +241,9 @@ struct Trainer::Impl
     state["seed"] = Options.Seed;
     state["batch_size"] = Options.BatchSize;
     state["learning_rate"] = Options.LearningRate;
+    state["best_score"] = BestScore;
+    state["best_step"] = BestStep;
+    state["best_threshold"] = BestThreshold;
     const fs::path stateTemporary = folder / ".state.json.partial";
     std::ofstream(stateTemporary) << state.dump(2) << "\n";
     fs::rename(stateTemporary, folder / "state.json");
@@ -287,6 +321,105 @@ Trainer::Resume(const std::string & checkpointFolder)
   }
   torch::load(*m_Impl->Optimizer, (folder / "optimizer.pt").string());
   m_Impl->Step = state.at("step").get<int>();
+  m_Impl->BestScore = state.value("best_score", -1.0);
+  m_Impl->BestStep = state.value("best_step", 0);
+  m_Impl->BestThreshold = state.value("best_threshold", 0.5);
+}
+
+std::string
+Trainer::GetBestModelPath() const
+{
+  const auto path = m_Impl->BestPath();
+  return !path.empty() && m_Impl->BestScore >= 0.0 && fs::exists(path) ? path : std::string();
+}
+
+ValidationScore
+Trainer::ValidateImages(const std::vector<ValidationImage> & images)
+{
+  ValidationScore score;
+  if (images.empty())
+  {
+    return score;
+  }
+  auto & engine = m_Impl->Engine;
+  auto & net = m_Impl->Net();
+  net->eval();
+  constexpr int                       Candidates = 13; // thresholds 0.20, 0.25, ..., 0.80
+  std::map<std::string, std::vector<std::array<double, Candidates>>> perSet;
+  std::vector<double>                 predictedIoU;
+  for (const auto & v : images)
+  {
+    const PixelRegion whole{ 0, 0, v.Width, v.Height };
+    const TileGrid    grid = engine.MakeTileGrid(v.Width, v.Height, TilingOptions{});
+    ImageBlock        block;
+    block.Region = whole;
+    block.Image = v.Image.data();
+    block.Priors = v.Priors.empty() ? nullptr : v.Priors.data();
+    std::vector<float> probability(static_cast<std::size_t>(whole.Pixels()));
+    const auto         summary = engine.Predict(grid, block, Prompts{}, whole, probability.data());
+    std::array<double, Candidates> iou{};
+    for (int c = 0; c < Candidates; ++c)
+    {
+      const float t = 0.20f + 0.05f * static_cast<float>(c);
+      double      intersection = 0, unionArea = 0;
+      for (std::size_t i = 0; i < probability.size(); ++i)
+      {
+        const bool predicted = probability[i] >= t, truth = v.Mask[i] > 0.5f;
+        intersection += predicted && truth;
+        unionArea += predicted || truth;
+      }
+      iou[static_cast<std::size_t>(c)] = unionArea > 0 ? intersection / unionArea : 1.0;
+    }
+    perSet[v.Set].push_back(iou);
+    if (summary.PredictedIoU >= 0.0)
+    {
+      predictedIoU.push_back(summary.PredictedIoU); // compared with the true IoU at the chosen threshold below
+    }
+  }
+  net->train();
+  for (int c = 0; c < Candidates; ++c)
+  {
+    double sum = 0;
+    for (const auto & [set, ious] : perSet)
+    {
+      double setSum = 0;
+      for (const auto & iou : ious)
+      {
+        setSum += iou[static_cast<std::size_t>(c)];
+      }
+      sum += setSum / static_cast<double>(ious.size());
+    }
+    const double mean = sum / static_cast<double>(perSet.size());
+    if (mean > score.Score)
+    {
+      score.Score = mean;
+      score.Threshold = 0.20 + 0.05 * c;
+    }
+  }
+  const auto chosen = static_cast<std::size_t>(std::lround((score.Threshold - 0.20) / 0.05));
+  for (const auto & [set, ious] : perSet)
+  {
+    double setSum = 0;
+    for (const auto & iou : ious)
+    {
+      setSum += iou[chosen];
+    }
+    score.SetIoU.emplace_back(set, setSum / static_cast<double>(ious.size()));
+  }
+  if (predictedIoU.size() == images.size())
+  {
+    double      error = 0;
+    std::size_t k = 0;
+    // Images were visited in order; recover each one's true IoU at the chosen threshold in the same order.
+    std::map<std::string, std::size_t> next;
+    for (const auto & v : images)
+    {
+      const double truth = perSet[v.Set][next[v.Set]++][chosen];
+      error += std::abs(predictedIoU[k++] - truth);
+    }
+    score.IoUHeadError = error / static_cast<double>(images.size());
+  }
+  return score;
 }
 
 double
@@ -329,29 +462,44 @@ Trainer::EvaluateLoss(const std::vector<TrainingSample> & batch, std::uint64_t c
   torch::NoGradGuard noGrad;
   std::mt19937_64    random(clickSeed);
   auto [image, priors, mask] = m_Impl->Stack(batch);
-  const auto   logits = m_Impl->Forward(image, priors, batch, random, mask);
-  const double loss = m_Impl->Loss(logits, mask).item<double>();
+  const auto   prediction = m_Impl->Forward(image, priors, batch, random, mask);
+  const double loss = m_Impl->Loss(prediction, mask).item<double>();
   net->train();
   return loss;
 }
 
 void
-Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback)
+Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback,
+               const std::vector<ValidationImage> & validationImages)
 {
   auto &     impl = *m_Impl;
   const auto threads = impl.Threads();
   auto &     net = impl.Net();
   const auto start = std::chrono::steady_clock::now();
+  // Tiles are made from their index alone, so a worker thread can make the next batch while this one trains.
+  const auto makeBatch = [&source, batchSize = impl.Options.BatchSize](int step) {
+    std::vector<TrainingSample> batch;
+    for (int b = 0; b < batchSize; ++b)
+    {
+      batch.push_back(source(static_cast<std::uint64_t>(step) * static_cast<std::uint64_t>(batchSize) + static_cast<std::uint64_t>(b)));
+    }
+    return batch;
+  };
+  std::future<std::vector<TrainingSample>> next;
+  if (impl.Step < impl.Options.Steps)
+  {
+    next = std::async(std::launch::async, makeBatch, impl.Step);
+  }
   net->train();
   for (; impl.Step < impl.Options.Steps;)
   {
     // Every step's randomness comes from (seed, step): a resumed run draws what the uninterrupted run drew.
     torch::manual_seed(impl.Options.Seed * 1000003ULL + static_cast<std::uint64_t>(impl.Step));
     std::mt19937_64             random(impl.Options.Seed * 7919ULL + static_cast<std::uint64_t>(impl.Step));
-    std::vector<TrainingSample> batch;
-    for (int b = 0; b < impl.Options.BatchSize; ++b)
+    std::vector<TrainingSample> batch = next.get();
+    if (impl.Step + 1 < impl.Options.Steps)
     {
-      batch.push_back(source(static_cast<std::uint64_t>(impl.Step) * impl.Options.BatchSize + b));
+      next = std::async(std::launch::async, makeBatch, impl.Step + 1);
     }
     auto [image, priors, mask] = impl.Stack(batch);
     const double learningRate = impl.LearningRate(impl.Step);
@@ -360,8 +508,8 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
       static_cast<torch::optim::AdamWOptions &>(group.options()).lr(learningRate);
     }
     impl.Optimizer->zero_grad();
-    const auto logits = impl.Forward(image, priors, batch, random, mask);
-    auto       loss = impl.Loss(logits, mask);
+    const auto prediction = impl.Forward(image, priors, batch, random, mask);
+    auto       loss = impl.Loss(prediction, mask);
     loss.backward();
     torch::nn::utils::clip_grad_norm_(net->parameters(), 1.0);
     impl.Optimizer->step();
@@ -375,6 +523,22 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
     if (impl.Step % impl.Options.ValidateEvery == 0 || impl.Step == impl.Options.Steps)
     {
       report.ValidationIoU = Validate(validation);
+      if (!validationImages.empty())
+      {
+        report.Validation = ValidateImages(validationImages);
+        if (report.Validation.Score > impl.BestScore && !impl.BestPath().empty())
+        {
+          impl.BestScore = report.Validation.Score;
+          impl.BestStep = impl.Step;
+          impl.BestThreshold = report.Validation.Threshold;
+          const double kept = impl.Engine.GetConfig().Threshold;
+          impl.Engine.SetThreshold(impl.BestThreshold);
+          fs::create_directories(impl.Options.CheckpointFolder);
+          impl.Engine.Save(impl.BestPath());
+          impl.Engine.SetThreshold(kept);
+          report.Best = true;
+        }
+      }
     }
     if (impl.Step % impl.Options.CheckpointEvery == 0 || impl.Step == impl.Options.Steps)
     {

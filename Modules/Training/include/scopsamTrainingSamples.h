@@ -35,10 +35,14 @@
  * (seed, index): their level drawn from Levels, their bit depth and polarity at random, the coarse morphologies
  * on offer when CoarsePhases is set. Dataset tiles are random
  * crops of annotated micrographs (DESIGN section 4 layout), normalised and given their priors once per image, on the
- * whole image, as the segmentation filter does. Augmentations: every tile is flipped and rotated by a multiple of 90
- * degrees (image, priors and mask together); synthetic tiles also get a gamma in [0.7, 1.4], Gaussian noise up to
- * 0.02 and a blur up to sigma 0.8 before their priors are computed (so the priors see what the network sees).
- * Dataset tiles get the geometric augmentations only: their priors are computed once per image.
+ * whole image, as the segmentation filter does. Each dataset is one set: a dataset tile draws its set uniformly, then
+ * an image of the set by its size, so that a set of 10 images and one of 16 weigh the same. Augmentations: every
+ * tile is flipped and rotated by a multiple of 90 degrees (image, priors and mask together); synthetic tiles also
+ * get a gamma in [0.7, 1.4], Gaussian noise up to 0.02 and a blur up to sigma 0.8 before their priors are computed
+ * (so the priors see what the network sees). Dataset tiles, with Augment, are resampled by a scale in [0.5, 2]
+ * (log-uniform), given a gamma in [0.6, 1.6], a contrast in [0.75, 1.3], a blur up to sigma 1 and Gaussian noise up
+ * to 0.03, and their priors are recomputed from the changed crop (padded by the priors' reach, so that the tile's
+ * priors do not see the crop's border); without Augment they are crops of the once-computed whole-image planes.
  * \ingroup SCoPSAMTraining
  */
 namespace scopsam
@@ -75,9 +79,9 @@ public:
   /** A fixed set of synthetic validation tiles (seeds apart from the training ones), `perLevel` of each level. */
   std::vector<TrainingSample>
   SyntheticValidation(int perLevel) const;
-  /** Centre tiles of every image of a dataset split, for validation. */
-  std::vector<TrainingSample>
-  DatasetTiles(const std::string & folder, const std::string & split) const;
+  /** Every image of a dataset split, whole, for validation (Trainer::ValidateImages); their set is the folder's name. */
+  std::vector<ValidationImage>
+  ValidationImages(const std::string & folder, const std::string & split) const;
 
   struct Impl;
 

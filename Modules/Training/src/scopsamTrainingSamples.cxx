@@ -28,6 +28,9 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <cmath>
+#include <filesystem>
+
 namespace scopsam
 {
 
@@ -38,6 +41,7 @@ namespace
 struct PreparedImage
 {
   std::int64_t       Width{ 0 }, Height{ 0 };
+  double                    MatrixMode{ 0.5 }; // of the normalised image
   std::vector<float>        Image, Priors, Mask;
   std::vector<std::uint8_t> Phases; // empty: one phase
 };
@@ -57,6 +61,7 @@ Prepare(const GrayImage2D * image, const cv::Mat & mask, const ModelConfig & con
   PreparedImage prepared;
   prepared.Width = static_cast<std::int64_t>(image->GetLargestPossibleRegion().GetSize(0));
   prepared.Height = static_cast<std::int64_t>(image->GetLargestPossibleRegion().GetSize(1));
+  prepared.MatrixMode = s.MatrixMode;
   ComputePriorPlanes(image, image->GetLargestPossibleRegion(), { s.Lower, s.Upper, s.MatrixMode }, config, threads,
                      prepared.Image, prepared.Priors);
   prepared.Mask.resize(prepared.Image.size());
@@ -76,6 +81,18 @@ Prepare(const GrayImage2D * image, const cv::Mat & mask, const ModelConfig & con
     }
   }
   return prepared;
+}
+
+/** The name a dataset's scores go by: its folder's name ("nasa_super1" for ../shared/data/real/nasa_super1/). */
+std::string
+SetName(const std::string & folder)
+{
+  auto path = std::filesystem::path(folder).lexically_normal();
+  if (path.filename().empty())
+  {
+    path = path.parent_path();
+  }
+  return path.filename().empty() ? folder : path.filename().string();
 }
 
 /** A T x T crop at (x0, y0) (reflected beyond the image), flipped and rotated by `orientation` (0..7). */
@@ -119,12 +136,96 @@ Crop(const PreparedImage & p, int channels, std::int64_t T, std::int64_t x0, std
 
 } // namespace
 
+/** The annotated images of one dataset. */
+struct DatasetImages
+{
+  std::string                Name;
+  std::vector<PreparedImage> Images;
+  std::vector<std::size_t>   Weights; // cumulative pixel counts, for drawing images by size
+};
+
 struct TrainingSampleFactory::Impl
 {
   ModelConfig                Config;
   SampleOptions              Options;
-  std::vector<PreparedImage> Images;
-  std::vector<std::size_t>   ImageWeights; // cumulative pixel counts, for drawing images by size
+  std::vector<DatasetImages> Sets;
+  unsigned int               Reach{ 0 }; // pixels the prior filters read beyond a tile
+
+  /** A T x T tile of a dataset image with the real-micrograph augmentations: a window of T / scale pixels around
+   * (cx, cy) resampled to T, gray levels changed, the priors recomputed from the changed tile (padded by Reach). */
+  PreparedImage
+  AugmentedTile(const PreparedImage & p, Random & random) const
+  {
+    const int    T = Options.TileSize;
+    const int    S = T + 2 * static_cast<int>(Reach);
+    const double scale = std::exp(random.Uniform(std::log(0.5), std::log(2.0)));
+    const int    side = std::max(4, static_cast<int>(std::lround(S / scale)));
+    const double cx = random.Uniform(0.0, static_cast<double>(p.Width)), cy = random.Uniform(0.0, static_cast<double>(p.Height));
+    const auto   x0 = static_cast<std::int64_t>(cx) - side / 2, y0 = static_cast<std::int64_t>(cy) - side / 2;
+    cv::Mat      window(side, side, CV_32F), windowMask(side, side, CV_8U);
+    for (int v = 0; v < side; ++v)
+    {
+      for (int u = 0; u < side; ++u)
+      {
+        const auto from = static_cast<std::size_t>(ReflectIndex(y0 + v, p.Height) * p.Width + ReflectIndex(x0 + u, p.Width));
+        window.at<float>(v, u) = p.Image[from];
+        windowMask.at<unsigned char>(v, u) = p.Mask[from] > 0.5f ? 255 : 0;
+      }
+    }
+    cv::Mat gray, mask;
+    cv::resize(window, gray, cv::Size(S, S), 0, 0, side > S ? cv::INTER_AREA : cv::INTER_LINEAR);
+    cv::resize(windowMask, mask, cv::Size(S, S), 0, 0, cv::INTER_NEAREST);
+    // Gray levels: gamma and contrast about the mean, the same map applied to the matrix mode; then blur and noise.
+    const double gamma = std::exp(random.Uniform(std::log(0.6), std::log(1.6)));
+    const double contrast = random.Uniform(0.75, 1.3);
+    const double mean = cv::mean(gray)[0];
+    const auto   map = [&](double t) {
+      const double g = std::pow(std::min(1.0, std::max(0.0, t)), gamma);
+      return std::min(1.0, std::max(0.0, std::pow(mean, gamma) + contrast * (g - std::pow(mean, gamma))));
+    };
+    for (int y = 0; y < S; ++y)
+    {
+      float * row = gray.ptr<float>(y);
+      for (int x = 0; x < S; ++x)
+      {
+        row[x] = static_cast<float>(map(row[x]));
+      }
+    }
+    const double blur = random.Uniform(0.0, 1.0);
+    if (blur > 0.3)
+    {
+      cv::GaussianBlur(gray, gray, cv::Size(0, 0), blur);
+    }
+    const double noise = random.Uniform(0.0, 0.03);
+    for (int y = 0; y < S; ++y)
+    {
+      float * row = gray.ptr<float>(y);
+      for (int x = 0; x < S; ++x)
+      {
+        row[x] = static_cast<float>(std::min(1.0, std::max(0.0, row[x] + noise * random.Normal())));
+      }
+    }
+    // Priors of the central T x T from the whole padded tile, already normalised (identity range).
+    const auto           image = ImageFromMat<float>(gray);
+    GrayImage2D::RegionType centre;
+    centre.SetIndex(0, Reach);
+    centre.SetIndex(1, Reach);
+    centre.SetSize(0, static_cast<itk::SizeValueType>(T));
+    centre.SetSize(1, static_cast<itk::SizeValueType>(T));
+    PreparedImage tile;
+    tile.Width = tile.Height = T;
+    tile.MatrixMode = map(p.MatrixMode);
+    ComputePriorPlanes(image.GetPointer(), centre, { 0.0, 1.0, tile.MatrixMode }, Config, Options.Threads, tile.Image, tile.Priors);
+    tile.Mask.resize(static_cast<std::size_t>(T) * T);
+    for (int y = 0; y < T; ++y)
+    {
+      for (int x = 0; x < T; ++x)
+      {
+        tile.Mask[static_cast<std::size_t>(y) * T + x] = mask.at<unsigned char>(y + static_cast<int>(Reach), x + static_cast<int>(Reach)) != 0 ? 1.0f : 0.0f;
+      }
+    }
+    return tile;
+  }
 
   PreparedImage
   Synthetic(std::uint64_t seed, bool augment) const
@@ -180,6 +281,7 @@ TrainingSampleFactory::TrainingSampleFactory(const ModelConfig & config, const S
   }
   m_Impl->Config = config;
   m_Impl->Options = options;
+  m_Impl->Reach = PriorReach<2>(config);
 }
 
 TrainingSampleFactory::~TrainingSampleFactory() = default;
@@ -187,6 +289,8 @@ TrainingSampleFactory::~TrainingSampleFactory() = default;
 void
 TrainingSampleFactory::AddDataset(const std::string & folder, const std::string & split)
 {
+  DatasetImages set;
+  set.Name = SetName(folder);
   for (const auto & item : ReadDataset(folder, split))
   {
     if (item.MaskPath.empty())
@@ -200,16 +304,26 @@ TrainingSampleFactory::AddDataset(const std::string & folder, const std::string 
     {
       throw InputError("the mask " + item.MaskPath + " differs in size from its image");
     }
-    m_Impl->Images.push_back(Prepare(image.GetPointer(), mask, m_Impl->Config, m_Impl->Options.Threads));
-    const auto pixels = static_cast<std::size_t>(m_Impl->Images.back().Width * m_Impl->Images.back().Height);
-    m_Impl->ImageWeights.push_back((m_Impl->ImageWeights.empty() ? 0 : m_Impl->ImageWeights.back()) + pixels);
+    set.Images.push_back(Prepare(image.GetPointer(), mask, m_Impl->Config, m_Impl->Options.Threads));
+    const auto pixels = static_cast<std::size_t>(set.Images.back().Width * set.Images.back().Height);
+    set.Weights.push_back((set.Weights.empty() ? 0 : set.Weights.back()) + pixels);
   }
+  if (set.Images.empty())
+  {
+    throw InputError("the dataset " + folder + " has no images" + (split.empty() ? "" : " in its " + split + " split"));
+  }
+  m_Impl->Sets.push_back(std::move(set));
 }
 
 std::size_t
 TrainingSampleFactory::GetNumberOfDatasetImages() const
 {
-  return m_Impl->Images.size();
+  std::size_t n = 0;
+  for (const auto & set : m_Impl->Sets)
+  {
+    n += set.Images.size();
+  }
+  return n;
 }
 
 TrainingSample
@@ -219,17 +333,22 @@ TrainingSampleFactory::Make(std::uint64_t index) const
   Random        random = Random(o.Seed).Fork(index);
   const int     orientation = o.Augment ? random.Integer(0, 7) : 0;
   const int     P = m_Impl->Config.PriorChannels;
-  const bool    synthetic = m_Impl->Images.empty() || random.Uniform() < o.SyntheticFraction;
+  const bool    synthetic = m_Impl->Sets.empty() || random.Uniform() < o.SyntheticFraction;
   if (synthetic)
   {
     const auto prepared = m_Impl->Synthetic(random.Next(), o.Augment);
     return Crop(prepared, P, o.TileSize, 0, 0, orientation);
   }
-  // An image drawn by its size, a crop at random inside it.
-  const std::size_t pick = static_cast<std::size_t>(random.Uniform() * static_cast<double>(m_Impl->ImageWeights.back()));
+  // A set drawn uniformly, an image of it by its size, a crop at random inside it.
+  const auto &      set = m_Impl->Sets[static_cast<std::size_t>(random.Integer(0, static_cast<int>(m_Impl->Sets.size()) - 1))];
+  const std::size_t pick = static_cast<std::size_t>(random.Uniform() * static_cast<double>(set.Weights.back()));
   const std::size_t which =
-    static_cast<std::size_t>(std::upper_bound(m_Impl->ImageWeights.begin(), m_Impl->ImageWeights.end(), pick) - m_Impl->ImageWeights.begin());
-  const auto &       image = m_Impl->Images[std::min(which, m_Impl->Images.size() - 1)];
+    static_cast<std::size_t>(std::upper_bound(set.Weights.begin(), set.Weights.end(), pick) - set.Weights.begin());
+  const auto &       image = set.Images[std::min(which, set.Images.size() - 1)];
+  if (o.Augment)
+  {
+    return Crop(m_Impl->AugmentedTile(image, random), P, o.TileSize, 0, 0, orientation);
+  }
   const std::int64_t x0 = image.Width > o.TileSize ? random.Integer(0, static_cast<int>(image.Width - o.TileSize)) : 0;
   const std::int64_t y0 = image.Height > o.TileSize ? random.Integer(0, static_cast<int>(image.Height - o.TileSize)) : 0;
   return Crop(image, P, o.TileSize, x0, y0, orientation);
@@ -260,24 +379,31 @@ TrainingSampleFactory::SyntheticValidation(int perLevel) const
   return samples;
 }
 
-std::vector<TrainingSample>
-TrainingSampleFactory::DatasetTiles(const std::string & folder, const std::string & split) const
+std::vector<ValidationImage>
+TrainingSampleFactory::ValidationImages(const std::string & folder, const std::string & split) const
 {
-  std::vector<TrainingSample> samples;
-  const int                   T = m_Impl->Options.TileSize;
+  std::vector<ValidationImage> images;
+  const std::string            set = SetName(folder);
   for (const auto & item : ReadDataset(folder, split))
   {
     if (item.MaskPath.empty())
     {
-      continue;
+      throw InputError("the validation image " + item.ImagePath + " has no mask");
     }
-    const auto image = ReadGrayImage(item.ImagePath);
-    const auto prepared = Prepare(image.GetPointer(), MatFromImage(ReadMask(item.MaskPath).GetPointer()), m_Impl->Config,
-                                  m_Impl->Options.Threads);
-    samples.push_back(Crop(prepared, m_Impl->Config.PriorChannels, T, std::max<std::int64_t>(0, (prepared.Width - T) / 2),
-                           std::max<std::int64_t>(0, (prepared.Height - T) / 2), 0));
+    const auto      image = ReadGrayImage(item.ImagePath);
+    auto            prepared = Prepare(image.GetPointer(), MatFromImage(ReadMask(item.MaskPath).GetPointer()), m_Impl->Config,
+                                       m_Impl->Options.Threads);
+    ValidationImage v;
+    v.Set = set;
+    v.Name = item.Name;
+    v.Width = prepared.Width;
+    v.Height = prepared.Height;
+    v.Image = std::move(prepared.Image);
+    v.Priors = std::move(prepared.Priors);
+    v.Mask = std::move(prepared.Mask);
+    images.push_back(std::move(v));
   }
-  return samples;
+  return images;
 }
 
 } // namespace scopsam
