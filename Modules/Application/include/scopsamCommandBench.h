@@ -43,7 +43,7 @@ struct BenchOptions
   std::string              Model;        // empty: the embedded default model
   std::string              PriorOffModel; // the prior-off network trained with the same budget; empty: row left out
   std::uint64_t            Seed{ 2026 }; // of the simulated clicks
-  double                   Threshold{ 0.5 };
+  double                   Threshold{ -1.0 }; // -1: the model's stored threshold
   int                      Threads{ 0 };
   std::string              Device{ "cpu" };
   std::string              Markdown, JSON; // where to write the tables

@@ -49,7 +49,7 @@ struct SegmentOptions
   int         Overlap{ -1 };
   int         BatchSize{ 4 };
   int         Threads{ 0 };
-  double      Threshold{ 0.5 };
+  double      Threshold{ -1.0 }; // -1: the model's stored threshold
   double      Scale{ 1.0 };        // the network sees the micrograph resampled by this factor (see the model card)
   int         InsideValue{ 255 };
   bool        Progress{ false }; // a progress bar on stderr

@@ -83,7 +83,10 @@ SegmentWithModel(const GrayImage2D * image, const std::shared_ptr<const Segmenta
   auto       filter = Filter::New();
   filter->SetInput(image);
   filter->SetEngine(engine);
-  filter->SetThreshold(o.Threshold);
+  if (o.Threshold >= 0.0)
+  {
+    filter->SetThreshold(o.Threshold);
+  }
   if (o.Threads > 0)
   {
     filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(o.Threads));
@@ -129,9 +132,9 @@ RunBench(const BenchOptions & o)
   {
     throw InputError("bench needs at least one dataset folder");
   }
-  if (!(o.Threshold >= 0.0 && o.Threshold <= 1.0))
+  if (!(o.Threshold == -1.0 || (o.Threshold >= 0.0 && o.Threshold <= 1.0)))
   {
-    throw InputError("--threshold must be in [0, 1]");
+    throw InputError("--threshold must be in [0, 1] (or -1: each model's stored threshold)");
   }
   if (o.Model.empty() && !HasDefaultModel())
   {
@@ -300,7 +303,7 @@ BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & o)
     md << "\n";
   }
   md << "Means over images. Model: " << (o.Model.empty() ? "the embedded default model" : o.Model)
-     << "; priors off: " << (o.PriorOffModel.empty() ? "not given" : o.PriorOffModel) << "; threshold " << o.Threshold
+     << "; priors off: " << (o.PriorOffModel.empty() ? "not given" : o.PriorOffModel) << "; threshold " << (o.Threshold >= 0.0 ? Figure(o.Threshold, 2) : std::string("each model's stored one"))
      << "; clicks drawn with seed " << o.Seed << "; boundary tolerance " << o.Metrics.BoundaryTolerance
      << " px; object match IoU " << o.Metrics.ObjectMatchIoU
      << ". Predicted IoU: the network's own IoU head, not trained yet (no loss term has fitted it): no measure of "
@@ -320,7 +323,9 @@ RegisterBenchCommand(CLI::App & app)
   command->add_option("--split", o->Split, "train, val or test (default: test where present, else all)")
     ->check(CLI::IsMember({ "train", "val", "test" }));
   command->add_option("--seed", o->Seed, "Seed of the simulated clicks")->capture_default_str();
-  command->add_option("--threshold", o->Threshold, "Probability at or above which a pixel is phase")->capture_default_str();
+  command->add_option("--threshold", o->Threshold,
+                      "Probability at or above which a pixel is phase (default -1: each model's stored threshold)")
+    ->capture_default_str();
   command->add_option("--threads", o->Threads, "Threads (0: all cores)")->capture_default_str();
   command->add_option("--device", o->Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   command->add_option("--markdown", o->Markdown, "Write the Markdown tables here");

@@ -164,7 +164,10 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     filter->SetTileSize(static_cast<unsigned int>(std::max(0, o.TileSize)));
     filter->SetOverlap(o.Overlap);
     filter->SetBatchSize(static_cast<unsigned int>(std::max(0, o.BatchSize)));
-    filter->SetThreshold(o.Threshold);
+    if (o.Threshold >= 0.0)
+    {
+      filter->SetThreshold(o.Threshold);
+    }
     filter->SetScale(o.Scale);
     filter->SetInsideValue(static_cast<unsigned char>(o.InsideValue));
     if (o.Threads > 0)
@@ -278,7 +281,8 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const Se
   j["tile_size"] = record.Grid.TileSize; // the grid the filter ran
   j["overlap"] = record.Grid.Overlap;
   j["tiles"] = record.Grid.Tiles.size();
-  j["threshold"] = o.Threshold;
+  j["threshold"] = o.Threshold >= 0.0 ? o.Threshold : engine.GetConfig().Threshold;
+  j["threshold_source"] = o.Threshold >= 0.0 ? "--threshold" : "the model's";
   j["scale"] = o.Scale;
   j["points"] = o.Points;
   j["box"] = o.Box;
@@ -310,9 +314,9 @@ RunSegment(const SegmentOptions & o)
   {
     throw InputError("--model is required: this build embeds no default model");
   }
-  if (!(o.Threshold >= 0.0 && o.Threshold <= 1.0))
+  if (!(o.Threshold == -1.0 || (o.Threshold >= 0.0 && o.Threshold <= 1.0)))
   {
-    throw InputError("--threshold must be in [0, 1]");
+    throw InputError("--threshold must be in [0, 1] (or -1: the model's stored threshold)");
   }
   if (o.InsideValue < 1 || o.InsideValue > 255)
   {
@@ -405,7 +409,9 @@ RegisterSegmentCommand(CLI::App & app)
   command->add_option("--exclude", o->Exclude, "Mask of regions to ignore (non-zero), e.g. a data bar");
   command->add_option("--overlay", o->Overlay, "Also write the micrograph with the phase outlined (PNG; a folder for a folder)");
   command->add_option("--probability", o->Probability, "Also write the probability image (a folder for a folder)");
-  command->add_option("--threshold", o->Threshold, "Probability at or above which a pixel is phase")->capture_default_str();
+  command->add_option("--threshold", o->Threshold,
+                      "Probability at or above which a pixel is phase (default -1: the model's stored threshold)")
+    ->capture_default_str();
   command->add_option("--scale", o->Scale,
                       "Resample the micrograph by F before the network and the result back: F = particle size in "
                       "pixels the model was trained on / that in this image (Documentation/ModelCard.md)")

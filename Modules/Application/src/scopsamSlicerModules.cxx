@@ -296,7 +296,10 @@ SegmentationSlicerModule(int argc, char ** argv)
     { "Model",
       "",
       { model,
-        Number("float", "threshold", "Threshold", "Probability at or above which a pixel is phase.", "0.5", 0, 1, 0.01,
+        Number("float", "threshold", "Threshold",
+               "Probability at or above which a pixel is phase; -1: the model's stored threshold (chosen on validation "
+               "images when it was trained).",
+               "-1", -1, 1, 0.01,
                IntoNumber(o.Threshold)),
         Choice("device", "Device", "Where the network runs; auto takes CUDA when present.", { "cpu", "auto", "cuda" },
                Into(o.Device)),

@@ -34,7 +34,8 @@ namespace itk
  * \brief Segments the intermediate phase of a 2-D micrograph with SCoP-SAM.
  *
  * Output 0 (GetOutput(), GetProbabilityOutput()) is the phase probability in [0, 1]; output 1 (GetMaskOutput())
- * the mask: InsideValue (255) where the probability is at least Threshold (0.5), 0 elsewhere.
+ * the mask: InsideValue (255) where the probability is at least the threshold (the model's stored one unless
+ * SetThreshold() was called), 0 elsewhere.
  *
  * The filter
  * - maps the input's gray levels to [0, 1] with its robust whole-image range (one streamed histogram pass, as
@@ -138,10 +139,19 @@ public:
   SetBlendingWindow(unsigned int window);
   itkGetConstMacro(BlendingWindow, unsigned int);
 
-  /** Probability at or above which a pixel is phase in the mask. Default 0.5; range [0, 1]. */
+  /** Probability at or above which a pixel is phase in the mask; range [0, 1]. By default the mask uses the model's
+   * own threshold (ModelConfig::Threshold: chosen on validation images when the model was trained, 0.5 for older
+   * files); SetThreshold() overrides it for this filter and turns UseModelThreshold off, UseModelThresholdOn() goes
+   * back to the model's. GetEffectiveThreshold() says which value the mask uses (it loads the model). */
   virtual void
   SetThreshold(double threshold);
   itkGetConstMacro(Threshold, double);
+  virtual void
+  SetUseModelThreshold(bool use);
+  itkGetConstMacro(UseModelThreshold, bool);
+  itkBooleanMacro(UseModelThreshold);
+  double
+  GetEffectiveThreshold() const;
   /** Mask value of the phase. Default 255. */
   itkSetMacro(InsideValue, unsigned char);
   itkGetConstMacro(InsideValue, unsigned char);
@@ -279,6 +289,7 @@ private:
   unsigned int                                       m_BatchSize{ 4 };
   unsigned int                                       m_BlendingWindow{ 0 };
   double                                             m_Threshold{ 0.5 };
+  bool                                               m_UseModelThreshold{ true };
   unsigned char                                      m_InsideValue{ 255 };
   std::vector<ClickRecord>                           m_Clicks;
   bool                                               m_HasRegionOfInterest{ false };

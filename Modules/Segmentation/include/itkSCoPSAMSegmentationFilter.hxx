@@ -246,11 +246,30 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetThreshold(double thresh
   {
     itkExceptionMacro("Threshold must be in [0, 1], got " << threshold);
   }
-  if (threshold != m_Threshold)
+  if (threshold != m_Threshold || m_UseModelThreshold)
   {
     m_Threshold = threshold;
+    m_UseModelThreshold = false;
     this->Modified();
   }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetUseModelThreshold(bool use)
+{
+  if (use != m_UseModelThreshold)
+  {
+    m_UseModelThreshold = use;
+    this->Modified();
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+double
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetEffectiveThreshold() const
+{
+  return m_UseModelThreshold ? this->GetEngine()->GetConfig().Threshold : m_Threshold;
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -681,12 +700,13 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::WriteOutputs(const RegionT
   const MaskImageType *                exclusion = this->GetExclusionMask();
   ImageRegionIterator<OutputImageType> probability(this->GetOutput(), region);
   ImageRegionIterator<MaskImageType>   mask(this->GetMaskOutput(), region);
+  const double                         threshold = this->GetEffectiveThreshold();
   std::size_t                          i = 0;
   for (; !probability.IsAtEnd(); ++probability, ++mask, ++i)
   {
     const auto p = static_cast<typename OutputImageType::PixelType>(probabilities[i]);
     probability.Set(p);
-    mask.Set(p >= m_Threshold ? m_InsideValue : 0);
+    mask.Set(p >= threshold ? m_InsideValue : 0);
   }
   if (m_HasRegionOfInterest)
   {
@@ -779,7 +799,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateResampledData()
     filter->SetOverlap(m_Overlap);
     filter->SetBatchSize(m_BatchSize);
     filter->SetBlendingWindow(m_BlendingWindow);
-    filter->SetThreshold(m_Threshold);
+    filter->SetThreshold(this->GetEffectiveThreshold());
     filter->SetInsideValue(m_InsideValue);
     filter->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
     if (m_IntensityRangeIsSet)
@@ -862,6 +882,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & o
   os << indent << "BatchSize: " << m_BatchSize << std::endl;
   os << indent << "BlendingWindow: " << m_BlendingWindow << std::endl;
   os << indent << "Threshold: " << m_Threshold << std::endl;
+  os << indent << "UseModelThreshold: " << m_UseModelThreshold << std::endl;
   os << indent << "InsideValue: " << static_cast<int>(m_InsideValue) << std::endl;
   os << indent << "TileGrid: " << m_TileGrid.Tiles.size() << " tiles of " << m_TileGrid.TileSize << " px, overlap "
      << m_TileGrid.Overlap << " px" << std::endl;

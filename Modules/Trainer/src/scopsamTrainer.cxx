@@ -371,10 +371,7 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
       iou[static_cast<std::size_t>(c)] = unionArea > 0 ? intersection / unionArea : 1.0;
     }
     perSet[v.Set].push_back(iou);
-    if (summary.PredictedIoU >= 0.0)
-    {
-      predictedIoU.push_back(summary.PredictedIoU); // compared with the true IoU at the chosen threshold below
-    }
+    predictedIoU.push_back(summary.PredictedIoU); // the head's raw output (not clamped); compared below
   }
   net->train();
   for (int c = 0; c < Candidates; ++c)
@@ -406,7 +403,7 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
     }
     score.SetIoU.emplace_back(set, setSum / static_cast<double>(ious.size()));
   }
-  if (predictedIoU.size() == images.size())
+  if (!engine.IsTorchScript())
   {
     double      error = 0;
     std::size_t k = 0;

@@ -148,6 +148,7 @@ TEST(Trainer, LossFallsAndTheModelLoads)
   options.LearningRate = 2e-3;
   options.ValidateEvery = 20;
   options.CheckpointEvery = 40;
+  options.IoUWeight = 0.0; // the mask's loss alone (the IoU head's term is tested below)
   Trainer      trainer(*engine, options);
   const double before = trainer.EvaluateLoss(probe, 9);
   int          reports = 0;
@@ -211,4 +212,95 @@ TEST(Trainer, FineTuningStartsFromTheGivenWeights)
   Trainer fromOriginal(*original, options);
   Trainer fromFile(*loaded, options);
   EXPECT_DOUBLE_EQ(fromFile.EvaluateLoss(probe, 4), fromOriginal.EvaluateLoss(probe, 4));
+}
+
+namespace
+{
+/** Whole validation images made of synthetic tiles (of two "sets"), as the command line makes them of val splits. */
+std::vector<ValidationImage>
+ValidationImagesOf(const TrainingSampleFactory & factory)
+{
+  std::vector<ValidationImage> images;
+  for (int i = 0; i < 4; ++i)
+  {
+    const auto      tile = factory.Make(5000 + static_cast<std::uint64_t>(i));
+    ValidationImage v;
+    v.Set = i % 2 == 0 ? "even" : "odd";
+    v.Name = std::to_string(i);
+    v.Width = v.Height = tile.Size;
+    v.Image = tile.Image;
+    v.Priors = tile.Priors;
+    v.Mask = tile.Mask;
+    images.push_back(std::move(v));
+  }
+  return images;
+}
+} // namespace
+
+TEST(Trainer, ValidationImagesPickTheCheckpointAndStoreItsThreshold)
+{
+  const fs::path        scratch = Scratch("best");
+  auto                  engine = SegmentationEngine::Create(Tiny(), 3);
+  TrainingSampleFactory factory(Tiny(), TinySamples());
+  const auto            images = ValidationImagesOf(factory);
+  TrainingOptions       options;
+  options.Steps = 30;
+  options.BatchSize = 4;
+  options.WarmupSteps = 5;
+  options.LearningRate = 2e-3;
+  options.ValidateEvery = 10;
+  options.CheckpointEvery = 30;
+  options.CheckpointFolder = (scratch / "checkpoints").string();
+  Trainer                      trainer(*engine, options);
+  std::vector<TrainingReport> validated;
+  trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, {},
+                [&validated](const TrainingReport & r) {
+                  if (r.Validation.Score >= 0.0)
+                  {
+                    validated.push_back(r);
+                  }
+                },
+                images);
+  ASSERT_EQ(validated.size(), 3u);
+  const auto best = std::max_element(validated.begin(), validated.end(), [](const TrainingReport & a, const TrainingReport & b) {
+    return a.Validation.Score < b.Validation.Score;
+  });
+  EXPECT_TRUE(best->Best);
+  EXPECT_TRUE(validated.front().Best) << "the first validation is the best so far";
+  for (const auto & r : validated)
+  {
+    ASSERT_EQ(r.Validation.SetIoU.size(), 2u) << "one score per set";
+    EXPECT_NEAR(r.Validation.Score, (r.Validation.SetIoU[0].second + r.Validation.SetIoU[1].second) / 2, 1e-9);
+    EXPECT_GE(r.Validation.Threshold, 0.2 - 1e-9);
+    EXPECT_LE(r.Validation.Threshold, 0.8 + 1e-9);
+    EXPECT_GE(r.Validation.IoUHeadError, 0.0);
+  }
+  ASSERT_FALSE(trainer.GetBestModelPath().empty());
+  const auto kept = SegmentationEngine::Load(trainer.GetBestModelPath());
+  EXPECT_DOUBLE_EQ(kept->GetConfig().Threshold, best->Validation.Threshold);
+  // The kept weights score what they scored when they were kept.
+  Trainer again(*kept, options);
+  EXPECT_NEAR(again.ValidateImages(images).Score, best->Validation.Score, 1e-6);
+  // The trained engine itself keeps its own threshold (the best one is only stored in best.pt).
+  EXPECT_DOUBLE_EQ(engine->GetConfig().Threshold, 0.5);
+}
+
+TEST(Trainer, TheIoUHeadLearnsTheIoUOfItsMasks)
+{
+  auto                  engine = SegmentationEngine::Create(Tiny(), 4);
+  TrainingSampleFactory factory(Tiny(), TinySamples());
+  const auto            images = ValidationImagesOf(factory);
+  TrainingOptions       options;
+  options.Steps = 40;
+  options.BatchSize = 4;
+  options.WarmupSteps = 5;
+  options.LearningRate = 2e-3;
+  options.ValidateEvery = 40;
+  options.CheckpointEvery = 40;
+  options.PromptedFraction = 0.0;
+  Trainer      trainer(*engine, options);
+  const double before = trainer.ValidateImages(images).IoUHeadError;
+  trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, {});
+  const double after = trainer.ValidateImages(images).IoUHeadError;
+  EXPECT_LT(after, 0.7 * before) << "IoU head error " << before << " -> " << after;
 }
