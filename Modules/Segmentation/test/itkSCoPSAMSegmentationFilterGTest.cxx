@@ -36,6 +36,7 @@
 
 #include "gtest/gtest.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -142,6 +143,45 @@ TEST(SCoPSAMSegmentationFilter, ProbabilityAndMaskOfAWholeImage)
   std::ostringstream os;
   filter->Print(os);
   EXPECT_NE(os.str().find("tiny.pt"), std::string::npos);
+}
+
+TEST(SCoPSAMSegmentationFilter, TheMaskUsesTheModelsStoredThresholdUnlessOneIsSet)
+{
+  // The same weights saved with a stored threshold: the median of the probability, so that the masks must differ.
+  auto filter = Filter::New();
+  filter->SetInput(Micrograph(150, 110));
+  filter->SetModelFileName(TinyModel());
+  filter->Update();
+  EXPECT_TRUE(filter->GetUseModelThreshold());
+  EXPECT_DOUBLE_EQ(filter->GetEffectiveThreshold(), 0.5) << "a model saved without a chosen threshold: 0.5";
+  std::vector<float> p(filter->GetProbabilityOutput()->GetBufferPointer(),
+                       filter->GetProbabilityOutput()->GetBufferPointer() + 150 * 110);
+  std::nth_element(p.begin(), p.begin() + static_cast<std::ptrdiff_t>(p.size() / 2), p.end());
+  const double median = p[p.size() / 2];
+  auto         engine = scopsam::SegmentationEngine::Load(TinyModel());
+  engine->SetThreshold(median);
+  const std::string stored = (fs::path(TinyModel()).parent_path() / "tiny-threshold.pt").string();
+  engine->Save(stored);
+  EXPECT_THROW(engine->SetThreshold(1.5), scopsam::ModelError);
+
+  filter->SetModelFileName(stored);
+  filter->Update();
+  EXPECT_NEAR(filter->GetEffectiveThreshold(), median, 1e-9);
+  const auto * probability = filter->GetProbabilityOutput();
+  const auto * mask = filter->GetMaskOutput();
+  for (std::size_t i = 0; i < 150 * 110; ++i)
+  {
+    ASSERT_EQ(mask->GetBufferPointer()[i], probability->GetBufferPointer()[i] >= static_cast<float>(median) ? 255 : 0);
+  }
+  filter->SetThreshold(0.5); // an explicit threshold wins over the model's
+  EXPECT_FALSE(filter->GetUseModelThreshold());
+  filter->Update();
+  for (std::size_t i = 0; i < 150 * 110; ++i)
+  {
+    ASSERT_EQ(filter->GetMaskOutput()->GetBufferPointer()[i], probability->GetBufferPointer()[i] >= 0.5f ? 255 : 0);
+  }
+  filter->UseModelThresholdOn();
+  EXPECT_NEAR(filter->GetEffectiveThreshold(), median, 1e-9);
 }
 
 TEST(SCoPSAMSegmentationFilter, StreamedEqualsWholeAndFileToFileStreams)
