@@ -54,7 +54,9 @@ struct BenchRow
 {
   std::string         Method;
   SegmentationMetrics Mean; // per-image means, SecondsPerMegapixel included
-  double              PredictedIoU{ -1.0 }; // mean of the network's IoU head (untrained); -1: not a network
+  double              PredictedIoU{ -1.0 }; // mean of the network's IoU head over the images (where IoUHead is set)
+  double              IoUHeadError{ -1.0 }; // mean |predicted IoU - true IoU| over the images
+  std::string         IoUHead;              // "trained" or "untrained" (ModelConfig::IoUHeadTrained); empty: a baseline
 };
 struct BenchTable
 {

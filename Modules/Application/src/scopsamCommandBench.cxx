@@ -30,6 +30,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -72,7 +73,8 @@ struct Prediction
 {
   cv::Mat Mask;
   double  Seconds{ 0 };
-  double  PredictedIoU{ -1.0 }; // what the network's (untrained) IoU head says; -1: not a network
+  double  PredictedIoU{ -1.0 }; // what the network's IoU head says (its raw output); meaningful where Network
+  bool    Network{ false };
 };
 
 Prediction
@@ -100,6 +102,7 @@ SegmentWithModel(const GrayImage2D * image, const std::shared_ptr<const Segmenta
   prediction.Mask = MatFromImage(filter->GetMaskOutput());
   prediction.Seconds = std::chrono::duration<double>(Clock::now() - start).count();
   prediction.PredictedIoU = filter->GetPredictedIoU();
+  prediction.Network = !engine->IsTorchScript();
   return prediction;
 }
 
@@ -177,24 +180,30 @@ RunBench(const BenchOptions & o)
   {
     std::string                                                     Name;
     std::function<Prediction(const GrayImage2D *, const cv::Mat &, std::uint64_t)> Run;
+    const SegmentationEngine *                                      Engine{ nullptr }; // the network; null: a baseline
   };
   std::vector<Method> methods{
     { "SCoP-SAM, automatic",
-      [&](const GrayImage2D * image, const cv::Mat &, std::uint64_t) { return SegmentWithModel(image, model, {}, o); } },
+      [&](const GrayImage2D * image, const cv::Mat &, std::uint64_t) { return SegmentWithModel(image, model, {}, o); },
+      model.get() },
     { "SCoP-SAM, 1 click",
       [&](const GrayImage2D * image, const cv::Mat & truth, std::uint64_t seed) {
         return SegmentWithModel(image, model, DrawClicks(truth, 1, seed), o);
-      } },
+      },
+      model.get() },
     { "SCoP-SAM, 3 clicks",
       [&](const GrayImage2D * image, const cv::Mat & truth, std::uint64_t seed) {
         return SegmentWithModel(image, model, DrawClicks(truth, 3, seed), o);
-      } },
+      },
+      model.get() },
   };
   if (priorOff)
   {
-    methods.push_back({ "same network, priors off, automatic", [&](const GrayImage2D * image, const cv::Mat &, std::uint64_t) {
-                         return SegmentWithModel(image, priorOff, {}, o);
-                       } });
+    methods.push_back({ "same network, priors off, automatic",
+                        [&](const GrayImage2D * image, const cv::Mat &, std::uint64_t) {
+                          return SegmentWithModel(image, priorOff, {}, o);
+                        },
+                        priorOff.get() });
   }
   methods.push_back({ "Otsu", [](const GrayImage2D * image, const cv::Mat &, std::uint64_t) {
                        return SegmentWithBaseline(image, BaselineMethod::Otsu);
@@ -210,7 +219,7 @@ RunBench(const BenchOptions & o)
     const bool      hasTestSplit = fs::exists(fs::path(dataset) / "splits" / "test.txt", error);
     const auto      items = ReadDataset(dataset, !o.Split.empty() ? o.Split : (hasTestSplit ? "test" : ""));
     std::vector<std::vector<SegmentationMetrics>> perMethod(methods.size());
-    std::vector<std::vector<double>>              predictedIoU(methods.size());
+    std::vector<std::vector<double>>              predictedIoU(methods.size()), headError(methods.size());
     std::size_t                                   index = 0;
     for (const auto & item : items)
     {
@@ -228,9 +237,10 @@ RunBench(const BenchOptions & o)
         metrics.Name = item.Name;
         metrics.SecondsPerMegapixel = prediction.Seconds / megapixels;
         perMethod[m].push_back(metrics);
-        if (prediction.PredictedIoU >= 0.0)
+        if (prediction.Network)
         {
           predictedIoU[m].push_back(prediction.PredictedIoU);
+          headError[m].push_back(std::abs(prediction.PredictedIoU - metrics.IoU));
         }
       }
       ++index;
@@ -253,6 +263,8 @@ RunBench(const BenchOptions & o)
       {
         row.PredictedIoU = std::accumulate(predictedIoU[m].begin(), predictedIoU[m].end(), 0.0) /
                            static_cast<double>(predictedIoU[m].size());
+        row.IoUHeadError = std::accumulate(headError[m].begin(), headError[m].end(), 0.0) / static_cast<double>(headError[m].size());
+        row.IoUHead = methods[m].Engine->GetConfig().IoUHeadTrained ? "trained" : "untrained";
       }
       table.Rows.push_back(row);
     }
@@ -274,8 +286,9 @@ RunBench(const BenchOptions & o)
         rows.push_back({ { "method", row.Method }, { "iou", m.IoU }, { "dice", m.Dice }, { "precision", m.Precision },
                          { "recall", m.Recall }, { "boundary_f", m.BoundaryF }, { "object_f1", m.ObjectF1 },
                          { "seconds_per_megapixel", m.SecondsPerMegapixel },
-                         { "predicted_iou", row.PredictedIoU >= 0.0 ? nlohmann::json(row.PredictedIoU) : nlohmann::json() },
-                         { "predicted_iou_head", "untrained" } });
+                         { "predicted_iou", row.IoUHead.empty() ? nlohmann::json() : nlohmann::json(row.PredictedIoU) },
+                         { "predicted_iou_error", row.IoUHead.empty() ? nlohmann::json() : nlohmann::json(row.IoUHeadError) },
+                         { "predicted_iou_head", row.IoUHead.empty() ? nlohmann::json() : nlohmann::json(row.IoUHead) } });
       }
       j.push_back({ { "dataset", table.Dataset }, { "images", table.Images }, { "rows", rows } });
     }
@@ -291,14 +304,16 @@ BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & o)
   for (const auto & table : tables)
   {
     md << "#### " << fs::path(table.Dataset).filename().string() << " (" << table.Images << " images)\n\n"
-       << "| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx | predicted IoU (untrained head) |\n"
-       << "|---|---|---|---|---|---|---|---|---|\n";
+       << "| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx | predicted IoU | its error |\n"
+       << "|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto & row : table.Rows)
     {
       const auto & m = row.Mean;
       md << "| " << row.Method << " | " << Figure(m.IoU) << " | " << Figure(m.Dice) << " | " << Figure(m.Precision) << " | "
          << Figure(m.Recall) << " | " << Figure(m.BoundaryF) << " | " << Figure(m.ObjectF1) << " | "
-         << Figure(m.SecondsPerMegapixel, 2) << " | " << (row.PredictedIoU >= 0.0 ? Figure(row.PredictedIoU) : "-") << " |\n";
+         << Figure(m.SecondsPerMegapixel, 2) << " | "
+         << (row.IoUHead.empty() ? std::string("-") : Figure(row.PredictedIoU) + (row.IoUHead == "trained" ? "" : " (untrained)"))
+         << " | " << (row.IoUHead.empty() ? std::string("-") : Figure(row.IoUHeadError)) << " |\n";
     }
     md << "\n";
   }
@@ -306,8 +321,9 @@ BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & o)
      << "; priors off: " << (o.PriorOffModel.empty() ? "not given" : o.PriorOffModel) << "; threshold " << (o.Threshold >= 0.0 ? Figure(o.Threshold, 2) : std::string("each model's stored one"))
      << "; clicks drawn with seed " << o.Seed << "; boundary tolerance " << o.Metrics.BoundaryTolerance
      << " px; object match IoU " << o.Metrics.ObjectMatchIoU
-     << ". Predicted IoU: the network's own IoU head, not trained yet (no loss term has fitted it): no measure of "
-        "quality.\n";
+     << ". Predicted IoU: the mean over images of what the network's own IoU head says of each automatic mask (marked "
+        "untrained where no loss term fitted the head: then no measure of quality); its error: the mean over images of "
+        "|predicted IoU - true IoU|.\n";
   return md.str();
 }
 

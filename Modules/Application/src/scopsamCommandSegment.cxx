@@ -288,7 +288,7 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const Se
   j["box"] = o.Box;
   j["exclude"] = o.Exclude;
   j["device"] = engine.GetDevice();
-  // The network's IoU head has not been trained yet: its figure says nothing about the mask's quality.
+  // The network's IoU head: what it says of the mask is a measure only where a loss term fitted it (trained).
   if (record.PredictedIoU >= 0.0)
   {
     j["predicted_iou"] = record.PredictedIoU;
@@ -297,7 +297,7 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const Se
   {
     j["predicted_iou"] = nullptr;
   }
-  j["predicted_iou_head"] = "untrained";
+  j["predicted_iou_head"] = engine.GetConfig().IoUHeadTrained ? "trained" : "untrained";
   const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
   char              when[32];
   std::strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));

@@ -185,6 +185,7 @@ RunTrain(const TrainCommandOptions & o)
               << std::endl;
   }
   engine->SetProvenance(o.CommandLine.empty() ? "scopsam train" : o.CommandLine, 1.0);
+  engine->SetIoUHeadTrained(engine->GetConfig().IoUHeadTrained || training.IoUWeight > 0.0);
   try
   {
     engine->Save(o.Output);

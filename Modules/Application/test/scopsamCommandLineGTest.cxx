@@ -712,12 +712,18 @@ TEST(Bench, OneTableWithEveryMethodAndSettings)
   EXPECT_EQ(methods[5], "adaptive threshold");
   std::ifstream markdown(out / "table.md");
   std::string   text((std::istreambuf_iterator<char>(markdown)), std::istreambuf_iterator<char>());
-  EXPECT_NE(text.find("| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx | predicted IoU (untrained head) |"),
+  EXPECT_NE(text.find("| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx | predicted IoU | its error |"),
             std::string::npos);
-  // The network's IoU head is shown, marked untrained; the baselines have none.
-  EXPECT_TRUE(rows[0].contains("predicted_iou")) << "a number, or null where the engine gives none";
+  // The network's IoU head is shown with its error against the true IoU, marked untrained (this test network's head
+  // was fitted by no loss); the baselines have none.
+  ASSERT_TRUE(rows[0]["predicted_iou"].is_number());
+  EXPECT_NEAR(rows[0]["predicted_iou_error"].get<double>(), std::abs(rows[0]["predicted_iou"].get<double>() - rows[0]["iou"].get<double>()),
+              1.0) << "a mean of absolute errors";
+  EXPECT_GE(rows[0]["predicted_iou_error"].get<double>(), 0.0);
   EXPECT_EQ(rows[0]["predicted_iou_head"], "untrained");
+  EXPECT_NE(text.find(" (untrained) |"), std::string::npos);
   EXPECT_TRUE(rows[4]["predicted_iou"].is_null()) << rows[4]["method"];
+  EXPECT_TRUE(rows[4]["predicted_iou_head"].is_null()) << rows[4]["method"];
   // The same seed draws the same clicks: a second run gives the same accuracy.
   ASSERT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--split", "train", "--json",
                       (out / "again.json").string() }),
@@ -767,4 +773,47 @@ TEST(Segment, ScaleResamplesAndComesBackOnTheInputGrid)
             1e-4);
   EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", TileModel().string(), "--scale", "0" }), 2);
   EXPECT_FALSE(fs::exists(out / "x.png"));
+}
+
+TEST(Train, ADatasetsValSplitPicksTheOutputAndItsStoredThreshold)
+{
+  // A fine-tuning run on a dataset with a val split: the output is the checkpoint picked on the val images, with the
+  // threshold chosen there and the IoU head marked trained (the IoU loss ran).
+  const fs::path out = Scratch("train");
+  ASSERT_TRUE(fs::exists(Dataset() / "splits" / "val.txt"));
+  const fs::path model = out / "tuned.pt";
+  ASSERT_EQ(Scopsam({ "train", model.string(), "--init", TileModel().string(), "--data", Dataset().string(), "--steps", "4",
+                      "--batch", "2", "--warmup", "1", "--validate-every", "2", "--checkpoint-every", "2", "--threads", "1",
+                      "--seed", "5" }),
+            0);
+  ASSERT_TRUE(fs::exists(model));
+  ASSERT_TRUE(fs::exists(out / "tuned.pt.checkpoints" / "best.pt"));
+  const auto tuned = scopsam::SegmentationEngine::Load(model.string());
+  EXPECT_GE(tuned->GetConfig().Threshold, 0.2 - 1e-9);
+  EXPECT_LE(tuned->GetConfig().Threshold, 0.8 + 1e-9);
+  EXPECT_TRUE(tuned->GetConfig().IoUHeadTrained);
+  EXPECT_FALSE(scopsam::SegmentationEngine::Load(TileModel().string())->GetConfig().IoUHeadTrained);
+  // segment uses the stored threshold unless --threshold says otherwise, and says which it used.
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string();
+  ASSERT_EQ(Scopsam({ "segment", (Dataset() / "images").string(), (out / "masks").string(), "--model", model.string() }), 0);
+  std::ifstream  in(out / "masks" / "synth_00001.json");
+  const auto     record = nlohmann::json::parse(in);
+  EXPECT_EQ(record["threshold_source"], "the model's");
+  EXPECT_DOUBLE_EQ(record["threshold"].get<double>(), tuned->GetConfig().Threshold);
+  EXPECT_EQ(record["predicted_iou_head"], "trained");
+  std::string error;
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "mask2.png").string(), "--model", model.string(), "--threshold", "1.5" }, &error), 2);
+  EXPECT_FALSE(fs::exists(out / "mask2.png"));
+  // The output holds the best checkpoint's weights: the same probabilities.
+  for (const auto & [file, name] : { std::pair{ model, "a.mha" }, std::pair{ out / "tuned.pt.checkpoints" / "best.pt", "b.mha" } })
+  {
+    ASSERT_EQ(Scopsam({ "segment", image, (out / (std::string(name) + ".png")).string(), "--model", file.string(),
+                        "--probability", (out / name).string() }),
+              0);
+  }
+  const auto a = scopsam::ReadGrayImage((out / "a.mha").string());
+  const auto b = scopsam::ReadGrayImage((out / "b.mha").string());
+  const auto n = a->GetLargestPossibleRegion().GetNumberOfPixels();
+  ASSERT_EQ(n, b->GetLargestPossibleRegion().GetNumberOfPixels());
+  EXPECT_TRUE(std::equal(a->GetBufferPointer(), a->GetBufferPointer() + n, b->GetBufferPointer()));
 }

@@ -87,6 +87,9 @@ struct ModelConfig
   // on the validation images (the mean over sets of the per-set mean IoU) and stored with the weights, so that every
   // front end uses the threshold the model was selected with; a caller's explicit threshold overrides it.
   double Threshold{ 0.5 };
+  // Whether a loss term fitted the IoU head (scopsam train's IoU loss); false: its output is that of the random
+  // initialisation or of an imported SAM checkpoint, and front ends show it marked "untrained".
+  bool IoUHeadTrained{ false };
 
   // Provenance: how the weights were made (free text), and the pixel scale of the training data.
   std::string Training;

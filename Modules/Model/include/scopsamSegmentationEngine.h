@@ -134,6 +134,9 @@ public:
    * ModelError otherwise). The trainer sets the threshold it selected the weights with. */
   void
   SetThreshold(double threshold);
+  /** Records whether a loss term fitted the IoU head (ModelConfig::IoUHeadTrained); the trainer's command sets it. */
+  void
+  SetIoUHeadTrained(bool trained);
 
   /** Writes weights and configuration to one file (temporary file, then rename). Native models only. */
   void

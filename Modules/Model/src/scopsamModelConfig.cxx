@@ -149,6 +149,7 @@ ModelConfig::ToJSON() const
   j["lower_percentile"] = LowerPercentile;
   j["upper_percentile"] = UpperPercentile;
   j["threshold"] = Threshold;
+  j["iou_head_trained"] = IoUHeadTrained;
   j["training"] = Training;
   j["training_pixel_scale"] = TrainingPixelScale;
   return j.dump();
@@ -192,6 +193,7 @@ ModelConfig::FromJSON(const std::string & text)
     c.LowerPercentile = j.at("lower_percentile");
     c.UpperPercentile = j.at("upper_percentile");
     c.Threshold = j.value("threshold", 0.5); // files written before the stored threshold: 0.5
+    c.IoUHeadTrained = j.value("iou_head_trained", false);
     c.Training = j.value("training", "");
     c.TrainingPixelScale = j.value("training_pixel_scale", 1.0);
   }

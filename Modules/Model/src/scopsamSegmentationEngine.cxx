@@ -97,6 +97,12 @@ SegmentationEngine::SetThreshold(double threshold)
 }
 
 void
+SegmentationEngine::SetIoUHeadTrained(bool trained)
+{
+  m_Model->Config.IoUHeadTrained = trained;
+}
+
+void
 SegmentationEngine::Save(const std::string & path) const
 {
   WriteModelFile(*m_Model, path);
