@@ -190,7 +190,10 @@ Segment(const FloatArray & array, const Spacing & spacing, const std::string & m
   filter->SetTileSize(tileSize);
   filter->SetOverlap(overlap);
   filter->SetBatchSize(batchSize);
-  filter->SetThreshold(threshold);
+  if (threshold >= 0.0) // below 0: the model's stored threshold
+  {
+    filter->SetThreshold(threshold);
+  }
   filter->SetScale(scale);
   SetWorkUnits(filter.GetPointer(), threads);
   // The filter checks clicks and the box against the image (itk::InvalidArgumentError: ValueError).

@@ -84,7 +84,7 @@ using ProgressCallback = std::function<void(std::size_t tilesDone, std::size_t t
 /** What Predict() ran and what the network says of its own output. */
 struct PredictionSummary
 {
-  double      PredictedIoU{ -1 }; // mean of the IoU head over the tiles run (untrained); -1: none (TorchScript)
+  double      PredictedIoU{ -1 }; // mean of the IoU head over the tiles run (raw output); -1: none (TorchScript)
   std::size_t Tiles{ 0 };         // tiles run
   std::size_t Workers{ 0 };       // distinct threads that ran them
 };

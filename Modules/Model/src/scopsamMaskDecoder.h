@@ -47,8 +47,8 @@ struct MaskPrediction
   /** Mask logits [N, 1, T, T]: the sigmoid is the probability of the phase. */
   torch::Tensor Logits;
   /** The IoU head's estimate of each mask's IoU with the truth, [N, 1] (SAM's iou_pred for the single mask).
-   * Untrained: no loss term trains the IoU head yet (training reads the logits only), so its weights are those of
-   * the random initialisation or of an imported SAM checkpoint. Wherever it is shown, mark it "untrained". */
+   * Trained by the trainer's IoU loss (squared error against the true IoU of the mask at 0.5); a model file says
+   * whether a loss fitted it (ModelConfig::IoUHeadTrained): where none did, show it marked "untrained". */
   torch::Tensor PredictedIoU;
 };
 
@@ -68,7 +68,7 @@ struct MaskDecoderImpl : torch::nn::Module
   torch::nn::Embedding  iou_token{ nullptr }, mask_tokens{ nullptr };
   torch::nn::Sequential output_upscaling;
   torch::nn::ModuleList output_hypernetworks_mlps;
-  MLP                   iou_prediction_head{ nullptr }; // untrained: see MaskPrediction::PredictedIoU
+  MLP                   iou_prediction_head{ nullptr }; // see MaskPrediction::PredictedIoU
   // The prior fusion (scopsamMaskDecoderPriors.h), when ModelConfig::PriorsInDecoder is on.
   torch::nn::Sequential prior_fusion_quarter{ nullptr }, prior_fusion_full{ nullptr }, refine_head{ nullptr };
   bool                  usePriors;

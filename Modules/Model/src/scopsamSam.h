@@ -44,7 +44,7 @@ namespace network
 {
 
 /** SCoP-SAM: image [N, 1, T, T] in [0, 1], priors [N, P, T, T] in [0, 1], prompts -> mask logits [N, 1, T, T] and
- * the predicted IoU [N, 1] (untrained, see MaskPrediction). */
+ * the predicted IoU [N, 1] (see MaskPrediction). */
 struct SCoPSAMNetImpl : torch::nn::Module
 {
   explicit SCoPSAMNetImpl(const ModelConfig & config);

@@ -205,7 +205,7 @@ public:
 
   /** What the network's IoU head says of its own output: the mean over the tiles run for the current result
    * (all stream pieces of it; a tile run for two pieces counts twice); -1 before a run or where the model has no
-   * IoU head (TorchScript). The head is untrained: show it marked so. */
+   * IoU head (TorchScript). Trained only where the model says so (ModelConfig::IoUHeadTrained): otherwise show it marked untrained. */
   double
   GetPredictedIoU() const;
 

@@ -121,12 +121,12 @@ def _segmentation(image, model_file_name, clicks, region_of_interest, threshold,
         numpy.asarray(_Input(exclusion_mask, "exclusion_mask").array) != 0).astype(numpy.uint8)
     probability, mask = _scopsam.segment(source.array, source.spacing, str(model_file_name),
                                          [(int(x), int(y), int(label)) for x, y, label in clicks], box,
-                                         float(threshold), int(tile_size), int(overlap), int(batch_size), str(device),
+                                         -1.0 if threshold is None else float(threshold), int(tile_size), int(overlap), int(batch_size), str(device),
                                          int(number_of_work_units), float(scale), exclusion)
     return source, probability, mask
 
 
-def s_co_psam_segmentation_filter(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=0.5,
+def s_co_psam_segmentation_filter(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=None,
                                   tile_size=0, overlap=-1, batch_size=4, device="cpu", number_of_work_units=0,
                                   scale=1.0, exclusion_mask=None):
     """itk::SCoPSAMSegmentationFilter: the probability of the intermediate phase (the filter's output 0), float32.
@@ -145,10 +145,11 @@ def s_co_psam_segmentation_filter(image, *, model_file_name="", clicks=(), regio
 scopsam_segmentation_filter = s_co_psam_segmentation_filter
 
 
-def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=0.5, tile_size=0,
+def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=None, tile_size=0,
             overlap=-1, batch_size=4, device="cpu", number_of_work_units=0, scale=1.0, exclusion_mask=None):
     """The phase mask (the segmentation filter's output 1): uint8, 255 where the probability is at least
-    ``threshold``, 0 elsewhere. Same keywords as s_co_psam_segmentation_filter."""
+    ``threshold`` (None: the model's stored threshold, chosen on validation images when it was trained), 0 elsewhere.
+    Same keywords as s_co_psam_segmentation_filter."""
     source, _, mask = _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size, overlap,
                                     batch_size, device, number_of_work_units, scale, exclusion_mask)
     return source.give_back(mask)
