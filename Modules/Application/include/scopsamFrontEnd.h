@@ -26,6 +26,7 @@
 #include <exception>
 #include <functional>
 #include <iostream>
+#include <cmath>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -96,8 +97,8 @@ RunReportingFailure(const std::string & who, const std::function<void()> & job)
   }
 }
 
-/** The numbers of a comma-separated list ("1,2.5,4"); InputError naming `what` when an item is not a number.
- */
+/** The numbers of a comma-separated list ("1,2.5,4"); InputError naming `what` when an item is not a finite number
+ * (NaN and infinities are refused here, so no caller converts one to an integer). */
 inline std::vector<double>
 ParseNumbers(const std::string & text, const std::string & what)
 {
@@ -109,14 +110,30 @@ ParseNumbers(const std::string & text, const std::string & what)
     {
       std::size_t used = 0;
       values.push_back(std::stod(item, &used));
-      if (item.find_first_not_of(' ', used) != std::string::npos)
+      if (item.find_first_not_of(' ', used) != std::string::npos || !std::isfinite(values.back()))
       {
         throw std::invalid_argument(item);
       }
     }
     catch (const std::exception &)
     {
-      throw InputError(what + ": '" + item + "' is not a number");
+      throw InputError(what + ": '" + item + "' is not a finite number");
+    }
+  }
+  return values;
+}
+
+/** ParseNumbers() for pixel indices: each value also within +-2^40, so that it converts to an image index exactly
+ * (the filter then checks it against the image). */
+inline std::vector<double>
+ParsePixelIndices(const std::string & text, const std::string & what)
+{
+  auto values = ParseNumbers(text, what);
+  for (const double v : values)
+  {
+    if (std::abs(v) > 1099511627776.0)
+    {
+      throw InputError(what + ": " + std::to_string(v) + " lies beyond any image");
     }
   }
   return values;

@@ -66,7 +66,7 @@ ParsePoints(const std::string & text)
     {
       continue;
     }
-    const auto v = ParseNumbers(point, "--points");
+    const auto v = ParsePixelIndices(point, "--points");
     if (v.size() != 3 || (v[2] != 0.0 && v[2] != 1.0))
     {
       throw InputError("--points takes \"x,y,label;...\" with label 1 (this phase) or 0 (not this phase), got '" + point + "'");
@@ -182,7 +182,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     }
     if (!o.Box.empty())
     {
-      const auto b = ParseNumbers(o.Box, "--box");
+      const auto b = ParsePixelIndices(o.Box, "--box");
       if (b.size() != 4 || b[2] < b[0] || b[3] < b[1])
       {
         throw InputError("--box takes x0,y0,x1,y1 inside the image with x0 <= x1 and y0 <= y1, got '" + o.Box + "'");

@@ -817,3 +817,20 @@ TEST(Train, ADatasetsValSplitPicksTheOutputAndItsStoredThreshold)
   ASSERT_EQ(n, b->GetLargestPossibleRegion().GetNumberOfPixels());
   EXPECT_TRUE(std::equal(a->GetBufferPointer(), a->GetBufferPointer() + n, b->GetBufferPointer()));
 }
+
+TEST(Segment, NonFiniteOrHugeNumbersAreRefusedWithOneLine)
+{
+  const fs::path    out = Scratch("absurd-numbers");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string();
+  for (const std::vector<std::string> & arguments :
+       { std::vector<std::string>{ "--points", "nan,3,1" }, { "--points", "1e30,5,1" }, { "--points", "inf,5,1" },
+         { "--box", "0,0,1e300,4" }, { "--scale", "nan" }, { "--threshold", "nan" } })
+  {
+    std::vector<std::string> command{ "segment", image, (out / "mask.png").string(), "--model", TileModel().string() };
+    command.insert(command.end(), arguments.begin(), arguments.end());
+    std::string error;
+    EXPECT_EQ(Scopsam(command, &error), 2) << arguments[0] << " " << arguments[1];
+    EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+    EXPECT_FALSE(fs::exists(out / "mask.png")) << arguments[0] << " " << arguments[1];
+  }
+}
