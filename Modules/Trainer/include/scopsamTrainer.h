@@ -102,6 +102,7 @@ struct TrainingOptions
   int           ValidateEvery{ 200 };
   int           CheckpointEvery{ 200 };
   std::string   CheckpointFolder; // empty: no checkpoints
+  bool          MakeBatchesAhead{ true }; // the next batch is made on a worker thread while a step runs
   std::uint64_t Seed{ 1 };
 };
 

@@ -482,10 +482,12 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
     }
     return batch;
   };
+  // Ahead: on a worker thread while the step before runs; otherwise on this thread when the step needs it.
+  const auto launch = impl.Options.MakeBatchesAhead ? std::launch::async : std::launch::deferred;
   std::future<std::vector<TrainingSample>> next;
   if (impl.Step < impl.Options.Steps)
   {
-    next = std::async(std::launch::async, makeBatch, impl.Step);
+    next = std::async(launch, makeBatch, impl.Step);
   }
   net->train();
   for (; impl.Step < impl.Options.Steps;)
@@ -496,7 +498,7 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
     std::vector<TrainingSample> batch = next.get();
     if (impl.Step + 1 < impl.Options.Steps)
     {
-      next = std::async(std::launch::async, makeBatch, impl.Step + 1);
+      next = std::async(launch, makeBatch, impl.Step + 1);
     }
     auto [image, priors, mask] = impl.Stack(batch);
     const double learningRate = impl.LearningRate(impl.Step);
