@@ -16,9 +16,11 @@
  *
  *=========================================================================*/
 #include "scopsamCommandLine.h"
+#include "scopsamImageIO.h"
 
 int
 main(int argc, char ** argv)
 {
+  scopsam::RemoveTemporaryFilesOnInterrupt(); // Ctrl-C or a kill leaves no partial output
   return scopsam::RunCommandLine(argc, argv);
 }

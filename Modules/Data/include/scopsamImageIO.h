@@ -94,9 +94,17 @@ SCoPSAMData_EXPORT void
 RefuseToOverwriteInputs(const std::string & output, const std::vector<std::string> & inputs);
 
 /** Writes through `write(temporaryPath)` and renames the temporary file onto `path`, so that a failure leaves no
- * partial file. The temporary file sits beside `path` and keeps its extension (ITK picks the format by it). */
+ * partial file. The temporary file sits beside `path` and keeps its extension (ITK picks the format by it). While
+ * it exists it is registered, so that RemoveTemporaryFilesOnInterrupt() can delete it when the process is killed. */
 SCoPSAMData_EXPORT void
 WriteAtomically(const std::string & path, const std::function<void(const std::string &)> & write);
+
+/** Installs handlers for SIGINT, SIGTERM and SIGHUP that delete the temporary files of the writes in progress
+ * (WriteAtomically()) and then end the process by the same signal, as it would have ended without the handler: an
+ * interrupted command leaves neither a partial output nor a temporary file. For programs (the command line, the
+ * Slicer modules), not for libraries embedded in a host that has its own handlers. */
+SCoPSAMData_EXPORT void
+RemoveTemporaryFilesOnInterrupt();
 
 /** Writes an ITK image atomically (compressed where the format allows). */
 template <typename TImage>

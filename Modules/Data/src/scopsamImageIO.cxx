@@ -24,7 +24,9 @@
 #include "itkVectorImage.h"
 
 #include <atomic>
+#include <csignal>
 #include <cstdint>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -238,6 +240,83 @@ RefuseToOverwriteInputs(const std::string & output, const std::vector<std::strin
   }
 }
 
+namespace
+{
+
+/** The temporary files of the writes in progress, in fixed slots a signal handler can read without allocating. */
+constexpr std::size_t       TemporarySlots = 64;
+constexpr std::size_t       TemporaryPathLength = 4096;
+char                        g_TemporaryPaths[TemporarySlots][TemporaryPathLength];
+std::atomic<int>            g_TemporaryState[TemporarySlots]; // 0 free, 1 being filled, 2 holds a path
+
+/** Registers a temporary file for the lifetime of the object (nothing when every slot is taken or the path is too
+ * long: the write still happens, only the clean-up on a signal does not cover it). */
+class RegisteredTemporary
+{
+public:
+  explicit RegisteredTemporary(const std::string & path)
+  {
+    if (path.size() >= TemporaryPathLength)
+    {
+      return;
+    }
+    for (std::size_t i = 0; i < TemporarySlots; ++i)
+    {
+      int free = 0;
+      if (g_TemporaryState[i].compare_exchange_strong(free, 1))
+      {
+        std::memcpy(g_TemporaryPaths[i], path.c_str(), path.size() + 1);
+        g_TemporaryState[i].store(2);
+        m_Slot = static_cast<int>(i);
+        return;
+      }
+    }
+  }
+  ~RegisteredTemporary()
+  {
+    if (m_Slot >= 0)
+    {
+      g_TemporaryState[static_cast<std::size_t>(m_Slot)].store(0);
+    }
+  }
+  RegisteredTemporary(const RegisteredTemporary &) = delete;
+  RegisteredTemporary &
+  operator=(const RegisteredTemporary &) = delete;
+
+private:
+  int m_Slot{ -1 };
+};
+
+extern "C" void
+RemoveTemporariesAndDie(int signal)
+{
+  for (std::size_t i = 0; i < TemporarySlots; ++i)
+  {
+    if (g_TemporaryState[i].load() == 2)
+    {
+      ::unlink(g_TemporaryPaths[i]); // async-signal-safe
+    }
+  }
+  std::signal(signal, SIG_DFL);
+  std::raise(signal);
+}
+
+} // namespace
+
+void
+RemoveTemporaryFilesOnInterrupt()
+{
+  for (const int signal : { SIGINT, SIGTERM, SIGHUP })
+  {
+    struct sigaction action
+    {};
+    action.sa_handler = RemoveTemporariesAndDie;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    ::sigaction(signal, &action, nullptr);
+  }
+}
+
 void
 WriteAtomically(const std::string & path, const std::function<void(const std::string &)> & write)
 {
@@ -257,6 +336,7 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
   const std::string stem = target.filename().string().substr(0, target.filename().string().size() - extension.size());
   const fs::path    temporary = folder / ("." + stem + ".partial-" + std::to_string(::getpid()) + "-" +
                                        std::to_string(counter++) + extension);
+  const RegisteredTemporary registered(temporary.string());
   try
   {
     write(temporary.string());

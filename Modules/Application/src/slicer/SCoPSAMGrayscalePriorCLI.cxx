@@ -16,10 +16,12 @@
  *
  *=========================================================================*/
 // The 3D Slicer CLI module "SCoP-SAM GrayscalePrior": `SCoPSAMGrayscalePriorCLI --xml` describes it; see scopsamSlicerModules.cxx.
+#include "scopsamImageIO.h"
 #include "scopsamSlicerModule.h"
 
 int
 main(int argc, char * argv[])
 {
+  scopsam::RemoveTemporaryFilesOnInterrupt(); // Slicer's Cancel ends the process: no partial output
   return scopsam::GrayscalePriorSlicerModule(argc, argv);
 }
