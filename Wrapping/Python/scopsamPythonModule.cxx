@@ -160,6 +160,20 @@ GrayscalePrior(const FloatArray & array, const Spacing & spacing, unsigned int w
   return ArrayFromImage<float>(filter->GetOutput(), 2);
 }
 
+/** The threshold a model file stores (the embedded default model's for ""): what segment() uses by default. */
+double
+ModelThreshold(const std::string & model)
+{
+  try
+  {
+    return WithoutGIL([&] { return scopsam::LoadSharedEngine(model, scopsam::DeviceOptions{}); })->GetConfig().Threshold;
+  }
+  catch (const scopsam::ModelError & e)
+  {
+    throw scopsam::InputError(e.what());
+  }
+}
+
 std::tuple<py::array_t<float>, py::array_t<unsigned char>>
 Segment(const FloatArray & array, const Spacing & spacing, const std::string & model,
         const std::vector<std::tuple<long, long, int>> & clicks, const std::vector<long> & box, double threshold,
@@ -314,6 +328,7 @@ PYBIND11_MODULE(_scopsam, m)
   m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),
         py::arg("exclusion"), py::arg("minimum_pixels"), py::arg("exclude_border"));
   m.def("has_default_model", &scopsam::HasDefaultModel);
+  m.def("model_threshold", &ModelThreshold, py::arg("model"));
   m.def("read_image", &ReadImage, py::arg("path"));
   m.def("prior_parameter_defaults", &PriorParameterDefaults);
   m.attr("__version__") = SCoPSAM_VERSION_STRING;

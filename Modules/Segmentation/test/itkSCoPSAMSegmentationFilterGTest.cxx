@@ -499,7 +499,7 @@ TEST(SCoPSAMSegmentationFilter, ThreadSettingsAreRestoredAfterAnUpdate)
 
 TEST(SCoPSAMSegmentationFilter, PredictedIoUOfTheCurrentResult)
 {
-  // The embedded default model's IoU head (untrained, but it runs); the tiny test network's gives none.
+  // The embedded default model's IoU head (trained since stage 3); the tiny test network's gives none.
   const std::string model = scopsam::HasDefaultModel() ? std::string() : TinyModel();
   const auto        image = Micrograph(420, 300);
   auto              whole = Filter::New();

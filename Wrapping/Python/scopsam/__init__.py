@@ -38,6 +38,7 @@ __all__ = [
     "quantify",
     "read_image",
     "has_default_model",
+    "model_threshold",
 ]
 
 __version__ = _scopsam.__version__  # the CMake project's version
@@ -201,6 +202,12 @@ def quantify(mask, image=None, *, exclusion_mask=None, pixel_size=None, minimum_
 def read_image(path):
     """A micrograph file (any format ITK reads; RGB with equal channels as gray) as a float32 array (rows, columns)."""
     return _scopsam.read_image(str(path))
+
+
+def model_threshold(model_file_name=""):
+    """The probability threshold a model stores (chosen on validation images when it was trained; "" is the
+    embedded default model): what segment() uses when threshold is None."""
+    return _scopsam.model_threshold(str(model_file_name))
 
 
 def has_default_model():

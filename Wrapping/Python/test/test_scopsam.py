@@ -121,7 +121,12 @@ class Segmentation(unittest.TestCase):
         self.assertGreater(iou, 0.3)
         probability = scopsam.s_co_psam_segmentation_filter(image)
         self.assertEqual(probability.dtype, numpy.float32)
-        numpy.testing.assert_array_equal(probability >= 0.5, phase)
+        # The mask is the probability at the model's stored threshold; an explicit threshold overrides it.
+        threshold = scopsam.model_threshold()
+        self.assertGreaterEqual(threshold, 0.0)
+        self.assertLessEqual(threshold, 1.0)
+        numpy.testing.assert_array_equal(probability >= threshold, phase)
+        numpy.testing.assert_array_equal(scopsam.segment(image, threshold=0.9) > 0, probability >= 0.9)
 
     @unittest.skipUnless(scopsam.has_default_model(), "this build embeds no default model")
     def test_region_of_interest_and_bad_prompts(self):
