@@ -301,6 +301,67 @@ RemoveTemporariesAndDie(int signal)
   std::raise(signal);
 }
 
+/** A detached header (MetaImage .mhd, NRRD .nhdr) written under a temporary name names its data file after that
+ * name ("ElementDataFile = .x.partial-1-0.zraw", "data file: .x.partial-1-0.raw.gz"). Renames the data file after
+ * the target ("x.zraw") and points the header at it; the header itself is renamed by the caller. Returns the data
+ * file's final path (empty where the header names none of the temporary's). */
+/** Removes a failed write's temporary file and the data files a detached header may have made beside it. */
+void
+RemoveWithData(const fs::path & temporary, const fs::path & movedData)
+{
+  std::error_code   error;
+  const std::string base = temporary.string().substr(0, temporary.string().size() - temporary.extension().string().size());
+  for (const auto & path : { temporary.string(), base + ".raw", base + ".zraw", base + ".raw.gz" })
+  {
+    fs::remove(path, error);
+  }
+  if (!movedData.empty())
+  {
+    fs::remove(movedData, error);
+  }
+}
+
+fs::path
+MoveDetachedData(const fs::path & temporaryHeader, const fs::path & target)
+{
+  const std::string extension = Extension(target);
+  if (extension != ".mhd" && extension != ".nhdr")
+  {
+    return {};
+  }
+  const std::string key = extension == ".mhd" ? "ElementDataFile" : "data file:";
+  std::ifstream     in(temporaryHeader, std::ios::binary);
+  std::string       header((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  const std::string temporaryStem = temporaryHeader.stem().string();
+  const std::string targetStem = target.stem().string();
+  const auto        at = header.find(key);
+  if (at == std::string::npos)
+  {
+    return {};
+  }
+  const auto valueStart = header.find(temporaryStem, at);
+  const auto lineEnd = header.find('\n', at);
+  if (valueStart == std::string::npos || (lineEnd != std::string::npos && valueStart > lineEnd))
+  {
+    return {};
+  }
+  const auto        valueEnd = lineEnd == std::string::npos ? header.size() : lineEnd;
+  const std::string dataName = header.substr(valueStart, valueEnd - valueStart);
+  const std::string finalName = targetStem + dataName.substr(temporaryStem.size());
+  const fs::path    folder = temporaryHeader.parent_path();
+  fs::rename(folder / dataName, folder / finalName);
+  header.replace(valueStart, dataName.size(), finalName);
+  std::ofstream out(temporaryHeader, std::ios::binary | std::ios::trunc);
+  out << header;
+  out.close();
+  if (!out)
+  {
+    throw fs::filesystem_error("cannot rewrite the header", temporaryHeader, std::make_error_code(std::errc::io_error));
+  }
+  return folder / finalName;
+}
+
 } // namespace
 
 void
@@ -337,29 +398,34 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
   const fs::path    temporary = folder / ("." + stem + ".partial-" + std::to_string(::getpid()) + "-" +
                                        std::to_string(counter++) + extension);
   const RegisteredTemporary registered(temporary.string());
+  // The data files a detached header may name after the temporary, for the clean-up on a signal.
+  const std::string         base = temporary.string().substr(0, temporary.string().size() - extension.size());
+  const RegisteredTemporary raw(base + ".raw"), zraw(base + ".zraw"), rawgz(base + ".raw.gz");
+  fs::path                  data; // a detached header's data file, once moved to its final name
   try
   {
     write(temporary.string());
+    data = MoveDetachedData(temporary, target);
     fs::rename(temporary, target);
   }
   catch (const itk::ProcessAborted &)
   {
-    fs::remove(temporary, error);
+    RemoveWithData(temporary, data);
     throw;
   }
   catch (const itk::ExceptionObject & e)
   {
-    fs::remove(temporary, error);
+    RemoveWithData(temporary, data);
     throw InputError("cannot write " + path + ": " + ExceptionMessage(e));
   }
   catch (const fs::filesystem_error & e)
   {
-    fs::remove(temporary, error);
+    RemoveWithData(temporary, data);
     throw InputError("cannot write " + path + ": " + e.what());
   }
   catch (...)
   {
-    fs::remove(temporary, error);
+    RemoveWithData(temporary, data);
     throw;
   }
 }

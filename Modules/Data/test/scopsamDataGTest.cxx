@@ -767,3 +767,32 @@ TEST(OpenCVBridge, RoundTripsAndViews)
   EXPECT_EQ(image->GetPixel({ { 2, 1 } }), 77);
   EXPECT_THROW(scopsam::ImageFromMat<float>(source), std::invalid_argument);
 }
+
+TEST(ImageIO, DetachedHeadersNameTheirDataFileAfterTheTarget)
+{
+  // A .mhd or .nhdr is written under a temporary name, so ITK names its data file after that name: the write must
+  // leave exactly the header and its data file under the target's name, the header pointing at it.
+  const fs::path folder = Scratch("detached");
+  auto           image = scopsam::ImageFromMat<float>(cv::Mat(6, 9, CV_32F, cv::Scalar(0.25f)));
+  for (const std::string name : { "probability.mhd", "probability.nhdr" })
+  {
+    fs::remove_all(folder);
+    fs::create_directories(folder);
+    scopsam::WriteImage(image.GetPointer(), (folder / name).string());
+    std::vector<std::string> files;
+    for (const auto & entry : fs::directory_iterator(folder))
+    {
+      files.push_back(entry.path().filename().string());
+    }
+    std::sort(files.begin(), files.end());
+    ASSERT_EQ(files.size(), 2u) << name;
+    EXPECT_EQ(files[0].find("probability."), 0u) << files[0];
+    EXPECT_EQ(files[1].find("probability."), 0u) << files[1];
+    std::ifstream in(folder / name);
+    std::string   header((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_EQ(header.find("partial"), std::string::npos) << header;
+    const auto back = scopsam::ReadGrayImage((folder / name).string());
+    ASSERT_EQ(back->GetLargestPossibleRegion().GetNumberOfPixels(), 54u);
+    EXPECT_FLOAT_EQ(back->GetBufferPointer()[53], 0.25f) << name;
+  }
+}
