@@ -393,6 +393,17 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
   {
     throw InputError("cannot write " + path + ": it is a folder");
   }
+  // A FIFO, device or socket of that name would be replaced by the rename (or, as root, a device node destroyed):
+  // refused, as the readers refuse them.
+  const auto status = fs::symlink_status(target, error);
+  if (!error && fs::exists(status) && !fs::is_regular_file(status) && !fs::is_symlink(status))
+  {
+    throw InputError("cannot write " + path + ": it exists and is not a regular file (a FIFO, device or socket)");
+  }
+  if (!error && fs::is_symlink(status) && fs::exists(target, error) && !fs::is_regular_file(target, error))
+  {
+    throw InputError("cannot write " + path + ": it is a link to something that is not a regular file");
+  }
   const std::string extension = Extension(target);
   const std::string stem = target.filename().string().substr(0, target.filename().string().size() - extension.size());
   const fs::path    temporary = folder / ("." + stem + ".partial-" + std::to_string(::getpid()) + "-" +

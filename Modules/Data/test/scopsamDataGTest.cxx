@@ -796,3 +796,24 @@ TEST(ImageIO, DetachedHeadersNameTheirDataFileAfterTheTarget)
     EXPECT_FLOAT_EQ(back->GetBufferPointer()[53], 0.25f) << name;
   }
 }
+
+TEST(ImageIO, WritesRefuseFIFOsAndDevicesAndLeaveThemAlone)
+{
+  const fs::path folder = Scratch("special-outputs");
+  fs::remove_all(folder);
+  fs::create_directories(folder);
+  auto image = scopsam::ImageFromMat<unsigned char>(cv::Mat(4, 4, CV_8U, cv::Scalar(1)));
+  const fs::path fifo = folder / "mask.png";
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THROW(scopsam::WriteImage(image.GetPointer(), fifo.string()), scopsam::InputError);
+  EXPECT_TRUE(fs::is_fifo(fifo)) << "the FIFO is still there, not replaced by a file";
+  fs::create_symlink("/dev/null", folder / "null.png");
+  EXPECT_THROW(scopsam::WriteImage(image.GetPointer(), (folder / "null.png").string()), scopsam::InputError);
+  EXPECT_TRUE(fs::is_symlink(folder / "null.png"));
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto & entry : fs::directory_iterator(folder))
+  {
+    ++entries;
+  }
+  EXPECT_EQ(entries, 2u) << "no temporary file left";
+}
