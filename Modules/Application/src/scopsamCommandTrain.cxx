@@ -25,6 +25,7 @@
 
 #include "scopsamImageIO.h"
 #include "scopsamSegmentationEngine.h"
+#include "scopsamSegmentationSupport.h"
 #include "scopsamTrainer.h"
 #include "scopsamTrainingSamples.h"
 
@@ -59,7 +60,7 @@ RunTrain(const TrainCommandOptions & o)
   {
     if (!o.Init.empty())
     {
-      engine = SegmentationEngine::Load(o.Init, device);
+      engine = LoadEngine(o.Init, device); // a file, or "default": the embedded default model
     }
     else
     {
@@ -136,7 +137,15 @@ RunTrain(const TrainCommandOptions & o)
                     std::ostringstream line;
                     line << "step " << r.Step << "/" << r.Steps << "  loss " << std::fixed << std::setprecision(4) << r.Loss
                          << "  lr " << std::scientific << std::setprecision(2) << r.LearningRate << std::fixed
-                         << "  val IoU " << std::setprecision(3) << lastIoU;
+                         << "  synthetic val IoU ";
+                    if (lastIoU >= 0.0)
+                    {
+                      line << std::setprecision(3) << lastIoU;
+                    }
+                    else
+                    {
+                      line << "-"; // not validated yet
+                    }
                     if (r.Validation.Score >= 0.0)
                     {
                       line << "  val images " << r.Validation.Score << " at threshold " << std::setprecision(2)
@@ -206,7 +215,8 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
   command->add_option("--config", o->Configuration, "small or vit_b (for fresh weights)")
     ->check(CLI::IsMember({ "small", "vit_b" }))
     ->capture_default_str();
-  command->add_option("--init", o->Init, "Fine-tune this model file (e.g. the default model, or imported SAM)");
+  command->add_option("--init", o->Init,
+                      "Fine-tune this model: a file (e.g. imported SAM) or \"default\", the embedded default model");
   command->add_option("--priors", o->PriorEntryPoints, "Prior entry points of a fresh network, or none")->capture_default_str();
   command->add_option("--data", o->Data, "Dataset folder (repeatable); its train split trains, its val split validates");
   command->add_option("--synthetic-fraction", o->SyntheticFraction, "Share of synthetic tiles (default 1 without data, 0.5 with)");

@@ -834,3 +834,27 @@ TEST(Segment, NonFiniteOrHugeNumbersAreRefusedWithOneLine)
     EXPECT_FALSE(fs::exists(out / "mask.png")) << arguments[0] << " " << arguments[1];
   }
 }
+
+TEST(Train, TheEmbeddedModelIsNamedDefault)
+{
+  if (!scopsam::HasDefaultModel())
+  {
+    GTEST_SKIP() << "this build embeds no default model";
+  }
+  const fs::path    out = Scratch("default-by-name");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string();
+  // --model default is the embedded model: the same mask as no --model.
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "a.png").string() }), 0);
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "b.png").string(), "--model", "default" }), 0);
+  const auto a = scopsam::MatFromImage(scopsam::ReadMask((out / "a.png").string()).GetPointer());
+  const auto b = scopsam::MatFromImage(scopsam::ReadMask((out / "b.png").string()).GetPointer());
+  EXPECT_EQ(cv::countNonZero(a != b), 0);
+  // --init default fine-tunes a copy of it; the embedded model itself is untouched.
+  ASSERT_EQ(Scopsam({ "train", (out / "tuned.pt").string(), "--init", "default", "--data", Dataset().string(), "--steps", "1",
+                      "--batch", "1", "--warmup", "1", "--validate-every", "1", "--checkpoint-every", "1", "--threads", "1" }),
+            0);
+  EXPECT_TRUE(scopsam::SegmentationEngine::Load((out / "tuned.pt").string())->GetConfig().IoUHeadTrained);
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "c.png").string() }), 0);
+  const auto c = scopsam::MatFromImage(scopsam::ReadMask((out / "c.png").string()).GetPointer());
+  EXPECT_EQ(cv::countNonZero(a != c), 0);
+}

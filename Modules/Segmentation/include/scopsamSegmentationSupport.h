@@ -27,12 +27,21 @@
 namespace scopsam
 {
 
+/** The name of the default model embedded in this library, accepted wherever a model file is (an empty path too);
+ * a file of that name in the working folder wins. */
+constexpr const char * DefaultModelName = "default";
+
 /** Loads a model file once per (path, modification time, device, threads) and shares it: several filters, or one
  * filter updated many times, do not reload the weights. Throws ModelError as SegmentationEngine::Load(). An empty
- * path names the default model embedded in this library (see HasDefaultModel()).
+ * path, or DefaultModelName, names the default model embedded in this library (see HasDefaultModel()).
  * \ingroup SCoPSAMSegmentation */
 SCoPSAMSegmentation_EXPORT std::shared_ptr<const SegmentationEngine>
 LoadSharedEngine(const std::string & path, const DeviceOptions & device);
+
+/** A model of its own (not shared), for training to change: the file, or the embedded default model for an empty
+ * path or DefaultModelName. Throws ModelError as SegmentationEngine::Load(). */
+SCoPSAMSegmentation_EXPORT std::unique_ptr<SegmentationEngine>
+LoadEngine(const std::string & path, const DeviceOptions & device);
 
 /** Whether this build embeds the default model (Modules/Model/model/scopsam_small_default.pt at configure time). */
 SCoPSAMSegmentation_EXPORT bool

@@ -40,10 +40,38 @@ HasDefaultModel()
 #endif
 }
 
+namespace
+{
+/** Whether `path` names the embedded default model: empty, or DefaultModelName where no such file exists. */
+bool
+NamesTheDefaultModel(const std::string & path)
+{
+  std::error_code error;
+  return path.empty() || (path == DefaultModelName && !std::filesystem::exists(path, error));
+}
+} // namespace
+
+std::unique_ptr<SegmentationEngine>
+LoadEngine(const std::string & path, const DeviceOptions & device)
+{
+  if (!NamesTheDefaultModel(path))
+  {
+    return SegmentationEngine::Load(path, device);
+  }
+#ifdef SCOPSAM_HAS_DEFAULT_MODEL
+  return SegmentationEngine::LoadFromMemory(scopsam_default_model_begin,
+                                            static_cast<std::size_t>(scopsam_default_model_end - scopsam_default_model_begin),
+                                            "scopsam_small_default.pt (embedded default model)", device);
+#else
+  throw ModelError("this build has no embedded default model (Modules/Model/model/scopsam_small_default.pt was absent "
+                   "when it was configured): pass a model file");
+#endif
+}
+
 std::shared_ptr<const SegmentationEngine>
 LoadSharedEngine(const std::string & path, const DeviceOptions & device)
 {
-  if (path.empty())
+  if (NamesTheDefaultModel(path))
   {
 #ifdef SCOPSAM_HAS_DEFAULT_MODEL
     static std::mutex                                 defaultMutex;
