@@ -235,6 +235,20 @@ ValidationImagesOf(const TrainingSampleFactory & factory)
   }
   return images;
 }
+
+/** A short run of the tiny network: batch 4, learning rate 2e-3, validation every `validateEvery` steps. */
+TrainingOptions
+ShortRun(int steps, int validateEvery)
+{
+  TrainingOptions options;
+  options.Steps = steps;
+  options.BatchSize = 4;
+  options.WarmupSteps = 5;
+  options.LearningRate = 2e-3;
+  options.ValidateEvery = validateEvery;
+  options.CheckpointEvery = steps;
+  return options;
+}
 } // namespace
 
 TEST(Trainer, ValidationImagesPickTheCheckpointAndStoreItsThreshold)
@@ -243,13 +257,7 @@ TEST(Trainer, ValidationImagesPickTheCheckpointAndStoreItsThreshold)
   auto                  engine = SegmentationEngine::Create(Tiny(), 3);
   TrainingSampleFactory factory(Tiny(), TinySamples());
   const auto            images = ValidationImagesOf(factory);
-  TrainingOptions       options;
-  options.Steps = 30;
-  options.BatchSize = 4;
-  options.WarmupSteps = 5;
-  options.LearningRate = 2e-3;
-  options.ValidateEvery = 10;
-  options.CheckpointEvery = 30;
+  TrainingOptions       options = ShortRun(30, 10);
   options.CheckpointFolder = (scratch / "checkpoints").string();
   Trainer                      trainer(*engine, options);
   std::vector<TrainingReport> validated;
@@ -290,13 +298,7 @@ TEST(Trainer, TheIoUHeadLearnsTheIoUOfItsMasks)
   auto                  engine = SegmentationEngine::Create(Tiny(), 4);
   TrainingSampleFactory factory(Tiny(), TinySamples());
   const auto            images = ValidationImagesOf(factory);
-  TrainingOptions       options;
-  options.Steps = 40;
-  options.BatchSize = 4;
-  options.WarmupSteps = 5;
-  options.LearningRate = 2e-3;
-  options.ValidateEvery = 40;
-  options.CheckpointEvery = 40;
+  TrainingOptions       options = ShortRun(40, 40);
   options.PromptedFraction = 0.0;
   Trainer      trainer(*engine, options);
   const double before = trainer.ValidateImages(images).IoUHeadError;
