@@ -29,6 +29,7 @@
 #include "scopsamTrainer.h"
 #include "scopsamTrainingSamples.h"
 
+#include <cmath>
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
@@ -128,6 +129,7 @@ RunTrain(const TrainCommandOptions & o)
       trainer.Resume(training.CheckpointFolder);
     }
     double lastIoU = -1.0;
+    int    firstStep = -1; // the first step this run made (a resumed run starts later)
     trainer.Train([&factory](std::uint64_t index) { return factory.Make(index); }, validation,
                   [&](const TrainingReport & r) {
                     if (r.ValidationIoU >= 0.0)
@@ -156,7 +158,17 @@ RunTrain(const TrainCommandOptions & o)
                       }
                       line << "  IoU head error " << r.Validation.IoUHeadError << (r.Best ? "  (best)" : "");
                     }
+                    if (firstStep < 0)
+                    {
+                      firstStep = r.Step - 1;
+                    }
                     line << "  " << std::setprecision(0) << r.Seconds << " s";
+                    if (r.Step < r.Steps && r.Step > firstStep)
+                    {
+                      // From the rate measured so far in this run (validations included).
+                      const double left = r.Seconds / (r.Step - firstStep) * (r.Steps - r.Step);
+                      line << ", about " << std::setprecision(0) << std::ceil(left / 60.0) << " min left";
+                    }
                     if (o.Progress)
                     {
                       const int filled = 30 * r.Step / r.Steps;
