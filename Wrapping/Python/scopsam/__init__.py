@@ -71,8 +71,18 @@ class _Input:
             self.array = numpy.asarray(image)
             self.spacing = (1.0, 1.0)
             self.image = None
+        if self.array.ndim == 3 and self.array.shape[2] in (3, 4) and self.image is None:
+            # RGB(A) with equal colour channels, as tifffile and scikit-image return gray SEM TIFFs: read as gray,
+            # as the file readers do; unequal channels are a colour image, not a micrograph's gray levels.
+            colour = self.array[:, :, :3]
+            if not (numpy.array_equal(colour[:, :, 0], colour[:, :, 1])
+                    and numpy.array_equal(colour[:, :, 0], colour[:, :, 2])):
+                raise ValueError(f"{what} is RGB with unequal channels (shape {self.array.shape}): convert it to gray "
+                                 "first (a micrograph's gray levels are one channel)")
+            self.array = colour[:, :, 0]
         if self.array.ndim != 2:
-            raise ValueError(f"{what} must be 2-D (rows, columns), got shape {self.array.shape}")
+            raise ValueError(f"{what} must be 2-D (rows, columns), or RGB with equal channels, got shape "
+                             f"{self.array.shape}")
 
     def give_back(self, array, is_vector=False):
         """The result as an itk.Image with this input's geometry when the input was one, else the array."""

@@ -74,6 +74,17 @@ class Priors(unittest.TestCase):
         self.assertGreater(as_uint8[40, 70, 1], 0.5)
         self.assertLess(as_uint8[80, 10, 1], 0.1)
 
+    def test_rgb_with_equal_channels_is_gray_and_unequal_is_an_error(self):
+        image = disc_image().astype(numpy.uint8)
+        gray = scopsam.grayscale_prior_filter(image, polarity="bright")
+        for channels in (3, 4):
+            rgb = numpy.repeat(image[:, :, None], channels, axis=2)
+            numpy.testing.assert_array_equal(scopsam.grayscale_prior_filter(rgb, polarity="bright"), gray)
+        colour = numpy.repeat(image[:, :, None], 3, axis=2)
+        colour[0, 0, 1] += 1
+        with self.assertRaisesRegex(ValueError, "unequal channels"):
+            scopsam.grayscale_prior_filter(colour)
+
     def test_errors_carry_the_cpp_message(self):
         with self.assertRaisesRegex(ValueError, "2-D"):
             scopsam.gradient_prior_filter(numpy.zeros((4, 5, 6)))
