@@ -65,6 +65,7 @@ struct QuantifyOptions
   std::string           Mask;
   std::string           Image;
   std::string           Exclude; // regions that are not part of the field (non-zero); one file for every field
+  double                MaskThreshold{ -1.0 }; // < 0: the mask must be binary; else phase where value >= it
   MeasureOptions        Measure;
   QuantificationOutputs Outputs;
 };

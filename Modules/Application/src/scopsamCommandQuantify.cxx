@@ -320,7 +320,7 @@ RunQuantify(const QuantifyOptions & o)
   const UInt8Image2D::Pointer exclude = o.Exclude.empty() ? nullptr : ReadMask(o.Exclude);
   for (const auto & field : fields)
   {
-    auto                       mask = ReadMask(field.MaskPath); // 0/1, with the file's spacing
+    auto                       mask = ReadBinaryMask(field.MaskPath, o.MaskThreshold); // 0/1, with the file's spacing
     const GrayImage2D::Pointer image = field.ImagePath.empty() ? nullptr : ReadGrayImage(field.ImagePath);
     quantifier.Add(field.Name, mask, field.MaskPath, image, exclude);
   }
@@ -347,6 +347,10 @@ RegisterQuantifyCommand(CLI::App & app)
   command->add_option("MASK", o->Mask, "A mask (non-zero = phase) or a folder of masks (fields of one sample)")->required();
   command->add_option("IMAGE", o->Image, "The micrograph (or a folder of them): mean intensities, the overlay");
   command->add_option("--exclude", o->Exclude, "Mask of regions that are not part of the field (non-zero)");
+  command->add_option("--mask-threshold", o->MaskThreshold,
+                      "Binarise a mask that is not binary (a probability map): phase where the value is at least this; "
+                      "without it such a mask is refused")
+    ->check(CLI::Range(0.0, 1e300));
   AddMeasureOptions(command, o->Measure);
   command->add_option("--json", o->Outputs.JSON, "Summary report (- : standard output)")->capture_default_str();
   command->add_option("--csv", o->Outputs.CSV, "One row per particle");

@@ -858,3 +858,26 @@ TEST(Train, TheEmbeddedModelIsNamedDefault)
   const auto c = scopsam::MatFromImage(scopsam::ReadMask((out / "c.png").string()).GetPointer());
   EXPECT_EQ(cv::countNonZero(a != c), 0);
 }
+
+TEST(Quantify, AMaskThatIsNotBinaryIsRefusedUnlessGivenAThreshold)
+{
+  // A micrograph or a probability map given as the mask would be measured as almost all phase: refused, one line.
+  const fs::path    out = Scratch("quantify-not-binary");
+  const std::string micrograph = (Dataset() / "images" / "synth_00001.png").string();
+  std::string       error;
+  EXPECT_EQ(Scopsam({ "quantify", micrograph, "--json", (out / "a.json").string() }, &error), 2);
+  EXPECT_NE(error.find("not a binary mask"), std::string::npos) << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  EXPECT_FALSE(fs::exists(out / "a.json"));
+  // Told a threshold, it binarises: a probability map of the tile model, measured at 0.5.
+  ASSERT_EQ(Scopsam({ "segment", micrograph, (out / "mask.png").string(), "--model", TileModel().string(), "--probability",
+                      (out / "p.mha").string() }),
+            0);
+  EXPECT_EQ(Scopsam({ "quantify", (out / "p.mha").string(), "--json", (out / "b.json").string() }), 2);
+  ASSERT_EQ(Scopsam({ "quantify", (out / "p.mha").string(), "--mask-threshold", "0.5", "--json", (out / "b.json").string() }), 0);
+  ASSERT_EQ(Scopsam({ "quantify", (out / "mask.png").string(), "--json", (out / "c.json").string() }), 0);
+  std::ifstream b(out / "b.json"), c(out / "c.json");
+  const auto    fromProbability = nlohmann::json::parse(b), fromMask = nlohmann::json::parse(c);
+  EXPECT_EQ(fromProbability["fields"][0]["area_fraction"], fromMask["fields"][0]["area_fraction"])
+    << "the probability at 0.5 is the mask the segment command wrote (its stored threshold is 0.5)";
+}

@@ -89,6 +89,12 @@ ReadGrayImage(const std::string & path, SliceGeometry * geometry = nullptr);
 SCoPSAMData_EXPORT UInt8Image2D::Pointer
 ReadMask(const std::string & path);
 
+/** Reads a mask that is to be measured: with `threshold` < 0 it must be binary (at most two gray levels, one of them
+ * 0), or else InputError says it looks like a micrograph or a probability map (which ReadMask() would measure as
+ * almost all phase); with `threshold` >= 0 a pixel is phase where its value is at least `threshold`. 0/1 result. */
+SCoPSAMData_EXPORT UInt8Image2D::Pointer
+ReadBinaryMask(const std::string & path, double threshold = -1.0);
+
 /** Throws InputError when `output` names the same file as one of `inputs` (an input is never overwritten). */
 SCoPSAMData_EXPORT void
 RefuseToOverwriteInputs(const std::string & output, const std::vector<std::string> & inputs);

@@ -220,6 +220,48 @@ ReadMask(const std::string & path)
   return mask;
 }
 
+UInt8Image2D::Pointer
+ReadBinaryMask(const std::string & path, double threshold)
+{
+  if (threshold >= 0.0)
+  {
+    const auto gray = ReadGrayImage(path);
+    auto       mask = UInt8Image2D::New();
+    mask->CopyInformation(gray);
+    mask->SetRegions(gray->GetLargestPossibleRegion());
+    mask->Allocate();
+    const std::size_t count = gray->GetLargestPossibleRegion().GetNumberOfPixels();
+    for (std::size_t i = 0; i < count; ++i)
+    {
+      mask->GetBufferPointer()[i] = gray->GetBufferPointer()[i] >= threshold ? 1 : 0;
+    }
+    return mask;
+  }
+  const auto        gray = ReadGrayImage(path);
+  const std::size_t count = gray->GetLargestPossibleRegion().GetNumberOfPixels();
+  const float *     p = gray->GetBufferPointer();
+  float             other = 0.0f;
+  bool              hasOther = false;
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    if (p[i] != 0.0f)
+    {
+      if (!hasOther)
+      {
+        other = p[i];
+        hasOther = true;
+      }
+      else if (p[i] != other)
+      {
+        throw InputError(path + " is not a binary mask (it has more than two gray levels, e.g. " + std::to_string(other) +
+                         " and " + std::to_string(p[i]) +
+                         "): a micrograph or a probability map? Give --mask-threshold to binarise it");
+      }
+    }
+  }
+  return ReadMask(path);
+}
+
 void
 RefuseToOverwriteInputs(const std::string & output, const std::vector<std::string> & inputs)
 {
