@@ -139,6 +139,16 @@ ParsePixelIndices(const std::string & text, const std::string & what)
   return values;
 }
 
+/** A --threshold a user gave: a probability in [0, 1], or -1 for the model's stored threshold (the default). */
+inline void
+CheckThresholdArgument(double threshold)
+{
+  if (!(threshold == -1.0 || (threshold >= 0.0 && threshold <= 1.0)))
+  {
+    throw InputError("--threshold must be in [0, 1] (or -1: the model's stored threshold)");
+  }
+}
+
 /** A polarity a user gave (scopsam::ParsePolarity()); an unknown name is an InputError (bad usage, exit status 2). */
 inline Polarity
 PolarityArgument(const std::string & name)

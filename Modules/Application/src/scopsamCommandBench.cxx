@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "scopsamCommandBench.h"
 #include "scopsamCommandRegistration.h"
+#include "scopsamFrontEnd.h"
 
 #include "itkSCoPSAMSegmentationFilter.h"
 #include "scopsamBaselines.h"
@@ -135,10 +136,7 @@ RunBench(const BenchOptions & o)
   {
     throw InputError("bench needs at least one dataset folder");
   }
-  if (!(o.Threshold == -1.0 || (o.Threshold >= 0.0 && o.Threshold <= 1.0)))
-  {
-    throw InputError("--threshold must be in [0, 1] (or -1: each model's stored threshold)");
-  }
+  CheckThresholdArgument(o.Threshold);
   if (o.Model.empty() && !HasDefaultModel())
   {
     throw InputError("--model is required: this build embeds no default model");

@@ -314,10 +314,7 @@ RunSegment(const SegmentOptions & o)
   {
     throw InputError("--model is required: this build embeds no default model");
   }
-  if (!(o.Threshold == -1.0 || (o.Threshold >= 0.0 && o.Threshold <= 1.0)))
-  {
-    throw InputError("--threshold must be in [0, 1] (or -1: the model's stored threshold)");
-  }
+  CheckThresholdArgument(o.Threshold);
   if (o.InsideValue < 1 || o.InsideValue > 255)
   {
     throw InputError("--inside-value must be in [1, 255]");

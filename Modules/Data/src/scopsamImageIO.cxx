@@ -23,6 +23,8 @@
 #include "itkImageIOFactory.h"
 #include "itkVectorImage.h"
 
+#include <algorithm>
+#include <array>
 #include <atomic>
 #include <csignal>
 #include <cstdint>
@@ -204,62 +206,52 @@ ReadGrayImage(const std::string & path, SliceGeometry * geometry)
   return gray;
 }
 
-UInt8Image2D::Pointer
-ReadMask(const std::string & path)
+namespace
 {
-  const auto gray = ReadGrayImage(path);
-  auto       mask = UInt8Image2D::New();
+/** 0/1 where `isPhase` holds for the gray level, with the gray image's geometry. */
+template <typename TPredicate>
+UInt8Image2D::Pointer
+MaskOf(const GrayImage2D * gray, TPredicate isPhase)
+{
+  auto mask = UInt8Image2D::New();
   mask->CopyInformation(gray);
   mask->SetRegions(gray->GetLargestPossibleRegion());
   mask->Allocate();
   const std::size_t count = gray->GetLargestPossibleRegion().GetNumberOfPixels();
   for (std::size_t i = 0; i < count; ++i)
   {
-    mask->GetBufferPointer()[i] = gray->GetBufferPointer()[i] != 0.0f ? 1 : 0;
+    mask->GetBufferPointer()[i] = isPhase(gray->GetBufferPointer()[i]) ? 1 : 0;
   }
   return mask;
+}
+} // namespace
+
+UInt8Image2D::Pointer
+ReadMask(const std::string & path)
+{
+  return MaskOf(ReadGrayImage(path).GetPointer(), [](float v) { return v != 0.0f; });
 }
 
 UInt8Image2D::Pointer
 ReadBinaryMask(const std::string & path, double threshold)
 {
+  const auto gray = ReadGrayImage(path);
   if (threshold >= 0.0)
   {
-    const auto gray = ReadGrayImage(path);
-    auto       mask = UInt8Image2D::New();
-    mask->CopyInformation(gray);
-    mask->SetRegions(gray->GetLargestPossibleRegion());
-    mask->Allocate();
-    const std::size_t count = gray->GetLargestPossibleRegion().GetNumberOfPixels();
-    for (std::size_t i = 0; i < count; ++i)
-    {
-      mask->GetBufferPointer()[i] = gray->GetBufferPointer()[i] >= threshold ? 1 : 0;
-    }
-    return mask;
+    return MaskOf(gray.GetPointer(), [threshold](float v) { return v >= threshold; });
   }
-  const auto        gray = ReadGrayImage(path);
+  // Binary: besides 0, one gray level at most.
   const std::size_t count = gray->GetLargestPossibleRegion().GetNumberOfPixels();
   const float *     p = gray->GetBufferPointer();
-  float             other = 0.0f;
-  bool              hasOther = false;
-  for (std::size_t i = 0; i < count; ++i)
+  const float *     other = std::find_if(p, p + count, [](float v) { return v != 0.0f; });
+  const float *     third = other == p + count ? other : std::find_if(other, p + count, [other](float v) { return v != 0.0f && v != *other; });
+  if (third != p + count)
   {
-    if (p[i] != 0.0f)
-    {
-      if (!hasOther)
-      {
-        other = p[i];
-        hasOther = true;
-      }
-      else if (p[i] != other)
-      {
-        throw InputError(path + " is not a binary mask (it has more than two gray levels, e.g. " + std::to_string(other) +
-                         " and " + std::to_string(p[i]) +
-                         "): a micrograph or a probability map? Give --mask-threshold to binarise it");
-      }
-    }
+    throw InputError(path + " is not a binary mask (it has more than two gray levels, e.g. " + std::to_string(*other) +
+                     " and " + std::to_string(*third) +
+                     "): a micrograph or a probability map? Give --mask-threshold to binarise it");
   }
-  return ReadMask(path);
+  return MaskOf(gray.GetPointer(), [](float v) { return v != 0.0f; });
 }
 
 void
@@ -343,19 +335,25 @@ RemoveTemporariesAndDie(int signal)
   std::raise(signal);
 }
 
-/** A detached header (MetaImage .mhd, NRRD .nhdr) written under a temporary name names its data file after that
- * name ("ElementDataFile = .x.partial-1-0.zraw", "data file: .x.partial-1-0.raw.gz"). Renames the data file after
- * the target ("x.zraw") and points the header at it; the header itself is renamed by the caller. Returns the data
- * file's final path (empty where the header names none of the temporary's). */
+/** The data files ITK's MetaImage and NRRD writers put beside a detached header of the same stem. */
+constexpr std::array<const char *, 3> DetachedDataSuffixes{ ".raw", ".zraw", ".raw.gz" };
+
+/** `path` without its extension (the stem a detached header's data file shares). */
+std::string
+WithoutExtension(const fs::path & path)
+{
+  return path.string().substr(0, path.string().size() - Extension(path).size());
+}
+
 /** Removes a failed write's temporary file and the data files a detached header may have made beside it. */
 void
 RemoveWithData(const fs::path & temporary, const fs::path & movedData)
 {
   std::error_code   error;
-  const std::string base = temporary.string().substr(0, temporary.string().size() - temporary.extension().string().size());
-  for (const auto & path : { temporary.string(), base + ".raw", base + ".zraw", base + ".raw.gz" })
+  fs::remove(temporary, error);
+  for (const char * suffix : DetachedDataSuffixes)
   {
-    fs::remove(path, error);
+    fs::remove(WithoutExtension(temporary) + suffix, error);
   }
   if (!movedData.empty())
   {
@@ -363,6 +361,10 @@ RemoveWithData(const fs::path & temporary, const fs::path & movedData)
   }
 }
 
+/** A detached header (MetaImage .mhd, NRRD .nhdr) written under a temporary name names its data file after that
+ * name ("ElementDataFile = .x.partial-1-0.zraw", "data file: .x.partial-1-0.raw.gz"). Points the header at a data
+ * file named after the target ("x.zraw"), then renames the data file so; the header itself is renamed by the
+ * caller. Returns the data file's final path (empty where the header names none of the temporary's). */
 fs::path
 MoveDetachedData(const fs::path & temporaryHeader, const fs::path & target)
 {
@@ -392,7 +394,7 @@ MoveDetachedData(const fs::path & temporaryHeader, const fs::path & target)
   const std::string dataName = header.substr(valueStart, valueEnd - valueStart);
   const std::string finalName = targetStem + dataName.substr(temporaryStem.size());
   const fs::path    folder = temporaryHeader.parent_path();
-  fs::rename(folder / dataName, folder / finalName);
+  // The header first: should its rewrite fail, the data file still has the temporary name the clean-up removes.
   header.replace(valueStart, dataName.size(), finalName);
   std::ofstream out(temporaryHeader, std::ios::binary | std::ios::trunc);
   out << header;
@@ -401,6 +403,7 @@ MoveDetachedData(const fs::path & temporaryHeader, const fs::path & target)
   {
     throw fs::filesystem_error("cannot rewrite the header", temporaryHeader, std::make_error_code(std::errc::io_error));
   }
+  fs::rename(folder / dataName, folder / finalName);
   return folder / finalName;
 }
 
@@ -450,10 +453,11 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
   const std::string stem = target.filename().string().substr(0, target.filename().string().size() - extension.size());
   const fs::path    temporary = folder / ("." + stem + ".partial-" + std::to_string(::getpid()) + "-" +
                                        std::to_string(counter++) + extension);
+  // The temporary and the data files a detached header may name after it, for the clean-up on a signal.
   const RegisteredTemporary registered(temporary.string());
-  // The data files a detached header may name after the temporary, for the clean-up on a signal.
-  const std::string         base = temporary.string().substr(0, temporary.string().size() - extension.size());
-  const RegisteredTemporary raw(base + ".raw"), zraw(base + ".zraw"), rawgz(base + ".raw.gz");
+  const std::string         base = WithoutExtension(temporary);
+  const RegisteredTemporary raw(base + DetachedDataSuffixes[0]), zraw(base + DetachedDataSuffixes[1]),
+    rawgz(base + DetachedDataSuffixes[2]);
   fs::path                  data; // a detached header's data file, once moved to its final name
   try
   {

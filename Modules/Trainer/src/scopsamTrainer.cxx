@@ -344,75 +344,74 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
   auto & engine = m_Impl->Engine;
   auto & net = m_Impl->Net();
   net->eval();
-  constexpr int                       Candidates = 13; // thresholds 0.20, 0.25, ..., 0.80
-  std::map<std::string, std::vector<std::array<double, Candidates>>> perSet;
-  std::vector<double>                 predictedIoU;
-  for (const auto & v : images)
+  constexpr int Candidates = 13; // thresholds 0.20, 0.25, ..., 0.80
+  const auto    threshold = [](int c) { return 0.20 + 0.05 * c; };
+  // Per image: its IoU at every candidate threshold and what the IoU head says (raw output, not clamped).
+  std::vector<std::array<double, Candidates>> iou(images.size());
+  std::vector<double>                         predictedIoU(images.size());
+  for (std::size_t k = 0; k < images.size(); ++k)
   {
+    const auto &      v = images[k];
     const PixelRegion whole{ 0, 0, v.Width, v.Height };
-    const TileGrid    grid = engine.MakeTileGrid(v.Width, v.Height, TilingOptions{});
     ImageBlock        block;
     block.Region = whole;
     block.Image = v.Image.data();
     block.Priors = v.Priors.empty() ? nullptr : v.Priors.data();
     std::vector<float> probability(static_cast<std::size_t>(whole.Pixels()));
-    const auto         summary = engine.Predict(grid, block, Prompts{}, whole, probability.data());
-    std::array<double, Candidates> iou{};
+    predictedIoU[k] =
+      engine.Predict(engine.MakeTileGrid(v.Width, v.Height, TilingOptions{}), block, Prompts{}, whole, probability.data())
+        .PredictedIoU;
     for (int c = 0; c < Candidates; ++c)
     {
-      const float t = 0.20f + 0.05f * static_cast<float>(c);
-      double      intersection = 0, unionArea = 0;
+      const float t = 0.20f + 0.05f * static_cast<float>(c); // threshold(c), in single precision
+      double     intersection = 0, unionArea = 0;
       for (std::size_t i = 0; i < probability.size(); ++i)
       {
         const bool predicted = probability[i] >= t, truth = v.Mask[i] > 0.5f;
         intersection += predicted && truth;
         unionArea += predicted || truth;
       }
-      iou[static_cast<std::size_t>(c)] = unionArea > 0 ? intersection / unionArea : 1.0;
+      iou[k][static_cast<std::size_t>(c)] = unionArea > 0 ? intersection / unionArea : 1.0;
     }
-    perSet[v.Set].push_back(iou);
-    predictedIoU.push_back(summary.PredictedIoU); // the head's raw output (not clamped); compared below
   }
   net->train();
+  // Per set, the mean over its images at every candidate; the score of a candidate is the mean over sets.
+  std::map<std::string, std::pair<std::array<double, Candidates>, std::size_t>> perSet; // sums and image counts
+  for (std::size_t k = 0; k < images.size(); ++k)
+  {
+    auto & [sums, count] = perSet[images[k].Set];
+    for (int c = 0; c < Candidates; ++c)
+    {
+      sums[static_cast<std::size_t>(c)] += iou[k][static_cast<std::size_t>(c)];
+    }
+    ++count;
+  }
+  std::size_t chosen = 0;
   for (int c = 0; c < Candidates; ++c)
   {
     double sum = 0;
-    for (const auto & [set, ious] : perSet)
+    for (const auto & [set, entry] : perSet)
     {
-      double setSum = 0;
-      for (const auto & iou : ious)
-      {
-        setSum += iou[static_cast<std::size_t>(c)];
-      }
-      sum += setSum / static_cast<double>(ious.size());
+      sum += entry.first[static_cast<std::size_t>(c)] / static_cast<double>(entry.second);
     }
     const double mean = sum / static_cast<double>(perSet.size());
     if (mean > score.Score)
     {
       score.Score = mean;
-      score.Threshold = 0.20 + 0.05 * c;
+      score.Threshold = threshold(c);
+      chosen = static_cast<std::size_t>(c);
     }
   }
-  const auto chosen = static_cast<std::size_t>(std::lround((score.Threshold - 0.20) / 0.05));
-  for (const auto & [set, ious] : perSet)
+  for (const auto & [set, entry] : perSet)
   {
-    double setSum = 0;
-    for (const auto & iou : ious)
-    {
-      setSum += iou[chosen];
-    }
-    score.SetIoU.emplace_back(set, setSum / static_cast<double>(ious.size()));
+    score.SetIoU.emplace_back(set, entry.first[chosen] / static_cast<double>(entry.second));
   }
   if (!engine.IsTorchScript())
   {
-    double      error = 0;
-    std::size_t k = 0;
-    // Images were visited in order; recover each one's true IoU at the chosen threshold in the same order.
-    std::map<std::string, std::size_t> next;
-    for (const auto & v : images)
+    double error = 0;
+    for (std::size_t k = 0; k < images.size(); ++k)
     {
-      const double truth = perSet[v.Set][next[v.Set]++][chosen];
-      error += std::abs(predictedIoU[k++] - truth);
+      error += std::abs(predictedIoU[k] - iou[k][chosen]);
     }
     score.IoUHeadError = error / static_cast<double>(images.size());
   }

@@ -83,6 +83,25 @@ Prepare(const GrayImage2D * image, const cv::Mat & mask, const ModelConfig & con
   return prepared;
 }
 
+/** An annotated image of a dataset (`what`: "training" or "validation", for the messages), read and prepared.
+ * Throws InputError when it has no mask or its mask has another size. */
+PreparedImage
+PrepareAnnotated(const DatasetItem & item, const char * what, const ModelConfig & config, unsigned int threads)
+{
+  if (item.MaskPath.empty())
+  {
+    throw InputError(std::string("the ") + what + " image " + item.ImagePath + " has no mask");
+  }
+  const auto image = ReadGrayImage(item.ImagePath);
+  const auto mask = MatFromImage(ReadMask(item.MaskPath).GetPointer());
+  if (mask.cols != static_cast<int>(image->GetLargestPossibleRegion().GetSize(0)) ||
+      mask.rows != static_cast<int>(image->GetLargestPossibleRegion().GetSize(1)))
+  {
+    throw InputError("the mask " + item.MaskPath + " differs in size from its image");
+  }
+  return Prepare(image.GetPointer(), mask, config, threads);
+}
+
 /** The name a dataset's scores go by: its folder's name ("nasa_super1" for ../shared/data/real/nasa_super1/). */
 std::string
 SetName(const std::string & folder)
@@ -139,7 +158,6 @@ Crop(const PreparedImage & p, int channels, std::int64_t T, std::int64_t x0, std
 /** The annotated images of one dataset. */
 struct DatasetImages
 {
-  std::string                Name;
   std::vector<PreparedImage> Images;
   std::vector<std::size_t>   Weights; // cumulative pixel counts, for drawing images by size
 };
@@ -178,10 +196,10 @@ struct TrainingSampleFactory::Impl
     // Gray levels: gamma and contrast about the mean, the same map applied to the matrix mode; then blur and noise.
     const double gamma = std::exp(random.Uniform(std::log(0.6), std::log(1.6)));
     const double contrast = random.Uniform(0.75, 1.3);
-    const double mean = cv::mean(gray)[0];
+    const double pivot = std::pow(cv::mean(gray)[0], gamma); // the mean after the gamma: contrast pivots on it
     const auto   map = [&](double t) {
       const double g = std::pow(std::min(1.0, std::max(0.0, t)), gamma);
-      return std::min(1.0, std::max(0.0, std::pow(mean, gamma) + contrast * (g - std::pow(mean, gamma))));
+      return std::min(1.0, std::max(0.0, pivot + contrast * (g - pivot)));
     };
     for (int y = 0; y < S; ++y)
     {
@@ -290,21 +308,9 @@ void
 TrainingSampleFactory::AddDataset(const std::string & folder, const std::string & split)
 {
   DatasetImages set;
-  set.Name = SetName(folder);
   for (const auto & item : ReadDataset(folder, split))
   {
-    if (item.MaskPath.empty())
-    {
-      throw InputError("the training image " + item.ImagePath + " has no mask");
-    }
-    const auto image = ReadGrayImage(item.ImagePath);
-    const auto mask = MatFromImage(ReadMask(item.MaskPath).GetPointer());
-    if (mask.cols != static_cast<int>(image->GetLargestPossibleRegion().GetSize(0)) ||
-        mask.rows != static_cast<int>(image->GetLargestPossibleRegion().GetSize(1)))
-    {
-      throw InputError("the mask " + item.MaskPath + " differs in size from its image");
-    }
-    set.Images.push_back(Prepare(image.GetPointer(), mask, m_Impl->Config, m_Impl->Options.Threads));
+    set.Images.push_back(PrepareAnnotated(item, "training", m_Impl->Config, m_Impl->Options.Threads));
     const auto pixels = static_cast<std::size_t>(set.Images.back().Width * set.Images.back().Height);
     set.Weights.push_back((set.Weights.empty() ? 0 : set.Weights.back()) + pixels);
   }
@@ -386,13 +392,7 @@ TrainingSampleFactory::ValidationImages(const std::string & folder, const std::s
   const std::string            set = SetName(folder);
   for (const auto & item : ReadDataset(folder, split))
   {
-    if (item.MaskPath.empty())
-    {
-      throw InputError("the validation image " + item.ImagePath + " has no mask");
-    }
-    const auto      image = ReadGrayImage(item.ImagePath);
-    auto            prepared = Prepare(image.GetPointer(), MatFromImage(ReadMask(item.MaskPath).GetPointer()), m_Impl->Config,
-                                       m_Impl->Options.Threads);
+    auto            prepared = PrepareAnnotated(item, "validation", m_Impl->Config, m_Impl->Options.Threads);
     ValidationImage v;
     v.Set = set;
     v.Name = item.Name;
