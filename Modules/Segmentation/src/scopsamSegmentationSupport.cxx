@@ -49,23 +49,27 @@ NamesTheDefaultModel(const std::string & path)
   std::error_code error;
   return path.empty() || (path == DefaultModelName && !std::filesystem::exists(path, error));
 }
-} // namespace
 
+/** The embedded default model, loaded afresh. Throws ModelError where this build embeds none. */
 std::unique_ptr<SegmentationEngine>
-LoadEngine(const std::string & path, const DeviceOptions & device)
+LoadEmbeddedDefaultModel(const DeviceOptions & device)
 {
-  if (!NamesTheDefaultModel(path))
-  {
-    return SegmentationEngine::Load(path, device);
-  }
 #ifdef SCOPSAM_HAS_DEFAULT_MODEL
   return SegmentationEngine::LoadFromMemory(scopsam_default_model_begin,
                                             static_cast<std::size_t>(scopsam_default_model_end - scopsam_default_model_begin),
                                             "scopsam_small_default.pt (embedded default model)", device);
 #else
-  throw ModelError("this build has no embedded default model (Modules/Model/model/scopsam_small_default.pt was absent "
-                   "when it was configured): pass a model file");
+  (void)device;
+  throw ModelError("no model given, and this build has no embedded default model (Modules/Model/model/"
+                   "scopsam_small_default.pt was absent when it was configured): pass a model file");
 #endif
+}
+} // namespace
+
+std::unique_ptr<SegmentationEngine>
+LoadEngine(const std::string & path, const DeviceOptions & device)
+{
+  return NamesTheDefaultModel(path) ? LoadEmbeddedDefaultModel(device) : SegmentationEngine::Load(path, device);
 }
 
 std::shared_ptr<const SegmentationEngine>
@@ -73,7 +77,6 @@ LoadSharedEngine(const std::string & path, const DeviceOptions & device)
 {
   if (NamesTheDefaultModel(path))
   {
-#ifdef SCOPSAM_HAS_DEFAULT_MODEL
     static std::mutex                                 defaultMutex;
     static std::map<std::tuple<std::string, int, bool>, std::weak_ptr<const SegmentationEngine>> defaults;
     const std::lock_guard<std::mutex> lock(defaultMutex);
@@ -82,15 +85,9 @@ LoadSharedEngine(const std::string & path, const DeviceOptions & device)
     {
       return engine;
     }
-    std::shared_ptr<const SegmentationEngine> engine = SegmentationEngine::LoadFromMemory(
-      scopsam_default_model_begin, static_cast<std::size_t>(scopsam_default_model_end - scopsam_default_model_begin),
-      "scopsam_small_default.pt (embedded default model)", device);
+    std::shared_ptr<const SegmentationEngine> engine = LoadEmbeddedDefaultModel(device);
     defaults[key] = engine;
     return engine;
-#else
-    throw ModelError("no model given, and this build has no embedded default model (Modules/Model/model/"
-                     "scopsam_small_default.pt was absent when it was configured): pass a model file");
-#endif
   }
   static std::mutex                                                                              mutex;
   static std::map<std::tuple<std::string, long long, std::string, int, bool>, std::weak_ptr<const SegmentationEngine>> cache;
