@@ -53,10 +53,10 @@ enum class PromptLabel : unsigned char
 
 struct PixelClassifierOptions
 {
-  int           Trees{ 32 };
-  int           MaximumDepth{ 12 };
+  int           Trees{ 16 };
+  int           MaximumDepth{ 10 };
   int           MinimumSamplesPerLeaf{ 2 };
-  int           PriorSamples{ 4000 };
+  int           PriorSamples{ 2000 };
   std::uint64_t Seed{ 1 };
 };
 
@@ -79,10 +79,16 @@ public:
   bool
   IsFitted() const;
 
-  /** Probability of the phase at every pixel (CV_32F), computed in bands of rows so that memory holds one band's
-   * feature vectors. Throws InputError when the features are not of the kind the forest was fitted on. */
+  /** Probability of the phase at every pixel (CV_32F), computed in bands of rows on OpenCV's threads, from
+   * the forest laid out flat (the same values as OpenCV's RTrees::predict(), much faster). Throws InputError when the features are not of the kind the forest was fitted on. */
   cv::Mat
   PredictProbability(const FeatureStack & features) const;
+  /** The same for `rows` of the features only (a band of the image). */
+  cv::Mat
+  PredictProbability(const FeatureStack & features, const cv::Range & rows) const;
+  /** OpenCV's own prediction (RTrees::predict) of the same forest, for the tests that check the fast path. */
+  cv::Mat
+  PredictWithOpenCV(const cv::Mat & samples) const;
 
   /** The features' signature the forest was fitted on. */
   const std::string &

@@ -134,3 +134,19 @@ TEST(PixelClassifier, RoundTripsThroughJSONAndRefusesOtherFeatures)
   EXPECT_THROW(scopsam::PixelClassifier::FromJSON("{\"kind\": \"something else\"}"), scopsam::InputError);
   EXPECT_THROW(scopsam::PixelClassifier::FromJSON("not json"), scopsam::InputError);
 }
+
+TEST(PixelClassifier, TheFlatForestPredictsWhatOpenCVsForestPredicts)
+{
+  const TwoPhases             image;
+  const scopsam::FeatureStack features = scopsam::ClassicalFeatures(image.Image);
+  scopsam::PixelClassifier    classifier;
+  const cv::Mat labels = scopsam::ClickLabels(image.Image, image.Bright, { image.DarkCentres[5] }, { 1 });
+  classifier.Fit(features, labels, image.Bright);
+  const cv::Range rows(5, 21);
+  const cv::Mat   fast = classifier.PredictProbability(features, rows);
+  const cv::Mat   reference = classifier.PredictWithOpenCV(features.Samples(rows)).reshape(1, rows.size());
+  ASSERT_EQ(fast.size(), reference.size());
+  cv::Mat clipped = cv::min(cv::max(reference, 0.0), 1.0);
+  EXPECT_LT(cv::norm(fast, clipped, cv::NORM_INF), 1e-5);
+  EXPECT_GT(cv::norm(fast, cv::NORM_INF), 0.5) << "the rows hold some phase, so the comparison says something";
+}
