@@ -67,6 +67,11 @@ struct SCoPSAMAdaptation_EXPORT FeatureStack
 SCoPSAMAdaptation_EXPORT const std::vector<double> &
 DefaultFeatureScales();
 
+/** How far (in pixels) a plane of ClassicalFeatures() at `scales` reaches: a band of rows computed with this many
+ * more rows above and below (where the image has them) equals the same rows of the whole image's features. */
+SCoPSAMAdaptation_EXPORT int
+ClassicalFeatureReach(const std::vector<double> & scales = DefaultFeatureScales());
+
 /** The classical filter bank of `image` (one channel, any depth; gray levels are used as they are, so pass the
  * normalised image): the image itself, then 7 planes per scale. */
 SCoPSAMAdaptation_EXPORT FeatureStack

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 /** \file scopsamPixelClassifier.h
  * \brief What prompts teach about a micrograph: a random forest on per-pixel features, fitted at test time.
@@ -60,6 +61,21 @@ struct PixelClassifierOptions
   std::uint64_t Seed{ 1 };
 };
 
+/** The pixels a classifier is fitted on: the labelled ones with their targets (1 phase, 0 not), and prior samples
+ * (weak labels) with theirs. */
+struct TrainingPixels
+{
+  std::vector<cv::Point> Labelled;
+  std::vector<float>     LabelledTarget;
+  std::vector<cv::Point> Weak;
+  std::vector<float>     WeakTarget;
+};
+
+/** Every labelled pixel of `labels`, and options.PriorSamples pixels drawn from `prior` (seeded; those that fall on
+ * labelled pixels are dropped). Throws InputError when no pixel is labelled. */
+SCoPSAMAdaptation_EXPORT TrainingPixels
+ChooseTrainingPixels(const cv::Mat & labels, const cv::Mat & prior, const PixelClassifierOptions & options);
+
 class SCoPSAMAdaptation_EXPORT PixelClassifier
 {
 public:
@@ -75,6 +91,12 @@ public:
   void
   Fit(const FeatureStack & features, const cv::Mat & labels, const cv::Mat & prior = cv::Mat(),
       const PixelClassifierOptions & options = {});
+
+  /** The same from feature vectors already gathered (rows of `labelled` and `weak`, in the order of their
+   * targets) of features whose signature is `signature`: for features computed band by band. */
+  void
+  FitSamples(const cv::Mat & labelled, const std::vector<float> & labelledTarget, const cv::Mat & weak,
+             std::vector<float> weakTarget, const std::string & signature, const PixelClassifierOptions & options = {});
 
   bool
   IsFitted() const;

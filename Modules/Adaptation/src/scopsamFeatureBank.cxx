@@ -130,6 +130,18 @@ DefaultFeatureScales()
   return scales;
 }
 
+int
+ClassicalFeatureReach(const std::vector<double> & scales)
+{
+  int reach = 0;
+  for (const double sigma : scales)
+  {
+    // The smoothing (3 sigma), a derivative (1), the structure tensor's smoothing (3 x 2 sigma) and rounding.
+    reach = std::max(reach, static_cast<int>(std::ceil(3.0 * sigma)) + 1 + static_cast<int>(std::ceil(6.0 * sigma)) + 1);
+  }
+  return reach;
+}
+
 FeatureStack
 ClassicalFeatures(const cv::Mat & image, const std::vector<double> & scales)
 {

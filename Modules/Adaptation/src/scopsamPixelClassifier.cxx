@@ -161,37 +161,32 @@ PixelClassifier::PixelClassifier(PixelClassifier &&) noexcept = default;
 PixelClassifier &
 PixelClassifier::operator=(PixelClassifier &&) noexcept = default;
 
-void
-PixelClassifier::Fit(const FeatureStack & features, const cv::Mat & labels, const cv::Mat & prior,
-                     const PixelClassifierOptions & options)
+TrainingPixels
+ChooseTrainingPixels(const cv::Mat & labels, const cv::Mat & prior, const PixelClassifierOptions & options)
 {
-  if (features.Planes.empty() || labels.type() != CV_8U || labels.size() != features.Size() ||
-      (!prior.empty() && (prior.type() != CV_8U || prior.size() != features.Size())))
+  if (labels.empty() || labels.type() != CV_8U || (!prior.empty() && (prior.type() != CV_8U || prior.size() != labels.size())))
   {
     throw InputError("the prompt labels (and the prior mask) must be 8-bit images of the micrograph's size");
   }
-  if (options.Trees < 1 || options.Trees > 1000 || options.MaximumDepth < 1 || options.MaximumDepth > 30 ||
-      options.PriorSamples < 0 || options.PriorSamples > 1000000)
+  if (options.PriorSamples < 0 || options.PriorSamples > 1000000)
   {
-    throw InputError("pixel classifier: trees in [1, 1000], depth in [1, 30], prior samples in [0, 1e6]");
+    throw InputError("pixel classifier: prior samples in [0, 1e6]");
   }
-  std::vector<cv::Point> labelled, weak;
-  std::vector<float>     labelledTarget, weakTarget;
-  bool                   classes[2] = { false, false };
+  TrainingPixels pixels;
   for (int y = 0; y < labels.rows; ++y)
   {
+    const unsigned char * row = labels.ptr<unsigned char>(y);
     for (int x = 0; x < labels.cols; ++x)
     {
-      const auto value = static_cast<PromptLabel>(labels.at<unsigned char>(y, x));
+      const auto value = static_cast<PromptLabel>(row[x]);
       if (value == PromptLabel::Phase || value == PromptLabel::NotPhase)
       {
-        labelled.emplace_back(x, y);
-        labelledTarget.push_back(value == PromptLabel::Phase ? 1.0f : 0.0f);
-        classes[value == PromptLabel::Phase ? 1 : 0] = true;
+        pixels.Labelled.emplace_back(x, y);
+        pixels.LabelledTarget.push_back(value == PromptLabel::Phase ? 1.0f : 0.0f);
       }
     }
   }
-  if (labelled.empty())
+  if (pixels.Labelled.empty())
   {
     throw InputError("no pixel is labelled: give a click or a scribble");
   }
@@ -205,27 +200,65 @@ PixelClassifier::Fit(const FeatureStack & features, const cv::Mat & labels, cons
       const cv::Point   p(static_cast<int>(index % prior.cols), static_cast<int>(index / prior.cols));
       if (labels.at<unsigned char>(p) == 0)
       {
-        weak.push_back(p);
-        weakTarget.push_back(prior.at<unsigned char>(p) != 0 ? 1.0f : 0.0f);
-        classes[prior.at<unsigned char>(p) != 0 ? 1 : 0] = true;
+        pixels.Weak.push_back(p);
+        pixels.WeakTarget.push_back(prior.at<unsigned char>(p) != 0 ? 1.0f : 0.0f);
       }
     }
+  }
+  return pixels;
+}
+
+void
+PixelClassifier::Fit(const FeatureStack & features, const cv::Mat & labels, const cv::Mat & prior,
+                     const PixelClassifierOptions & options)
+{
+  if (features.Planes.empty() || labels.size() != features.Size())
+  {
+    throw InputError("the prompt labels (and the prior mask) must be 8-bit images of the micrograph's size");
+  }
+  TrainingPixels pixels = ChooseTrainingPixels(labels, prior, options);
+  FitSamples(features.Samples(pixels.Labelled), pixels.LabelledTarget, features.Samples(pixels.Weak),
+             std::move(pixels.WeakTarget), features.Signature(), options);
+}
+
+void
+PixelClassifier::FitSamples(const cv::Mat & samples, const std::vector<float> & labelledTarget,
+                            const cv::Mat & weakSamples, std::vector<float> weakTarget, const std::string & signature,
+                            const PixelClassifierOptions & options)
+{
+  if (options.Trees < 1 || options.Trees > 1000 || options.MaximumDepth < 1 || options.MaximumDepth > 30)
+  {
+    throw InputError("pixel classifier: trees in [1, 1000], depth in [1, 30]");
+  }
+  if (samples.rows == 0 || samples.rows != static_cast<int>(labelledTarget.size()) ||
+      weakSamples.rows != static_cast<int>(weakTarget.size()) || (weakSamples.rows > 0 && weakSamples.cols != samples.cols))
+  {
+    throw InputError("no pixel is labelled: give a click or a scribble");
+  }
+  bool classes[2] = { false, false };
+  for (const float t : labelledTarget)
+  {
+    classes[t > 0.5f ? 1 : 0] = true;
+  }
+  for (const float t : weakTarget)
+  {
+    classes[t > 0.5f ? 1 : 0] = true;
   }
   if (!classes[0] || !classes[1])
   {
     throw InputError("the prompts label only one class and no prior mask gives the other: label both, or give a prior");
   }
-  cv::Mat samples = features.Samples(labelled), weakSamples = features.Samples(weak);
   RelabelWhatThePromptsDescribe(samples, labelledTarget, weakSamples, weakTarget);
   // The labelled pixels, repeated so that together they weigh at least as much as the prior's samples.
-  const std::size_t repeat = std::max<std::size_t>(1, (weak.size() + labelled.size() - 1) / labelled.size());
+  const std::size_t labelled = labelledTarget.size(), weak = weakTarget.size();
+  const std::size_t repeat = std::max<std::size_t>(1, (weak + labelled - 1) / labelled);
   cv::Mat           all, targets;
   for (std::size_t r = 0; r < repeat; ++r)
   {
     all.push_back(samples);
     targets.push_back(cv::Mat(labelledTarget, true));
   }
-  if (!weak.empty())
+  if (weak > 0)
   {
     all.push_back(weakSamples);
     targets.push_back(cv::Mat(weakTarget, true));
@@ -243,8 +276,8 @@ PixelClassifier::Fit(const FeatureStack & features, const cv::Mat & labels, cons
   forest->train(cv::ml::TrainData::create(all, cv::ml::ROW_SAMPLE, targets));
   m_Impl->Forest = forest;
   m_Impl->Flat = FlatForest::From(*forest);
-  m_Impl->Signature = features.Signature();
-  m_Impl->NumberOfFeatures = static_cast<int>(features.Planes.size());
+  m_Impl->Signature = signature;
+  m_Impl->NumberOfFeatures = samples.cols;
 }
 
 bool

@@ -20,6 +20,10 @@
 #include "scopsamErrors.h"
 #include "scopsamFeatureBank.h"
 #include "scopsamPixelClassifier.h"
+#include "scopsamPromptAdaptation.h"
+
+#include <cstdio>
+#include <filesystem>
 
 #include <opencv2/imgproc.hpp>
 
@@ -149,4 +153,115 @@ TEST(PixelClassifier, TheFlatForestPredictsWhatOpenCVsForestPredicts)
   cv::Mat clipped = cv::min(cv::max(reference, 0.0), 1.0);
   EXPECT_LT(cv::norm(fast, clipped, cv::NORM_INF), 1e-5);
   EXPECT_GT(cv::norm(fast, cv::NORM_INF), 0.5) << "the rows hold some phase, so the comparison says something";
+}
+
+namespace
+{
+/** A "network" that over-segments: probability 0.9 on both phases, 0.1 on the matrix. */
+cv::Mat
+OverSegmenting(const TwoPhases & image)
+{
+  cv::Mat probability(image.Image.size(), CV_32F, cv::Scalar(0.1));
+  probability.setTo(0.9, image.Bright | image.Dark);
+  return probability;
+}
+} // namespace
+
+TEST(PromptAdaptation, ANegativeClickInAFalseComponentRemovesItAndItsKindAndKeepsTheRest)
+{
+  const TwoPhases                image;
+  const scopsam::AdaptationImage view(image.Image, OverSegmenting(image), 0.5, cv::Mat(), "model-a", "two phases");
+  EXPECT_GT(view.CachedBytes(), 0u);
+  scopsam::PhasePrompts prompts;
+  prompts.Positions = { image.DarkCentres[2] };
+  prompts.Labels = { 0 };
+  const auto    adaptation = scopsam::Adaptation::Fit(view, prompts);
+  const cv::Mat probability = adaptation.Apply(view);
+  cv::Mat       clicked = cv::Mat::zeros(image.Image.size(), CV_8U);
+  cv::circle(clicked, image.DarkCentres[2], 6, cv::Scalar(255), cv::FILLED);
+  EXPECT_LT(FractionOn(probability, clicked), 0.5) << "at least half of the clicked false component goes";
+  EXPECT_LT(FractionOn(probability, image.Dark), 0.5) << "and the false phase elsewhere";
+  EXPECT_GT(FractionOn(probability, image.Bright), 0.8) << "the right part of the automatic mask stays";
+}
+
+TEST(PromptAdaptation, ScribblesAloneSwitchTheTargetWithoutANetwork)
+{
+  const TwoPhases                image;
+  const scopsam::AdaptationImage view(image.Image, cv::Mat(), 0.5, cv::Mat(), "", "two phases");
+  for (const bool wantDark : { false, true })
+  {
+    scopsam::PhasePrompts prompts;
+    prompts.Scribbles = cv::Mat::zeros(image.Image.size(), CV_8U);
+    const auto & want = wantDark ? image.DarkCentres : image.BrightCentres;
+    const auto & other = wantDark ? image.BrightCentres : image.DarkCentres;
+    cv::line(prompts.Scribbles, want[0] - cv::Point(3, 0), want[0] + cv::Point(3, 0), cv::Scalar(1));
+    cv::line(prompts.Scribbles, other[0] - cv::Point(3, 0), other[0] + cv::Point(3, 0), cv::Scalar(2));
+    cv::line(prompts.Scribbles, { 30, 4 }, { 60, 4 }, cv::Scalar(2)); // the matrix
+    const cv::Mat probability = scopsam::Adaptation::Fit(view, prompts).Apply(view);
+    EXPECT_GT(FractionOn(probability, wantDark ? image.Dark : image.Bright), 0.8);
+    EXPECT_LT(FractionOn(probability, wantDark ? image.Bright : image.Dark), 0.05);
+  }
+}
+
+TEST(PromptAdaptation, FeaturesPerBandEqualTheCachedOnesAndTheFileRoundTrips)
+{
+  const TwoPhases                image;
+  scopsam::AdaptationOptions     noCache;
+  noCache.CachedPixels = 0;
+  const scopsam::AdaptationImage cached(image.Image, OverSegmenting(image), 0.5, cv::Mat(), "model-a", "a");
+  const scopsam::AdaptationImage perBand(image.Image, OverSegmenting(image), 0.5, cv::Mat(), "model-a", "a", noCache);
+  EXPECT_EQ(perBand.CachedBytes(), 0u);
+  scopsam::PhasePrompts prompts;
+  prompts.Positions = { image.DarkCentres[1], image.BrightCentres[4] };
+  prompts.Labels = { 0, 1 };
+  const auto    adaptation = scopsam::Adaptation::Fit(cached, prompts);
+  const cv::Mat probability = adaptation.Apply(cached);
+  EXPECT_EQ(cv::norm(scopsam::Adaptation::Fit(perBand, prompts).Apply(perBand), probability, cv::NORM_INF), 0.0);
+
+  const auto path = (std::filesystem::temp_directory_path() / "scopsam-adaptation-test.json").string();
+  adaptation.Save(path);
+  const auto copy = scopsam::Adaptation::Load(path);
+  std::remove(path.c_str());
+  EXPECT_EQ(copy.GetModel(), "model-a");
+  EXPECT_EQ(copy.GetSource(), "a");
+  EXPECT_EQ(cv::norm(copy.Apply(cached), probability, cv::NORM_INF), 0.0) << "the same mask again";
+
+  const scopsam::AdaptationImage otherModel(image.Image, OverSegmenting(image), 0.5, cv::Mat(), "model-b", "a");
+  EXPECT_THROW(copy.Apply(otherModel), scopsam::InputError) << "made with one model, applied with another";
+  EXPECT_THROW(scopsam::Adaptation::FromJSON("{\"kind\": \"scopsam-adaptation\", \"version\": 9}"),
+               scopsam::InputError);
+  EXPECT_THROW(scopsam::Adaptation::Load("/nonexistent/adaptation.json"), scopsam::InputError);
+}
+
+TEST(PromptAdaptation, BadPromptsAreOneClearErrorAndScribblesOnExcludedPixelsAWarning)
+{
+  const TwoPhases image;
+  cv::Mat         excluded = cv::Mat::zeros(image.Image.size(), CV_8U);
+  excluded(cv::Rect(0, 0, 40, 40)).setTo(255);
+  const scopsam::AdaptationImage view(image.Image, OverSegmenting(image), 0.5, excluded, "m", "a");
+  const auto                     fit = [&](std::vector<cv::Point> p, std::vector<int> l, cv::Mat s = cv::Mat()) {
+    scopsam::PhasePrompts prompts;
+    prompts.Positions = std::move(p);
+    prompts.Labels = std::move(l);
+    prompts.Scribbles = std::move(s);
+    return scopsam::Adaptation::Fit(view, prompts);
+  };
+  EXPECT_THROW(fit({ { 192, 10 } }, { 1 }), scopsam::InputError) << "outside";
+  EXPECT_THROW(fit({ { -1, 100 } }, { 0 }), scopsam::InputError) << "outside";
+  EXPECT_THROW(fit({ { 10, 10 } }, { 1 }), scopsam::InputError) << "on an excluded pixel";
+  EXPECT_THROW(fit({ { 100, 100 } }, { 3 }), scopsam::InputError) << "a label that is neither 0 nor 1";
+  EXPECT_THROW(fit({}, {}), scopsam::InputError) << "no prompt";
+  cv::Mat scribbles = cv::Mat::zeros(image.Image.size(), CV_8U);
+  scribbles(cv::Rect(90, 90, 20, 20)).setTo(2);
+  EXPECT_THROW(fit({ { 100, 100 } }, { 1 }, scribbles), scopsam::InputError) << "the click contradicts its scribble";
+  EXPECT_THROW(fit({}, {}, cv::Mat(10, 10, CV_8U, cv::Scalar(1))), scopsam::InputError) << "wrong size";
+  cv::Mat three = scribbles.clone();
+  three.at<unsigned char>(5, 100) = 3;
+  EXPECT_THROW(fit({}, {}, three), scopsam::InputError) << "a value other than 0, 1, 2";
+  scribbles(cv::Rect(0, 0, 10, 10)).setTo(1);
+  const auto adaptation = fit({ { 100, 100 } }, { 0 }, scribbles);
+  ASSERT_EQ(adaptation.GetWarnings().size(), 1u);
+  EXPECT_NE(adaptation.GetWarnings()[0].find("100 scribble pixels on excluded pixels are ignored"), std::string::npos);
+  const cv::Mat probability = adaptation.Apply(view);
+  EXPECT_EQ(cv::countNonZero(probability(cv::Rect(0, 0, 40, 40))), 0) << "excluded pixels get 0";
 }

@@ -1,0 +1,211 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#ifndef scopsamPromptAdaptation_h
+#define scopsamPromptAdaptation_h
+
+#include "SCoPSAMAdaptationExport.h"
+#include "scopsamFeatureBank.h"
+#include "scopsamPixelClassifier.h"
+
+#include <opencv2/core.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+/** \file scopsamPromptAdaptation.h
+ * \brief Prompts that act by construction: the one module that turns clicks and scribbles into a phase probability,
+ * for the segmentation filter, the command line, Python, Slicer and the benchmarks.
+ *
+ * A prompt means "this phase, everywhere" (DESIGN section 2). The network's automatic probability is computed once
+ * per micrograph; so are the features the adaptation sees (AdaptationImage, SamPredictor.set_image's counterpart):
+ * the classical filter bank of the normalised micrograph and the network's probability at three smoothings. A set of
+ * prompts then fits a light head on those features (Adaptation::Fit(): a random forest, PixelClassifier) with
+ *  - the prompts' labels: scribbles as painted; a click as a disc, grown by ClickLabels() where it contradicts the
+ *    automatic mask (a negative click labels the false component it lies in, a positive one the missed region of
+ *    its gray level around it);
+ *  - the automatic mask as weak labels (PixelClassifierOptions::PriorSamples pixels), relabelled where they look
+ *    like what the prompts labelled, so that a click corrects the network where it is wrong and keeps it elsewhere;
+ * and predicts every pixel (Adaptation::Apply()), a function of the head and the image alone, so that a saved
+ * adaptation gives the same mask again. The network's own prompt path (appearance and point tokens) is not
+ * run again per prompt: retraining showed that it moves IoU by less than 0.006 (Documentation/ModelCard.md), and it
+ * would cost a full network pass per click.
+ *
+ * Memory: an AdaptationImage keeps its feature planes (FeaturePlanes() x 4 bytes per pixel) when the micrograph has
+ * at most AdaptationOptions::CachedPixels pixels; above that it keeps the image and the probability only, and
+ * computes the features of bands of rows when fitting and predicting (the same values, slower).
+ *
+ * An Adaptation carries its provenance (model, source image, prompts) and is saved as JSON; applied to another
+ * micrograph (ilastik's batch mode) it must see features of the same kind, from the same model: otherwise an
+ * InputError (exit status 2 in the front ends).
+ * \ingroup SCoPSAMAdaptation
+ */
+namespace scopsam
+{
+
+/** A user's prompts on one micrograph, in pixel indices of it: clicks (x the column, y the row) and scribbles. */
+struct SCoPSAMAdaptation_EXPORT PhasePrompts
+{
+  std::vector<cv::Point> Positions;
+  std::vector<int>       Labels;    // per click: 1 "this phase", 0 "not this phase"
+  cv::Mat                Scribbles; // CV_8U PromptLabel values (0 unlabelled, 1 this phase, 2 not this), optional
+
+  bool
+  Empty() const;
+};
+
+struct AdaptationOptions
+{
+  PixelClassifierOptions Classifier;
+  ClickReach             Reach;
+  std::size_t            CachedPixels{ std::size_t(16) << 20 }; // micrographs up to this size keep their features
+};
+
+/** One micrograph as the adaptation sees it, made once and prompted many times. */
+class SCoPSAMAdaptation_EXPORT AdaptationImage
+{
+public:
+  /** `image`: the normalised micrograph (one channel, converted to CV_32F), as the network saw it; `probability`:
+   * the network's automatic probability (CV_32F, same size) or empty (the classical baseline: features of the image
+   * alone, no weak labels); `threshold`: automatic mode's threshold; `excluded`: CV_8U, non-zero where excluded,
+   * optional; `model`: the identity of the model that made the probability ("" without one); `name`: the image's
+   * name for provenance. Throws InputError on mismatched sizes or types. */
+  AdaptationImage(const cv::Mat & image, const cv::Mat & probability, double threshold, const cv::Mat & excluded,
+                  const std::string & model, const std::string & name, const AdaptationOptions & options = {});
+
+  cv::Size
+  Size() const
+  {
+    return m_Image.size();
+  }
+  const std::string &
+  GetModel() const
+  {
+    return m_Model;
+  }
+  const std::string &
+  GetName() const
+  {
+    return m_Name;
+  }
+  /** The normalised micrograph (CV_32F). */
+  const cv::Mat &
+  GetImage() const
+  {
+    return m_Image;
+  }
+  const cv::Mat &
+  GetProbability() const
+  {
+    return m_Probability;
+  }
+  double
+  GetThreshold() const
+  {
+    return m_Threshold;
+  }
+  const cv::Mat &
+  GetExcluded() const
+  {
+    return m_Excluded;
+  }
+  /** The automatic mask (probability >= threshold, CV_8U 255/0, 0 where excluded); empty without a probability. */
+  const cv::Mat &
+  GetAutomaticMask() const
+  {
+    return m_AutomaticMask;
+  }
+  /** The features of `rows` (all planes, those rows only): from the cache, or computed on the rows and their
+   * reach. */
+  FeatureStack
+  Features(const cv::Range & rows) const;
+  /** The feature vectors of `pixels`, one row each (from the cache, or band by band). */
+  cv::Mat
+  Gather(const std::vector<cv::Point> & pixels) const;
+  /** The features' names joined (FeatureStack::Signature()). */
+  std::string
+  Signature() const;
+  /** How many feature planes a pixel has; bytes the cache holds (0 when the features are computed per band). */
+  std::size_t
+  FeaturePlanes() const;
+  std::size_t
+  CachedBytes() const;
+
+private:
+  FeatureStack
+  Compute(const cv::Range & rows) const;
+
+  cv::Mat      m_Image, m_Probability, m_Excluded, m_AutomaticMask;
+  double       m_Threshold{ 0.5 };
+  std::string  m_Model, m_Name;
+  FeatureStack m_Cache; // the whole image's features, or empty
+  std::size_t  m_Planes{ 0 };
+};
+
+/** What one micrograph's prompts taught: the fitted head and its provenance. */
+class SCoPSAMAdaptation_EXPORT Adaptation
+{
+public:
+  Adaptation();
+  ~Adaptation();
+  Adaptation(Adaptation &&) noexcept;
+  Adaptation &
+  operator=(Adaptation &&) noexcept;
+
+  /** Fits the head on `image`'s features with `prompts`. Throws InputError when a click lies outside the image or
+   * on an excluded pixel, when a click's label contradicts the scribble under it, when a scribble holds a value
+   * other than 0, 1, 2 or is not of the image's size, when no prompt is given, or when only one class is labelled
+   * and the image has no automatic mask to give the other. Scribble pixels on excluded pixels are ignored, with a
+   * warning (GetWarnings()). */
+  static Adaptation
+  Fit(const AdaptationImage & image, const PhasePrompts & prompts, const AdaptationOptions & options = {});
+
+  /** The adapted probability of every pixel of `image` (CV_32F in [0, 1], 0 where excluded). Throws InputError when `image` comes from another model or
+   * has other features. */
+  cv::Mat
+  Apply(const AdaptationImage & image) const;
+
+  /** The probability at which the adapted probability is cut into a mask (the head's 0/1 targets). */
+  static constexpr double Threshold = 0.5;
+
+  const std::string &
+  GetModel() const;
+  const std::string &
+  GetSource() const;
+  const std::vector<std::string> &
+  GetWarnings() const;
+
+  /** JSON text: kind, version, the model and the source image, the prompts (clicks; scribble pixel counts), the
+   * head. FromJSON() reads it back (InputError when it cannot). Save() writes it atomically, Load() reads a file. */
+  std::string
+  ToJSON() const;
+  static Adaptation
+  FromJSON(const std::string & text);
+  void
+  Save(const std::string & path) const;
+  static Adaptation
+  Load(const std::string & path);
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_Impl;
+};
+
+} // namespace scopsam
+
+#endif

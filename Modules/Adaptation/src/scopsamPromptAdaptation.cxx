@@ -1,0 +1,447 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+#include "scopsamPromptAdaptation.h"
+
+#include "scopsamErrors.h"
+#include "scopsamImageIO.h"
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace scopsam
+{
+
+namespace
+{
+/** The smoothings of the network's probability that the head sees besides the probability itself. */
+constexpr double ProbabilityScales[] = { 2.0, 6.0 };
+/** Rows of a band when features are computed per band. */
+constexpr int BandRows = 256;
+
+std::string
+Describe(const cv::Point & p)
+{
+  return "(" + std::to_string(p.x) + ", " + std::to_string(p.y) + ")";
+}
+} // namespace
+
+bool
+PhasePrompts::Empty() const
+{
+  return Positions.empty() && (Scribbles.empty() || cv::countNonZero(Scribbles) == 0);
+}
+
+AdaptationImage::AdaptationImage(const cv::Mat & image, const cv::Mat & probability, double threshold,
+                                 const cv::Mat & excluded, const std::string & model, const std::string & name,
+                                 const AdaptationOptions & options)
+  : m_Threshold(threshold)
+  , m_Model(model)
+  , m_Name(name)
+{
+  if (image.empty() || image.channels() != 1)
+  {
+    throw InputError("the adaptation needs a one-channel micrograph");
+  }
+  image.convertTo(m_Image, CV_32F);
+  if (!probability.empty())
+  {
+    if (probability.size() != image.size() || probability.type() != CV_32F)
+    {
+      throw InputError("the network's probability must be a float image of the micrograph's size");
+    }
+    if (!(threshold >= 0.0 && threshold <= 1.0))
+    {
+      throw InputError("the automatic threshold must lie in [0, 1]");
+    }
+    m_Probability = probability;
+  }
+  if (!excluded.empty())
+  {
+    if (excluded.size() != image.size() || excluded.type() != CV_8U)
+    {
+      throw InputError("the exclusion mask must be an 8-bit image of the micrograph's size");
+    }
+    m_Excluded = excluded;
+  }
+  if (!m_Probability.empty())
+  {
+    m_AutomaticMask = m_Probability >= m_Threshold;
+    if (!m_Excluded.empty())
+    {
+      m_AutomaticMask.setTo(0, m_Excluded);
+    }
+  }
+  m_Planes = 1 + 7 * DefaultFeatureScales().size() + (m_Probability.empty() ? 0 : 1 + std::size(ProbabilityScales));
+  if (m_Image.total() <= options.CachedPixels)
+  {
+    m_Cache = Compute(cv::Range(0, m_Image.rows));
+  }
+}
+
+FeatureStack
+AdaptationImage::Compute(const cv::Range & rows) const
+{
+  const int       reach = ClassicalFeatureReach();
+  const cv::Range padded(std::max(0, rows.start - reach), std::min(m_Image.rows, rows.end + reach));
+  const cv::Range inside(rows.start - padded.start, rows.end - padded.start);
+  FeatureStack    all = ClassicalFeatures(m_Image.rowRange(padded));
+  if (!m_Probability.empty())
+  {
+    const cv::Mat probability = m_Probability.rowRange(padded);
+    all.Append(probability, "network");
+    for (const double sigma : ProbabilityScales)
+    {
+      cv::Mat   smooth;
+      const int radius = static_cast<int>(std::ceil(3.0 * sigma));
+      cv::GaussianBlur(probability, smooth, cv::Size(2 * radius + 1, 2 * radius + 1), sigma, sigma,
+                       cv::BORDER_REFLECT_101);
+      std::ostringstream name;
+      name << "network_s" << sigma;
+      all.Append(smooth, name.str());
+    }
+  }
+  FeatureStack out;
+  for (std::size_t i = 0; i < all.Planes.size(); ++i)
+  {
+    out.Append(all.Planes[i].rowRange(inside).clone(), all.Names[i]);
+  }
+  return out;
+}
+
+cv::Mat
+AdaptationImage::Gather(const std::vector<cv::Point> & pixels) const
+{
+  if (!m_Cache.Planes.empty() || pixels.empty())
+  {
+    return (m_Cache.Planes.empty() ? Compute(cv::Range(0, 1)) : m_Cache).Samples(pixels);
+  }
+  // Band by band: each pixel's vector from the features of its band.
+  cv::Mat samples(static_cast<int>(pixels.size()), static_cast<int>(m_Planes), CV_32F);
+  for (int y = 0; y < m_Image.rows; y += BandRows)
+  {
+    const cv::Range        rows(y, std::min(m_Image.rows, y + BandRows));
+    std::vector<int>       which;
+    std::vector<cv::Point> local;
+    for (std::size_t i = 0; i < pixels.size(); ++i)
+    {
+      if (pixels[i].y >= rows.start && pixels[i].y < rows.end)
+      {
+        which.push_back(static_cast<int>(i));
+        local.emplace_back(pixels[i].x, pixels[i].y - rows.start);
+      }
+    }
+    if (which.empty())
+    {
+      continue;
+    }
+    const cv::Mat band = Compute(rows).Samples(local);
+    for (std::size_t i = 0; i < which.size(); ++i)
+    {
+      band.row(static_cast<int>(i)).copyTo(samples.row(which[i]));
+    }
+  }
+  return samples;
+}
+
+FeatureStack
+AdaptationImage::Features(const cv::Range & rows) const
+{
+  if (m_Cache.Planes.empty())
+  {
+    return Compute(rows);
+  }
+  FeatureStack out;
+  out.Names = m_Cache.Names;
+  for (const auto & plane : m_Cache.Planes)
+  {
+    out.Planes.push_back(plane.rowRange(rows));
+  }
+  return out;
+}
+
+std::string
+AdaptationImage::Signature() const
+{
+  return (m_Cache.Planes.empty() ? Compute(cv::Range(0, 1)) : m_Cache).Signature();
+}
+
+std::size_t
+AdaptationImage::FeaturePlanes() const
+{
+  return m_Planes;
+}
+
+std::size_t
+AdaptationImage::CachedBytes() const
+{
+  return m_Cache.Planes.empty() ? 0 : m_Planes * m_Image.total() * sizeof(float);
+}
+
+struct Adaptation::Impl
+{
+  PixelClassifier          Classifier;
+  std::string              Model, Source;
+  std::vector<cv::Point>   Positions;
+  std::vector<int>         Labels;
+  std::size_t              ScribbledPhase{ 0 }, ScribbledNotPhase{ 0 };
+  std::vector<std::string> Warnings;
+};
+
+Adaptation::Adaptation()
+  : m_Impl(std::make_unique<Impl>())
+{}
+Adaptation::~Adaptation() = default;
+Adaptation::Adaptation(Adaptation &&) noexcept = default;
+Adaptation &
+Adaptation::operator=(Adaptation &&) noexcept = default;
+
+Adaptation
+Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, const AdaptationOptions & options)
+{
+  Adaptation       out;
+  Impl &           d = *out.m_Impl;
+  const cv::Size   size = image.Size();
+  const cv::Rect   inside(0, 0, size.width, size.height);
+  const cv::Mat &  excluded = image.GetExcluded();
+  if (prompts.Positions.size() != prompts.Labels.size())
+  {
+    throw InputError("clicks: one label per position");
+  }
+  cv::Mat scribbles;
+  if (!prompts.Scribbles.empty())
+  {
+    if (prompts.Scribbles.size() != size || prompts.Scribbles.type() != CV_8U)
+    {
+      throw InputError("the scribble label image must be 8-bit and of the micrograph's size (" +
+                       std::to_string(size.width) + " x " + std::to_string(size.height) + ")");
+    }
+    double largest = 0;
+    cv::minMaxLoc(prompts.Scribbles, nullptr, &largest);
+    if (largest > 2)
+    {
+      throw InputError("the scribble label image may hold 0 (unlabelled), 1 (this phase) and 2 (not this phase) only; "
+                       "it holds " + std::to_string(static_cast<int>(largest)));
+    }
+    scribbles = prompts.Scribbles.clone();
+    if (!excluded.empty())
+    {
+      const int ignored = cv::countNonZero(scribbles & excluded);
+      if (ignored > 0)
+      {
+        scribbles.setTo(0, excluded);
+        d.Warnings.push_back(std::to_string(ignored) + " scribble pixels on excluded pixels are ignored");
+      }
+    }
+  }
+  for (std::size_t i = 0; i < prompts.Positions.size(); ++i)
+  {
+    const cv::Point p = prompts.Positions[i];
+    const int       label = prompts.Labels[i];
+    if (label != 0 && label != 1)
+    {
+      throw InputError("click " + Describe(p) + ": the label must be 1 (this phase) or 0 (not this phase)");
+    }
+    if (!p.inside(inside))
+    {
+      throw InputError("click " + Describe(p) + " lies outside the image (" + std::to_string(size.width) + " x " +
+                       std::to_string(size.height) + ")");
+    }
+    if (!excluded.empty() && excluded.at<unsigned char>(p) != 0)
+    {
+      throw InputError("click " + Describe(p) + " lies on an excluded pixel");
+    }
+    if (!scribbles.empty())
+    {
+      const auto under = static_cast<PromptLabel>(scribbles.at<unsigned char>(p));
+      if ((under == PromptLabel::Phase && label == 0) || (under == PromptLabel::NotPhase && label == 1))
+      {
+        throw InputError("click " + Describe(p) + " says " + (label == 1 ? "\"this phase\"" : "\"not this phase\"") +
+                         " where the scribble under it says the opposite");
+      }
+    }
+  }
+  if (prompts.Positions.empty() && (scribbles.empty() || cv::countNonZero(scribbles) == 0))
+  {
+    throw InputError("no prompt: give a click or a scribble");
+  }
+  // The prompts' labels: scribbles as painted, clicks as discs grown where they contradict the automatic mask.
+  cv::Mat labels = ClickLabels(image.GetImage(), image.GetAutomaticMask(), prompts.Positions, prompts.Labels,
+                               options.Reach, scribbles);
+  if (!excluded.empty())
+  {
+    labels.setTo(0, excluded);
+  }
+  TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), options.Classifier);
+  if (!excluded.empty())
+  {
+    std::vector<cv::Point> weak;
+    std::vector<float>     target;
+    for (std::size_t i = 0; i < pixels.Weak.size(); ++i)
+    {
+      if (excluded.at<unsigned char>(pixels.Weak[i]) == 0)
+      {
+        weak.push_back(pixels.Weak[i]);
+        target.push_back(pixels.WeakTarget[i]);
+      }
+    }
+    pixels.Weak = std::move(weak);
+    pixels.WeakTarget = std::move(target);
+  }
+  d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
+                          std::move(pixels.WeakTarget), image.Signature(), options.Classifier);
+  d.Model = image.GetModel();
+  d.Source = image.GetName();
+  d.Positions = prompts.Positions;
+  d.Labels = prompts.Labels;
+  if (!scribbles.empty())
+  {
+    d.ScribbledPhase = static_cast<std::size_t>(cv::countNonZero(scribbles == 1));
+    d.ScribbledNotPhase = static_cast<std::size_t>(cv::countNonZero(scribbles == 2));
+  }
+  return out;
+}
+
+cv::Mat
+Adaptation::Apply(const AdaptationImage & image) const
+{
+  const Impl & d = *m_Impl;
+  if (!d.Classifier.IsFitted())
+  {
+    throw InputError("the adaptation is empty");
+  }
+  if (image.GetModel() != d.Model)
+  {
+    throw InputError("the adaptation was made with " + (d.Model.empty() ? std::string("no model") : "model " + d.Model) +
+                     ", this micrograph was segmented with " +
+                     (image.GetModel().empty() ? std::string("none") : image.GetModel()) +
+                     ": apply an adaptation with the model it was made with");
+  }
+  const cv::Size size = image.Size();
+  cv::Mat        probability(size, CV_32F);
+  const int      band = image.CachedBytes() > 0 ? size.height : BandRows;
+  for (int y = 0; y < size.height; y += band)
+  {
+    const cv::Range    rows(y, std::min(size.height, y + band));
+    const FeatureStack features = image.Features(rows);
+    d.Classifier.PredictProbability(features).copyTo(probability.rowRange(rows));
+  }
+  if (!image.GetExcluded().empty())
+  {
+    probability.setTo(0.0f, image.GetExcluded());
+  }
+  return probability;
+}
+
+const std::string &
+Adaptation::GetModel() const
+{
+  return m_Impl->Model;
+}
+const std::string &
+Adaptation::GetSource() const
+{
+  return m_Impl->Source;
+}
+const std::vector<std::string> &
+Adaptation::GetWarnings() const
+{
+  return m_Impl->Warnings;
+}
+
+std::string
+Adaptation::ToJSON() const
+{
+  const Impl &   d = *m_Impl;
+  nlohmann::json out;
+  out["kind"] = "scopsam-adaptation";
+  out["version"] = 1;
+  out["model"] = d.Model;
+  out["source"] = d.Source;
+  out["threshold"] = Threshold;
+  nlohmann::json clicks = nlohmann::json::array();
+  for (std::size_t i = 0; i < d.Positions.size(); ++i)
+  {
+    clicks.push_back({ { "x", d.Positions[i].x }, { "y", d.Positions[i].y }, { "label", d.Labels[i] } });
+  }
+  out["clicks"] = clicks;
+  out["scribbled_pixels"] = { { "phase", d.ScribbledPhase }, { "not_phase", d.ScribbledNotPhase } };
+  out["head"] = nlohmann::json::parse(d.Classifier.ToJSON());
+  return out.dump(1);
+}
+
+Adaptation
+Adaptation::FromJSON(const std::string & text)
+{
+  Adaptation out;
+  Impl &     d = *out.m_Impl;
+  try
+  {
+    const auto in = nlohmann::json::parse(text);
+    if (!in.is_object() || in.value("kind", "") != "scopsam-adaptation" || in.value("version", 0) != 1)
+    {
+      throw InputError("not a SCoP-SAM adaptation file of a known version (kind \"scopsam-adaptation\", version 1)");
+    }
+    d.Model = in.at("model").get<std::string>();
+    d.Source = in.at("source").get<std::string>();
+    for (const auto & click : in.at("clicks"))
+    {
+      d.Positions.emplace_back(click.at("x").get<int>(), click.at("y").get<int>());
+      d.Labels.push_back(click.at("label").get<int>());
+    }
+    d.ScribbledPhase = in.at("scribbled_pixels").at("phase").get<std::size_t>();
+    d.ScribbledNotPhase = in.at("scribbled_pixels").at("not_phase").get<std::size_t>();
+    d.Classifier = PixelClassifier::FromJSON(in.at("head").dump());
+  }
+  catch (const nlohmann::json::exception & e)
+  {
+    throw InputError(std::string("not a readable adaptation file: ") + e.what());
+  }
+  return out;
+}
+
+void
+Adaptation::Save(const std::string & path) const
+{
+  WriteTextFile(path, ToJSON());
+}
+
+Adaptation
+Adaptation::Load(const std::string & path)
+{
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+  {
+    throw InputError("cannot read the adaptation file " + path);
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  try
+  {
+    return FromJSON(text.str());
+  }
+  catch (const InputError & e)
+  {
+    throw InputError(path + ": " + e.what());
+  }
+}
+
+} // namespace scopsam
