@@ -37,7 +37,7 @@
  * of this and of other micrographs. Where a prior mask is given (the network's automatic result, or a threshold),
  * PriorSamples unlabelled pixels drawn from it (seeded) join the training set as weak labels, so that a single
  * click corrects the prior where it is wrong instead of replacing it; the labelled pixels are repeated so that
- * together they weigh at least as much as the prior's samples. The forest is a regression forest on 0/1 targets:
+ * together they weigh at least twice as much as the prior's samples. The forest is a regression forest on 0/1 targets:
  * its output, the mean over trees, is a probability in [0, 1].
  * \ingroup SCoPSAMAdaptation
  */
@@ -58,6 +58,7 @@ struct PixelClassifierOptions
   int           MaximumDepth{ 10 };
   int           MinimumSamplesPerLeaf{ 2 };
   int           PriorSamples{ 2000 };
+  int           AppearanceFeatures{ 0 }; // prior samples like the labelled pixels in these first features take their label (0: all)
   std::uint64_t Seed{ 1 };
 };
 

@@ -35,15 +35,18 @@ namespace
 /** A prompt speaks for every pixel that looks like the pixels it labels ("this phase, everywhere"): a prior sample
  * whose features lie within the spread of a labelled class (mean squared z-score over the features, each feature's
  * spread that of the class, at least a quarter of the image's) takes that class's label, the nearer class where
- * two claim it. So a negative click on a false phase overrules the prior on that phase, not only under the click. */
+ * two claim it; the distance is taken over the first `appearance` features (the appearance of the pixel, not what a
+ * model said of it; 0: all). So a negative click on a false phase overrules the prior on that phase, not only under the click. */
 void
-RelabelWhatThePromptsDescribe(const cv::Mat & labelled, const std::vector<float> & labelledTarget,
-                              const cv::Mat & weak, std::vector<float> & weakTarget)
+RelabelWhatThePromptsDescribe(const cv::Mat & allLabelled, const std::vector<float> & labelledTarget,
+                              const cv::Mat & allWeak, std::vector<float> & weakTarget, int appearance)
 {
-  if (weak.empty())
+  if (allWeak.empty())
   {
     return;
   }
+  const cv::Range columns(0, appearance > 0 ? std::min(appearance, allWeak.cols) : allWeak.cols);
+  const cv::Mat   labelled = allLabelled.colRange(columns), weak = allWeak.colRange(columns);
   constexpr double within = 4.0; // mean squared z-score: on average within two standard deviations
   cv::Mat          imageMean, imageSpread;
   cv::reduce(weak, imageMean, 0, cv::REDUCE_AVG);
@@ -248,10 +251,11 @@ PixelClassifier::FitSamples(const cv::Mat & samples, const std::vector<float> & 
   {
     throw InputError("the prompts label only one class and no prior mask gives the other: label both, or give a prior");
   }
-  RelabelWhatThePromptsDescribe(samples, labelledTarget, weakSamples, weakTarget);
-  // The labelled pixels, repeated so that together they weigh at least as much as the prior's samples.
+  RelabelWhatThePromptsDescribe(samples, labelledTarget, weakSamples, weakTarget, options.AppearanceFeatures);
+  // The labelled pixels, repeated so that together they weigh at least twice as much as the prior's samples: what
+  // the user said outweighs what the model guessed.
   const std::size_t labelled = labelledTarget.size(), weak = weakTarget.size();
-  const std::size_t repeat = std::max<std::size_t>(1, (weak + labelled - 1) / labelled);
+  const std::size_t repeat = std::max<std::size_t>(1, (2 * weak + labelled - 1) / labelled);
   cv::Mat           all, targets;
   for (std::size_t r = 0; r < repeat; ++r)
   {

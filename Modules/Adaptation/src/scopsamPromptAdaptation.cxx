@@ -306,8 +306,10 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
     pixels.Weak = std::move(weak);
     pixels.WeakTarget = std::move(target);
   }
+  PixelClassifierOptions classifier = options.Classifier;
+  classifier.AppearanceFeatures = static_cast<int>(1 + 7 * DefaultFeatureScales().size()); // the classical planes
   d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
-                          std::move(pixels.WeakTarget), image.Signature(), options.Classifier);
+                          std::move(pixels.WeakTarget), image.Signature(), classifier);
   d.Model = image.GetModel();
   d.Source = image.GetName();
   d.Positions = prompts.Positions;

@@ -21,6 +21,7 @@
 #include "itkImageToImageFilter.h"
 #include "itkRobustIntensityRangeCalculator.h"
 #include "itkVectorImage.h"
+#include "scopsamPromptAdaptation.h"
 #include "scopsamSegmentationEngine.h"
 
 #include <memory>
@@ -52,8 +53,18 @@ namespace itk
  * honoured between batches.
  *
  * Prompts: clicks (AddClick(), in pixel indices; AddPhysicalClick(), in physical coordinates) mean "this phase" (label
- * 1) or "not this phase" (label 0) everywhere; a box (SetRegionOfInterest()) restricts the phase to it. Both are
- * checked against the image here, once, when the pipeline's information is updated (itk::InvalidArgumentError).
+ * 1) or "not this phase" (label 0) everywhere; so do scribbles (SetScribbleImage(): 1 this phase, 2 not this phase,
+ * 0 unlabelled); a box (SetRegionOfInterest()) restricts the phase to it. Clicks and the box are checked against the
+ * image here, once, when the pipeline's information is updated (itk::InvalidArgumentError).
+ *
+ * Clicks and scribbles act by construction, through test-time adaptation (scopsam::Adaptation,
+ * scopsamPromptAdaptation.h): a filter inside this one computes the automatic result (no clicks, no scribbles)
+ * once per input and setting, and a new set of prompts fits a light head on the cached features of the micrograph
+ * and the network's probability, which then gives the output: encode once, prompt many times, as Segment
+ * Anything's SamPredictor. GetAdaptation() is what the prompts taught, to save and apply to other micrographs
+ * (SetAdaptation(), without prompts). With prompts or an adaptation the whole image is one region (the head sees
+ * the whole micrograph); the mask is the adapted probability cut at scopsam::Adaptation::Threshold (0.5) unless
+ * SetThreshold() was called. Without them the automatic result is unchanged.
  *
  * Scale (SetScale()): the network sees the input resampled by Scale (a mini-pipeline inside the filter:
  * ResampleImageFilter before, this filter at scale 1, ResampleImageFilter after), and the probability comes back on
@@ -177,6 +188,35 @@ public:
   AddPhysicalClick(const PointType & point, int label);
   void
   ClearClicks();
+  /** Scribbles (optional): a label image of the input's grid, 1 "this phase", 2 "not this phase", 0 unlabelled,
+   * as Slicer's Segment Editor or ilastik paint them. Scribble pixels on excluded pixels are ignored, with a warning. */
+  itkSetInputMacro(ScribbleImage, MaskImageType);
+  itkGetInputMacro(ScribbleImage, MaskImageType);
+  /** An adaptation to apply (made by prompts on this or another micrograph, with the same model; otherwise an
+   * itk::InvalidArgumentError); not together with clicks or scribbles. nullptr: none. */
+  void
+  SetAdaptation(std::shared_ptr<const scopsam::Adaptation> adaptation);
+  /** After an update with clicks or scribbles: the adaptation they made (with its warnings); with one given: that
+   * one; otherwise nullptr. */
+  std::shared_ptr<const scopsam::Adaptation>
+  GetAdaptation() const
+  {
+    return m_Adaptation;
+  }
+  /** The image's name in the adaptation's provenance. */
+  itkSetStringMacro(SourceName);
+  itkGetStringMacro(SourceName);
+  /** Whether the output comes from the adaptation: clicks, scribbles or an adaptation are given. */
+  bool
+  UsesAdaptation() const;
+  /** Bytes the cached features of the adaptation hold (0 before an adapted update, or where they are computed per
+   * band: micrographs above scopsam::AdaptationOptions::CachedPixels). */
+  std::size_t
+  GetAdaptationCacheBytes() const
+  {
+    return m_AdaptationImage ? m_AdaptationImage->CachedBytes() : 0;
+  }
+
   /** A region of interest in pixel indices: the phase is segmented inside it, nothing outside. */
   void
   SetRegionOfInterest(const RegionType & region);
@@ -237,6 +277,8 @@ protected:
   void
   GenerateInputRequestedRegion() override;
   void
+  EnlargeOutputRequestedRegion(DataObject * output) override;
+  void
   UpdateOutputData(DataObject * output) override;
   void
   GenerateData() override;
@@ -252,6 +294,9 @@ private:
   using NetworkImageType = Image<float, ImageDimension>;
   using ResampledFilterType = SCoPSAMSegmentationFilter<NetworkImageType, NetworkImageType>;
 
+  /** GenerateData() with prompts or an adaptation: the automatic result (m_AutomaticFilter), then the head. */
+  void
+  GenerateAdaptedData();
   /** GenerateData() of the resampling path: the network on the input resampled by Scale. */
   void
   GenerateResampledData();
@@ -305,6 +350,12 @@ private:
   SmartPointer<NetworkImageType>                     m_ResampledInput;
   SmartPointer<ResampledFilterType>                  m_ResampledFilter;
   TimeStamp                                          m_ResampledTime;
+  SmartPointer<Self>                                 m_AutomaticFilter;
+  std::shared_ptr<const scopsam::AdaptationImage>    m_AdaptationImage;
+  TimeStamp                                          m_AdaptationImageTime;
+  std::shared_ptr<const scopsam::Adaptation>         m_Adaptation;
+  bool                                               m_AdaptationGiven{ false };
+  std::string                                        m_SourceName;
 };
 
 } // namespace itk

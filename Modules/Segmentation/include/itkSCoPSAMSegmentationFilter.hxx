@@ -31,10 +31,15 @@
 #include "scopsamPriorPlanes.h"
 #include "scopsamSegmentationSupport.h"
 #include "scopsamThreadSettings.h"
+#include "scopsamErrors.h"
+#include "scopsamIntensityNormalization.h"
+
+#include <opencv2/core.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <sstream>
+#include <type_traits>
 
 namespace itk
 {
@@ -60,6 +65,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SCoPSAMSegmentationFilter(
   this->SetNthOutput(0, this->MakeOutput(0));
   this->SetNthOutput(1, this->MakeOutput(1));
   this->AddOptionalInputName("ExclusionMask");
+  this->AddOptionalInputName("ScribbleImage");
   m_IntensityRange.Fill(0.0);
 }
 
@@ -269,7 +275,27 @@ template <typename TInputImage, typename TOutputImage>
 double
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetEffectiveThreshold() const
 {
+  if (m_UseModelThreshold && this->UsesAdaptation())
+  {
+    return scopsam::Adaptation::Threshold; // the head's probability, fitted to 0/1 targets
+  }
   return m_UseModelThreshold ? this->GetEngine()->GetConfig().Threshold : m_Threshold;
+}
+
+template <typename TInputImage, typename TOutputImage>
+bool
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UsesAdaptation() const
+{
+  return !m_Clicks.empty() || this->GetScribbleImage() != nullptr || m_AdaptationGiven;
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetAdaptation(std::shared_ptr<const scopsam::Adaptation> adaptation)
+{
+  m_Adaptation = std::move(adaptation);
+  m_AdaptationGiven = m_Adaptation != nullptr;
+  this->Modified();
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -533,6 +559,20 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyInputInformation() I
       ThrowInvalidArgument(__FILE__, __LINE__, message.str());
     }
   }
+  if (const MaskImageType * scribbles = this->GetScribbleImage())
+  {
+    if (scribbles->GetLargestPossibleRegion() != largest)
+    {
+      std::ostringstream message;
+      message << "the scribble image (size " << scribbles->GetLargestPossibleRegion().GetSize()
+              << ") differs in size from the image (size " << largest.GetSize() << ")";
+      ThrowInvalidArgument(__FILE__, __LINE__, message.str());
+    }
+  }
+  if (m_AdaptationGiven && (!m_Clicks.empty() || this->GetScribbleImage() != nullptr))
+  {
+    ThrowInvalidArgument(__FILE__, __LINE__, "give either an adaptation to apply or prompts (clicks, scribbles), not both");
+  }
   if (this->UsesResampling() && this->GetPriorImage() != nullptr)
   {
     ThrowInvalidArgument(__FILE__, __LINE__, "given priors are of the input's grid: they cannot be used with Scale != 1");
@@ -563,10 +603,17 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegi
   {
     return;
   }
-  if (this->UsesResampling())
+  if (this->UsesResampling() || this->UsesAdaptation())
   {
-    // The resampled image's whole-image statistics and tiles need the whole input.
+    // The resampled image's whole-image statistics and tiles need the whole input; so does the adaptation's head.
     input->SetRequestedRegionToLargestPossibleRegion();
+    for (const char * name : { "ExclusionMask", "ScribbleImage" })
+    {
+      if (auto * mask = dynamic_cast<MaskImageType *>(this->ProcessObject::GetInput(name)))
+      {
+        mask->SetRequestedRegionToLargestPossibleRegion();
+      }
+    }
     return;
   }
   const auto largest = input->GetLargestPossibleRegion();
@@ -592,12 +639,24 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegi
 
 template <typename TInputImage, typename TOutputImage>
 void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::EnlargeOutputRequestedRegion(DataObject * output)
+{
+  Superclass::EnlargeOutputRequestedRegion(output);
+  if (this->UsesAdaptation())
+  {
+    output->SetRequestedRegionToLargestPossibleRegion(); // one region: the head is fitted on the whole micrograph
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UpdateOutputData(DataObject * output)
 {
   // Whole-image statistics, once per input: the robust range (unless given) and the matrix mode (for computed
   // priors), in one streamed histogram pass before the first region.
   const InputImageType * input = this->GetInput();
-  const bool             needPass = (!m_IntensityRangeIsSet || this->GetPriorImage() == nullptr) && !this->UsesResampling();
+  const bool             needPass = (!m_IntensityRangeIsSet || this->GetPriorImage() == nullptr) &&
+                        !this->UsesResampling() && !this->UsesAdaptation(); // those run a filter inside
   if (input != nullptr && needPass)
   {
     const bool   model = !m_ModelFileName.empty() || m_Engine;
@@ -619,6 +678,11 @@ template <typename TInputImage, typename TOutputImage>
 void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
 {
+  if (this->UsesAdaptation())
+  {
+    this->GenerateAdaptedData();
+    return;
+  }
   if (this->UsesResampling())
   {
     this->GenerateResampledData();
@@ -871,6 +935,144 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateResampledData()
 
 template <typename TInputImage, typename TOutputImage>
 void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
+{
+  this->AllocateOutputs();
+  const InputImageType * input = this->GetInput();
+  const auto             largest = input->GetLargestPossibleRegion();
+  const auto             engine = this->GetEngine();
+
+  // The automatic result, kept between updates: this filter's settings without clicks or scribbles. ITK's pipeline
+  // reruns it only when the input or a setting changes, not when the prompts do.
+  if (!m_AutomaticFilter)
+  {
+    m_AutomaticFilter = Self::New();
+    Self * inner = m_AutomaticFilter.GetPointer();
+    m_AutomaticFilter->AddObserver(ProgressEvent(), [this, inner](const EventObject &) {
+      this->UpdateProgress(0.9f * inner->GetProgress());
+      if (this->GetAbortGenerateData())
+      {
+        inner->AbortGenerateDataOn();
+      }
+    });
+  }
+  Self & automatic = *m_AutomaticFilter;
+  automatic.SetInput(input);
+  if (automatic.GetEngine() != engine)
+  {
+    automatic.SetEngine(engine);
+  }
+  automatic.SetScale(m_Scale);
+  automatic.SetTileSize(m_TileSize);
+  automatic.SetOverlap(m_Overlap);
+  automatic.SetBatchSize(m_BatchSize);
+  automatic.SetBlendingWindow(m_BlendingWindow);
+  automatic.SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+  automatic.SetExclusionMask(this->GetExclusionMask());
+  automatic.SetPriorImage(this->GetPriorImage());
+  if (m_HasRegionOfInterest)
+  {
+    automatic.SetRegionOfInterest(m_RegionOfInterest);
+  }
+  else if (automatic.m_HasRegionOfInterest)
+  {
+    automatic.ClearRegionOfInterest();
+  }
+  if (m_IntensityRangeIsSet)
+  {
+    automatic.SetIntensityRange(m_IntensityRange[0], m_IntensityRange[1]);
+  }
+  else if (automatic.m_IntensityRangeIsSet)
+  {
+    automatic.ClearIntensityRange();
+  }
+  automatic.GetOutput()->SetRequestedRegionToLargestPossibleRegion();
+  automatic.Update();
+  m_PredictedIoUSum = automatic.m_PredictedIoUSum;
+  m_PredictedTiles = automatic.m_PredictedTiles;
+  m_TileGrid = automatic.GetTileGrid();
+  m_Lower = automatic.m_Lower;
+  m_Upper = automatic.m_Upper;
+
+  // What the head sees, made once per automatic result: the normalised micrograph, the network's probability, the
+  // exclusion, and their features.
+  const auto width = static_cast<int>(largest.GetSize(0)), height = static_cast<int>(largest.GetSize(1));
+  const auto toMat = [&](const auto * image, int type) {
+    cv::Mat out(height, width, type);
+    std::size_t i = 0;
+    for (ImageRegionConstIterator<std::remove_cv_t<std::remove_pointer_t<decltype(image)>>> it(image, largest); !it.IsAtEnd(); ++it, ++i)
+    {
+      if (type == CV_8U)
+      {
+        out.template ptr<unsigned char>()[i] = it.Get() != 0 ? 255 : 0;
+      }
+      else
+      {
+        out.template ptr<float>()[i] = static_cast<float>(it.Get());
+      }
+    }
+    return out;
+  };
+  if (!m_AdaptationImage || m_AdaptationImageTime < automatic.GetOutput()->GetMTime() ||
+      m_AdaptationImageTime < input->GetMTime())
+  {
+    const auto normalise = scopsam::IntensityNormalization::FromRange(m_Lower, m_Upper);
+    cv::Mat    image = toMat(input, CV_32F);
+    for (auto it = image.begin<float>(); it != image.end<float>(); ++it)
+    {
+      *it = normalise(*it);
+    }
+    const MaskImageType * exclusion = this->GetExclusionMask();
+    try
+    {
+      m_AdaptationImage = std::make_shared<const scopsam::AdaptationImage>(
+        image, toMat(automatic.GetOutput(), CV_32F), automatic.GetEffectiveThreshold(),
+        exclusion ? toMat(exclusion, CV_8U) : cv::Mat(), engine->GetIdentity(), m_SourceName);
+    }
+    catch (const scopsam::InputError & e)
+    {
+      SCoPSAMSegmentationDetail::ThrowInvalidArgument(__FILE__, __LINE__, e.what());
+    }
+    m_AdaptationImageTime.Modified();
+  }
+
+  // The prompts' head (or the one given), applied to every pixel.
+  cv::Mat probability;
+  try
+  {
+    if (!m_AdaptationGiven)
+    {
+      scopsam::PhasePrompts prompts;
+      for (const auto & click : this->MakePrompts().Clicks)
+      {
+        prompts.Positions.emplace_back(static_cast<int>(click.X), static_cast<int>(click.Y));
+        prompts.Labels.push_back(click.Label);
+      }
+      if (const MaskImageType * scribbles = this->GetScribbleImage())
+      {
+        cv::Mat labels(height, width, CV_8U);
+        std::size_t i = 0;
+        for (ImageRegionConstIterator<MaskImageType> it(scribbles, largest); !it.IsAtEnd(); ++it, ++i)
+        {
+          labels.ptr<unsigned char>()[i] = it.Get();
+        }
+        prompts.Scribbles = labels;
+      }
+      m_Adaptation = std::make_shared<const scopsam::Adaptation>(
+        scopsam::Adaptation::Fit(*m_AdaptationImage, prompts));
+    }
+    probability = m_Adaptation->Apply(*m_AdaptationImage);
+  }
+  catch (const scopsam::InputError & e)
+  {
+    SCoPSAMSegmentationDetail::ThrowInvalidArgument(__FILE__, __LINE__, e.what());
+  }
+  this->UpdateProgress(1.0f);
+  this->WriteOutputs(largest, probability.ptr<float>());
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & os, Indent indent) const
 {
   Superclass::PrintSelf(os, indent);
@@ -890,6 +1092,9 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & o
   os << indent << "Scale: " << m_Scale << std::endl;
   os << indent << "ExclusionMask: " << (this->GetExclusionMask() ? "set" : "(none)") << std::endl;
   os << indent << "Clicks: " << m_Clicks.size() << std::endl;
+  os << indent << "ScribbleImage: " << (this->GetScribbleImage() ? "set" : "(none)") << std::endl;
+  os << indent << "Adaptation: " << (m_AdaptationGiven ? "given" : (m_Adaptation ? "made by the prompts" : "(none)"))
+     << std::endl;
   os << indent << "RegionOfInterest: ";
   if (m_HasRegionOfInterest)
   {

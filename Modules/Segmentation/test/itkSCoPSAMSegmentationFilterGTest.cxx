@@ -34,6 +34,8 @@
 #include "scopsamThreadSettings.h"
 #include "scopsamTestConfigurations.h"
 
+#include <opencv2/imgproc.hpp>
+
 #include "gtest/gtest.h"
 
 #include <algorithm>
@@ -260,7 +262,8 @@ TEST(SCoPSAMSegmentationFilter, GivenPriorsEqualComputedPriors)
 
 TEST(SCoPSAMSegmentationFilter, ClicksAloneChangeTheOutput)
 {
-  // A wiring test: clicks reach the network (whether they act in the right direction is the interactive issue's).
+  // A wiring test: clicks reach the output (through the adaptation; that they act in the right direction is tested
+  // below and in the adaptation's own tests).
   const auto image = Micrograph(120, 100);
   auto       automatic = Filter::New();
   automatic->SetInput(image);
@@ -523,4 +526,147 @@ TEST(SCoPSAMSegmentationFilter, PredictedIoUOfTheCurrentResult)
   EXPECT_EQ(streamed->GetPredictedIoU(), iou);
   EXPECT_EQ(streamed->GetTileGrid().ImageWidth, 420);
   EXPECT_EQ(streamed->GetTileGrid().Tiles.size(), whole->GetTileGrid().Tiles.size());
+}
+
+namespace
+{
+/** A 160 x 128 matrix (gray 30000) with bright (45000) and dark (15000) discs of radius 6 on a grid, some noise. */
+struct TwoPhaseMicrograph
+{
+  U16Image::Pointer      Image;
+  cv::Mat                Bright = cv::Mat::zeros(128, 160, CV_8U), Dark = cv::Mat::zeros(128, 160, CV_8U);
+  std::vector<cv::Point> BrightCentres, DarkCentres;
+  TwoPhaseMicrograph()
+  {
+    cv::Mat gray(128, 160, CV_32F, cv::Scalar(30000));
+    for (int row = 0; row < 4; ++row)
+    {
+      for (int col = 0; col < 5; ++col)
+      {
+        const cv::Point centre(16 + 32 * col, 16 + 32 * row);
+        const bool      bright = (row + col) % 2 == 0;
+        cv::circle(bright ? Bright : Dark, centre, 6, cv::Scalar(255), cv::FILLED);
+        (bright ? BrightCentres : DarkCentres).push_back(centre);
+      }
+    }
+    gray.setTo(45000, Bright);
+    gray.setTo(15000, Dark);
+    cv::Mat noise(gray.size(), CV_32F);
+    cv::theRNG().state = 5;
+    cv::randn(noise, 0.0, 1500.0);
+    gray += noise;
+    cv::Mat u16;
+    gray.convertTo(u16, CV_16U);
+    Image = scopsam::ImageFromMat<unsigned short>(u16);
+  }
+};
+
+double
+MaskFraction(const Filter::MaskImageType * mask, const cv::Mat & region)
+{
+  std::size_t on = 0, all = 0;
+  for (int y = 0; y < region.rows; ++y)
+  {
+    for (int x = 0; x < region.cols; ++x)
+    {
+      if (region.at<unsigned char>(y, x) != 0)
+      {
+        ++all;
+        on += mask->GetPixel({ { x, y } }) != 0;
+      }
+    }
+  }
+  return static_cast<double>(on) / static_cast<double>(std::max<std::size_t>(1, all));
+}
+} // namespace
+
+TEST(SCoPSAMSegmentationFilter, ScribblesSwitchThePhaseAndTheAdaptationCarriesToAnotherFilter)
+{
+  const TwoPhaseMicrograph sample;
+  auto                     filter = Filter::New();
+  filter->SetInput(sample.Image);
+  filter->SetModelFileName(TinyModel()); // untrained: the head alone must pick the phase
+  filter->SetSourceName("two phases");
+  for (const bool wantDark : { false, true })
+  {
+    auto scribbles = Filter::MaskImageType::New();
+    scribbles->SetRegions(sample.Image->GetLargestPossibleRegion());
+    scribbles->Allocate(true);
+    const auto paint = [&](const cv::Point & c, unsigned char label) { // a cross of strokes over a disc
+      for (int d = -4; d <= 4; ++d)
+      {
+        scribbles->SetPixel({ { c.x + d, c.y } }, label);
+        scribbles->SetPixel({ { c.x, c.y + d } }, label);
+      }
+    };
+    // A user who paints two particles of the phase, two of the other and a stroke of matrix.
+    for (const int i : { 0, 3 })
+    {
+      paint((wantDark ? sample.DarkCentres : sample.BrightCentres)[i], 1);
+      paint((wantDark ? sample.BrightCentres : sample.DarkCentres)[i], 2);
+    }
+    paint({ 32, 4 }, 2);
+    filter->SetScribbleImage(scribbles);
+    filter->Update();
+    const auto * mask = filter->GetMaskOutput();
+    // Most of the painted phase (the untrained network's weak labels blur the discs' rims), almost none of the other.
+    EXPECT_GT(MaskFraction(mask, wantDark ? sample.Dark : sample.Bright), 0.7) << (wantDark ? "dark" : "bright");
+    EXPECT_LT(MaskFraction(mask, wantDark ? sample.Bright : sample.Dark), 0.05) << (wantDark ? "dark" : "bright");
+    EXPECT_GT(filter->GetAdaptationCacheBytes(), 0u);
+  }
+  const auto adaptation = filter->GetAdaptation();
+  ASSERT_NE(adaptation, nullptr);
+  EXPECT_EQ(adaptation->GetSource(), "two phases");
+
+  // Through a file, to another filter with no prompts: the same masks.
+  const auto path = (fs::temp_directory_path() / ("scopsam-filter-adaptation-" + std::to_string(::getpid()) + ".json")).string();
+  adaptation->Save(path);
+  auto applied = Filter::New();
+  applied->SetInput(sample.Image);
+  applied->SetModelFileName(TinyModel());
+  applied->SetAdaptation(std::make_shared<const scopsam::Adaptation>(scopsam::Adaptation::Load(path)));
+  applied->Update();
+  fs::remove(path);
+  EXPECT_EQ(MaxDifference<Filter::MaskImageType>(applied->GetMaskOutput(), filter->GetMaskOutput()), 0.0);
+
+  // Made with one model, applied with another: bad input.
+  const std::string other = (fs::path(TinyModel()).parent_path() / "other.pt").string();
+  scopsam::SegmentationEngine::Create(scopsam::TinyTestConfiguration(), 12)->Save(other);
+  auto mismatched = Filter::New();
+  mismatched->SetInput(sample.Image);
+  mismatched->SetModelFileName(other);
+  mismatched->SetAdaptation(adaptation);
+  EXPECT_THROW(mismatched->Update(), itk::InvalidArgumentError);
+  // An adaptation and prompts together: bad input.
+  applied->AddClick({ { 5, 5 } }, 1);
+  EXPECT_THROW(applied->Update(), itk::InvalidArgumentError);
+}
+
+TEST(SCoPSAMSegmentationFilter, ANegativeClickRemovesAFalseComponentAndPromptsDoNotRerunTheNetwork)
+{
+  const TwoPhaseMicrograph sample;
+  auto                     filter = Filter::New();
+  filter->SetInput(sample.Image);
+  filter->SetModelFileName(TinyModel());
+  // A scribble that makes both phases "this phase" (an over-segmenting start), then a negative click on one dark disc.
+  auto scribbles = Filter::MaskImageType::New();
+  scribbles->SetRegions(sample.Image->GetLargestPossibleRegion());
+  scribbles->Allocate(true);
+  for (const auto & c : { sample.DarkCentres[0], sample.BrightCentres[0] })
+  {
+    scribbles->SetPixel({ { c.x, c.y } }, 1);
+  }
+  scribbles->SetPixel({ { 32, 4 } }, 2);
+  filter->SetScribbleImage(scribbles);
+  filter->Update();
+  const double darkBefore = MaskFraction(filter->GetMaskOutput(), sample.Dark);
+  std::size_t  progressEvents = 0;
+  filter->AddObserver(itk::ProgressEvent(), [&progressEvents](const itk::EventObject &) { ++progressEvents; });
+  filter->AddClick({ { sample.DarkCentres[3].x, sample.DarkCentres[3].y } }, 0);
+  filter->Update();
+  cv::Mat clicked = cv::Mat::zeros(sample.Dark.size(), CV_8U);
+  cv::circle(clicked, sample.DarkCentres[3], 6, cv::Scalar(255), cv::FILLED);
+  EXPECT_LT(MaskFraction(filter->GetMaskOutput(), clicked), 0.5) << "at least half of the clicked component goes";
+  EXPECT_LE(MaskFraction(filter->GetMaskOutput(), sample.Dark), darkBefore);
+  EXPECT_LE(progressEvents, 3u) << "only the head ran again, not the network's tiles";
 }
