@@ -10,6 +10,7 @@ itk_module(SCoPSAMApplication
     SCoPSAMEvaluation
     SCoPSAMQuantification
     SCoPSAMSegmentation
+    SCoPSAMAdaptation
     SCoPSAMTraining
     SCoPSAMModel
     SCoPSAMTrainer

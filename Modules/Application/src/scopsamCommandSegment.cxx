@@ -33,6 +33,7 @@
 #include "scopsamImageIO.h"
 #include "scopsamOpenCVBridge.h"
 #include "scopsamPictures.h"
+#include "scopsamPromptAdaptation.h"
 #include "scopsamSegmentationSupport.h"
 
 #include <nlohmann/json.hpp>
@@ -125,15 +126,20 @@ struct SegmentationRecord
 
 /** Segments one image: the filter configured from the options, its outputs written by streaming, all atomically. */
 SegmentationRecord
-SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEngine> & engine, const std::string & input,
-           const std::string & output, const std::string & probabilityPath, const std::string & overlayPath, ProgressBar & bar,
+SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEngine> & engine,
+           const std::shared_ptr<const Adaptation> & adaptation, const std::string & input, const std::string & output,
+           const std::string & probabilityPath, const std::string & overlayPath, ProgressBar & bar,
            FieldQuantifier * quantifier)
 {
+  if (!o.SaveAdaptation.empty())
+  {
+    RefuseToOverwriteInputs(o.SaveAdaptation, { input, o.Exclude, o.Labels, o.Adaptation });
+  }
   if (!overlayPath.empty())
   {
     RefuseToOverwriteInputs(overlayPath, { input, o.Exclude });
   }
-  RefuseToOverwriteInputs(output, { input, o.Exclude });
+  RefuseToOverwriteInputs(output, { input, o.Exclude, o.Labels, o.Adaptation });
   if (!probabilityPath.empty())
   {
     RefuseToOverwriteInputs(probabilityPath, { input, o.Exclude });
@@ -209,6 +215,18 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     exclude->SetDirection(image->GetDirection());
     filter->SetExclusionMask(exclude);
   }
+  UInt8Image2D::Pointer scribbles;
+  if (!o.Labels.empty())
+  {
+    // Scribbles in pixels too: 1 this phase, 2 not this phase, 0 unlabelled.
+    scribbles = ReadLabelImage(o.Labels);
+    scribbles->SetOrigin(image->GetOrigin());
+    scribbles->SetSpacing(image->GetSpacing());
+    scribbles->SetDirection(image->GetDirection());
+    filter->SetScribbleImage(scribbles);
+  }
+  filter->SetAdaptation(adaptation);
+  filter->SetSourceName(input);
   try
   {
     filter->UpdateOutputInformation(); // the model, the options and the prompts against the image
@@ -251,6 +269,17 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   filter->AddObserver(itk::ProgressEvent(), command);
   WriteStreamed(outputs, rowsPerPiece);
   bar.Done();
+  if (filter->UsesAdaptation())
+  {
+    for (const auto & warning : filter->GetAdaptation()->GetWarnings())
+    {
+      std::cerr << "scopsam segment: warning: " << input << ": " << warning << "\n";
+    }
+  }
+  if (!o.SaveAdaptation.empty())
+  {
+    filter->GetAdaptation()->Save(o.SaveAdaptation);
+  }
   const SegmentationRecord record{ filter->GetTileGrid(), filter->GetPredictedIoU() };
   if (mask)
   {
@@ -285,6 +314,8 @@ Provenance(const SegmentOptions & o, const SegmentationEngine & engine, const Se
   j["threshold_source"] = o.Threshold >= 0.0 ? "--threshold" : "the model's";
   j["scale"] = o.Scale;
   j["points"] = o.Points;
+  j["labels"] = o.Labels;
+  j["adaptation"] = o.Adaptation;
   j["box"] = o.Box;
   j["exclude"] = o.Exclude;
   j["device"] = engine.GetDevice();
@@ -327,6 +358,20 @@ RunSegment(const SegmentOptions & o)
   {
     throw InputError("--threads must be in [0, 1024]");
   }
+  const bool prompted = !o.Points.empty() || !o.Labels.empty();
+  if (!o.SaveAdaptation.empty() && !prompted)
+  {
+    throw InputError("--save-adaptation saves what clicks (--points) or scribbles (--labels) taught: give some");
+  }
+  if (!o.Adaptation.empty() && prompted)
+  {
+    throw InputError("--adaptation applies a saved adaptation without prompts: drop --points and --labels, or drop --adaptation");
+  }
+  std::shared_ptr<const Adaptation> adaptation;
+  if (!o.Adaptation.empty())
+  {
+    adaptation = std::make_shared<const Adaptation>(Adaptation::Load(o.Adaptation));
+  }
   DeviceOptions device;
   device.Device = o.Device;
   device.HalfPrecision = o.Half;
@@ -351,7 +396,7 @@ RunSegment(const SegmentOptions & o)
   }
   if (!folder)
   {
-    SegmentOne(o, engine, o.Input, o.Output, o.Probability, o.Overlay, bar, quantifier.get());
+    SegmentOne(o, engine, adaptation, o.Input, o.Output, o.Probability, o.Overlay, bar, quantifier.get());
     if (quantifier)
     {
       quantifier->Finish();
@@ -363,6 +408,11 @@ RunSegment(const SegmentOptions & o)
   if (items.empty())
   {
     throw InputError("no images in " + o.Input);
+  }
+  if (prompted)
+  {
+    throw InputError("--points and --labels are pixels of one micrograph: segment it alone with --save-adaptation, "
+                     "then apply the adaptation to the folder with --adaptation");
   }
   if (fs::exists(o.Output, error) && !fs::is_directory(o.Output, error))
   {
@@ -382,7 +432,7 @@ RunSegment(const SegmentOptions & o)
     const std::string mask = (fs::path(o.Output) / (item.Name + ".png")).string();
     const std::string probability = o.Probability.empty() ? "" : (fs::path(o.Probability) / (item.Name + ".mha")).string();
     const std::string overlay = o.Overlay.empty() ? "" : (fs::path(o.Overlay) / (item.Name + ".png")).string();
-    const auto record = SegmentOne(o, engine, item.ImagePath, mask, probability, overlay, bar, quantifier.get());
+    const auto record = SegmentOne(o, engine, adaptation, item.ImagePath, mask, probability, overlay, bar, quantifier.get());
     WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, record, item.ImagePath, mask));
     written.push_back(mask);
   }
@@ -402,6 +452,12 @@ RegisterSegmentCommand(CLI::App & app)
   command->add_option("OUTPUT", o->Output, "The mask (8-bit; 0 rest, 255 phase) or a folder of masks")->required();
   command->add_option("--model", o->Model, "Model file (SCoP-SAM or TorchScript); default: the embedded model");
   command->add_option("--points", o->Points, "Clicks \"x,y,label;...\": pixel indices, label 1 phase, 0 not");
+  command->add_option("--labels", o->Labels,
+                      "Scribbles: a label image of the micrograph's size, 1 this phase, 2 not this phase, 0 unlabelled");
+  command->add_option("--save-adaptation", o->SaveAdaptation,
+                      "Write what the clicks and scribbles taught (JSON, with model and provenance), for --adaptation");
+  command->add_option("--adaptation", o->Adaptation,
+                      "Apply a saved adaptation (made with the same model) to the micrograph or the folder, no prompts");
   command->add_option("--box", o->Box, "Region of interest x0,y0,x1,y1 (pixel indices, inclusive)");
   command->add_option("--exclude", o->Exclude, "Mask of regions to ignore (non-zero), e.g. a data bar");
   command->add_option("--overlay", o->Overlay, "Also write the micrograph with the phase outlined (PNG; a folder for a folder)");

@@ -89,6 +89,11 @@ ReadGrayImage(const std::string & path, SliceGeometry * geometry = nullptr);
 SCoPSAMData_EXPORT UInt8Image2D::Pointer
 ReadMask(const std::string & path);
 
+/** Reads a label image (a scribble image: 0 unlabelled, 1 this phase, 2 not this phase): any planar image whose values
+ * are whole numbers in [0, largestLabel], or else InputError. */
+SCoPSAMData_EXPORT UInt8Image2D::Pointer
+ReadLabelImage(const std::string & path, int largestLabel = 2);
+
 /** Reads a mask that is to be measured: with `threshold` < 0 it must be binary (at most two gray levels, one of them
  * 0), or else InputError says it looks like a micrograph or a probability map (which ReadMask() would measure as
  * almost all phase); with `threshold` >= 0 a pixel is phase where its value is at least `threshold`. 0/1 result. */

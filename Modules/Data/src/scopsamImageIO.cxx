@@ -24,6 +24,7 @@
 #include "itkVectorImage.h"
 
 #include <algorithm>
+#include <cmath>
 #include <array>
 #include <atomic>
 #include <csignal>
@@ -230,6 +231,28 @@ UInt8Image2D::Pointer
 ReadMask(const std::string & path)
 {
   return MaskOf(ReadGrayImage(path).GetPointer(), [](float v) { return v != 0.0f; });
+}
+
+UInt8Image2D::Pointer
+ReadLabelImage(const std::string & path, int largestLabel)
+{
+  const auto        gray = ReadGrayImage(path);
+  const std::size_t count = gray->GetLargestPossibleRegion().GetNumberOfPixels();
+  const float *     p = gray->GetBufferPointer();
+  const float *     bad = std::find_if(p, p + count, [largestLabel](float v) {
+    return !(v >= 0.0f && v <= static_cast<float>(largestLabel) && v == std::floor(v));
+  });
+  if (bad != p + count)
+  {
+    throw InputError(path + " is not a label image of values 0.." + std::to_string(largestLabel) + " (it holds " +
+                     std::to_string(*bad) + ")");
+  }
+  auto labels = UInt8Image2D::New();
+  labels->CopyInformation(gray);
+  labels->SetRegions(gray->GetLargestPossibleRegion());
+  labels->Allocate();
+  std::transform(p, p + count, labels->GetBufferPointer(), [](float v) { return static_cast<unsigned char>(v); });
+  return labels;
 }
 
 UInt8Image2D::Pointer
