@@ -28,6 +28,7 @@
 #include "scopsamErrors.h"
 #include "scopsamImageIO.h"
 #include "scopsamPriorParameters.h"
+#include "scopsamPromptAdaptation.h"
 #include "scopsamSegmentationSupport.h"
 
 #include <pybind11/numpy.h>
@@ -35,6 +36,7 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <mutex>
 #include <optional>
 #include <cstring>
 #include <tuple>
@@ -174,14 +176,23 @@ ModelThreshold(const std::string & model)
   }
 }
 
-std::tuple<py::array_t<float>, py::array_t<unsigned char>>
-Segment(const FloatArray & array, const Spacing & spacing, const std::string & model,
-        const std::vector<std::tuple<long, long, int>> & clicks, const std::vector<long> & box, double threshold,
-        unsigned int tileSize, int overlap, unsigned int batchSize, const std::string & device, int threads, double scale,
-        const std::optional<MaskArray> & exclusion)
+using SegmentationFilter = itk::SCoPSAMSegmentationFilter<GrayImage>;
+
+/** The segmentation filter on an array, configured as segment() and Predictor take their keywords. */
+struct ConfiguredFilter
 {
-  using Filter = itk::SCoPSAMSegmentationFilter<GrayImage>;
-  auto image = ImageFromArray<GrayImage>(array, spacing, "the image");
+  GrayImage::Pointer          Image;
+  MaskImage::Pointer          Exclusion;
+  SegmentationFilter::Pointer Filter;
+};
+
+ConfiguredFilter
+Configure(const FloatArray & array, const Spacing & spacing, const std::string & model, const std::vector<long> & box,
+          double threshold, unsigned int tileSize, int overlap, unsigned int batchSize, const std::string & device,
+          int threads, double scale, const std::optional<MaskArray> & exclusion)
+{
+  ConfiguredFilter out;
+  out.Image = ImageFromArray<GrayImage>(array, spacing, "the image");
   scopsam::DeviceOptions options;
   options.Device = device;
   options.Threads = threads;
@@ -198,8 +209,8 @@ Segment(const FloatArray & array, const Spacing & spacing, const std::string & m
   {
     throw scopsam::InputError(e.what());
   }
-  auto filter = Filter::New();
-  filter->SetInput(image);
+  auto filter = SegmentationFilter::New();
+  filter->SetInput(out.Image);
   filter->SetEngine(engine);
   filter->SetTileSize(tileSize);
   filter->SetOverlap(overlap);
@@ -210,11 +221,6 @@ Segment(const FloatArray & array, const Spacing & spacing, const std::string & m
   }
   filter->SetScale(scale);
   SetWorkUnits(filter.GetPointer(), threads);
-  // The filter checks clicks and the box against the image (itk::InvalidArgumentError: ValueError).
-  for (const auto & [x, y, label] : clicks)
-  {
-    filter->AddClick({ { x, y } }, label);
-  }
   if (!box.empty())
   {
     if (box.size() != 4 || box[2] < box[0] || box[3] < box[1])
@@ -226,11 +232,29 @@ Segment(const FloatArray & array, const Spacing & spacing, const std::string & m
     roi.SetSize({ { static_cast<itk::SizeValueType>(box[2] - box[0] + 1), static_cast<itk::SizeValueType>(box[3] - box[1] + 1) } });
     filter->SetRegionOfInterest(roi);
   }
-  MaskImage::Pointer exclusionImage;
   if (exclusion)
   {
-    exclusionImage = ImageFromArray<MaskImage>(*exclusion, spacing, "exclusion_mask");
-    filter->SetExclusionMask(exclusionImage);
+    out.Exclusion = ImageFromArray<MaskImage>(*exclusion, spacing, "exclusion_mask");
+    filter->SetExclusionMask(out.Exclusion);
+  }
+  out.Filter = filter;
+  return out;
+}
+
+using Clicks = std::vector<std::tuple<long, long, int>>;
+
+std::tuple<py::array_t<float>, py::array_t<unsigned char>>
+Segment(const FloatArray & array, const Spacing & spacing, const std::string & model, const Clicks & clicks,
+        const std::vector<long> & box, double threshold, unsigned int tileSize, int overlap, unsigned int batchSize,
+        const std::string & device, int threads, double scale, const std::optional<MaskArray> & exclusion)
+{
+  const auto configured =
+    Configure(array, spacing, model, box, threshold, tileSize, overlap, batchSize, device, threads, scale, exclusion);
+  SegmentationFilter * filter = configured.Filter;
+  // The filter checks clicks and the box against the image (itk::InvalidArgumentError: ValueError).
+  for (const auto & [x, y, label] : clicks)
+  {
+    filter->AddClick({ { x, y } }, label);
   }
   // Several Python threads may segment at once: the filter serialises the network runs.
   WithoutGIL([&] {
@@ -239,6 +263,88 @@ Segment(const FloatArray & array, const Spacing & spacing, const std::string & m
   });
   return { ArrayFromImage<float>(filter->GetOutput()), ArrayFromImage<unsigned char>(filter->GetMaskOutput()) };
 }
+
+/** Segment Anything's SamPredictor for a micrograph: the constructor runs the network once (set_image), predict()
+ * fits the adaptation to a new set of prompts and reruns only that (the filter keeps its automatic result). Calls
+ * on one predictor from several threads are serialised. */
+class Predictor
+{
+public:
+  Predictor(const FloatArray & array, const Spacing & spacing, const std::string & model, const std::vector<long> & box,
+            double threshold, unsigned int tileSize, int overlap, unsigned int batchSize, const std::string & device,
+            int threads, double scale, const std::optional<MaskArray> & exclusion)
+    : m_Filter(Configure(array, spacing, model, box, threshold, tileSize, overlap, batchSize, device, threads, scale,
+                         exclusion))
+    , m_Spacing(spacing)
+  {
+    WithoutGIL([&] {
+      m_Filter.Filter->Update();
+      return 0;
+    });
+    m_Automatic = { ArrayFromImage<float>(m_Filter.Filter->GetOutput()),
+                    ArrayFromImage<unsigned char>(m_Filter.Filter->GetMaskOutput()) };
+  }
+
+  std::tuple<py::array_t<float>, py::array_t<unsigned char>>
+  Predict(const Clicks & clicks, const std::optional<MaskArray> & scribbles, const std::string & adaptation)
+  {
+    SegmentationFilter * filter = m_Filter.Filter;
+    MaskImage::Pointer   labels;
+    if (scribbles)
+    {
+      labels = ImageFromArray<MaskImage>(*scribbles, m_Spacing, "scribbles");
+    }
+    std::shared_ptr<const scopsam::Adaptation> given;
+    if (!adaptation.empty())
+    {
+      given = std::make_shared<const scopsam::Adaptation>(WithoutGIL([&] { return scopsam::Adaptation::Load(adaptation); }));
+    }
+    // The lock is taken without the GIL (another thread may hold it while it waits for the GIL) and kept while the
+    // outputs are copied.
+    std::unique_lock<std::mutex> lock(m_Mutex, std::defer_lock);
+    const bool                   adapted = WithoutGIL([&] {
+      lock.lock();
+      filter->ClearClicks();
+      for (const auto & [x, y, label] : clicks)
+      {
+        filter->AddClick({ { x, y } }, label);
+      }
+      filter->SetScribbleImage(labels);
+      filter->SetAdaptation(given);
+      if (!filter->UsesAdaptation())
+      {
+        return false;
+      }
+      filter->Update();
+      return true;
+    });
+    if (!adapted)
+    {
+      return m_Automatic; // no prompt: the automatic result, unchanged
+    }
+    return { ArrayFromImage<float>(filter->GetOutput()), ArrayFromImage<unsigned char>(filter->GetMaskOutput()) };
+  }
+
+  /** Writes what the last predict()'s prompts taught (JSON), for predict(adaptation=...) or scopsam segment
+   * --adaptation on other micrographs. */
+  void
+  SaveAdaptation(const std::string & path)
+  {
+    const std::lock_guard<std::mutex> lock(m_Mutex);
+    const auto                        adaptation = m_Filter.Filter->GetAdaptation();
+    if (!adaptation)
+    {
+      throw scopsam::InputError("no adaptation yet: call predict() with clicks or scribbles first");
+    }
+    adaptation->Save(path);
+  }
+
+private:
+  ConfiguredFilter                                           m_Filter;
+  Spacing                                                    m_Spacing;
+  std::tuple<py::array_t<float>, py::array_t<unsigned char>> m_Automatic;
+  std::mutex                                                 m_Mutex;
+};
 
 std::tuple<py::array_t<unsigned int>, std::string>
 Quantify(const MaskArray & mask, const Spacing & spacing, const std::string & unit, const std::optional<FloatArray> & feature,
@@ -325,6 +431,14 @@ PYBIND11_MODULE(_scopsam, m)
   m.def("segment", &Segment, py::arg("image"), py::arg("spacing"), py::arg("model"), py::arg("clicks"), py::arg("box"),
         py::arg("threshold"), py::arg("tile_size"), py::arg("overlap"), py::arg("batch_size"), py::arg("device"),
         py::arg("threads"), py::arg("scale"), py::arg("exclusion"));
+  py::class_<Predictor>(m, "Predictor")
+    .def(py::init<const FloatArray &, const Spacing &, const std::string &, const std::vector<long> &, double,
+                  unsigned int, int, unsigned int, const std::string &, int, double, const std::optional<MaskArray> &>(),
+         py::arg("image"), py::arg("spacing"), py::arg("model"), py::arg("box"), py::arg("threshold"),
+         py::arg("tile_size"), py::arg("overlap"), py::arg("batch_size"), py::arg("device"), py::arg("threads"),
+         py::arg("scale"), py::arg("exclusion"))
+    .def("predict", &Predictor::Predict, py::arg("clicks"), py::arg("scribbles"), py::arg("adaptation"))
+    .def("save_adaptation", &Predictor::SaveAdaptation, py::arg("path"));
   m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),
         py::arg("exclusion"), py::arg("minimum_pixels"), py::arg("exclude_border"));
   m.def("has_default_model", &scopsam::HasDefaultModel);

@@ -58,6 +58,7 @@ struct PixelClassifierOptions
   int           MaximumDepth{ 10 };
   int           MinimumSamplesPerLeaf{ 2 };
   int           PriorSamples{ 2000 };
+  bool          RelabelPriorSamples{ true }; // prior samples like the labelled pixels take their label
   int           AppearanceFeatures{ 0 }; // prior samples like the labelled pixels in these first features take their label (0: all)
   std::uint64_t Seed{ 1 };
 };

@@ -69,8 +69,17 @@ struct SCoPSAMAdaptation_EXPORT PhasePrompts
   Empty() const;
 };
 
+/** What the head learns when the micrograph has an automatic mask. */
+enum class AdaptationMode
+{
+  Replace, // the phase itself (prompt labels and the mask's samples as targets); its output replaces the network's
+  Correct  // where the automatic mask is wrong (labels that disagree with it; the mask's samples as "right"); the
+           // mask is flipped where the head says so: P(phase) = (1 - w) [mask] + w [not mask]
+};
+
 struct AdaptationOptions
 {
+  AdaptationMode         Mode{ AdaptationMode::Correct };
   PixelClassifierOptions Classifier;
   ClickReach             Reach;
   std::size_t            CachedPixels{ std::size_t(16) << 20 }; // micrographs up to this size keep their features

@@ -25,6 +25,7 @@
 #include <opencv2/ml.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <random>
 
 namespace scopsam
@@ -251,7 +252,10 @@ PixelClassifier::FitSamples(const cv::Mat & samples, const std::vector<float> & 
   {
     throw InputError("the prompts label only one class and no prior mask gives the other: label both, or give a prior");
   }
-  RelabelWhatThePromptsDescribe(samples, labelledTarget, weakSamples, weakTarget, options.AppearanceFeatures);
+  if (options.RelabelPriorSamples)
+  {
+    RelabelWhatThePromptsDescribe(samples, labelledTarget, weakSamples, weakTarget, options.AppearanceFeatures);
+  }
   // The labelled pixels, repeated so that together they weigh at least twice as much as the prior's samples: what
   // the user said outweighs what the model guessed.
   const std::size_t labelled = labelledTarget.size(), weak = weakTarget.size();
@@ -464,32 +468,37 @@ ClickLabels(const cv::Mat & image, const cv::Mat & prior, const std::vector<cv::
     {
       continue; // outside (the caller's error to report) or agreeing with the prior: the disc says it all
     }
+    // The component or region on the whole image (its size decides whether it is one particle), then cut to the
+    // click's reach.
+    // A negative click in a false component of the prior that is one particle: that component. Otherwise (a
+    // positive click, or a component too large to be one particle: a connected phase) the pixels of the clicked
+    // gray level connected to it on the clicked side of the prior (flood fill of the lightly smoothed image).
     cv::Mat region = cv::Mat::zeros(image.rows + 2, image.cols + 2, CV_8U);
-    const cv::Rect window = cv::Rect(p.x - reach.MaximumRadius, p.y - reach.MaximumRadius, 2 * reach.MaximumRadius + 1,
-                                     2 * reach.MaximumRadius + 1) & inside;
-    if (labels[i] == 0) // a false component: the prior's connected pixels around the click
+    if (labels[i] == 0)
     {
-      cv::Mat component = prior(window) != 0, filled = cv::Mat::zeros(window.height + 2, window.width + 2, CV_8U);
-      cv::floodFill(component, filled, p - window.tl(), cv::Scalar(255), nullptr, cv::Scalar(0), cv::Scalar(0),
+      cv::Mat component = prior != 0;
+      cv::floodFill(component, region, p, cv::Scalar(255), nullptr, cv::Scalar(0), cv::Scalar(0),
                     8 | cv::FLOODFILL_MASK_ONLY | (255 << 8));
-      filled(cv::Rect(1, 1, window.width, window.height)).copyTo(region(window + cv::Point(1, 1)));
     }
-    else // a missed particle: the pixels of similar gray level connected to the click
+    if (labels[i] == 1 || cv::countNonZero(region) > largest)
     {
-      cv::Mat         patch = smooth(window).clone(), filled = cv::Mat::zeros(window.height + 2, window.width + 2, CV_8U);
+      region.setTo(0);
+      cv::Mat          patch = smooth.clone();
       const cv::Scalar tolerance(reach.Tolerance * noise);
-      cv::floodFill(patch, filled, p - window.tl(), cv::Scalar(0), nullptr, tolerance, tolerance,
+      // The fill stays on the clicked side of the prior.
+      patch.setTo(std::numeric_limits<float>::max(), labels[i] == 1 ? (prior != 0) : (prior == 0));
+      cv::floodFill(patch, region, p, cv::Scalar(0), nullptr, tolerance, tolerance,
                     8 | cv::FLOODFILL_MASK_ONLY | cv::FLOODFILL_FIXED_RANGE | (255 << 8));
-      filled(cv::Rect(1, 1, window.width, window.height)).copyTo(region(window + cv::Point(1, 1)));
+    }
+    if (cv::countNonZero(region) > largest)
+    {
+      continue; // not one particle (the matrix's or the phase's gray level all over): the disc says it all
     }
     cv::Mat inImage = region(cv::Rect(1, 1, image.cols, image.rows));
     cv::Mat disc = cv::Mat::zeros(image.size(), CV_8U);
     cv::circle(disc, p, reach.MaximumRadius, cv::Scalar(255), cv::FILLED);
     inImage &= disc;
-    if (cv::countNonZero(inImage) <= largest)
-    {
-      out.setTo(static_cast<unsigned char>(labels[i] == 1 ? PromptLabel::Phase : PromptLabel::NotPhase), inImage);
-    }
+    out.setTo(static_cast<unsigned char>(labels[i] == 1 ? PromptLabel::Phase : PromptLabel::NotPhase), inImage);
   }
   return out;
 }

@@ -35,7 +35,15 @@ namespace scopsam
 /** `scopsam bench DATASET...`: the accuracy table of DESIGN section 5 for each dataset - SCoP-SAM automatic, with
  * 1 and with 3 positive clicks (drawn from the ground truth's interior with a fixed seed), the same network with its
  * priors off, Otsu and adaptive thresholding; mean per-image IoU, Dice, precision, recall, boundary F, object F1 and
- * seconds per megapixel (wall clock of the whole method on this machine: priors and network, or the threshold). */
+ * seconds per megapixel (wall clock of the whole method on this machine: priors and network, or the threshold).
+ *
+ * With ProtocolClicks (`--clicks 20`), also the interactive tables of each set: RITM's protocol (NextClick(), all
+ * clicks kept) from the automatic mask, for SCoP-SAM's clicks and scribbles (through the segmentation filter's
+ * adaptation, the network encoded once per image) and for the ilastik-style baseline (a random forest on the
+ * classical filter bank, from an empty mask, driven by the same protocol): mIoU after 0, 1, 3, 5, 10 and
+ * ProtocolClicks clicks, NoC@85 and NoC@90, the share of clicks that do not lower IoU by more than 0.001, seconds
+ * per click; and the carry table: each image adapted with CarryClicks protocol clicks (and, separately, scribbles),
+ * applied to the set's other images. */
 struct BenchOptions
 {
   std::vector<std::string> Datasets;     // dataset folders (DESIGN section 4 layout, or image/ + label/)
@@ -49,6 +57,26 @@ struct BenchOptions
   std::string              Markdown, JSON; // where to write the tables
   EvaluationOptions        Metrics;
   bool                     Progress{ false };
+  int                      ProtocolClicks{ 0 }; // > 0: the interactive tables (RITM's protocol, up to this many clicks)
+  int                      CarryClicks{ 5 };    // with ProtocolClicks: adaptations from this many clicks carried to the
+                                                // set's other images
+};
+/** One prompted method through the click protocol on a set: means over images. */
+struct InteractiveRow
+{
+  std::string         Method;
+  std::vector<double> MeanIoU; // after k = 0 .. ProtocolClicks clicks
+  double              NoC85{ 0 }, NoC90{ 0 };
+  double              Steady{ 0 };         // fraction of clicks after which IoU did not fall by more than 0.001
+  double              SecondsPerClick{ 0 }; // mean wall time of one prompted call
+};
+/** An adaptation made on each image in turn and applied to the set's other images: mean over sources of the mean IoU
+ * over targets, and the automatic IoU of the same targets. */
+struct CarryRow
+{
+  std::string Method;
+  double      IoU{ 0 };
+  double      AutomaticIoU{ 0 };
 };
 struct BenchRow
 {
@@ -60,9 +88,11 @@ struct BenchRow
 };
 struct BenchTable
 {
-  std::string           Dataset;
-  std::size_t           Images{ 0 };
-  std::vector<BenchRow> Rows;
+  std::string                 Dataset;
+  std::size_t                 Images{ 0 };
+  std::vector<BenchRow>       Rows;
+  std::vector<InteractiveRow> Interactive; // with ProtocolClicks > 0
+  std::vector<CarryRow>       Carry;       // with ProtocolClicks > 0 and at least two images
 };
 SCoPSAMApplication_EXPORT std::vector<BenchTable>
 RunBench(const BenchOptions & options);

@@ -21,7 +21,9 @@
 
 #include "itkSCoPSAMSegmentationFilter.h"
 #include "scopsamBaselines.h"
+#include "scopsamClickProtocol.h"
 #include "scopsamDataset.h"
+#include "scopsamPromptAdaptation.h"
 #include "scopsamImageIO.h"
 #include "scopsamOpenCVBridge.h"
 #include "scopsamSegmentationSupport.h"
@@ -119,6 +121,188 @@ SegmentWithBaseline(const GrayImage2D * image, BaselineMethod method)
   return prediction;
 }
 
+Filter::Pointer
+MakeFilter(const GrayImage2D * image, const std::shared_ptr<const SegmentationEngine> & engine, const BenchOptions & o)
+{
+  auto filter = Filter::New();
+  filter->SetInput(image);
+  filter->SetEngine(engine);
+  if (o.Threshold >= 0.0)
+  {
+    filter->SetThreshold(o.Threshold);
+  }
+  if (o.Threads > 0)
+  {
+    filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(o.Threads));
+  }
+  return filter;
+}
+
+/** SCoP-SAM as the protocol prompts it: one filter per image, kept, so that the network runs once per image and each
+ * new set of prompts reruns the adaptation only. */
+PromptedSegmenter
+FilterSegmenter(Filter * filter)
+{
+  return [filter](const std::vector<SimulatedClick> & clicks, const cv::Mat & scribbles) {
+    filter->ClearClicks();
+    filter->SetAdaptation(nullptr);
+    for (const auto & click : clicks)
+    {
+      filter->AddClick({ { click.Position.x, click.Position.y } }, click.Label);
+    }
+    Filter::MaskImageType::Pointer labels;
+    if (!scribbles.empty())
+    {
+      labels = ImageFromMat<unsigned char>(scribbles);
+      labels->CopyInformation(filter->GetInput());
+    }
+    filter->SetScribbleImage(labels);
+    filter->Update();
+    return MatFromImage(filter->GetMaskOutput());
+  };
+}
+
+/** The ilastik-style baseline: a random forest on the classical filter bank of the normalised micrograph, fitted on
+ * the clicks' discs alone (no network, no prior). With one class labelled it can only say that class everywhere. */
+PromptedSegmenter
+ClassicalForestSegmenter(const AdaptationImage & view)
+{
+  return [&view](const std::vector<SimulatedClick> & clicks, const cv::Mat & scribbles) {
+    PhasePrompts prompts;
+    for (const auto & click : clicks)
+    {
+      prompts.Positions.push_back(click.Position);
+      prompts.Labels.push_back(click.Label);
+    }
+    prompts.Scribbles = scribbles;
+    const cv::Mat labels = scribbles.empty() ? LabelsFromClicks(view.Size(), prompts.Positions, prompts.Labels) : scribbles;
+    const bool    phase = cv::countNonZero(labels == 1) > 0, notPhase = cv::countNonZero(labels == 2) > 0;
+    if (!phase || !notPhase)
+    {
+      return cv::Mat(view.Size(), CV_8U, cv::Scalar(phase ? 255 : 0));
+    }
+    return cv::Mat(Adaptation::Fit(view, prompts).Apply(view) >= Adaptation::Threshold);
+  };
+}
+
+InteractiveRow
+Summarise(const std::string & method, const std::vector<ProtocolRun> & runs)
+{
+  InteractiveRow row;
+  row.Method = method;
+  row.MeanIoU.assign(runs.front().IoU.size(), 0.0);
+  std::size_t clicks = 0, drops = 0;
+  double      seconds = 0;
+  for (const auto & run : runs)
+  {
+    for (std::size_t k = 0; k < run.IoU.size(); ++k)
+    {
+      row.MeanIoU[k] += run.IoU[k] / static_cast<double>(runs.size());
+    }
+    row.NoC85 += run.ClicksTo(0.85) / static_cast<double>(runs.size());
+    row.NoC90 += run.ClicksTo(0.90) / static_cast<double>(runs.size());
+    clicks += static_cast<std::size_t>(run.Clicks);
+    drops += static_cast<std::size_t>(run.Drops);
+    seconds += std::accumulate(run.Seconds.begin(), run.Seconds.end(), 0.0);
+  }
+  row.Steady = clicks == 0 ? 1.0 : 1.0 - static_cast<double>(drops) / static_cast<double>(clicks);
+  row.SecondsPerClick = clicks == 0 ? 0.0 : seconds / static_cast<double>(clicks);
+  return row;
+}
+
+/** The interactive tables of one set (BenchOptions::ProtocolClicks). */
+void
+RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<const SegmentationEngine> & engine,
+               const BenchOptions & o, BenchTable & table)
+{
+  struct Sample
+  {
+    GrayImage2D::Pointer Image;
+    cv::Mat              Truth, Automatic;
+    Filter::Pointer      Segmenter;
+  };
+  std::vector<Sample> samples;
+  for (const auto & item : items)
+  {
+    Sample sample;
+    sample.Image = ReadGrayImage(item.ImagePath);
+    sample.Truth = MatFromImage(ReadMask(item.MaskPath).GetPointer());
+    sample.Segmenter = MakeFilter(sample.Image, engine, o);
+    sample.Segmenter->SetSourceName(item.Name);
+    sample.Segmenter->Update();
+    sample.Automatic = MatFromImage(sample.Segmenter->GetMaskOutput());
+    samples.push_back(sample);
+  }
+  ProtocolOptions clicks, scribbles;
+  clicks.MaximumClicks = scribbles.MaximumClicks = o.ProtocolClicks;
+  scribbles.Scribbles = true;
+  std::vector<ProtocolRun> withClicks, withScribbles, forest;
+  for (std::size_t i = 0; i < samples.size(); ++i)
+  {
+    const auto & s = samples[i];
+    withClicks.push_back(RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter), clicks));
+    withScribbles.push_back(RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter), scribbles));
+    const AdaptationImage view(NormalizedMat(s.Image), cv::Mat(), 0.5, cv::Mat(), "", items[i].Name);
+    forest.push_back(RunClickProtocol(s.Truth, cv::Mat(), cv::Mat::zeros(s.Truth.size(), CV_8U),
+                                      ClassicalForestSegmenter(view), clicks));
+    if (o.Progress)
+    {
+      std::cerr << "\r" << fs::path(table.Dataset).filename().string() << ", interactive: " << i + 1 << "/"
+                << samples.size() << std::flush;
+    }
+  }
+  table.Interactive = { Summarise("SCoP-SAM, clicks", withClicks), Summarise("SCoP-SAM, scribbles", withScribbles),
+                        Summarise("random forest on classical features (ilastik-style), clicks", forest) };
+
+  // Carrying an adaptation: made on each image with CarryClicks protocol clicks (or strokes), applied to the others.
+  if (samples.size() < 2 || o.CarryClicks < 1)
+  {
+    return;
+  }
+  for (const bool strokes : { false, true })
+  {
+    double      carried = 0, automatic = 0;
+    std::size_t sources = 0;
+    for (std::size_t source = 0; source < samples.size(); ++source)
+    {
+      const auto &    s = samples[source];
+      ProtocolOptions few;
+      few.MaximumClicks = o.CarryClicks;
+      few.Scribbles = strokes;
+      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter), few).Clicks == 0)
+      {
+        continue; // a perfect automatic mask: nothing to teach
+      }
+      const auto adaptation = s.Segmenter->GetAdaptation();
+      double     onTargets = 0, automaticOnTargets = 0;
+      for (std::size_t target = 0; target < samples.size(); ++target)
+      {
+        if (target == source)
+        {
+          continue;
+        }
+        const auto & t = samples[target];
+        t.Segmenter->ClearClicks();
+        t.Segmenter->SetScribbleImage(nullptr);
+        t.Segmenter->SetAdaptation(adaptation);
+        t.Segmenter->Update();
+        onTargets += MaskIoU(MatFromImage(t.Segmenter->GetMaskOutput()), t.Truth);
+        automaticOnTargets += MaskIoU(t.Automatic, t.Truth);
+        t.Segmenter->SetAdaptation(nullptr);
+      }
+      carried += onTargets / static_cast<double>(samples.size() - 1);
+      automatic += automaticOnTargets / static_cast<double>(samples.size() - 1);
+      ++sources;
+    }
+    if (sources > 0)
+    {
+      table.Carry.push_back({ std::string("SCoP-SAM adaptation from ") + std::to_string(o.CarryClicks) +
+                                (strokes ? " scribbles" : " clicks"),
+                              carried / static_cast<double>(sources), automatic / static_cast<double>(sources) });
+    }
+  }
+}
+
 std::string
 Figure(double value, int digits = 3)
 {
@@ -137,6 +321,10 @@ RunBench(const BenchOptions & o)
     throw InputError("bench needs at least one dataset folder");
   }
   CheckThresholdArgument(o.Threshold);
+  if (o.ProtocolClicks < 0 || o.ProtocolClicks > 100 || o.CarryClicks < 0 || o.CarryClicks > 100)
+  {
+    throw InputError("--clicks and --carry-clicks must be in [0, 100]");
+  }
   if (o.Model.empty() && !HasDefaultModel())
   {
     throw InputError("--model is required: this build embeds no default model");
@@ -266,6 +454,14 @@ RunBench(const BenchOptions & o)
       }
       table.Rows.push_back(row);
     }
+    if (o.ProtocolClicks > 0)
+    {
+      RunInteractive(items, model, o, table);
+      if (o.Progress)
+      {
+        std::cerr << std::endl;
+      }
+    }
     tables.push_back(table);
   }
   if (!o.Markdown.empty())
@@ -288,7 +484,19 @@ RunBench(const BenchOptions & o)
                          { "predicted_iou_error", row.IoUHead.empty() ? nlohmann::json() : nlohmann::json(row.IoUHeadError) },
                          { "predicted_iou_head", row.IoUHead.empty() ? nlohmann::json() : nlohmann::json(row.IoUHead) } });
       }
-      j.push_back({ { "dataset", table.Dataset }, { "images", table.Images }, { "rows", rows } });
+      nlohmann::json interactive = nlohmann::json::array(), carry = nlohmann::json::array();
+      for (const auto & row : table.Interactive)
+      {
+        interactive.push_back({ { "method", row.Method }, { "miou_after_clicks", row.MeanIoU }, { "noc85", row.NoC85 },
+                                { "noc90", row.NoC90 }, { "steady_clicks", row.Steady },
+                                { "seconds_per_click", row.SecondsPerClick } });
+      }
+      for (const auto & row : table.Carry)
+      {
+        carry.push_back({ { "method", row.Method }, { "iou", row.IoU }, { "automatic_iou", row.AutomaticIoU } });
+      }
+      j.push_back({ { "dataset", table.Dataset }, { "images", table.Images }, { "rows", rows },
+                    { "interactive", interactive }, { "carry", carry } });
     }
     WriteTextFile(o.JSON, j.dump(2) + "\n");
   }
@@ -314,6 +522,54 @@ BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & o)
          << " | " << (row.IoUHead.empty() ? std::string("-") : Figure(row.IoUHeadError)) << " |\n";
     }
     md << "\n";
+    if (!table.Interactive.empty())
+    {
+      const int         n = o.ProtocolClicks;
+      std::vector<int>  ks{ 0, 1, 3, 5, 10, n };
+      ks.erase(std::remove_if(ks.begin(), ks.end(), [n](int k) { return k > n; }), ks.end());
+      ks.erase(std::unique(ks.begin(), ks.end()), ks.end());
+      md << "| prompted method |";
+      for (const int k : ks)
+      {
+        md << " mIoU@" << k << " |";
+      }
+      md << " NoC@85 | NoC@90 | clicks not lowering IoU | s/click |\n|---|";
+      for (std::size_t i = 0; i < ks.size() + 4; ++i)
+      {
+        md << "---|";
+      }
+      md << "\n";
+      for (const auto & row : table.Interactive)
+      {
+        md << "| " << row.Method << " |";
+        for (const int k : ks)
+        {
+          md << " " << Figure(row.MeanIoU[static_cast<std::size_t>(k)]) << " |";
+        }
+        md << " " << Figure(row.NoC85, 2) << " | " << Figure(row.NoC90, 2) << " | " << Figure(100.0 * row.Steady, 1)
+           << " % | " << Figure(row.SecondsPerClick, 3) << " |\n";
+      }
+      md << "\n";
+    }
+    if (!table.Carry.empty())
+    {
+      md << "| adaptation carried to the set's other images | IoU | automatic IoU, same images |\n|---|---|---|\n";
+      for (const auto & row : table.Carry)
+      {
+        md << "| " << row.Method << " | " << Figure(row.IoU) << " | " << Figure(row.AutomaticIoU) << " |\n";
+      }
+      md << "\n";
+    }
+  }
+  if (o.ProtocolClicks > 0)
+  {
+    md << "Interactive: RITM's protocol (each click at the deepest point of the larger error region of the last mask, "
+          "positive in a missed region, negative in a false one, all clicks kept; scribbles: a straight stroke of at "
+          "most 15 px through that point inside the region), up to "
+       << o.ProtocolClicks
+       << " clicks, from the automatic mask (SCoP-SAM) or an empty one (the forest); NoC@x: clicks until IoU >= x ("
+       << o.ProtocolClicks << " where never), 0 where the start mask reaches it; means over images. Carried: each image "
+          "adapted with " << o.CarryClicks << " protocol clicks or strokes, applied to the other images of its set.\n\n";
   }
   md << "Means over images. Model: " << (o.Model.empty() ? "the embedded default model" : o.Model)
      << "; priors off: " << (o.PriorOffModel.empty() ? "not given" : o.PriorOffModel) << "; threshold " << (o.Threshold >= 0.0 ? Figure(o.Threshold, 2) : std::string("each model's stored one"))
@@ -342,6 +598,12 @@ RegisterBenchCommand(CLI::App & app)
     ->capture_default_str();
   command->add_option("--threads", o->Threads, "Threads (0: all cores)")->capture_default_str();
   command->add_option("--device", o->Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  command->add_option("--clicks", o->ProtocolClicks,
+                      "Also the interactive tables: RITM's click protocol with up to this many clicks (20 is the standard)")
+    ->capture_default_str();
+  command->add_option("--carry-clicks", o->CarryClicks,
+                      "With --clicks: adaptations made from this many protocol clicks, carried to the set's other images")
+    ->capture_default_str();
   command->add_option("--markdown", o->Markdown, "Write the Markdown tables here");
   command->add_option("--json", o->JSON, "Write JSON here");
   return { command, [o] {

@@ -22,6 +22,7 @@
 
 #include <opencv2/core.hpp>
 
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -67,6 +68,42 @@ ScribbleThrough(const SimulatedClick & click, const cv::Mat & region);
 /** The error region a click was drawn from (missed pixels for a positive click, false ones for a negative). */
 SCoPSAMEvaluation_EXPORT cv::Mat
 ErrorRegion(const cv::Mat & prediction, const cv::Mat & truth, int label, const cv::Mat & ignore = cv::Mat());
+
+/** What a prompted method is given at each step of the protocol: every click so far (in click mode), or a scribble
+ * label image (CV_8U, 1 this phase, 2 not this phase, 0 unlabelled) holding every stroke so far (scribble mode,
+ * clicks empty). It returns its mask (CV_8U, non-zero = phase). */
+using PromptedSegmenter = std::function<cv::Mat(const std::vector<SimulatedClick> & clicks, const cv::Mat & scribbles)>;
+
+struct ProtocolOptions
+{
+  int  MaximumClicks{ 20 };
+  bool Scribbles{ false }; // strokes through the protocol's points (ScribbleThrough()) instead of clicks
+};
+
+/** One image through the protocol. */
+struct ProtocolRun
+{
+  std::vector<double> IoU;     // IoU[k]: after k clicks, k = 0 (the start mask) .. MaximumClicks (the last value
+                               // carried on where the mask had no error left)
+  std::vector<double> Seconds; // wall time of each prompted call
+  int                 Drops{ 0 }; // clicks after which IoU fell by more than 0.001
+  int                 Clicks{ 0 }; // clicks made (fewer than MaximumClicks where no error was left)
+
+  /** The number of clicks after which IoU first reaches `target` (0 when the start mask does), MaximumClicks where
+   * it never does (RITM's NoC@target). */
+  int
+  ClicksTo(double target) const;
+};
+
+/** RITM's protocol on one image: from `start` (the automatic mask), up to MaximumClicks clicks, each at NextClick()
+ * of the last mask, all earlier clicks kept; IoU against `truth` outside `ignore`. */
+SCoPSAMEvaluation_EXPORT ProtocolRun
+RunClickProtocol(const cv::Mat & truth, const cv::Mat & ignore, const cv::Mat & start, const PromptedSegmenter & segment,
+                 const ProtocolOptions & options = {});
+
+/** IoU of two masks (non-zero = phase) outside `ignore` (optional); 1 when both are empty. */
+SCoPSAMEvaluation_EXPORT double
+MaskIoU(const cv::Mat & prediction, const cv::Mat & truth, const cv::Mat & ignore = cv::Mat());
 
 } // namespace scopsam
 

@@ -21,6 +21,8 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <chrono>
+
 namespace scopsam
 {
 namespace
@@ -135,6 +137,72 @@ ScribbleThrough(const SimulatedClick & click, const cv::Mat & region)
     }
   }
   return best;
+}
+
+double
+MaskIoU(const cv::Mat & prediction, const cv::Mat & truth, const cv::Mat & ignore)
+{
+  cv::Mat p = prediction != 0, t = truth != 0;
+  if (!ignore.empty())
+  {
+    p.setTo(0, ignore != 0);
+    t.setTo(0, ignore != 0);
+  }
+  const int together = cv::countNonZero(p | t);
+  return together == 0 ? 1.0 : static_cast<double>(cv::countNonZero(p & t)) / together;
+}
+
+int
+ProtocolRun::ClicksTo(double target) const
+{
+  for (std::size_t k = 0; k < IoU.size(); ++k)
+  {
+    if (IoU[k] >= target)
+    {
+      return static_cast<int>(k);
+    }
+  }
+  return static_cast<int>(IoU.size()) - 1;
+}
+
+ProtocolRun
+RunClickProtocol(const cv::Mat & truth, const cv::Mat & ignore, const cv::Mat & start, const PromptedSegmenter & segment,
+                 const ProtocolOptions & options)
+{
+  if (options.MaximumClicks < 0 || options.MaximumClicks > 1000)
+  {
+    throw InputError("the click protocol takes 0 to 1000 clicks");
+  }
+  ProtocolRun                 run;
+  cv::Mat                     mask = start;
+  std::vector<SimulatedClick> clicks;
+  cv::Mat                     scribbles = cv::Mat::zeros(truth.size(), CV_8U);
+  run.IoU.push_back(MaskIoU(mask, truth, ignore));
+  for (int k = 1; k <= options.MaximumClicks; ++k)
+  {
+    const auto click = NextClick(mask, truth, clicks, ignore);
+    if (!click)
+    {
+      break; // no error left: the mask stays
+    }
+    clicks.push_back(*click);
+    if (options.Scribbles)
+    {
+      const cv::Mat region = ErrorRegion(mask, truth, click->Label, ignore);
+      for (const auto & p : ScribbleThrough(*click, region))
+      {
+        scribbles.at<unsigned char>(p) = click->Label == 1 ? 1 : 2;
+      }
+    }
+    const auto start = std::chrono::steady_clock::now();
+    mask = options.Scribbles ? segment({}, scribbles) : segment(clicks, cv::Mat());
+    run.Seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    run.IoU.push_back(MaskIoU(mask, truth, ignore));
+    run.Drops += run.IoU.back() < run.IoU[run.IoU.size() - 2] - 0.001 ? 1 : 0;
+    ++run.Clicks;
+  }
+  run.IoU.resize(static_cast<std::size_t>(options.MaximumClicks) + 1, run.IoU.back());
+  return run;
 }
 
 } // namespace scopsam

@@ -34,6 +34,7 @@ __all__ = [
     "s_co_psam_segmentation_filter",
     "scopsam_segmentation_filter",
     "segment",
+    "Predictor",
     "phase_quantification_image_filter",
     "quantify",
     "read_image",
@@ -154,6 +155,50 @@ def s_co_psam_segmentation_filter(image, *, model_file_name="", clicks=(), regio
 
 
 scopsam_segmentation_filter = s_co_psam_segmentation_filter
+
+
+class Predictor:
+    """Encode once, prompt many times (Segment Anything's ``SamPredictor``): the network runs once, here, on
+    ``image``; each ``predict`` fits the test-time adaptation to its prompts (a click or a scribble means "this
+    phase, everywhere") and reruns only that. ``model`` None is the embedded default model; the other keywords are
+    segment()'s. Calls release the GIL; calls on one predictor from several threads run one at a time."""
+
+    def __init__(self, image, model=None, *, region_of_interest=None, threshold=None, tile_size=0, overlap=-1,
+                 batch_size=4, device="cpu", number_of_work_units=0, scale=1.0, exclusion_mask=None):
+        self._source = _Input(image)
+        box = [] if region_of_interest is None else [int(v) for v in region_of_interest]
+        exclusion = None if exclusion_mask is None else (
+            numpy.asarray(_Input(exclusion_mask, "exclusion_mask").array) != 0).astype(numpy.uint8)
+        self._shape = self._source.array.shape
+        self._core = _scopsam.Predictor(self._source.array, self._source.spacing, "" if model is None else str(model),
+                                        box, -1.0 if threshold is None else float(threshold), int(tile_size),
+                                        int(overlap), int(batch_size), str(device), int(number_of_work_units),
+                                        float(scale), exclusion)
+
+    def predict(self, points=None, labels=None, scribbles=None, adaptation=None):
+        """The mask (uint8, 255 phase) and the probability (float32) for these prompts.
+
+        ``points``: (column, row) pairs; ``labels``: one per point, 1 "this phase" or 0 "not this phase" (default
+        all 1); ``scribbles``: a label image of the image's shape, 1 this phase, 2 not this phase, 0 unlabelled;
+        ``adaptation``: a file saved by ``save_adaptation`` (or ``scopsam segment --save-adaptation``) to apply
+        instead of prompts. No prompt: the automatic result."""
+        points = [] if points is None else [tuple(p) for p in numpy.asarray(points).reshape(-1, 2).tolist()]
+        labels = [1] * len(points) if labels is None else [int(v) for v in numpy.asarray(labels).reshape(-1)]
+        if len(labels) != len(points):
+            raise ValueError(f"one label per point: {len(points)} points, {len(labels)} labels")
+        clicks = [(int(round(x)), int(round(y)), label) for (x, y), label in zip(points, labels)]
+        marks = None
+        if scribbles is not None:
+            marks = numpy.asarray(_Input(scribbles, "scribbles").array)
+            if marks.shape != self._shape:
+                raise ValueError(f"scribbles has shape {marks.shape}, the image {self._shape}")
+            marks = marks.astype(numpy.uint8)
+        probability, mask = self._core.predict(clicks, marks, "" if adaptation is None else str(adaptation))
+        return self._source.give_back(mask), self._source.give_back(probability)
+
+    def save_adaptation(self, path):
+        """Writes what the last predict()'s prompts taught, with its provenance (JSON)."""
+        self._core.save_adaptation(str(path))
 
 
 def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=None, tile_size=0,

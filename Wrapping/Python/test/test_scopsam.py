@@ -167,6 +167,48 @@ class Segmentation(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "Scale"):
             scopsam.segment(image, scale=0.0)
 
+    @unittest.skipUnless(scopsam.has_default_model(), "this build embeds no default model")
+    def test_predictor_encodes_once_and_its_prompts_act(self):
+        import tempfile  # pylint: disable=import-outside-toplevel
+        image = scopsam.read_image(SAMPLE)
+        truth = scopsam.read_image(SAMPLE_MASK) > 0
+        predictor = scopsam.Predictor(image)
+        automatic, _ = predictor.predict()
+        numpy.testing.assert_array_equal(automatic, scopsam.segment(image))  # no prompt: the automatic result
+        # A negative click on a false pixel lowers the false positives around it.
+        false = (automatic > 0) & ~truth
+        self.assertTrue(false.any(), "the sample's automatic mask has false pixels")
+        rows, columns = numpy.nonzero(false)
+        row, column = int(rows[len(rows) // 2]), int(columns[len(columns) // 2])
+        window = numpy.s_[max(0, row - 20):row + 21, max(0, column - 20):column + 21]
+        start = time.perf_counter()
+        mask, probability = predictor.predict(points=[(column, row)], labels=[0])
+        seconds = time.perf_counter() - start
+        self.assertEqual(probability.dtype, numpy.float32)
+        self.assertLess(((mask > 0) & ~truth)[window].sum(), false[window].sum())
+        self.assertEqual(mask[row, column], 0)
+        # The same click through segment() gives the same mask (one pipeline), and the predictor did not rerun the
+        # network: it answers faster than the whole segmentation.
+        start = time.perf_counter()
+        numpy.testing.assert_array_equal(scopsam.segment(image, clicks=[(column, row, 0)]), mask)
+        self.assertLess(seconds, time.perf_counter() - start)
+        # Scribbles; an adaptation saved and applied gives the same mask.
+        scribbles = numpy.zeros(image.shape, dtype=numpy.uint8)
+        scribbles[row, max(0, column - 3):column + 4] = 2
+        scribbled, _ = predictor.predict(scribbles=scribbles)
+        self.assertEqual(scribbled[row, column], 0)
+        with tempfile.TemporaryDirectory() as folder:
+            path = pathlib.Path(folder) / "adaptation.json"
+            predictor.save_adaptation(path)
+            again, _ = scopsam.Predictor(image).predict(adaptation=path)
+            numpy.testing.assert_array_equal(again, scribbled)
+        with self.assertRaisesRegex(ValueError, "outside"):
+            predictor.predict(points=[(600, 5)])
+        with self.assertRaisesRegex(ValueError, "one label per point"):
+            predictor.predict(points=[(5, 5), (6, 6)], labels=[1])
+        with self.assertRaisesRegex(ValueError, "scribble"):
+            predictor.predict(scribbles=numpy.full(image.shape, 3, dtype=numpy.uint8))
+
     def test_a_missing_model_is_a_value_error(self):
         with self.assertRaisesRegex(ValueError, "no-such-model.pt"):
             scopsam.segment(disc_image(), model_file_name="/no/such/dir/no-such-model.pt")
