@@ -37,7 +37,7 @@
  * of this and of other micrographs. Where a prior mask is given (the network's automatic result, or a threshold),
  * PriorSamples unlabelled pixels drawn from it (seeded) join the training set as weak labels, so that a single
  * click corrects the prior where it is wrong instead of replacing it; the labelled pixels are repeated so that
- * together they weigh at least twice as much as the prior's samples. The forest is a regression forest on 0/1 targets:
+ * together they weigh at least LabelledWeight times as much as the prior's samples. The forest is a regression forest on 0/1 targets:
  * its output, the mean over trees, is a probability in [0, 1].
  * \ingroup SCoPSAMAdaptation
  */
@@ -58,7 +58,11 @@ struct PixelClassifierOptions
   int           MaximumDepth{ 10 };
   int           MinimumSamplesPerLeaf{ 2 };
   int           PriorSamples{ 2000 };
+  double        LabelledWeight{ 2.0 }; // the labelled pixels together weigh this many times the prior samples
+  double        LabelledPixelWeight{ 0.0 }; // and each at least this many prior samples (0: no such floor)
   bool          RelabelPriorSamples{ true }; // prior samples like the labelled pixels take their label
+  int           RelabelMinimumPixels{ 1 };   // ... of a class with at least this many labelled pixels
+  double        RelabelWithin{ 4.0 };        // ... within this mean squared z-score of its pixels' features
   int           AppearanceFeatures{ 0 }; // prior samples like the labelled pixels in these first features take their label (0: all)
   std::uint64_t Seed{ 1 };
 };
@@ -140,8 +144,10 @@ struct ClickReach
 {
   int    DiscRadius{ 2 };         // every click labels at least this disc
   int    MaximumRadius{ 24 };     // a region a click labels stays within this distance of it
-  double MaximumAreaFraction{ 0.05 }; // a prior component larger than this fraction of the image is not one particle
+  int    MaximumParticlePixels{ 512 }; // a component or region larger than this is not one particle
   double Tolerance{ 3.0 };        // region growing: gray levels within this many noise standard deviations
+  bool   GrowFalse{ true };       // a negative click grows into its false component (or region)
+  bool   GrowMissed{ true };      // a positive click grows into its missed region
 };
 
 /** Click labels that say what a user means by a click that contradicts the prior mask (`prior`, CV_8U, non-zero =
@@ -149,7 +155,7 @@ struct ClickReach
  * component (within MaximumRadius) "not this phase"; a positive click on an unpredicted pixel labels the region of
  * similar gray level around it (flood fill on the lightly smoothed image, within Tolerance noise standard deviations
  * of the clicked gray level, within MaximumRadius) "this phase". Where the component or region is larger than
- * MaximumAreaFraction of the image, or the click agrees with the prior, it labels its disc only. */
+ * MaximumParticlePixels, or the click agrees with the prior, it labels its disc only. */
 SCoPSAMAdaptation_EXPORT cv::Mat
 ClickLabels(const cv::Mat & image, const cv::Mat & prior, const std::vector<cv::Point> & positions,
             const std::vector<int> & labels, const ClickReach & reach = {}, const cv::Mat & scribbles = cv::Mat());

@@ -36,11 +36,11 @@
  * per micrograph; so are the features the adaptation sees (AdaptationImage, SamPredictor.set_image's counterpart):
  * the classical filter bank of the normalised micrograph and the network's probability at three smoothings. A set of
  * prompts then fits a light head on those features (Adaptation::Fit(): a random forest, PixelClassifier) with
- *  - the prompts' labels: scribbles as painted; a click as a disc, grown by ClickLabels() where it contradicts the
- *    automatic mask (a negative click labels the false component it lies in, a positive one the missed region of
- *    its gray level around it);
- *  - the automatic mask as weak labels (PixelClassifierOptions::PriorSamples pixels), relabelled where they look
- *    like what the prompts labelled, so that a click corrects the network where it is wrong and keeps it elsewhere;
+ *  - the prompts' labels: scribbles as painted, a click as a disc, a negative click inside a false particle of the
+ *    automatic mask as that particle (ClickLabels(); growing positive clicks into the missed region of their gray
+ *    level, measured, lowered the protocol's IoU, so the default does not);
+ *  - the automatic mask as weak labels (PixelClassifierOptions::PriorSamples pixels), outweighed by the prompts
+ *    where they disagree, so that a click corrects the network where it is wrong and keeps it elsewhere;
  * and predicts every pixel (Adaptation::Apply()), a function of the head and the image alone, so that a saved
  * adaptation gives the same mask again. The network's own prompt path (appearance and point tokens) is not
  * run again per prompt: retraining showed that it moves IoU by less than 0.006 (Documentation/ModelCard.md), and it
@@ -69,19 +69,23 @@ struct SCoPSAMAdaptation_EXPORT PhasePrompts
   Empty() const;
 };
 
-/** What the head learns when the micrograph has an automatic mask. */
-enum class AdaptationMode
-{
-  Replace, // the phase itself (prompt labels and the mask's samples as targets); its output replaces the network's
-  Correct  // where the automatic mask is wrong (labels that disagree with it; the mask's samples as "right"); the
-           // mask is flipped where the head says so: P(phase) = (1 - w) [mask] + w [not mask]
-};
-
+/** The adaptation's settings. The defaults were chosen on the val splits of nasa_super1 and uhcs_cementite with the
+ * click protocol of `scopsam bench --clicks` (Documentation/results.md, "Choosing the adaptation"), then frozen:
+ * a positive click labels its disc, a negative click inside a false particle of the automatic mask (a component of
+ * at most 512 px, within 24 px of the click) labels that particle, prior samples are not relabelled by the prompts'
+ * appearance, and the labelled pixels together weigh twice the prior samples (no per-pixel floor). */
 struct AdaptationOptions
 {
-  AdaptationMode         Mode{ AdaptationMode::Correct };
-  PixelClassifierOptions Classifier;
-  ClickReach             Reach;
+  PixelClassifierOptions Classifier = [] {
+    PixelClassifierOptions o;
+    o.RelabelPriorSamples = false;
+    return o;
+  }();
+  ClickReach             Reach = [] {
+    ClickReach r;
+    r.GrowMissed = false; // a positive click labels its disc; a negative one its false particle (up to 512 px)
+    return r;
+  }();
   std::size_t            CachedPixels{ std::size_t(16) << 20 }; // micrographs up to this size keep their features
 };
 

@@ -25,6 +25,7 @@
 #include <opencv2/ml.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <random>
 
@@ -40,7 +41,8 @@ namespace
  * model said of it; 0: all). So a negative click on a false phase overrules the prior on that phase, not only under the click. */
 void
 RelabelWhatThePromptsDescribe(const cv::Mat & allLabelled, const std::vector<float> & labelledTarget,
-                              const cv::Mat & allWeak, std::vector<float> & weakTarget, int appearance)
+                              const cv::Mat & allWeak, std::vector<float> & weakTarget, int appearance,
+                              int minimumPixels, double within)
 {
   if (allWeak.empty())
   {
@@ -48,7 +50,6 @@ RelabelWhatThePromptsDescribe(const cv::Mat & allLabelled, const std::vector<flo
   }
   const cv::Range columns(0, appearance > 0 ? std::min(appearance, allWeak.cols) : allWeak.cols);
   const cv::Mat   labelled = allLabelled.colRange(columns), weak = allWeak.colRange(columns);
-  constexpr double within = 4.0; // mean squared z-score: on average within two standard deviations
   cv::Mat          imageMean, imageSpread;
   cv::reduce(weak, imageMean, 0, cv::REDUCE_AVG);
   cv::Mat centred = weak - cv::repeat(imageMean, weak.rows, 1);
@@ -65,9 +66,9 @@ RelabelWhatThePromptsDescribe(const cv::Mat & allLabelled, const std::vector<flo
         members.push_back(labelled.row(i));
       }
     }
-    if (members.empty())
+    if (members.rows < std::max(1, minimumPixels))
     {
-      continue;
+      continue; // too few labelled pixels to speak for a whole class
     }
     cv::Mat mean, spread;
     cv::reduce(members, mean, 0, cv::REDUCE_AVG);
@@ -254,22 +255,31 @@ PixelClassifier::FitSamples(const cv::Mat & samples, const std::vector<float> & 
   }
   if (options.RelabelPriorSamples)
   {
-    RelabelWhatThePromptsDescribe(samples, labelledTarget, weakSamples, weakTarget, options.AppearanceFeatures);
+    RelabelWhatThePromptsDescribe(samples, labelledTarget, weakSamples, weakTarget, options.AppearanceFeatures,
+                                  options.RelabelMinimumPixels, options.RelabelWithin);
   }
-  // The labelled pixels, repeated so that together they weigh at least twice as much as the prior's samples: what
-  // the user said outweighs what the model guessed.
+  // The labelled pixels, repeated so that together they weigh at least LabelledWeight times as much as the prior's
+  // samples: what the user said outweighs what the model guessed.
   const std::size_t labelled = labelledTarget.size(), weak = weakTarget.size();
-  const std::size_t repeat = std::max<std::size_t>(1, (2 * weak + labelled - 1) / labelled);
-  cv::Mat           all, targets;
+  const auto        wanted = static_cast<std::size_t>(std::ceil(options.LabelledWeight * static_cast<double>(weak)));
+  const std::size_t repeat = std::max<std::size_t>(1, (wanted + labelled - 1) / labelled);
+  // Beyond that, each labelled pixel weighs at least LabelledPixelWeight prior samples (a sample weight), so that
+  // more labels say more: a painted class outweighs the prior where they disagree.
+  const double pixelWeight =
+    std::max(1.0, options.LabelledPixelWeight * static_cast<double>(labelled) /
+                    static_cast<double>(std::max<std::size_t>(1, repeat * labelled)));
+  cv::Mat all, targets, weights;
   for (std::size_t r = 0; r < repeat; ++r)
   {
     all.push_back(samples);
     targets.push_back(cv::Mat(labelledTarget, true));
+    weights.push_back(cv::Mat(static_cast<int>(labelled), 1, CV_32F, cv::Scalar(pixelWeight)));
   }
   if (weak > 0)
   {
     all.push_back(weakSamples);
     targets.push_back(cv::Mat(weakTarget, true));
+    weights.push_back(cv::Mat(static_cast<int>(weak), 1, CV_32F, cv::Scalar(1.0)));
   }
   cv::theRNG().state = options.Seed; // OpenCV's forest draws its bootstrap samples and variables from it
   auto forest = cv::ml::RTrees::create();
@@ -281,7 +291,7 @@ PixelClassifier::FitSamples(const cv::Mat & samples, const std::vector<float> & 
   forest->setActiveVarCount(0); // sqrt(number of features)
   forest->setCalculateVarImportance(false);
   forest->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, options.Trees, 0.0));
-  forest->train(cv::ml::TrainData::create(all, cv::ml::ROW_SAMPLE, targets));
+  forest->train(cv::ml::TrainData::create(all, cv::ml::ROW_SAMPLE, targets, cv::noArray(), cv::noArray(), weights));
   m_Impl->Forest = forest;
   m_Impl->Flat = FlatForest::From(*forest);
   m_Impl->Signature = signature;
@@ -459,12 +469,13 @@ ClickLabels(const cv::Mat & image, const cv::Mat & prior, const std::vector<cv::
   std::vector<float> values(residual.begin<float>(), residual.end<float>());
   std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
   const double noise = std::max(1e-3, 1.4826 * values[values.size() / 2]);
-  const double largest = reach.MaximumAreaFraction * static_cast<double>(image.total());
+  const int largest = reach.MaximumParticlePixels;
   const cv::Rect inside(0, 0, image.cols, image.rows);
   for (std::size_t i = 0; i < positions.size(); ++i)
   {
     const cv::Point p = positions[i];
-    if (!p.inside(inside) || (prior.at<unsigned char>(p) != 0) == (labels[i] == 1))
+    if (!p.inside(inside) || (prior.at<unsigned char>(p) != 0) == (labels[i] == 1) ||
+        !(labels[i] == 1 ? reach.GrowMissed : reach.GrowFalse))
     {
       continue; // outside (the caller's error to report) or agreeing with the prior: the disc says it all
     }
@@ -473,32 +484,32 @@ ClickLabels(const cv::Mat & image, const cv::Mat & prior, const std::vector<cv::
     // A negative click in a false component of the prior that is one particle: that component. Otherwise (a
     // positive click, or a component too large to be one particle: a connected phase) the pixels of the clicked
     // gray level connected to it on the clicked side of the prior (flood fill of the lightly smoothed image).
-    cv::Mat region = cv::Mat::zeros(image.rows + 2, image.cols + 2, CV_8U);
+    // (floodFill's mask has a border of one pixel, which it marks: the region is the mask's interior)
+    cv::Mat       mask = cv::Mat::zeros(image.rows + 2, image.cols + 2, CV_8U);
+    const cv::Mat region = mask(cv::Rect(1, 1, image.cols, image.rows));
     if (labels[i] == 0)
     {
       cv::Mat component = prior != 0;
-      cv::floodFill(component, region, p, cv::Scalar(255), nullptr, cv::Scalar(0), cv::Scalar(0),
+      cv::floodFill(component, mask, p, cv::Scalar(255), nullptr, cv::Scalar(0), cv::Scalar(0),
                     8 | cv::FLOODFILL_MASK_ONLY | (255 << 8));
     }
     if (labels[i] == 1 || cv::countNonZero(region) > largest)
     {
-      region.setTo(0);
+      mask.setTo(0);
       cv::Mat          patch = smooth.clone();
       const cv::Scalar tolerance(reach.Tolerance * noise);
       // The fill stays on the clicked side of the prior.
       patch.setTo(std::numeric_limits<float>::max(), labels[i] == 1 ? (prior != 0) : (prior == 0));
-      cv::floodFill(patch, region, p, cv::Scalar(0), nullptr, tolerance, tolerance,
+      cv::floodFill(patch, mask, p, cv::Scalar(0), nullptr, tolerance, tolerance,
                     8 | cv::FLOODFILL_MASK_ONLY | cv::FLOODFILL_FIXED_RANGE | (255 << 8));
     }
     if (cv::countNonZero(region) > largest)
     {
       continue; // not one particle (the matrix's or the phase's gray level all over): the disc says it all
     }
-    cv::Mat inImage = region(cv::Rect(1, 1, image.cols, image.rows));
     cv::Mat disc = cv::Mat::zeros(image.size(), CV_8U);
     cv::circle(disc, p, reach.MaximumRadius, cv::Scalar(255), cv::FILLED);
-    inImage &= disc;
-    out.setTo(static_cast<unsigned char>(labels[i] == 1 ? PromptLabel::Phase : PromptLabel::NotPhase), inImage);
+    out.setTo(static_cast<unsigned char>(labels[i] == 1 ? PromptLabel::Phase : PromptLabel::NotPhase), region & disc);
   }
   return out;
 }

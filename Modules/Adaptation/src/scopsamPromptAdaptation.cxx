@@ -24,7 +24,6 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
-#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -206,8 +205,6 @@ struct Adaptation::Impl
   std::size_t              ScribbledPhase{ 0 }, ScribbledNotPhase{ 0 };
   std::vector<std::string> Warnings;
   std::string              Signature;
-  bool                     Corrects{ false }; // AdaptationMode::Correct: the head says where the automatic mask is wrong
-  bool                     Identity{ false }; // Correct, with no prompt disagreeing with the mask: nothing to change
 };
 
 Adaptation::Adaptation()
@@ -219,9 +216,8 @@ Adaptation &
 Adaptation::operator=(Adaptation &&) noexcept = default;
 
 Adaptation
-Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, const AdaptationOptions & givenOptions)
+Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, const AdaptationOptions & options)
 {
-  const AdaptationOptions & options0 = givenOptions;
   Adaptation       out;
   Impl &           d = *out.m_Impl;
   const cv::Size   size = image.Size();
@@ -288,14 +284,7 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   {
     throw InputError("no prompt: give a click or a scribble");
   }
-  // The prompts' labels: scribbles as painted, clicks as discs grown where they contradict the automatic mask.
-  AdaptationOptions experiment = options0; // EXPERIMENT
-  if (const char * r = std::getenv("SCOPSAM_REACH")) experiment.Reach.MaximumRadius = std::atoi(r);
-  if (const char * r = std::getenv("SCOPSAM_DISC")) experiment.Reach.DiscRadius = std::atoi(r);
-  if (const char * r = std::getenv("SCOPSAM_MODE")) experiment.Mode = std::atoi(r) ? AdaptationMode::Correct : AdaptationMode::Replace;
-  if (const char * r = std::getenv("SCOPSAM_PRIOR")) experiment.Classifier.PriorSamples = std::atoi(r);
-  if (const char * r = std::getenv("SCOPSAM_RELABEL")) experiment.Classifier.RelabelPriorSamples = std::atoi(r) != 0;
-  const AdaptationOptions & options = experiment;
+  // The prompts' labels: scribbles as painted, clicks as discs, a negative one grown into its false particle.
   cv::Mat labels = ClickLabels(image.GetImage(), image.GetAutomaticMask(), prompts.Positions, prompts.Labels,
                                options.Reach, scribbles);
   if (!excluded.empty())
@@ -320,28 +309,8 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   }
   PixelClassifierOptions classifier = options.Classifier;
   classifier.AppearanceFeatures = static_cast<int>(1 + 7 * DefaultFeatureScales().size()); // the classical planes
-  d.Corrects = options.Mode == AdaptationMode::Correct && !image.GetAutomaticMask().empty();
-  if (d.Corrects)
-  {
-    classifier.RelabelPriorSamples = options.Classifier.RelabelPriorSamples && std::getenv("SCOPSAM_RELABEL") != nullptr; // EXPERIMENT
-    // Targets become "the automatic mask is wrong here": a labelled pixel where its label disagrees with the mask,
-    // the mask's own samples never. No disagreement: nothing to correct, the automatic result stands.
-    const cv::Mat & mask = image.GetAutomaticMask();
-    bool            any = false;
-    for (std::size_t i = 0; i < pixels.Labelled.size(); ++i)
-    {
-      const bool phase = mask.at<unsigned char>(pixels.Labelled[i]) != 0;
-      pixels.LabelledTarget[i] = (pixels.LabelledTarget[i] > 0.5f) != phase ? 1.0f : 0.0f;
-      any = any || pixels.LabelledTarget[i] > 0.5f;
-    }
-    std::fill(pixels.WeakTarget.begin(), pixels.WeakTarget.end(), 0.0f);
-    d.Identity = !any;
-  }
-  if (!d.Identity)
-  {
-    d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
-                            std::move(pixels.WeakTarget), image.Signature(), classifier);
-  }
+  d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
+                          std::move(pixels.WeakTarget), image.Signature(), classifier);
   d.Signature = image.Signature();
   d.Model = image.GetModel();
   d.Source = image.GetName();
@@ -359,7 +328,7 @@ cv::Mat
 Adaptation::Apply(const AdaptationImage & image) const
 {
   const Impl & d = *m_Impl;
-  if (!d.Classifier.IsFitted() && !d.Identity)
+  if (!d.Classifier.IsFitted())
   {
     throw InputError("the adaptation is empty");
   }
@@ -378,29 +347,11 @@ Adaptation::Apply(const AdaptationImage & image) const
   const cv::Size size = image.Size();
   cv::Mat        probability(size, CV_32F);
   const int      band = image.CachedBytes() > 0 ? size.height : BandRows;
-  for (int y = 0; y < size.height && !d.Identity; y += band)
+  for (int y = 0; y < size.height; y += band)
   {
     const cv::Range    rows(y, std::min(size.height, y + band));
     const FeatureStack features = image.Features(rows);
     d.Classifier.PredictProbability(features).copyTo(probability.rowRange(rows));
-  }
-  if (d.Corrects)
-  {
-    // P(phase) = P(mask right) [mask] + P(mask wrong) [not mask], with P(mask wrong) the head's output.
-    if (d.Identity)
-    {
-      probability.setTo(0.0f);
-    }
-    const cv::Mat & mask = image.GetAutomaticMask();
-    for (int y = 0; y < size.height; ++y)
-    {
-      float *               q = probability.ptr<float>(y);
-      const unsigned char * m = mask.ptr<unsigned char>(y);
-      for (int x = 0; x < size.width; ++x)
-      {
-        q[x] = m[x] != 0 ? 1.0f - q[x] : q[x];
-      }
-    }
   }
   if (!image.GetExcluded().empty())
   {
@@ -435,7 +386,6 @@ Adaptation::ToJSON() const
   out["model"] = d.Model;
   out["source"] = d.Source;
   out["threshold"] = Threshold;
-  out["mode"] = d.Corrects ? "correct" : "replace";
   out["features"] = d.Signature;
   nlohmann::json clicks = nlohmann::json::array();
   for (std::size_t i = 0; i < d.Positions.size(); ++i)
@@ -444,7 +394,7 @@ Adaptation::ToJSON() const
   }
   out["clicks"] = clicks;
   out["scribbled_pixels"] = { { "phase", d.ScribbledPhase }, { "not_phase", d.ScribbledNotPhase } };
-  out["head"] = d.Identity ? nlohmann::json() : nlohmann::json::parse(d.Classifier.ToJSON());
+  out["head"] = nlohmann::json::parse(d.Classifier.ToJSON());
   return out.dump(1);
 }
 
@@ -469,22 +419,8 @@ Adaptation::FromJSON(const std::string & text)
     }
     d.ScribbledPhase = in.at("scribbled_pixels").at("phase").get<std::size_t>();
     d.ScribbledNotPhase = in.at("scribbled_pixels").at("not_phase").get<std::size_t>();
-    const std::string mode = in.at("mode").get<std::string>();
-    if (mode != "correct" && mode != "replace")
-    {
-      throw InputError("unknown adaptation mode '" + mode + "'");
-    }
-    d.Corrects = mode == "correct";
     d.Signature = in.at("features").get<std::string>();
-    d.Identity = in.at("head").is_null();
-    if (d.Identity && !d.Corrects)
-    {
-      throw InputError("the adaptation has no head");
-    }
-    if (!d.Identity)
-    {
-      d.Classifier = PixelClassifier::FromJSON(in.at("head").dump());
-    }
+    d.Classifier = PixelClassifier::FromJSON(in.at("head").dump());
   }
   catch (const nlohmann::json::exception & e)
   {

@@ -181,17 +181,13 @@ class Segmentation(unittest.TestCase):
         rows, columns = numpy.nonzero(false)
         row, column = int(rows[len(rows) // 2]), int(columns[len(columns) // 2])
         window = numpy.s_[max(0, row - 20):row + 21, max(0, column - 20):column + 21]
-        start = time.perf_counter()
         mask, probability = predictor.predict(points=[(column, row)], labels=[0])
-        seconds = time.perf_counter() - start
         self.assertEqual(probability.dtype, numpy.float32)
         self.assertLess(((mask > 0) & ~truth)[window].sum(), false[window].sum())
         self.assertEqual(mask[row, column], 0)
-        # The same click through segment() gives the same mask (one pipeline), and the predictor did not rerun the
-        # network: it answers faster than the whole segmentation.
-        start = time.perf_counter()
+        # The same click through segment() gives the same mask: one pipeline (the predictor's speed is measured in
+        # scopsamInteractiveBenchmark, not here).
         numpy.testing.assert_array_equal(scopsam.segment(image, clicks=[(column, row, 0)]), mask)
-        self.assertLess(seconds, time.perf_counter() - start)
         # Scribbles; an adaptation saved and applied gives the same mask.
         scribbles = numpy.zeros(image.shape, dtype=numpy.uint8)
         scribbles[row, max(0, column - 3):column + 4] = 2

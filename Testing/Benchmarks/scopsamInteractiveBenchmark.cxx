@@ -1,0 +1,127 @@
+/*=========================================================================
+ *
+ *  Copyright SCoP-SAM contributors
+ *
+ *  Licensed under the Apache License, Version 2.0 (the "License");
+ *  you may not use this file except in compliance with the License.
+ *  You may obtain a copy of the License at
+ *
+ *         http://www.apache.org/licenses/LICENSE-2.0.txt
+ *
+ *  Unless required by applicable law or agreed to in writing, software
+ *  distributed under the License is distributed on an "AS IS" BASIS,
+ *  WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+ *  See the License for the specific language governing permissions and
+ *  limitations under the License.
+ *
+ *=========================================================================*/
+// Encode once, prompt many times, on a 1-Mpx micrograph (1024 x 1024, a synthetic level-2 micrograph tiled) with the
+// embedded default model, through itk::SCoPSAMSegmentationFilter as the C++ and Python predictors use it:
+//  - BM_SetImage: the first update (priors, the network over every tile, the adaptation's features), what
+//    scopsam.Predictor(image) costs;
+//  - BM_PredictOneMoreClick: after set_image and 4 clicks, one update with a 5th click (the head fitted and applied
+//    again; the network not rerun), what one more predict() costs. IO excluded. Figures: Documentation/benchmarks.md.
+//
+//   build/bin/scopsamInteractiveBenchmark --benchmark_counters_tabular=true
+#include "itkSCoPSAMSegmentationFilter.h"
+#include "scopsamOpenCVBridge.h"
+#include "scopsamSegmentationSupport.h"
+#include "scopsamSyntheticMicrograph.h"
+
+#include <opencv2/core.hpp>
+
+#include <benchmark/benchmark.h>
+
+namespace
+{
+using Image = itk::Image<float, 2>;
+using Filter = itk::SCoPSAMSegmentationFilter<Image>;
+
+struct Micrograph
+{
+  Image::Pointer         Pixels;
+  std::vector<cv::Point> Phase, Matrix; // click candidates
+  Micrograph()
+  {
+    scopsam::SyntheticParameters options;
+    options.Width = 512;
+    options.Height = 512;
+    options.Level = 2;
+    options.Seed = 11;
+    const auto sample = scopsam::GenerateSyntheticMicrograph(options);
+    cv::Mat    image, mask;
+    sample.Image.convertTo(image, CV_32F);
+    cv::repeat(image, 2, 2, image);
+    cv::repeat(sample.Mask, 2, 2, mask);
+    Pixels = scopsam::ImageFromMat<float>(image);
+    for (int y = 37; y < mask.rows; y += 97)
+    {
+      for (int x = 41; x < mask.cols; x += 89)
+      {
+        (mask.at<unsigned char>(y, x) != 0 ? Phase : Matrix).emplace_back(x, y);
+      }
+    }
+  }
+};
+
+const Micrograph &
+Sample()
+{
+  static const Micrograph sample;
+  return sample;
+}
+
+Filter::Pointer
+MakeFilter(int threads)
+{
+  auto filter = Filter::New();
+  filter->SetInput(Sample().Pixels);
+  filter->SetEngine(scopsam::LoadSharedEngine("", scopsam::DeviceOptions{}));
+  filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(threads));
+  return filter;
+}
+
+void
+AddClicks(Filter * filter, std::size_t count)
+{
+  for (std::size_t i = 0; i < count; ++i)
+  {
+    const auto & list = i % 2 == 0 ? Sample().Phase : Sample().Matrix;
+    const auto   p = list[(i / 2) % list.size()];
+    filter->AddClick({ { p.x, p.y } }, i % 2 == 0 ? 1 : 0);
+  }
+}
+
+void
+BM_SetImage(benchmark::State & state)
+{
+  const int threads = static_cast<int>(state.range(0));
+  for (auto _ : state)
+  {
+    auto filter = MakeFilter(threads);
+    AddClicks(filter, 1);
+    filter->Update();
+    state.counters["cache MB"] = static_cast<double>(filter->GetAdaptationCacheBytes()) / 1e6;
+  }
+}
+
+void
+BM_PredictOneMoreClick(benchmark::State & state)
+{
+  const int threads = static_cast<int>(state.range(0));
+  auto      filter = MakeFilter(threads);
+  AddClicks(filter, 4);
+  filter->Update(); // set_image and four clicks
+  std::size_t n = 0;
+  for (auto _ : state)
+  {
+    filter->ClearClicks();
+    AddClicks(filter, 5 + (n++ % 2)); // one more click (two kinds in turn, so that every update has new prompts)
+    filter->Update();
+  }
+}
+} // namespace
+
+BENCHMARK(BM_SetImage)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
+BENCHMARK(BM_PredictOneMoreClick)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK_MAIN();
