@@ -40,7 +40,7 @@ struct SegmentOptions
   std::string Model;       // a model file; empty: the default model embedded in the library
   std::string Points;      // "x,y,label;x,y,label": pixel indices (x the column), label 1 or 0
   std::string Box;         // "x0,y0,x1,y1": region of interest, pixel indices, inclusive
-  std::string Labels;      // scribbles: a label image, 1 this phase, 2 not this phase, 0 unlabelled
+  std::string Labels;      // scribbles: a label image, 1 this phase, 2 not this phase, 3 excluded, 0 unlabelled
   std::string SaveAdaptation; // write what the clicks and scribbles taught (JSON) here
   std::string Adaptation;  // apply this saved adaptation (to one image or a folder), without prompts
   std::string Exclude;     // a mask of regions to ignore (non-zero), e.g. a data bar

@@ -38,6 +38,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -205,25 +206,53 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     throw InputError(ExceptionMessage(e));
   }
-  UInt8Image2D::Pointer exclude;
+  // The exclusion mask and the scribbles are read in pixels: they take the micrograph's geometry. Scribble value 3
+  // marks excluded pixels too (one label map painted in Slicer's Segment Editor: phase, not phase, excluded).
+  const auto onImageGrid = [image](UInt8Image2D * mask) {
+    mask->SetOrigin(image->GetOrigin());
+    mask->SetSpacing(image->GetSpacing());
+    mask->SetDirection(image->GetDirection());
+  };
+  UInt8Image2D::Pointer exclude, scribbles;
   if (!o.Exclude.empty())
   {
-    // The exclusion mask is read in pixels: it takes the micrograph's geometry.
     exclude = ReadMask(o.Exclude);
-    exclude->SetOrigin(image->GetOrigin());
-    exclude->SetSpacing(image->GetSpacing());
-    exclude->SetDirection(image->GetDirection());
-    filter->SetExclusionMask(exclude);
+    onImageGrid(exclude);
   }
-  UInt8Image2D::Pointer scribbles;
   if (!o.Labels.empty())
   {
-    // Scribbles in pixels too: 1 this phase, 2 not this phase, 0 unlabelled.
-    scribbles = ReadLabelImage(o.Labels);
-    scribbles->SetOrigin(image->GetOrigin());
-    scribbles->SetSpacing(image->GetSpacing());
-    scribbles->SetDirection(image->GetDirection());
+    scribbles = ReadLabelImage(o.Labels, 3);
+    onImageGrid(scribbles);
+    const std::size_t count = scribbles->GetLargestPossibleRegion().GetNumberOfPixels();
+    unsigned char *   label = scribbles->GetBufferPointer();
+    if (std::find(label, label + count, 3) != label + count)
+    {
+      if (!exclude)
+      {
+        exclude = UInt8Image2D::New();
+        exclude->CopyInformation(scribbles);
+        exclude->SetRegions(scribbles->GetLargestPossibleRegion());
+        exclude->Allocate(true);
+      }
+      if (exclude->GetLargestPossibleRegion() != scribbles->GetLargestPossibleRegion())
+      {
+        throw InputError("the scribbles (" + o.Labels + ") and the exclusion mask (" + o.Exclude + ") differ in size");
+      }
+      unsigned char * excluded = exclude->GetBufferPointer();
+      for (std::size_t i = 0; i < count; ++i)
+      {
+        if (label[i] == 3)
+        {
+          excluded[i] = 1;
+          label[i] = 0;
+        }
+      }
+    }
     filter->SetScribbleImage(scribbles);
+  }
+  if (exclude)
+  {
+    filter->SetExclusionMask(exclude);
   }
   filter->SetAdaptation(adaptation);
   filter->SetSourceName(input);
@@ -453,7 +482,8 @@ RegisterSegmentCommand(CLI::App & app)
   command->add_option("--model", o->Model, "Model file (SCoP-SAM or TorchScript); default: the embedded model");
   command->add_option("--points", o->Points, "Clicks \"x,y,label;...\": pixel indices, label 1 phase, 0 not");
   command->add_option("--labels", o->Labels,
-                      "Scribbles: a label image of the micrograph's size, 1 this phase, 2 not this phase, 0 unlabelled");
+                      "Scribbles: a label image of the micrograph's size, 1 this phase, 2 not this phase, 3 excluded "
+                      "(as --exclude), 0 unlabelled");
   command->add_option("--save-adaptation", o->SaveAdaptation,
                       "Write what the clicks and scribbles taught (JSON, with model and provenance), for --adaptation");
   command->add_option("--adaptation", o->Adaptation,

@@ -288,13 +288,10 @@ SegmentationSlicerModule(int argc, char ** argv)
                    Into(o.Output)),
         Positional("image", "probabilityVolume", "Phase probability", "The network's probability of the phase, in [0, 1].",
                    "output", 2, "scalar", Into(o.Probability)),
-        Positional("image", "exclusionMask", "Excluded regions",
-                   "Optional: non-zero where the image is not specimen (data bar, background).", "input", 3, "label",
-                   Into(o.Exclude), false),
-        Positional("image", "scribbles", "Scribbles",
-                   "Optional label map painted in Segment Editor: 1 this phase, 2 not this phase, 0 unlabelled. "
-                   "Refine a mask by painting and running again.",
-                   "input", 4, "label", Into(o.Labels), false) } },
+        Positional("image", "promptLabels", "Scribbles and excluded regions",
+                   "Optional label map (Segment Editor): 1 this phase, 2 not this phase, 3 excluded (data bar, "
+                   "background), 0 nothing said. Refine a mask by painting and running again.",
+                   "input", 3, "label", Into(o.Labels), false) } },
     { "Prompts",
       "Clicks and scribbles say which phase (\"this phase, everywhere\"); without them the model segments its default "
       "phase. Refine a mask by painting and running again.",

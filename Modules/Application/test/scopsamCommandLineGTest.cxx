@@ -881,3 +881,72 @@ TEST(Quantify, AMaskThatIsNotBinaryIsRefusedUnlessGivenAThreshold)
   EXPECT_EQ(fromProbability["fields"][0]["area_fraction"], fromMask["fields"][0]["area_fraction"])
     << "the probability at 0.5 is the mask the segment command wrote (its stored threshold is 0.5)";
 }
+
+TEST(Segment, ScribblesAndAdaptationFiles)
+{
+  const fs::path    out = Scratch("segment-adaptation");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string(); // 96x80
+  const std::string model = TileModel().string();
+  // Scribbles: a stroke of "this phase", one of "not this phase", and an excluded corner (3).
+  cv::Mat scribbles = cv::Mat::zeros(80, 96, CV_8U);
+  cv::line(scribbles, { 10, 40 }, { 30, 40 }, cv::Scalar(1));
+  cv::line(scribbles, { 60, 20 }, { 80, 20 }, cv::Scalar(2));
+  scribbles(cv::Rect(0, 0, 8, 8)).setTo(3);
+  const std::string labels = (out / "labels.png").string();
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(scribbles).GetPointer(), labels);
+  const std::string adaptation = (out / "a.json").string();
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", model, "--labels", labels,
+                      "--points", "20,60,1", "--save-adaptation", adaptation }),
+            0);
+  const cv::Mat mask = scopsam::MatFromImage(scopsam::ReadMask((out / "m.png").string()).GetPointer());
+  EXPECT_EQ(cv::countNonZero(mask(cv::Rect(0, 0, 8, 8))), 0) << "label 3 is excluded";
+  ASSERT_TRUE(fs::exists(adaptation));
+  // Applied to the same micrograph without prompts: the same mask; to a folder: one mask per image.
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "again.png").string(), "--model", model, "--adaptation", adaptation,
+                      "--exclude", ((out / "corner.png").string()) }),
+            2)
+    << "a missing exclusion mask";
+  cv::Mat corner = cv::Mat::zeros(80, 96, CV_8U);
+  corner(cv::Rect(0, 0, 8, 8)).setTo(255);
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(corner).GetPointer(), (out / "corner.png").string());
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "again.png").string(), "--model", model, "--adaptation", adaptation,
+                      "--exclude", (out / "corner.png").string() }),
+            0);
+  const cv::Mat again = scopsam::MatFromImage(scopsam::ReadMask((out / "again.png").string()).GetPointer());
+  EXPECT_EQ(cv::countNonZero(again != mask), 0) << "an adaptation file gives the same mask again";
+  EXPECT_EQ(Scopsam({ "segment", (Dataset() / "images").string(), (out / "folder").string(), "--model", model,
+                      "--adaptation", adaptation }),
+            0);
+  EXPECT_EQ(std::distance(fs::directory_iterator(out / "folder"), fs::directory_iterator()), 8) << "4 masks, 4 records";
+
+  // Bad input: exit status 2, one line, no output left behind.
+  std::string error;
+  const std::string other = (out / "other.pt").string();
+  ASSERT_EQ(Scopsam({ "init-model", other, "--tile", "64", "--seed", "4" }), 0);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", other, "--adaptation", adaptation }, &error), 2)
+    << "an adaptation made with another model";
+  EXPECT_NE(error.find("model"), std::string::npos) << error;
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--adaptation", adaptation,
+                      "--points", "5,5,1" }),
+            2);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--save-adaptation",
+                      (out / "b.json").string() }),
+            2)
+    << "nothing to save without prompts";
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--labels", labels, "--points",
+                      "15,40,0" }),
+            2)
+    << "a click that contradicts the scribble under it";
+  cv::Mat four = scribbles.clone();
+  four.at<unsigned char>(50, 50) = 4;
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(four).GetPointer(), (out / "four.png").string());
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--labels", (out / "four.png").string() }),
+            2)
+    << "a label that is not 0..3";
+  std::ofstream(out / "broken.json") << "{\"kind\": \"scopsam-adaptation\"";
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--adaptation",
+                      (out / "broken.json").string() }),
+            2);
+  EXPECT_FALSE(fs::exists(out / "x.png"));
+  EXPECT_FALSE(fs::exists(out / "b.json"));
+}
