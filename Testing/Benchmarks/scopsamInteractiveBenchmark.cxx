@@ -49,9 +49,9 @@ struct Micrograph
     options.Level = 2;
     options.Seed = 11;
     const auto sample = scopsam::GenerateSyntheticMicrograph(options);
-    cv::Mat    image, mask;
-    sample.Image.convertTo(image, CV_32F);
-    cv::repeat(image, 2, 2, image);
+    cv::Mat    tile, image, mask;
+    sample.Image.convertTo(tile, CV_32F);
+    cv::repeat(tile, 2, 2, image);
     cv::repeat(sample.Mask, 2, 2, mask);
     Pixels = scopsam::ImageFromMat<float>(image);
     for (int y = 37; y < mask.rows; y += 97)
