@@ -80,12 +80,10 @@ struct Prediction
   bool    Network{ false };
 };
 
-Prediction
-SegmentWithModel(const GrayImage2D * image, const std::shared_ptr<const SegmentationEngine> & engine,
-                 const std::vector<cv::Point> & clicks, const BenchOptions & o)
+Filter::Pointer
+MakeFilter(const GrayImage2D * image, const std::shared_ptr<const SegmentationEngine> & engine, const BenchOptions & o)
 {
-  const auto start = Clock::now();
-  auto       filter = Filter::New();
+  auto filter = Filter::New();
   filter->SetInput(image);
   filter->SetEngine(engine);
   if (o.Threshold >= 0.0)
@@ -96,6 +94,15 @@ SegmentWithModel(const GrayImage2D * image, const std::shared_ptr<const Segmenta
   {
     filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(o.Threads));
   }
+  return filter;
+}
+
+Prediction
+SegmentWithModel(const GrayImage2D * image, const std::shared_ptr<const SegmentationEngine> & engine,
+                 const std::vector<cv::Point> & clicks, const BenchOptions & o)
+{
+  const auto start = Clock::now();
+  auto       filter = MakeFilter(image, engine, o);
   for (const auto & click : clicks)
   {
     filter->AddClick({ { click.x, click.y } }, 1);
@@ -119,23 +126,6 @@ SegmentWithBaseline(const GrayImage2D * image, BaselineMethod method)
   prediction.Mask = SegmentBaseline(NormalizedMat(image), options);
   prediction.Seconds = std::chrono::duration<double>(Clock::now() - start).count();
   return prediction;
-}
-
-Filter::Pointer
-MakeFilter(const GrayImage2D * image, const std::shared_ptr<const SegmentationEngine> & engine, const BenchOptions & o)
-{
-  auto filter = Filter::New();
-  filter->SetInput(image);
-  filter->SetEngine(engine);
-  if (o.Threshold >= 0.0)
-  {
-    filter->SetThreshold(o.Threshold);
-  }
-  if (o.Threads > 0)
-  {
-    filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(o.Threads));
-  }
-  return filter;
 }
 
 /** SCoP-SAM as the protocol prompts it: one filter per image, kept, so that the network runs once per image and each
