@@ -576,7 +576,8 @@ RegisterBenchCommand(CLI::App & app)
 {
   auto   o = std::make_shared<BenchOptions>();
   auto * command =
-    app.add_subcommand("bench", "The accuracy table: SCoP-SAM (automatic, 1 and 3 clicks), priors off, Otsu, adaptive.");
+    app.add_subcommand("bench", "The accuracy table: SCoP-SAM (automatic, 1 and 3 clicks), priors off, Otsu, adaptive; with --clicks, the "
+                       "interactive tables (RITM's click protocol).");
   command->add_option("DATASET", o->Datasets, "Dataset folders (their test split where there is one)")->required();
   command->add_option("--model", o->Model, "Model file (default: the embedded model)");
   command->add_option("--prior-off-model", o->PriorOffModel, "The same network trained with priors off and the same budget");

@@ -296,6 +296,18 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   command->SetCallback([](itk::Object *, const itk::EventObject &, void * data) { (*static_cast<decltype(report) *>(data))(); });
   command->SetClientData(&report);
   filter->AddObserver(itk::ProgressEvent(), command);
+  if (filter->UsesAdaptation())
+  {
+    // Prompts make the whole image one region: run it before writing, so that a bad prompt is reported as such.
+    try
+    {
+      filter->Update();
+    }
+    catch (const itk::ExceptionObject & e)
+    {
+      throw InputError("cannot segment " + input + ": " + ExceptionMessage(e));
+    }
+  }
   WriteStreamed(outputs, rowsPerPiece);
   bar.Done();
   if (filter->UsesAdaptation())
