@@ -33,6 +33,14 @@ def main(arguments):
     probability = scopsam.s_co_psam_segmentation_filter(image, threshold=0.5)
     mask = (probability >= 0.5).astype(numpy.uint8)
 
+    # Interactive: the network runs once (the predictor), each prompt refits only the adaptation. A "not this phase"
+    # click where the probability is lowest, and a "this phase" click where it is highest.
+    predictor = scopsam.Predictor(image)
+    low = numpy.unravel_index(numpy.argmin(probability), probability.shape)
+    high = numpy.unravel_index(numpy.argmax(probability), probability.shape)
+    prompted, _ = predictor.predict(points=[(low[1], low[0]), (high[1], high[0])], labels=[0, 1])
+    print(f"two clicks: phase fraction {(prompted > 0).mean():.4f} (automatic {(predictor.predict()[0] > 0).mean():.4f})")
+
     # Label-map statistics of the mask.
     labels = scopsam.phase_quantification_image_filter(mask, pixel_size=pixel_size)
     report = scopsam.quantify(mask, image, pixel_size=pixel_size)
