@@ -950,3 +950,32 @@ TEST(Segment, ScribblesAndAdaptationFiles)
   EXPECT_FALSE(fs::exists(out / "x.png"));
   EXPECT_FALSE(fs::exists(out / "b.json"));
 }
+
+TEST(SlicerModules, SegmentationTakesOneLabelMapOfScribblesAndExcludedPixels)
+{
+  // As Slicer runs the module with its last optional input set: micrograph, mask, probability, the label map.
+  const fs::path out = Scratch("slicer-labels");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string(); // 96x80
+  cv::Mat labels = cv::Mat::zeros(80, 96, CV_8U);
+  cv::line(labels, { 10, 40 }, { 30, 40 }, cv::Scalar(1));
+  cv::line(labels, { 60, 20 }, { 80, 20 }, cv::Scalar(2));
+  labels(cv::Rect(80, 60, 16, 20)).setTo(3);
+  const std::string map = (out / "labels.png").string();
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(labels).GetPointer(), map);
+  std::string err;
+  ASSERT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule,
+                         { "--modelFile", TileModel().string(), "--saveAdaptation", (out / "a.json").string(), image,
+                           (out / "m.png").string(), (out / "p.mha").string(), map },
+                         nullptr, &err),
+            0)
+    << err;
+  const cv::Mat mask = scopsam::MatFromImage(scopsam::ReadMask((out / "m.png").string()).GetPointer());
+  EXPECT_EQ(cv::countNonZero(mask(cv::Rect(80, 60, 16, 20))), 0) << "label 3 is excluded";
+  EXPECT_TRUE(fs::exists(out / "a.json"));
+  // Only the required inputs, as Slicer passes them when the label map is unset.
+  EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule,
+                         { "--modelFile", TileModel().string(), image, (out / "m2.png").string(), (out / "p2.mha").string() },
+                         nullptr, &err),
+            0)
+    << err;
+}
