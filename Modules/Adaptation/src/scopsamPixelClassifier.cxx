@@ -106,12 +106,20 @@ struct FlatForest
   std::vector<Node> Nodes;
   std::vector<int>  Roots;
 
+  /** The forest of `forest`, checked so that a hostile file cannot make prediction read out of bounds or loop:
+   * every split's variable below `variables`, every child and root a node, every tree a tree (no node reached
+   * twice, depth at most MaximumDepth). Throws InputError otherwise. */
   static FlatForest
-  From(const cv::ml::RTrees & forest)
+  From(const cv::ml::RTrees & forest, int variables)
   {
-    FlatForest                                flat;
-    const std::vector<cv::ml::DTrees::Node> & nodes = forest.getNodes();
+    constexpr int                              MaximumDepth = 64;
+    FlatForest                                 flat;
+    const std::vector<cv::ml::DTrees::Node> &  nodes = forest.getNodes();
     const std::vector<cv::ml::DTrees::Split> & splits = forest.getSplits();
+    const auto                                 count = static_cast<int>(nodes.size());
+    const auto                                 bad = [](const std::string & what) {
+      throw InputError("the adaptation's forest is malformed: " + what);
+    };
     flat.Nodes.resize(nodes.size());
     for (std::size_t i = 0; i < nodes.size(); ++i)
     {
@@ -119,16 +127,57 @@ struct FlatForest
       Node &       out = flat.Nodes[i];
       if (node.split < 0)
       {
+        if (!std::isfinite(node.value))
+        {
+          bad("a leaf value is not finite");
+        }
         out.Threshold = static_cast<float>(node.value);
         continue;
       }
+      if (node.split >= static_cast<int>(splits.size()))
+      {
+        bad("a node's split does not exist");
+      }
       const auto & split = splits[static_cast<std::size_t>(node.split)];
+      if (split.varIdx < 0 || split.varIdx >= variables || !std::isfinite(split.c))
+      {
+        bad("a split's variable or threshold is out of range");
+      }
+      if (node.left < 0 || node.left >= count || node.right < 0 || node.right >= count)
+      {
+        bad("a child does not exist");
+      }
       out.Variable = split.varIdx;
       out.Threshold = split.c;
       out.Left = split.inversed ? node.right : node.left;
       out.Right = split.inversed ? node.left : node.right;
     }
     flat.Roots = forest.getRoots();
+    std::vector<char> seen(nodes.size(), 0);
+    for (const int root : flat.Roots)
+    {
+      if (root < 0 || root >= count)
+      {
+        bad("a tree's root does not exist");
+      }
+      std::vector<std::pair<int, int>> stack{ { root, 0 } }; // node, depth
+      while (!stack.empty())
+      {
+        const auto [index, depth] = stack.back();
+        stack.pop_back();
+        if (seen[static_cast<std::size_t>(index)] || depth > MaximumDepth)
+        {
+          bad("a tree reaches a node twice or is deeper than 64");
+        }
+        seen[static_cast<std::size_t>(index)] = 1;
+        const Node & node = flat.Nodes[static_cast<std::size_t>(index)];
+        if (node.Variable >= 0)
+        {
+          stack.emplace_back(node.Left, depth + 1);
+          stack.emplace_back(node.Right, depth + 1);
+        }
+      }
+    }
     return flat;
   }
 
@@ -293,7 +342,7 @@ PixelClassifier::FitSamples(const cv::Mat & samples, const std::vector<float> & 
   forest->setTermCriteria(cv::TermCriteria(cv::TermCriteria::MAX_ITER, options.Trees, 0.0));
   forest->train(cv::ml::TrainData::create(all, cv::ml::ROW_SAMPLE, targets, cv::noArray(), cv::noArray(), weights));
   m_Impl->Forest = forest;
-  m_Impl->Flat = FlatForest::From(*forest);
+  m_Impl->Flat = FlatForest::From(*forest, samples.cols);
   m_Impl->Signature = signature;
   m_Impl->NumberOfFeatures = samples.cols;
 }
@@ -321,6 +370,11 @@ PixelClassifier::PredictProbability(const FeatureStack & features, const cv::Ran
   {
     throw InputError("the adaptation was made on other features (" + m_Impl->Signature + ") than these (" +
                      features.Signature() + "): another model or another feature bank");
+  }
+  if (static_cast<int>(features.Planes.size()) != m_Impl->NumberOfFeatures)
+  {
+    throw InputError("the adaptation's forest takes " + std::to_string(m_Impl->NumberOfFeatures) +
+                     " features, these have " + std::to_string(features.Planes.size()));
   }
   const cv::Size size = features.Size();
   if (rows.start < 0 || rows.end > size.height || rows.start >= rows.end)
@@ -408,7 +462,7 @@ PixelClassifier::FromJSON(const std::string & text)
       throw InputError("the adaptation's forest is empty or does not match its feature count");
     }
     classifier.m_Impl->Forest = forest;
-    classifier.m_Impl->Flat = FlatForest::From(*forest);
+    classifier.m_Impl->Flat = FlatForest::From(*forest, forest->getVarCount());
     classifier.m_Impl->Signature = in.at("features").get<std::string>();
     classifier.m_Impl->NumberOfFeatures = forest->getVarCount();
   }
