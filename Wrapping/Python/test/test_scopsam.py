@@ -96,11 +96,21 @@ class Priors(unittest.TestCase):
             scopsam.gradient_prior_filter(numpy.zeros((0, 5)))
 
     def test_the_gil_is_released_while_filters_work(self):
+        self._assert_releases_the_gil(lambda image: scopsam.gradient_prior_filter(image, number_of_work_units=1))
+
+    @unittest.skipUnless(scopsam.has_default_model(), "this build embeds no default model")
+    def test_the_gil_is_released_while_the_predictor_works(self):
+        def prompted(image):
+            predictor = scopsam.Predictor(image[:512, :512])
+            predictor.predict(points=[(10, 10), (300, 300)], labels=[0, 1])
+        self._assert_releases_the_gil(prompted)
+
+    def _assert_releases_the_gil(self, run):
         image = numpy.random.default_rng(1).random((1536, 1536), dtype=numpy.float32)
         done = threading.Event()
 
         def work():
-            scopsam.gradient_prior_filter(image, number_of_work_units=1)
+            run(image)
             done.set()
 
         worker = threading.Thread(target=work)
