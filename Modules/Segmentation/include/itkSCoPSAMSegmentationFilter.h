@@ -228,6 +228,10 @@ public:
   SetIntensityRange(double lower, double upper);
   void
   ClearIntensityRange();
+  /** The gray levels mapped to 0 and 1 in the last update (given or computed; with Scale != 1, those of the
+   * resampled image the network saw). */
+  IntensityRangeType
+  GetIntensityRangeUsed() const;
 
   /** Precomputed priors (optional): a vector image of the input's size with the model's prior channels. */
   void

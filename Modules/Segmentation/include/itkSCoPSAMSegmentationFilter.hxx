@@ -34,12 +34,13 @@
 #include "scopsamErrors.h"
 #include "scopsamIntensityNormalization.h"
 
+#include "scopsamOpenCVBridge.h"
+
 #include <opencv2/core.hpp>
 
 #include <algorithm>
 #include <atomic>
 #include <sstream>
-#include <type_traits>
 
 namespace itk
 {
@@ -280,6 +281,20 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetEffectiveThreshold() co
     return scopsam::Adaptation::Threshold; // the head's probability, fitted to 0/1 targets
   }
   return m_UseModelThreshold ? this->GetEngine()->GetConfig().Threshold : m_Threshold;
+}
+
+template <typename TInputImage, typename TOutputImage>
+auto
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetIntensityRangeUsed() const -> IntensityRangeType
+{
+  if (this->UsesResampling() && m_ResampledFilter)
+  {
+    return m_ResampledFilter->GetIntensityRangeUsed();
+  }
+  IntensityRangeType range;
+  range[0] = m_Lower;
+  range[1] = m_Upper;
+  return range;
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -991,43 +1006,33 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
   m_PredictedIoUSum = automatic.m_PredictedIoUSum;
   m_PredictedTiles = automatic.m_PredictedTiles;
   m_TileGrid = automatic.GetTileGrid();
-  m_Lower = automatic.m_Lower;
-  m_Upper = automatic.m_Upper;
+  // The gray levels the network saw mapped to [0, 1]: the inner filter's range, or with Scale != 1 the range of the
+  // image it resampled.
+  const auto range = automatic.GetIntensityRangeUsed();
+  m_Lower = range[0];
+  m_Upper = range[1];
 
-  // What the head sees, made once per automatic result: the normalised micrograph, the network's probability, the
+  // What the head sees, made once per automatic result: the micrograph normalised as the network saw it (by the
+  // filter's own normalisation, ComputePriorPlanes() with no prior channel), the network's probability, the
   // exclusion, and their features.
   const auto width = static_cast<int>(largest.GetSize(0)), height = static_cast<int>(largest.GetSize(1));
-  const auto toMat = [&](const auto * image, int type) {
-    cv::Mat out(height, width, type);
-    std::size_t i = 0;
-    for (ImageRegionConstIterator<std::remove_cv_t<std::remove_pointer_t<decltype(image)>>> it(image, largest); !it.IsAtEnd(); ++it, ++i)
-    {
-      if (type == CV_8U)
-      {
-        out.template ptr<unsigned char>()[i] = it.Get() != 0 ? 255 : 0;
-      }
-      else
-      {
-        out.template ptr<float>()[i] = static_cast<float>(it.Get());
-      }
-    }
-    return out;
-  };
   if (!m_AdaptationImage || m_AdaptationImageTime < automatic.GetOutput()->GetMTime() ||
       m_AdaptationImageTime < input->GetMTime())
   {
-    const auto normalise = scopsam::IntensityNormalization::FromRange(m_Lower, m_Upper);
-    cv::Mat    image = toMat(input, CV_32F);
-    for (auto it = image.begin<float>(); it != image.end<float>(); ++it)
-    {
-      *it = normalise(*it);
-    }
+    scopsam::ModelConfig imageOnly = engine->GetConfig();
+    imageOnly.PriorChannels = 0;
+    std::vector<float> normalised, noPriors;
+    scopsam::ComputePriorPlanes(input, largest, { m_Lower, m_Upper, m_MatrixMode }, imageOnly,
+                                static_cast<unsigned int>(this->GetNumberOfWorkUnits()), normalised, noPriors);
+    cv::Mat probability;
+    scopsam::MatView(automatic.GetOutput()).convertTo(probability, CV_32F);
     const MaskImageType * exclusion = this->GetExclusionMask();
     try
     {
       m_AdaptationImage = std::make_shared<const scopsam::AdaptationImage>(
-        image, toMat(automatic.GetOutput(), CV_32F), automatic.GetEffectiveThreshold(),
-        exclusion ? toMat(exclusion, CV_8U) : cv::Mat(), engine->GetIdentity(), m_SourceName);
+        cv::Mat(height, width, CV_32F, normalised.data()), probability, automatic.GetEffectiveThreshold(),
+        exclusion ? cv::Mat(scopsam::MatView(const_cast<MaskImageType *>(exclusion)) != 0) : cv::Mat(),
+        engine->GetIdentity(), m_SourceName);
     }
     catch (const scopsam::InputError & e)
     {
@@ -1050,13 +1055,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
       }
       if (const MaskImageType * scribbles = this->GetScribbleImage())
       {
-        cv::Mat labels(height, width, CV_8U);
-        std::size_t i = 0;
-        for (ImageRegionConstIterator<MaskImageType> it(scribbles, largest); !it.IsAtEnd(); ++it, ++i)
-        {
-          labels.ptr<unsigned char>()[i] = it.Get();
-        }
-        prompts.Scribbles = labels;
+        prompts.Scribbles = scopsam::MatFromImage(scribbles);
       }
       m_Adaptation = std::make_shared<const scopsam::Adaptation>(
         scopsam::Adaptation::Fit(*m_AdaptationImage, prompts));

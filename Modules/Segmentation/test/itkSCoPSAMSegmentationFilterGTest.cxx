@@ -587,9 +587,11 @@ TEST(SCoPSAMSegmentationFilter, ScribblesSwitchThePhaseAndTheAdaptationCarriesTo
   filter->SetInput(sample.Image);
   filter->SetModelFileName(TinyModel()); // untrained: the head alone must pick the phase
   filter->SetSourceName("two phases");
+  Filter::MaskImageType::Pointer darkWanted;
   for (const bool wantDark : { false, true })
   {
     auto scribbles = Filter::MaskImageType::New();
+    darkWanted = scribbles;
     scribbles->SetRegions(sample.Image->GetLargestPossibleRegion());
     scribbles->Allocate(true);
     const auto paint = [&](const cv::Point & c, unsigned char label) { // a particle painted over (radius 5)
@@ -620,6 +622,18 @@ TEST(SCoPSAMSegmentationFilter, ScribblesSwitchThePhaseAndTheAdaptationCarriesTo
     EXPECT_LT(MaskFraction(mask, wantDark ? sample.Bright : sample.Dark), 0.25) << (wantDark ? "dark" : "bright");
     EXPECT_GT(filter->GetAdaptationCacheBytes(), 0u);
   }
+  // With Scale != 1 the head sees the micrograph normalised as the network saw it (the resampled image's range),
+  // not the untouched default [0, 1], and the scribbles act as at Scale 1.
+  auto scaled = Filter::New();
+  scaled->SetInput(sample.Image);
+  scaled->SetModelFileName(TinyModel());
+  scaled->SetScale(2.0);
+  scaled->SetScribbleImage(darkWanted);
+  scaled->Update();
+  EXPECT_LT(scaled->GetIntensityRangeUsed()[0], 20000.0);
+  EXPECT_GT(scaled->GetIntensityRangeUsed()[1], 40000.0);
+  EXPECT_GT(MaskFraction(scaled->GetMaskOutput(), sample.Dark), 0.6);
+  EXPECT_LT(MaskFraction(scaled->GetMaskOutput(), sample.Bright), 0.25);
   const auto adaptation = filter->GetAdaptation();
   ASSERT_NE(adaptation, nullptr);
   EXPECT_EQ(adaptation->GetSource(), "two phases");
