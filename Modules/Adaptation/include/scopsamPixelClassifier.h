@@ -49,7 +49,8 @@ enum class PromptLabel : unsigned char
 {
   Unlabelled = 0,
   Phase = 1,
-  NotPhase = 2
+  NotPhase = 2,
+  Excluded = 3 // not specimen: neither labelled nor a prior sample
 };
 
 struct PixelClassifierOptions

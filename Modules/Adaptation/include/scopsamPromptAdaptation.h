@@ -151,7 +151,7 @@ public:
   cv::Mat
   Gather(const std::vector<cv::Point> & pixels) const;
   /** The features' names joined (FeatureStack::Signature()). */
-  std::string
+  const std::string &
   Signature() const;
   /** How many feature planes a pixel has; bytes the cache holds (0 when the features are computed per band). */
   std::size_t
@@ -165,7 +165,7 @@ private:
 
   cv::Mat      m_Image, m_Probability, m_Excluded, m_AutomaticMask;
   double       m_Threshold{ 0.5 };
-  std::string  m_Model, m_Name;
+  std::string  m_Model, m_Name, m_Signature;
   FeatureStack m_Cache; // the whole image's features, or empty
   std::size_t  m_Planes{ 0 };
 };

@@ -90,11 +90,13 @@ AdaptationImage::AdaptationImage(const cv::Mat & image, const cv::Mat & probabil
       m_AutomaticMask.setTo(0, m_Excluded);
     }
   }
-  m_Planes = 1 + 7 * DefaultFeatureScales().size() + (m_Probability.empty() ? 0 : 1 + std::size(ProbabilityScales));
   if (m_Image.total() <= options.CachedPixels)
   {
     m_Cache = Compute(cv::Range(0, m_Image.rows));
   }
+  const FeatureStack & some = m_Cache.Planes.empty() ? Compute(cv::Range(0, 1)) : m_Cache; // the kind of features
+  m_Signature = some.Signature();
+  m_Planes = some.Planes.size();
 }
 
 FeatureStack
@@ -130,9 +132,13 @@ AdaptationImage::Compute(const cv::Range & rows) const
 cv::Mat
 AdaptationImage::Gather(const std::vector<cv::Point> & pixels) const
 {
-  if (!m_Cache.Planes.empty() || pixels.empty())
+  if (pixels.empty())
   {
-    return (m_Cache.Planes.empty() ? Compute(cv::Range(0, 1)) : m_Cache).Samples(pixels);
+    return cv::Mat(0, static_cast<int>(m_Planes), CV_32F);
+  }
+  if (!m_Cache.Planes.empty())
+  {
+    return m_Cache.Samples(pixels);
   }
   // Band by band: each pixel's vector from the features of its band.
   cv::Mat samples(static_cast<int>(pixels.size()), static_cast<int>(m_Planes), CV_32F);
@@ -178,10 +184,10 @@ AdaptationImage::Features(const cv::Range & rows) const
   return out;
 }
 
-std::string
+const std::string &
 AdaptationImage::Signature() const
 {
-  return (m_Cache.Planes.empty() ? Compute(cv::Range(0, 1)) : m_Cache).Signature();
+  return m_Signature;
 }
 
 std::size_t
@@ -204,7 +210,6 @@ struct Adaptation::Impl
   std::vector<int>         Labels;
   std::size_t              ScribbledPhase{ 0 }, ScribbledNotPhase{ 0 };
   std::vector<std::string> Warnings;
-  std::string              Signature;
 };
 
 Adaptation::Adaptation()
@@ -289,29 +294,11 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
                                options.Reach, scribbles);
   if (!excluded.empty())
   {
-    labels.setTo(0, excluded);
+    labels.setTo(static_cast<unsigned char>(PromptLabel::Excluded), excluded); // neither labelled nor sampled
   }
   TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), options.Classifier);
-  if (!excluded.empty())
-  {
-    std::vector<cv::Point> weak;
-    std::vector<float>     target;
-    for (std::size_t i = 0; i < pixels.Weak.size(); ++i)
-    {
-      if (excluded.at<unsigned char>(pixels.Weak[i]) == 0)
-      {
-        weak.push_back(pixels.Weak[i]);
-        target.push_back(pixels.WeakTarget[i]);
-      }
-    }
-    pixels.Weak = std::move(weak);
-    pixels.WeakTarget = std::move(target);
-  }
-  PixelClassifierOptions classifier = options.Classifier;
-  classifier.AppearanceFeatures = static_cast<int>(1 + 7 * DefaultFeatureScales().size()); // the classical planes
   d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
-                          std::move(pixels.WeakTarget), image.Signature(), classifier);
-  d.Signature = image.Signature();
+                          std::move(pixels.WeakTarget), image.Signature(), options.Classifier);
   d.Model = image.GetModel();
   d.Source = image.GetName();
   d.Positions = prompts.Positions;
@@ -338,11 +325,6 @@ Adaptation::Apply(const AdaptationImage & image) const
                      ", this micrograph was segmented with " +
                      (image.GetModel().empty() ? std::string("none") : image.GetModel()) +
                      ": apply an adaptation with the model it was made with");
-  }
-  if (image.Signature() != d.Signature)
-  {
-    throw InputError("the adaptation was made on other features (" + d.Signature + ") than this micrograph's (" +
-                     image.Signature() + ")");
   }
   const cv::Size size = image.Size();
   cv::Mat        probability(size, CV_32F);
@@ -386,7 +368,7 @@ Adaptation::ToJSON() const
   out["model"] = d.Model;
   out["source"] = d.Source;
   out["threshold"] = Threshold;
-  out["features"] = d.Signature;
+  out["features"] = d.Classifier.GetFeatureSignature();
   nlohmann::json clicks = nlohmann::json::array();
   for (std::size_t i = 0; i < d.Positions.size(); ++i)
   {
@@ -419,8 +401,11 @@ Adaptation::FromJSON(const std::string & text)
     }
     d.ScribbledPhase = in.at("scribbled_pixels").at("phase").get<std::size_t>();
     d.ScribbledNotPhase = in.at("scribbled_pixels").at("not_phase").get<std::size_t>();
-    d.Signature = in.at("features").get<std::string>();
     d.Classifier = PixelClassifier::FromJSON(in.at("head").dump());
+    if (in.at("features").get<std::string>() != d.Classifier.GetFeatureSignature())
+    {
+      throw InputError("the adaptation's features and its head's disagree");
+    }
   }
   catch (const nlohmann::json::exception & e)
   {
