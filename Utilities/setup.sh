@@ -20,6 +20,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libxml2-utils
   pybind11-dev python3-dev python3-numpy python3-torch python3-jsonschema
+  python3-tifffile                             # the tests' SEM TIFFs with vendor calibration tags
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -19,6 +19,7 @@
 #define scopsamSlicerModule_h
 
 #include "SCoPSAMApplicationExport.h"
+#include "scopsamCommandQuantify.h"
 #include "scopsamVersion.h"
 
 #include <array>
@@ -40,20 +41,26 @@
 namespace scopsam
 {
 
-/** One parameter of a Slicer CLI module. */
+/** One parameter of a Slicer CLI module.
+ *
+ * Slicer's rules (vtkSlicerCLIModuleLogic builds the command line): an indexed (positional) parameter is always
+ * passed, and Slicer refuses to start a module while an indexed image or file is unassigned; a flagged parameter is
+ * passed only when it has a value. So a required image, file, table or geometry is indexed and an optional one is a
+ * long flag (`--Name`), and every other parameter is a flag. A number, boolean or string whose Channel is "output" is
+ * a return parameter: never passed, its value (Get) written after the run to the file Slicer names with
+ * `--returnparameterfile`, and shown in the module's panel. */
 struct SlicerParameter
 {
-  /** The XML element: "integer", "float", "double", "boolean", "string", "string-enumeration", "point", "image",
-   * "file", "table", "geometry". Images, files, tables and geometries are positional (Index); the rest are flags. */
+  /** The XML element: "integer", "float", "double", "boolean", "string", "string-enumeration", "point", "region",
+   * "image", "file", "table", "geometry". */
   std::string Tag;
   std::string Name;        // identifier (Slicer's <name>), also the long flag: --Name
   std::string Label;       // what a person reads in the Slicer panel
   std::string Description; // tooltip
   std::string Default;     // flags only
-  // Positional parameters:
-  std::string Channel{ "input" }; // input or output
-  int         Index{ -1 };
-  bool        Required{ true };   // a positional that may be left unset (only the last ones)
+  std::string Channel{ "input" }; // images, files, tables, geometries: input or output; other tags: output = returned
+  int         Index{ -1 };        // required images, files, tables, geometries: their place
+  bool        Required{ true };   // images, files, tables, geometries: false makes them flags
   std::string Type;               // image type attribute: "scalar", "label", "vector"; point: coordinate system
   std::string FileExtensions;     // e.g. ".json"
   // Numbers:
@@ -64,6 +71,27 @@ struct SlicerParameter
   /** Receives the argument's text (booleans: "true" when the flag is given). Numbers, ranges and enumerations are
    * checked before. */
   std::function<void(const std::string &)> Set;
+  /** Return parameters: the value after the run. */
+  std::function<std::string()> Get;
+
+  /** An image, file, table or geometry: a file that Slicer writes or reads. */
+  bool
+  IsFile() const
+  {
+    return Tag == "image" || Tag == "file" || Tag == "table" || Tag == "geometry";
+  }
+  /** Passed by place, not by flag. */
+  bool
+  IsIndexed() const
+  {
+    return IsFile() && Required;
+  }
+  /** A value the module returns to Slicer. */
+  bool
+  IsReturned() const
+  {
+    return !IsFile() && Channel == "output";
+  }
 };
 
 struct SlicerParameterGroup
@@ -96,8 +124,16 @@ struct SlicerModule
 SCoPSAMApplication_EXPORT int
 RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::function<void()> & run);
 
+/** The quantification job of the plug-in: its options in, the fields it measured out (the module's return
+ * parameters). */
+struct QuantifyJob
+{
+  QuantifyOptions                Options;
+  std::vector<FieldMeasurements> Fields;
+};
+
 /** Runs a job of the `scopsam` command line - "priors" (PriorsOptions), "segment" (SegmentOptions) or "quantify"
- * (QuantifyOptions) - in the application plug-in, a shared library opened on first use. The Slicer CLI module
+ * (QuantifyJob) - in the application plug-in, a shared library opened on first use. The Slicer CLI module
  * executables do not link LibTorch, whose start-up costs half a second: they answer `--xml` at once and load the
  * segmentation code only to run. Throws InputError (bad input) or std::runtime_error as the job does. */
 SCoPSAMApplication_EXPORT void

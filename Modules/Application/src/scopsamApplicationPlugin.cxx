@@ -21,6 +21,7 @@
 #include "scopsamCommandQuantify.h"
 #include "scopsamCommandSegment.h"
 #include "scopsamFrontEnd.h"
+#include "scopsamSlicerModule.h"
 
 #include <cstring>
 
@@ -57,7 +58,8 @@ scopsam_run_job(const char * job, const void * options, char * message, std::siz
     }
     else if (name == "quantify")
     {
-      scopsam::RunQuantify(*static_cast<const scopsam::QuantifyOptions *>(options));
+      auto * quantify = static_cast<scopsam::QuantifyJob *>(const_cast<void *>(options));
+      quantify->Fields = scopsam::RunQuantify(quantify->Options);
     }
     else
     {

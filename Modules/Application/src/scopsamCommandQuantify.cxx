@@ -20,6 +20,7 @@
 
 #include "itkPhaseQuantificationImageFilter.h"
 #include "scopsamBaselines.h"
+#include "scopsamCalibration.h"
 #include "scopsamDataset.h"
 #include "scopsamOpenCVBridge.h"
 #include "scopsamPictures.h"
@@ -33,6 +34,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 namespace fs = std::filesystem;
 
@@ -59,20 +61,37 @@ HasTrustworthySpacing(const std::string & path)
   return false;
 }
 
-/** Sets the spacing of `image` to micrometres (or pixels) and says where it came from. */
+/** Sets the spacing of `mask` to micrometres (or pixels) and says where it came from: `--pixel-size`, else the
+ * pixel size an SEM wrote into the mask's or the micrograph's TIFF, else the spacing of a format that records it
+ * on purpose (not exactly 1 mm: what an uncalibrated picture gets in 3D Slicer), else none (pixels). */
 std::string
-Calibrate(UInt8Image2D * mask, const std::string & maskFile, double pixelSize, std::string & unit)
+Calibrate(UInt8Image2D * mask, const std::string & maskFile, const std::string & imageFile, double pixelSize,
+          std::string & unit)
 {
   const auto spacing = mask->GetSpacing();
   UInt8Image2D::SpacingType micrometres;
   UInt8Image2D::PointType   origin;
-  std::string               source;
+  origin.Fill(0.0);
+  std::string source;
+  std::optional<FileCalibration> fromTIFF;
+  for (const auto & file : { maskFile, imageFile })
+  {
+    if (!fromTIFF && !file.empty())
+    {
+      fromTIFF = ReadTIFFCalibration(file);
+    }
+  }
   if (pixelSize > 0)
   {
     micrometres.Fill(pixelSize);
-    origin.Fill(0.0);
     unit = "um";
     source = "--pixel-size " + std::to_string(pixelSize) + " um";
+  }
+  else if (fromTIFF)
+  {
+    micrometres.Fill(fromTIFF->MicrometresPerPixel);
+    unit = "um";
+    source = fromTIFF->Source;
   }
   else if (HasTrustworthySpacing(maskFile) && (spacing[0] != 1.0 || spacing[1] != 1.0))
   {
@@ -87,7 +106,6 @@ Calibrate(UInt8Image2D * mask, const std::string & maskFile, double pixelSize, s
   else
   {
     micrometres.Fill(1.0);
-    origin.Fill(0.0);
     unit = "px";
     source = "none: figures in pixels (give --pixel-size in micrometres per pixel)";
   }
@@ -167,8 +185,8 @@ FieldQuantifier::PerFieldPath(const std::string & option, const std::string & na
 }
 
 void
-FieldQuantifier::Add(const std::string & name, UInt8Image2D * mask, const std::string & maskFile, const GrayImage2D * image,
-                     const UInt8Image2D * exclude)
+FieldQuantifier::Add(const std::string & name, UInt8Image2D * mask, const std::string & maskFile,
+                     const std::string & imageFile, const GrayImage2D * image, const UInt8Image2D * exclude)
 {
   const auto size = mask->GetLargestPossibleRegion().GetSize();
   for (const itk::ImageBase<2> * other : { static_cast<const itk::ImageBase<2> *>(image), static_cast<const itk::ImageBase<2> *>(exclude) })
@@ -179,7 +197,7 @@ FieldQuantifier::Add(const std::string & name, UInt8Image2D * mask, const std::s
     }
   }
   std::string unit;
-  const auto  source = Calibrate(mask, maskFile, m_Measure.PixelSize, unit);
+  const auto  source = Calibrate(mask, maskFile, imageFile, m_Measure.PixelSize, unit);
   if (m_Fields.empty())
   {
     m_PixelSizeSource = source;
@@ -322,7 +340,7 @@ RunQuantify(const QuantifyOptions & o)
   {
     auto                       mask = ReadBinaryMask(field.MaskPath, o.MaskThreshold); // 0/1, with the file's spacing
     const GrayImage2D::Pointer image = field.ImagePath.empty() ? nullptr : ReadGrayImage(field.ImagePath);
-    quantifier.Add(field.Name, mask, field.MaskPath, image, exclude);
+    quantifier.Add(field.Name, mask, field.MaskPath, field.ImagePath, image, exclude);
   }
   return quantifier.Finish();
 }

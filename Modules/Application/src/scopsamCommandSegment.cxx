@@ -331,8 +331,9 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     }
     if (quantifier)
     {
-      // The mask's own geometry is the micrograph's (a calibrated MetaImage or NRRD input keeps its spacing).
-      quantifier->Add(fs::path(input).stem().string(), mask, input, picture, exclude);
+      // The mask has the micrograph's geometry and calibration: the micrograph is its file (an SEM TIFF's tags, a
+      // MetaImage or NRRD spacing).
+      quantifier->Add(fs::path(input).stem().string(), mask, input, "", picture, exclude);
     }
   }
   return record;

@@ -36,11 +36,12 @@ public:
   /** `manyFields`: Overlay, Outlines and MaskVTI of `outputs` are folders (one file per field). */
   FieldQuantifier(const MeasureOptions & measure, const QuantificationOutputs & outputs, bool manyFields);
 
-  /** Measures one field. `maskFile` is the file the mask came from (its calibration may be used); `image` (the
-   * micrograph) and `exclude` may be null. The mask's spacing is replaced by the chosen calibration. */
+  /** Measures one field. `maskFile` is the file the mask came from and `imageFile` that of the micrograph (empty:
+   * none); their calibration may be used. `image` (the micrograph) and `exclude` may be null. The mask's spacing is
+   * replaced by the chosen calibration. */
   void
-  Add(const std::string & name, UInt8Image2D * mask, const std::string & maskFile, const GrayImage2D * image,
-      const UInt8Image2D * exclude);
+  Add(const std::string & name, UInt8Image2D * mask, const std::string & maskFile, const std::string & imageFile,
+      const GrayImage2D * image, const UInt8Image2D * exclude);
 
   /** Writes the JSON report, the CSV and the plots; returns the measurements of every field. */
   std::vector<FieldMeasurements>

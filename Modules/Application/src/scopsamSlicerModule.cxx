@@ -65,12 +65,6 @@ Escape(const std::string & text)
   return escaped;
 }
 
-bool
-IsPositional(const SlicerParameter & p)
-{
-  return p.Tag == "image" || p.Tag == "file" || p.Tag == "table" || p.Tag == "geometry";
-}
-
 std::string
 Number(double value)
 {
@@ -105,6 +99,24 @@ CheckNumber(const SlicerParameter & p, const std::string & text)
   return text;
 }
 
+/** The return parameters as Slicer reads them back: one `name = value` line each. */
+void
+WriteReturnParameters(const SlicerModule & module, const std::string & file)
+{
+  std::ostringstream text;
+  for (const auto & group : module.Groups)
+  {
+    for (const auto & p : group.Parameters)
+    {
+      if (p.IsReturned())
+      {
+        text << p.Name << " = " << p.Get() << "\n";
+      }
+    }
+  }
+  WriteTextFile(file, text.str());
+}
+
 } // namespace
 
 std::string
@@ -130,49 +142,54 @@ SlicerModule::ToXML() const
         << "    <description>" << Escape(group.Description) << "</description>\n";
     for (const auto & p : group.Parameters)
     {
+      // Elements in the order of CTK's schema (ctkCmdLineModule.xsd): name, flag or index, description, label,
+      // default, channel, then what the type adds.
       xml << "    <" << p.Tag;
-      if (IsPositional(p))
+      if (p.IsFile() && !p.Type.empty())
       {
-        if (!p.Type.empty())
-        {
-          xml << " type=\"" << Escape(p.Type) << "\"";
-        }
-        if (!p.FileExtensions.empty())
-        {
-          xml << " fileExtensions=\"" << Escape(p.FileExtensions) << "\"";
-        }
-        xml << ">\n      <name>" << p.Name << "</name>\n      <label>" << Escape(p.Label) << "</label>\n"
-            << "      <description>" << Escape(p.Description) << "</description>\n"
-            << "      <channel>" << p.Channel << "</channel>\n      <index>" << p.Index << "</index>\n";
+        xml << " type=\"" << Escape(p.Type) << "\"";
       }
-      else
+      if (p.IsFile() && !p.FileExtensions.empty())
       {
-        if (p.Multiple)
-        {
-          xml << " multiple=\"true\"";
-        }
-        if (p.Tag == "point" || p.Tag == "region")
-        {
-          xml << " coordinateSystem=\"" << (p.Type.empty() ? "lps" : p.Type) << "\"";
-        }
-        xml << ">\n      <name>" << p.Name << "</name>\n      <longflag>" << p.Name << "</longflag>\n"
-            << "      <label>" << Escape(p.Label) << "</label>\n"
-            << "      <description>" << Escape(p.Description) << "</description>\n";
-        if (!p.Default.empty())
-        {
-          xml << "      <default>" << Escape(p.Default) << "</default>\n";
-        }
-        if (p.Minimum || p.Maximum)
-        {
-          xml << "      <constraints>\n        <minimum>" << Number(p.Minimum.value_or(-1e300)) << "</minimum>\n"
-              << "        <maximum>" << Number(p.Maximum.value_or(1e300)) << "</maximum>\n"
-              << "        <step>" << Number(p.Step.value_or(p.Tag == "integer" ? 1.0 : 0.01)) << "</step>\n"
-              << "      </constraints>\n";
-        }
-        for (const auto & element : p.Elements)
-        {
-          xml << "      <element>" << Escape(element) << "</element>\n";
-        }
+        xml << " fileExtensions=\"" << Escape(p.FileExtensions) << "\"";
+      }
+      if (p.Multiple)
+      {
+        xml << " multiple=\"true\"";
+      }
+      if (p.Tag == "point" || p.Tag == "region")
+      {
+        xml << " coordinateSystem=\"" << (p.Type.empty() ? "lps" : p.Type) << "\"";
+      }
+      xml << ">\n      <name>" << p.Name << "</name>\n";
+      if (p.IsIndexed())
+      {
+        xml << "      <index>" << p.Index << "</index>\n";
+      }
+      else if (!p.IsReturned())
+      {
+        xml << "      <longflag>" << p.Name << "</longflag>\n";
+      }
+      xml << "      <description>" << Escape(p.Description) << "</description>\n"
+          << "      <label>" << Escape(p.Label) << "</label>\n";
+      if (!p.Default.empty() && !p.IsFile())
+      {
+        xml << "      <default>" << Escape(p.Default) << "</default>\n";
+      }
+      if (p.IsFile() || p.IsReturned())
+      {
+        xml << "      <channel>" << p.Channel << "</channel>\n";
+      }
+      if (p.Minimum || p.Maximum)
+      {
+        xml << "      <constraints>\n        <minimum>" << Number(p.Minimum.value_or(-1e300)) << "</minimum>\n"
+            << "        <maximum>" << Number(p.Maximum.value_or(1e300)) << "</maximum>\n"
+            << "        <step>" << Number(p.Step.value_or(p.Tag == "integer" ? 1.0 : 0.01)) << "</step>\n"
+            << "      </constraints>\n";
+      }
+      for (const auto & element : p.Elements)
+      {
+        xml << "      <element>" << Escape(element) << "</element>\n";
       }
       xml << "    </" << p.Tag << ">\n";
     }
@@ -278,7 +295,7 @@ RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::
     count += group.Parameters.size();
     for (const auto & p : group.Parameters)
     {
-      if (IsPositional(p))
+      if (p.IsIndexed())
       {
         positionals.push_back(&p);
       }
@@ -290,19 +307,14 @@ RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::
   for (const auto * p : positionals)
   {
     texts.emplace_back();
-    auto * option = app.add_option(p->Name, texts.back(), p->Label);
-    if (p->Required)
-    {
-      option->required();
-    }
-    options.emplace_back(p, option);
+    options.emplace_back(p, app.add_option(p->Name, texts.back(), p->Label)->required());
   }
   bool flagged = false;
   for (const auto & group : module.Groups)
   {
     for (const auto & p : group.Parameters)
     {
-      if (IsPositional(p))
+      if (p.IsIndexed() || p.IsReturned())
       {
         continue;
       }
@@ -328,8 +340,9 @@ RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::
       options.emplace_back(&p, option);
     }
   }
-  std::string ignored; // what Slicer may add for modules with return parameters
-  app.add_option("--returnparameterfile", ignored)->group("");
+  std::string returnParameterFile; // Slicer names it when the module has return parameters
+  app.add_option("--returnparameterfile", returnParameterFile)->group("");
+  std::string ignored; // what Slicer adds for modules it loads as shared libraries
   app.add_option("--processinformationaddress", ignored)->group("");
   try
   {
@@ -365,7 +378,7 @@ RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::
       const std::string & value = texts[text++];
       if (option->count() == 0)
       {
-        if (IsPositional(*p) || p->Default.empty())
+        if (p->IsIndexed() || p->Default.empty())
         {
           continue; // left unset: the Run function's default stands
         }
@@ -374,6 +387,10 @@ RunSlicerModule(const SlicerModule & module, int argc, char ** argv, const std::
       p->Set(p->Tag == "integer" || p->Tag == "float" || p->Tag == "double" ? CheckNumber(*p, given) : given);
     }
     run();
+    if (!returnParameterFile.empty())
+    {
+      WriteReturnParameters(module, returnParameterFile);
+    }
   });
 }
 

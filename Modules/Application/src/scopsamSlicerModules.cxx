@@ -23,6 +23,7 @@
 #include "scopsamCommandQuantify.h"
 #include "scopsamCommandSegment.h"
 #include "scopsamFrontEnd.h"
+#include "scopsamModelConfig.h"
 #include "scopsamSlicerModule.h"
 
 #include <cctype>
@@ -97,17 +98,39 @@ PriorNumber(const std::string & tag, const PriorParameter & parameter, const std
                 std::move(set));
 }
 
+/** A required image, file, table or geometry: passed by place. */
 SlicerParameter
 Positional(const std::string & tag, const std::string & name, const std::string & label, const std::string & description,
            const std::string & channel, int index, const std::string & type, std::function<void(const std::string &)> set,
-           bool required = true, const std::string & extensions = "")
+           const std::string & extensions = "")
 {
   auto p = Described(tag, name, label, description, std::move(set));
   p.Channel = channel;
   p.Index = index;
   p.Type = type;
-  p.Required = required;
   p.FileExtensions = extensions;
+  return p;
+}
+
+/** An optional image, file, table or geometry: a flag, passed only when Slicer has a node or a path for it. */
+SlicerParameter
+Optional(const std::string & tag, const std::string & name, const std::string & label, const std::string & description,
+         const std::string & channel, const std::string & type, std::function<void(const std::string &)> set,
+         const std::string & extensions = "")
+{
+  auto p = Positional(tag, name, label, description, channel, -1, type, std::move(set), extensions);
+  p.Required = false;
+  return p;
+}
+
+/** A figure the module returns to Slicer's panel (a return parameter). */
+SlicerParameter
+Returned(const std::string & tag, const std::string & name, const std::string & label, const std::string & description,
+         std::function<std::string()> get)
+{
+  auto p = Described(tag, name, label, description, nullptr);
+  p.Channel = "output";
+  p.Get = std::move(get);
   return p;
 }
 
@@ -160,6 +183,30 @@ Points(const std::string & tag, const std::string & name, const std::string & la
   p.Multiple = multiple;
   p.Type = "lps";
   return p;
+}
+
+/** How particles are measured (MeasureOptions), for the segmentation's statistics and the quantification. */
+SlicerParameter
+PixelSize(MeasureOptions & measure)
+{
+  return Number("double", "pixelSize", "Pixel size (um per pixel)",
+                "Micrometres per pixel. 0: the volume's own calibration when it has one (a spacing other than 1 mm, "
+                "which is what Slicer gives an uncalibrated picture); else every length is in pixels and the report "
+                "says so.",
+                "0", 0, 1e6, 0.001, IntoNumber(measure.PixelSize));
+}
+SlicerParameter
+MinimumSize(MeasureOptions & measure)
+{
+  return Number("integer", "minimumSize", "Smallest particle (pixels)", "Smaller components are noise and removed.", "4",
+                0, 1000000, 1, IntoNumber(measure.MinimumParticlePixels));
+}
+SlicerParameter
+ExcludeBorder(MeasureOptions & measure)
+{
+  return Flag("excludeBorder", "Exclude border particles",
+              "Leave particles touching the image edge out of the counts and sizes (they stay in the area fraction).",
+              IntoFlag(measure.ExcludeBorderParticles));
 }
 
 SlicerParameterGroup
@@ -286,12 +333,12 @@ SegmentationSlicerModule(int argc, char ** argv)
       { InputVolume(o.Input, "The micrograph (a single 2-D slice)."),
         Positional("image", "outputMask", "Phase mask", "255 where the phase is, 0 elsewhere.", "output", 1, "label",
                    Into(o.Output)),
-        Positional("image", "probabilityVolume", "Phase probability", "The network's probability of the phase, in [0, 1].",
-                   "output", 2, "scalar", Into(o.Probability)),
-        Positional("image", "promptLabels", "Scribbles and excluded regions",
-                   "Optional label map (Segment Editor): 1 this phase, 2 not this phase, 3 excluded (data bar, "
-                   "background), 0 nothing said. Refine a mask by painting and running again.",
-                   "input", 3, "label", Into(o.Labels), false) } },
+        Optional("image", "probabilityVolume", "Phase probability", "The network's probability of the phase, in [0, 1].",
+                 "output", "scalar", Into(o.Probability)),
+        Optional("image", "promptLabels", "Scribbles and excluded regions",
+                 "A label map (Segment Editor): 1 this phase, 2 not this phase, 3 excluded (data bar, background), 0 "
+                 "nothing said. Refine a mask by painting and running again.",
+                 "input", "label", Into(o.Labels)) } },
     { "Prompts",
       "Clicks and scribbles say which phase (\"this phase, everywhere\"); without them the model segments its default "
       "phase. Refine a mask by painting and running again.",
@@ -321,12 +368,21 @@ SegmentationSlicerModule(int argc, char ** argv)
                "The micrograph is resampled by this factor for the network (2: features twice as large); the mask "
                "comes back on the micrograph's grid.",
                "1", 0.1, 10, 0.1, IntoNumber(o.Scale)) } },
+    { "Statistics",
+      "Measure the phase of the mask, as Phase Quantification does.",
+      { Optional("file", "statisticsFile", "Statistics (JSON)",
+                 "The field's figures (area fraction with its 95 % confidence interval, particles, sizes); the "
+                 "particle table, size plots and outlines are written beside it.",
+                 "output", "", Into(o.Stats), ".json"),
+        PixelSize(o.Measure), MinimumSize(o.Measure), ExcludeBorder(o.Measure) } },
     { "Tiling and performance",
       "The micrograph is segmented in overlapping tiles; any size fits in bounded memory.",
-      { Number("integer", "tileSize", "Tile size", "Tile size in pixels (0: the model's).", "0", 0, 4096, 16,
-               IntoNumber(o.TileSize)),
-        Number("integer", "overlap", "Overlap", "Tile overlap in pixels (-1: a quarter tile).", "-1", -1, 2048, 1,
-               IntoNumber(o.Overlap)),
+      { Number("integer", "tileSize", "Tile size",
+               "Tile size in pixels (0: the model's); a multiple of " + std::to_string(TileSizeMultiple(ModelConfig{})) +
+                 " for the default model (another model's rule is checked when it runs).",
+               "0", 0, 4096, TileSizeMultiple(ModelConfig{}), IntoNumber(o.TileSize)),
+        Number("integer", "overlap", "Overlap", "Tile overlap in pixels (-1: a quarter tile); less than the tile size.",
+               "-1", -1, 4095, 1, IntoNumber(o.Overlap)),
         Number("integer", "batchSize", "Batch size", "Tiles per network call.", "4", 1, 256, 1, IntoNumber(o.BatchSize)),
         Number("integer", "threads", "Threads", "CPU threads (0: all cores).", "0", 0, 1024, 1, IntoNumber(o.Threads)) } }
   };
@@ -366,38 +422,71 @@ SegmentationSlicerModule(int argc, char ** argv)
 int
 QuantificationSlicerModule(int argc, char ** argv)
 {
-  QuantifyOptions o;
-  SlicerModule    module;
+    SlicerModule    module;
   module.Title = "SCoP-SAM Phase Quantification";
   module.Description = "Measures the phase of a mask as a metallographer reports it: area fraction, particle count and "
                        "density, per-particle size (area, equivalent diameter, Feret diameters), shape (aspect ratio, "
                        "circularity), orientation, mean intensity, nearest-neighbour distance and mean free path, with "
                        "95 % confidence intervals (ASTM E1245 / E562 style).";
+  QuantifyJob job;
+  QuantifyOptions & o = job.Options;
+  const std::vector<FieldMeasurements> & fields = job.Fields; // what the run measured: the panel's figures
+  const auto figure = [&fields](auto value) {
+    return [&fields, value]() -> std::string {
+      if (fields.size() != 1)
+      {
+        return "nan";
+      }
+      std::ostringstream text;
+      text << value(fields.front());
+      return text.str();
+    };
+  };
   module.Groups = {
     { "Input and output",
       "",
-      { Positional("image", "inputMask", "Phase mask", "Non-zero where the phase is.", "input", 0, "label", Into(o.Mask)),
-        Positional("image", "inputVolume", "Micrograph", "The micrograph of the mask: each particle's mean intensity.", "input",
-                   1, "scalar", Into(o.Image)),
-        Positional("file", "reportFile", "Report (JSON)", "Field figures and their statistics.", "output", 2, "",
-                   Into(o.Outputs.JSON), true, ".json"),
-        Positional("table", "particleTable", "Particles", "One row per particle with its measurements.", "output", 3, "",
-                   Into(o.Outputs.CSV), true, ".csv"),
-        Positional("geometry", "particleOutlines", "Particle outlines",
-                   "Outlines of the particles with their measurements as cell data (.vtp).", "output", 4, "model",
-                   Into(o.Outputs.Outlines), false, ".vtp") } },
+      { Positional("image", "inputMask", "Phase mask", "Non-zero where the phase is (or give a threshold below).", "input",
+                   0, "label", Into(o.Mask)),
+        Optional("image", "inputVolume", "Micrograph", "The micrograph of the mask: each particle's mean intensity.",
+                 "input", "scalar", Into(o.Image)),
+        Optional("file", "reportFile", "Report (JSON)", "Field figures and their statistics.", "output", "",
+                 Into(o.Outputs.JSON), ".json"),
+        Optional("table", "particleTable", "Particles", "One row per particle with its measurements.", "output", "",
+                 Into(o.Outputs.CSV), ".csv"),
+        Optional("geometry", "particleOutlines", "Particle outlines",
+                 "Outlines of the particles with their measurements as cell data (.vtp).", "output", "model",
+                 Into(o.Outputs.Outlines), ".vtp") } },
     { "Measurement",
       "",
-      { Number("double", "pixelSize", "Pixel size (um)",
-               "Micrometres per pixel; 0: the volume's spacing (millimetres, as Slicer stores it).", "0", 0, 1e6, 0.001,
-               IntoNumber(o.Measure.PixelSize)),
-        Number("integer", "minimumSize", "Smallest particle (pixels)", "Smaller components are noise and removed.", "4", 0,
-               1000000, 1, IntoNumber(o.Measure.MinimumParticlePixels)),
-        Flag("excludeBorder", "Exclude border particles",
-             "Leave particles touching the image edge out of the counts and sizes (they stay in the area fraction).",
-             IntoFlag(o.Measure.ExcludeBorderParticles)) } }
+      { PixelSize(o.Measure), MinimumSize(o.Measure), ExcludeBorder(o.Measure),
+        Number("double", "maskThreshold", "Mask threshold",
+               "-1: the mask must be binary (a probability map or a micrograph is refused); else phase where the "
+               "value is at or above this.",
+               "-1", -1, 1e9, 0.01, IntoNumber(o.MaskThreshold)) } },
+    { "Results",
+      "The field's headline figures (the report and the table hold the rest).",
+      { Returned("string", "lengthUnit", "Length unit", "um when calibrated, px when not.",
+                 figure([](const FieldMeasurements & f) { return f.Unit; })),
+        Returned("double", "areaFraction", "Area fraction", "Phase area over field area (A_A = V_V).",
+                 figure([](const FieldMeasurements & f) { return f.AreaFraction; })),
+        Returned("integer", "particleCount", "Particles", "Particles counted (border particles included unless excluded).",
+                 figure([](const FieldMeasurements & f) { return f.ParticleCount; })),
+        Returned("double", "numberDensity", "Number density", "Particles per square length unit.",
+                 figure([](const FieldMeasurements & f) { return f.NumberDensity; })),
+        Returned("double", "meanEquivalentDiameter", "Mean equivalent diameter",
+                 "Mean diameter of the discs of the particles' areas (length unit).",
+                 figure([](const FieldMeasurements & f) {
+                   std::vector<double> diameters;
+                   for (const auto & particle : f.Particles)
+                   {
+                     diameters.push_back(particle.EquivalentDiameter);
+                   }
+                   return Describe(diameters).Mean;
+                 })),
+        Returned("double", "meanFreePath", "Mean free path", "(1 - A_A) / N_L, ASTM E1245 (length unit).",
+                 figure([](const FieldMeasurements & f) { return f.MeanFreePath; })) } }
   };
-  return RunSlicerModule(module, argc, argv, [&] { RunInApplicationPlugin("quantify", &o); });
+  return RunSlicerModule(module, argc, argv, [&] { RunInApplicationPlugin("quantify", &job); });
 }
 
 } // namespace scopsam

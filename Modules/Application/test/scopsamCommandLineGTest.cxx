@@ -19,6 +19,8 @@
 // overwritten; and the priors on a real micrograph.
 #include "scopsamCommands.h"
 #include "scopsamImageIO.h"
+#include "scopsamModelConfig.h"
+#include "scopsamSegmentationEngine.h"
 #include "scopsamSegmentationSupport.h"
 #include "scopsamSlicerModule.h"
 #include "scopsamOpenCVBridge.h"
@@ -33,8 +35,10 @@
 #include "gtest/gtest.h"
 
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <tuple>
 
@@ -596,8 +600,8 @@ TEST(SlicerModules, BadArgumentsExitWithTwoAndOneLine)
   const fs::path out = Scratch("slicer-bad");
   const std::string image = (Dataset() / "images" / "synth_00000.png").string();
   std::string       err;
-  EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, { image, (out / "m.nrrd").string(), (out / "p.nrrd").string(),
-                                                               "--threshold", "2" }, nullptr, &err),
+  EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, { image, (out / "m.nrrd").string(), "--threshold", "2" },
+                         nullptr, &err),
             2);
   EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
   EXPECT_NE(err.find("threshold"), std::string::npos) << err;
@@ -606,7 +610,8 @@ TEST(SlicerModules, BadArgumentsExitWithTwoAndOneLine)
                          nullptr, &err),
             2);
   EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule,
-                         { image, (out / "m.nrrd").string(), (out / "p.nrrd").string(), "--positivePoints", "1e6,0,0" },
+                         { image, (out / "m.nrrd").string(), "--probabilityVolume", (out / "p.nrrd").string(),
+                           "--positivePoints", "1e6,0,0" },
                          nullptr, &err),
             2)
     << "a click outside the image";
@@ -652,7 +657,8 @@ TEST(SlicerModules, RealMicrographThroughPriorsSegmentationAndQuantification)
   volume->TransformIndexToPhysicalPoint({ { phase[phase.size() / 2].x, phase[phase.size() / 2].y, 0 } }, click);
   const std::string point = std::to_string(click[0]) + "," + std::to_string(click[1]) + "," + std::to_string(click[2]);
   ASSERT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, { "--positivePoints", point, "--threshold", "0.5", "--device", "cpu",
-                                                               input, (out / "mask.nrrd").string(), (out / "probability.nrrd").string() },
+                                                               "--probabilityVolume", (out / "probability.nrrd").string(),
+                                                               input, (out / "mask.nrrd").string() },
                          &progress),
             0);
   EXPECT_NE(progress.find("<filter-progress>1</filter-progress>"), std::string::npos) << progress.substr(0, 300);
@@ -669,9 +675,11 @@ TEST(SlicerModules, RealMicrographThroughPriorsSegmentationAndQuantification)
   EXPECT_GT(phasePixels, 0);
 
   // Quantification of that mask: the spacing (mm) becomes micrometres.
-  ASSERT_EQ(SlicerModule(&scopsam::QuantificationSlicerModule, { "--minimumSize", "4", (out / "mask.nrrd").string(), input,
-                                                                 (out / "report.json").string(), (out / "particles.csv").string(),
-                                                                 (out / "outlines.vtp").string() }),
+  ASSERT_EQ(SlicerModule(&scopsam::QuantificationSlicerModule,
+                         { "--minimumSize", "4", "--inputVolume", input, "--reportFile", (out / "report.json").string(),
+                           "--particleTable", (out / "particles.csv").string(), "--particleOutlines",
+                           (out / "outlines.vtp").string(), "--returnparameterfile", (out / "returned.txt").string(),
+                           (out / "mask.nrrd").string() }),
             0);
   std::ifstream json(out / "report.json");
   const auto    report = nlohmann::json::parse(json);
@@ -681,6 +689,31 @@ TEST(SlicerModules, RealMicrographThroughPriorsSegmentationAndQuantification)
               volume->GetLargestPossibleRegion().GetNumberOfPixels() * 0.05 * 0.05, 1e-6);
   EXPECT_GT(report["fields"][0]["particle_count"].get<int>(), 0);
   EXPECT_TRUE(fs::exists(out / "outlines.vtp"));
+  // The panel's figures, as Slicer reads them back: the report's.
+  std::ifstream                      returned(out / "returned.txt");
+  std::map<std::string, std::string> figures;
+  for (std::string line; std::getline(returned, line);)
+  {
+    const auto at = line.find(" = ");
+    ASSERT_NE(at, std::string::npos) << line;
+    figures[line.substr(0, at)] = line.substr(at + 3);
+  }
+  EXPECT_EQ(figures["lengthUnit"], "um");
+  EXPECT_NEAR(std::stod(figures["areaFraction"]), report["fields"][0]["area_fraction"].get<double>(), 1e-5);
+  EXPECT_EQ(std::stoi(figures["particleCount"]), report["fields"][0]["particle_count"].get<int>());
+}
+
+// The tile-size slider's step is the embedded default model's rule (its patch size), which the engine checks.
+TEST(SlicerModules, TileStepIsTheDefaultModelsRule)
+{
+  if (!scopsam::HasDefaultModel())
+  {
+    GTEST_SKIP() << "this build embeds no default model";
+  }
+  std::string xml;
+  ASSERT_EQ(RunMain(&scopsam::SegmentationSlicerModule, { "--xml" }, &xml), 0);
+  const auto engine = scopsam::LoadSharedEngine("", scopsam::DeviceOptions{});
+  EXPECT_EQ(std::stod(ParameterField(xml, "tileSize", "step")), scopsam::TileSizeMultiple(engine->GetConfig()));
 }
 
 TEST(Bench, OneTableWithEveryMethodAndSettings)
@@ -953,7 +986,7 @@ TEST(Segment, ScribblesAndAdaptationFiles)
 
 TEST(SlicerModules, SegmentationTakesOneLabelMapOfScribblesAndExcludedPixels)
 {
-  // As Slicer runs the module with its last optional input set: micrograph, mask, probability, the label map.
+  // As Slicer runs the module with the optional label map and probability set: flags, then micrograph and mask.
   const fs::path out = Scratch("slicer-labels");
   const std::string image = (Dataset() / "images" / "synth_00001.png").string(); // 96x80
   cv::Mat labels = cv::Mat::zeros(80, 96, CV_8U);
@@ -964,18 +997,60 @@ TEST(SlicerModules, SegmentationTakesOneLabelMapOfScribblesAndExcludedPixels)
   scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(labels).GetPointer(), map);
   std::string err;
   ASSERT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule,
-                         { "--modelFile", TileModel().string(), "--saveAdaptation", (out / "a.json").string(), image,
-                           (out / "m.png").string(), (out / "p.mha").string(), map },
+                         { "--modelFile", TileModel().string(), "--saveAdaptation", (out / "a.json").string(),
+                           "--probabilityVolume", (out / "p.mha").string(), "--promptLabels", map, image,
+                           (out / "m.png").string() },
                          nullptr, &err),
             0)
     << err;
   const cv::Mat mask = scopsam::MatFromImage(scopsam::ReadMask((out / "m.png").string()).GetPointer());
   EXPECT_EQ(cv::countNonZero(mask(cv::Rect(80, 60, 16, 20))), 0) << "label 3 is excluded";
   EXPECT_TRUE(fs::exists(out / "a.json"));
-  // Only the required inputs, as Slicer passes them when the label map is unset.
-  EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule,
-                         { "--modelFile", TileModel().string(), image, (out / "m2.png").string(), (out / "p2.mha").string() },
+  // Only the required items, as Slicer passes them when nothing optional is set.
+  EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, { "--modelFile", TileModel().string(), image, (out / "m2.png").string() },
                          nullptr, &err),
             0)
     << err;
+}
+
+// An SEM TIFF's own pixel-size record calibrates quantify and segment --stats without --pixel-size; --pixel-size
+// still wins; a TIFF with none is measured in pixels. The TIFFs are tifffile's (Testing/Python).
+TEST(Quantify, EachVendorsTIFFCalibrationIsUsedWithoutPixelSize)
+{
+  const fs::path out = Scratch("vendor-tiffs");
+  const std::string command =
+    "/usr/bin/python3 " SCoPSAM_SOURCE_DIR "/Testing/Python/make_calibrated_tiffs.py " + out.string() + " > /dev/null";
+  ASSERT_EQ(std::system(command.c_str()), 0) << command << " (needs python3-tifffile; Utilities/setup.sh installs it)";
+  const auto report = [&](std::vector<std::string> args) {
+    const auto json = out / "report.json";
+    fs::remove(json);
+    args.insert(args.end(), { "--json", json.string() });
+    EXPECT_EQ(Scopsam(args), 0);
+    std::ifstream in(json);
+    return nlohmann::json::parse(in);
+  };
+  const std::string mask = (out / "mask.tif").string();
+  for (const auto & [file, micrometres] : std::vector<std::pair<std::string, double>>{
+         { "fei_sfeg.tif", 0.025 }, { "fei_helios.tif", 0.01 }, { "zeiss_nm.tif", 0.0125 }, { "zeiss_um.tif", 0.25 },
+         { "tescan.tif", 0.02 }, { "resolution.tif", 0.5 } })
+  {
+    const auto r = report({ "quantify", mask, (out / file).string() });
+    EXPECT_EQ(r["units"]["length"], "um") << file;
+    EXPECT_NEAR(r["fields"][0]["field_area"].get<double>(), 64 * 64 * micrometres * micrometres, 1e-9) << file;
+    EXPECT_NE(r["settings"]["pixel_size_source"].get<std::string>().find(file), std::string::npos) << file;
+  }
+  const auto overridden = report({ "quantify", mask, (out / "fei_sfeg.tif").string(), "--pixel-size", "2" });
+  EXPECT_NEAR(overridden["fields"][0]["field_area"].get<double>(), 64 * 64 * 4.0, 1e-9);
+  for (const char * file : { "screen_dpi.tif", "plain.tif" })
+  {
+    EXPECT_EQ(report({ "quantify", mask, (out / file).string() })["units"]["length"], "px") << file;
+  }
+  // segment --stats measures the micrograph's own calibration.
+  ASSERT_EQ(Scopsam({ "segment", (out / "tescan.tif").string(), (out / "m.png").string(), "--model", TileModel().string(),
+                      "--stats", (out / "stats.json").string() }),
+            0);
+  std::ifstream stats(out / "stats.json");
+  const auto    measured = nlohmann::json::parse(stats);
+  EXPECT_EQ(measured["units"]["length"], "um");
+  EXPECT_NEAR(measured["fields"][0]["field_area"].get<double>(), 64 * 64 * 0.02 * 0.02, 1e-9);
 }

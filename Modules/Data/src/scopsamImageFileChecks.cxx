@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "scopsamImageFileChecks.h"
+#include "scopsamTIFFDirectory.h"
 
 #include "scopsamErrors.h"
 
@@ -499,138 +500,25 @@ CheckBMPStructure(const std::string & path)
   }
 }
 
-namespace
-{
-/** The bytes of a file with the byte order of its TIFF header. */
-class TIFFReader
-{
-public:
-  TIFFReader(std::ifstream & in, std::uint64_t size, bool bigEndian)
-    : m_In(in)
-    , m_Size(size)
-    , m_BigEndian(bigEndian)
-  {}
-
-  /** `bytes` (1 to 8) unsigned bytes at `offset`; false where they are not inside the file. */
-  bool
-  Read(std::uint64_t offset, unsigned bytes, std::uint64_t & value)
-  {
-    unsigned char b[8];
-    if (offset > m_Size || bytes > m_Size - offset)
-    {
-      return false;
-    }
-    m_In.clear();
-    m_In.seekg(static_cast<std::streamoff>(offset));
-    if (!m_In.read(reinterpret_cast<char *>(b), bytes))
-    {
-      return false;
-    }
-    value = 0;
-    for (unsigned i = 0; i < bytes; ++i)
-    {
-      value |= std::uint64_t{ b[m_BigEndian ? bytes - 1 - i : i] } << (8 * i);
-    }
-    return true;
-  }
-
-  std::uint64_t
-  Size() const
-  {
-    return m_Size;
-  }
-
-private:
-  std::ifstream & m_In;
-  std::uint64_t   m_Size;
-  bool            m_BigEndian;
-};
-
-/** Bytes of one value of a TIFF field type (0: unknown type). */
-unsigned
-TIFFTypeSize(std::uint64_t type)
-{
-  switch (type)
-  {
-    case 1: case 2: case 6: case 7: return 1;  // BYTE, ASCII, SBYTE, UNDEFINED
-    case 3: case 8: return 2;                  // SHORT, SSHORT
-    case 4: case 9: case 11: case 13: return 4; // LONG, SLONG, FLOAT, IFD
-    case 5: case 10: case 12: case 16: case 17: case 18: return 8; // RATIONAL, SRATIONAL, DOUBLE, LONG8, SLONG8, IFD8
-    default: return 0;
-  }
-}
-} // namespace
-
 void
 CheckTIFFStructure(const std::string & path)
 {
-  std::ifstream in(path, std::ios::binary);
-  unsigned char head[4] = {};
-  if (!in.read(reinterpret_cast<char *>(head), 4))
-  {
-    return;
-  }
-  const bool little = head[0] == 'I' && head[1] == 'I', big = head[0] == 'M' && head[1] == 'M';
-  const unsigned magic = little ? head[2] | (head[3] << 8) : (head[2] << 8) | head[3];
-  if (!(little || big) || (magic != 42 && magic != 43))
+  const auto corrupt = [&path](const std::string & what) { return InputError(path + " is a corrupt TIFF file: " + what); };
+  auto       tiff = TIFFFirstDirectory::Open(path, corrupt);
+  if (!tiff)
   {
     return; // not a TIFF file
   }
-  const auto corrupt = [&path](const std::string & what) { return InputError(path + " is a corrupt TIFF file: " + what); };
-  std::error_code error;
-  TIFFReader      file(in, std::filesystem::file_size(path, error), big);
-  const bool      bigTIFF = magic == 43;
-  const unsigned  offsetBytes = bigTIFF ? 8 : 4, countBytes = bigTIFF ? 8 : 2, entryBytes = bigTIFF ? 20 : 12;
-  std::uint64_t   directory = 0, entries = 0;
-  if (!file.Read(bigTIFF ? 8 : 4, offsetBytes, directory) || !file.Read(directory, countBytes, entries))
-  {
-    throw corrupt("its first image directory lies outside the file");
-  }
-  if (entries == 0 || entries > 4096 || entries * entryBytes > file.Size() - directory - countBytes)
-  {
-    throw corrupt("its first image directory claims " + std::to_string(entries) + " entries");
-  }
   std::uint64_t width = 0, height = 0;
-  struct Field
+  const TIFFField * offsets = nullptr, * counts = nullptr;
+  for (const auto & field : tiff->Fields())
   {
-    std::uint64_t Type{ 0 }, Count{ 0 }, ValueAt{ 0 };
-  };
-  Field offsets, counts;
-  for (std::uint64_t e = 0; e < entries; ++e)
-  {
-    const std::uint64_t at = directory + countBytes + e * entryBytes;
-    std::uint64_t       tag = 0, type = 0, count = 0;
-    file.Read(at, 2, tag);
-    file.Read(at + 2, 2, type);
-    file.Read(at + 4, offsetBytes, count);
-    const unsigned size = TIFFTypeSize(type);
-    if (size == 0)
+    switch (field.Tag)
     {
-      continue; // libtiff skips fields of unknown types
-    }
-    Field field{ type, count, at + 4 + offsetBytes };
-    if (count > file.Size() / size + 1)
-    {
-      throw corrupt("field " + std::to_string(tag) + " claims " + std::to_string(count) + " values");
-    }
-    if (count * size > offsetBytes) // the values are elsewhere: the entry holds their offset
-    {
-      std::uint64_t valuesAt = 0;
-      file.Read(field.ValueAt, offsetBytes, valuesAt);
-      if (valuesAt > file.Size() || count * size > file.Size() - valuesAt)
-      {
-        throw corrupt("the values of field " + std::to_string(tag) + " lie outside the file");
-      }
-      field.ValueAt = valuesAt;
-    }
-    std::uint64_t first = 0;
-    file.Read(field.ValueAt, size > 4 ? 8 : size, first);
-    switch (tag)
-    {
-      case 256: width = first; break;
-      case 257: height = first; break;
-      case 273: case 324: offsets = field; break; // StripOffsets, TileOffsets
-      case 279: case 325: counts = field; break;  // StripByteCounts, TileByteCounts
+      case 256: width = tiff->First(field); break;
+      case 257: height = tiff->First(field); break;
+      case 273: case 324: offsets = &field; break; // StripOffsets, TileOffsets
+      case 279: case 325: counts = &field; break;  // StripByteCounts, TileByteCounts
       default: break;
     }
   }
@@ -638,17 +526,14 @@ CheckTIFFStructure(const std::string & path)
   {
     throw corrupt("its size is " + std::to_string(width) + " x " + std::to_string(height) + " pixels");
   }
-  if (offsets.Count == 0 || counts.Count != offsets.Count)
+  if (!offsets || !counts || offsets->Count == 0 || counts->Count != offsets->Count)
   {
     throw corrupt("its strips or tiles are not listed (offsets and byte counts)");
   }
-  const unsigned offsetSize = TIFFTypeSize(offsets.Type), countSize = TIFFTypeSize(counts.Type);
-  for (std::uint64_t i = 0; i < offsets.Count; ++i)
+  for (std::uint64_t i = 0; i < offsets->Count; ++i)
   {
-    std::uint64_t offset = 0, bytes = 0;
-    file.Read(offsets.ValueAt + i * offsetSize, offsetSize, offset);
-    file.Read(counts.ValueAt + i * countSize, countSize, bytes);
-    if (offset > file.Size() || bytes > file.Size() - offset)
+    const std::uint64_t offset = tiff->Value(*offsets, i), bytes = tiff->Value(*counts, i);
+    if (offset > tiff->Size() || bytes > tiff->Size() - offset)
     {
       throw corrupt("strip or tile " + std::to_string(i) + " runs past the end of the file (truncated)");
     }

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 // Tests of reading and writing micrographs, the dataset layout, and the synthetic generator.
+#include "scopsamCalibration.h"
 #include "scopsamDataset.h"
 #include "scopsamImageFileChecks.h"
 #include "scopsamImageIO.h"
@@ -33,6 +34,8 @@
 #include "gtest/gtest.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sys/stat.h>
@@ -816,4 +819,70 @@ TEST(ImageIO, WritesRefuseFIFOsAndDevicesAndLeaveThemAlone)
     ++entries;
   }
   EXPECT_EQ(entries, 2u) << "no temporary file left";
+}
+
+namespace
+{
+/** SEM-like TIFFs with each vendor's pixel-size record, written by Debian's tifffile (Testing/Python). */
+fs::path
+CalibratedTIFFs()
+{
+  static const fs::path folder = [] {
+    const fs::path out = Scratch("calibrated-tiffs");
+    const std::string command = "/usr/bin/python3 " SCoPSAM_SOURCE_DIR "/Testing/Python/make_calibrated_tiffs.py " +
+                                out.string() + " > /dev/null";
+    if (std::system(command.c_str()) != 0)
+    {
+      ADD_FAILURE() << "cannot write the test TIFFs: " << command << " (needs python3-tifffile; Utilities/setup.sh installs it)";
+    }
+    return out;
+  }();
+  return folder;
+}
+} // namespace
+
+TEST(Calibration, EachVendorsTIFFRecordIsReadInMicrometres)
+{
+  const struct
+  {
+    const char * File;
+    double       Micrometres;
+    const char * SourceMentions;
+  } cases[] = { { "fei_sfeg.tif", 0.025, "FEI_SFEG tag 34680" },     { "fei_helios.tif", 0.01, "[EScan] PixelWidth" },
+                { "zeiss_nm.tif", 0.0125, "CZ_SEM (Zeiss) tag 34118" }, { "zeiss_um.tif", 0.25, "0.25 um" },
+                { "tescan.tif", 0.02, "TESCAN tag 50431" },          { "resolution.tif", 0.5, "per centimetre" } };
+  for (const auto & c : cases)
+  {
+    const auto calibration = scopsam::ReadTIFFCalibration((CalibratedTIFFs() / c.File).string());
+    ASSERT_TRUE(calibration.has_value()) << c.File;
+    EXPECT_NEAR(calibration->MicrometresPerPixel, c.Micrometres, c.Micrometres * 1e-9) << c.File;
+    EXPECT_NE(calibration->Source.find(c.SourceMentions), std::string::npos) << c.File << ": " << calibration->Source;
+  }
+  // A screen resolution (72 dpi) and no record at all say nothing of the specimen; nor does a file that is not TIFF.
+  EXPECT_FALSE(scopsam::ReadTIFFCalibration((CalibratedTIFFs() / "screen_dpi.tif").string()).has_value());
+  EXPECT_FALSE(scopsam::ReadTIFFCalibration((CalibratedTIFFs() / "plain.tif").string()).has_value());
+  EXPECT_FALSE(scopsam::ReadTIFFCalibration(SCoPSAM_SOURCE_DIR "/Testing/Data/sample.png").has_value());
+}
+
+TEST(Calibration, NonsenseRecordsAndCorruptDirectoriesAreNotCalibrations)
+{
+  const fs::path out = Scratch("calibration-nonsense");
+  // The FEI file with its PixelWidth turned into nonsense (same length): no calibration, not a crash.
+  std::ifstream in(CalibratedTIFFs() / "fei_sfeg.tif", std::ios::binary);
+  std::string   bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const char * replacement : { "PixelWidth=-2.5e-008", "PixelWidth=nan000000", "PixelWidth=2.5e+008" })
+  {
+    std::string changed = bytes;
+    const auto  at = changed.find("PixelWidth=2.5e-008");
+    ASSERT_NE(at, std::string::npos);
+    changed.replace(at, std::strlen(replacement), replacement);
+    std::ofstream(out / "changed.tif", std::ios::binary) << changed;
+    EXPECT_FALSE(scopsam::ReadTIFFCalibration((out / "changed.tif").string()).has_value()) << replacement;
+  }
+  // A directory pointing past the end of the file is a corrupt TIFF: an InputError, as for reading its pixels.
+  std::string cut = bytes;
+  cut[4] = '\xff';
+  cut[5] = '\xff';
+  std::ofstream(out / "cut.tif", std::ios::binary) << cut;
+  EXPECT_THROW(scopsam::ReadTIFFCalibration((out / "cut.tif").string()), scopsam::InputError);
 }

@@ -129,6 +129,14 @@ struct ModelConfig
   }
 };
 
+/** The tile sizes a network of `config` takes are multiples of this (4 patches: the mask decoder upsamples the
+ * 1/16 embedding by 4) in [TileSizeMultiple, 4096]. */
+inline int
+TileSizeMultiple(const ModelConfig & config)
+{
+  return 4 * config.PatchSize;
+}
+
 } // namespace scopsam
 
 #endif

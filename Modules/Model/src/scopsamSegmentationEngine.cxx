@@ -125,7 +125,7 @@ SegmentationEngine::MakeTileGrid(std::int64_t width, std::int64_t height, const 
   grid.ImageWidth = width;
   grid.ImageHeight = height;
   grid.TileSize = options.TileSize == 0 ? m_Model->Config.TileSize : options.TileSize;
-  const int multiple = m_Model->Config.PatchSize * 4;
+  const int multiple = TileSizeMultiple(m_Model->Config);
   if (grid.TileSize < multiple || grid.TileSize > 4096 || grid.TileSize % multiple != 0)
   {
     throw ModelError("the tile size must be a multiple of " + std::to_string(multiple) + " in [" + std::to_string(multiple) +
