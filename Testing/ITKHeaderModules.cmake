@@ -12,6 +12,10 @@ set(SCoPSAM_ITK_HEADER_MODULES
   ITKImageCompose
   ITKLabelMap
   ITKTransform
+  ITKConnectedComponents
+  ITKDistanceMap
+  ITKMathematicalMorphology
+  ITKWatersheds
 )
 set(ITKCommon_HEADERS
   itkCommand.h itkDefaultConvertPixelTraits.h itkImageAlgorithm.h itkImageRegionConstIteratorWithIndex.h
@@ -25,7 +29,12 @@ set(ITKImageFunction_HEADERS
 set(ITKImageGrid_HEADERS
   itkChangeInformationImageFilter.h itkPasteImageFilter.h itkRegionOfInterestImageFilter.h itkResampleImageFilter.h)
 set(ITKImageFilterBase_HEADERS itkCastImageFilter.h)
-set(ITKImageIntensity_HEADERS itkShiftScaleImageFilter.h itkVectorIndexSelectionCastImageFilter.h)
+set(ITKImageIntensity_HEADERS
+  itkMaskImageFilter.h itkMultiplyImageFilter.h itkShiftScaleImageFilter.h itkVectorIndexSelectionCastImageFilter.h)
 set(ITKImageCompose_HEADERS itkComposeImageFilter.h)
-set(ITKLabelMap_HEADERS itkBinaryImageToShapeLabelMapFilter.h)
+set(ITKLabelMap_HEADERS itkBinaryImageToShapeLabelMapFilter.h itkLabelImageToShapeLabelMapFilter.h)
 set(ITKTransform_HEADERS itkIdentityTransform.h)
+set(ITKConnectedComponents_HEADERS itkConnectedComponentImageFilter.h)
+set(ITKDistanceMap_HEADERS itkSignedMaurerDistanceMapImageFilter.h)
+set(ITKMathematicalMorphology_HEADERS itkHMaximaImageFilter.h itkRegionalMaximaImageFilter.h)
+set(ITKWatersheds_HEADERS itkMorphologicalWatershedFromMarkersImageFilter.h)

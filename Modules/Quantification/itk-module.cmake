@@ -9,6 +9,11 @@ itk_module(SCoPSAMQuantification
   DEPENDS
     ITKCommon
     ITKLabelMap
+    ITKConnectedComponents
+    ITKDistanceMap
+    ITKImageIntensity
+    ITKMathematicalMorphology
+    ITKWatersheds
     SCoPSAMData
   TEST_DEPENDS
     SCoPSAMEvaluation

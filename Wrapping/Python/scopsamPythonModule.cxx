@@ -348,7 +348,7 @@ private:
 
 std::tuple<py::array_t<unsigned int>, std::string>
 Quantify(const MaskArray & mask, const Spacing & spacing, const std::string & unit, const std::optional<FloatArray> & feature,
-         const std::optional<MaskArray> & exclusion, std::size_t minimumPixels, bool excludeBorder)
+         const std::optional<MaskArray> & exclusion, std::size_t minimumPixels, bool excludeBorder, bool separate)
 {
   using Filter = itk::PhaseQuantificationImageFilter<MaskImage, GrayImage>;
   auto filter = Filter::New();
@@ -368,6 +368,7 @@ Quantify(const MaskArray & mask, const Spacing & spacing, const std::string & un
   }
   filter->SetMinimumParticlePixels(minimumPixels);
   filter->SetExcludeBorderParticles(excludeBorder);
+  filter->SetSeparateTouchingParticles(separate);
   filter->SetLengthUnit(unit);
   WithoutGIL([&] {
     filter->Update();
@@ -440,7 +441,7 @@ PYBIND11_MODULE(_scopsam, m)
     .def("predict", &Predictor::Predict, py::arg("clicks"), py::arg("scribbles"), py::arg("adaptation"))
     .def("save_adaptation", &Predictor::SaveAdaptation, py::arg("path"));
   m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),
-        py::arg("exclusion"), py::arg("minimum_pixels"), py::arg("exclude_border"));
+        py::arg("exclusion"), py::arg("minimum_pixels"), py::arg("exclude_border"), py::arg("separate"));
   m.def("has_default_model", &scopsam::HasDefaultModel);
   m.def("model_threshold", &ModelThreshold, py::arg("model"));
   m.def("read_image", &ReadImage, py::arg("path"));

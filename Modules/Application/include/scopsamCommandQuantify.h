@@ -38,6 +38,7 @@ struct MeasureOptions
   double      PixelSize{ 0.0 };            // micrometres per pixel; 0: a trustworthy file calibration, else pixels
   std::size_t MinimumParticlePixels{ 4 };  // smaller components are noise, removed from every figure
   bool        ExcludeBorderParticles{ false };
+  bool        SeparateTouchingParticles{ false }; // split touching particles (watershed of the distance map)
 };
 
 /** The files a quantification writes (empty: not written). With several fields, Overlay, Outlines and MaskVTI

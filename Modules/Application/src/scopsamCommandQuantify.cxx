@@ -236,6 +236,7 @@ FieldQuantifier::Add(const std::string & name, UInt8Image2D * mask, const std::s
   }
   filter->SetMinimumParticlePixels(m_Measure.MinimumParticlePixels);
   filter->SetExcludeBorderParticles(m_Measure.ExcludeBorderParticles);
+  filter->SetSeparateTouchingParticles(m_Measure.SeparateTouchingParticles);
   filter->SetLengthUnit(unit);
   filter->SetFieldName(name);
   filter->Update();
@@ -265,6 +266,7 @@ FieldQuantifier::Finish()
   QuantificationSettings settings;
   settings.MinimumParticlePixels = m_Measure.MinimumParticlePixels;
   settings.ExcludeBorderParticles = m_Measure.ExcludeBorderParticles;
+  settings.SeparateTouchingParticles = m_Measure.SeparateTouchingParticles;
   settings.PixelSizeSource = m_PixelSizeSource;
   if (m_Outputs.JSON == "-")
   {
@@ -349,11 +351,14 @@ void
 AddMeasureOptions(CLI::App * command, MeasureOptions & measure)
 {
   command->add_option("--pixel-size", measure.PixelSize,
-                      "Micrometres per pixel (default: the spacing of a MetaImage/NRRD/NIfTI file, read as mm; else pixels)");
+                      "Micrometres per pixel (default: what the file records - an SEM TIFF's FEI, Zeiss or TESCAN tag, "
+                      "its resolution tags, or a MetaImage/NRRD/NIfTI spacing read as mm; else pixels)");
   command->add_option("--min-size", measure.MinimumParticlePixels, "Smallest particle in pixels; smaller specks are noise and removed")
     ->capture_default_str();
   command->add_flag("--exclude-border", measure.ExcludeBorderParticles,
                     "Leave particles touching the image edge or an excluded region out of counts and sizes");
+  command->add_flag("--separate", measure.SeparateTouchingParticles,
+                    "Split touching particles along the watershed of the distance map (the area fraction is unchanged)");
 }
 
 Subcommand

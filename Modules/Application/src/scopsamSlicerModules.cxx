@@ -209,6 +209,15 @@ ExcludeBorder(MeasureOptions & measure)
               IntoFlag(measure.ExcludeBorderParticles));
 }
 
+SlicerParameter
+SeparateTouching(MeasureOptions & measure)
+{
+  return Flag("separateTouching", "Separate touching particles",
+              "Split touching particles along the watershed of the distance map (two discs joined at a neck count "
+              "as two); the area fraction is unchanged.",
+              IntoFlag(measure.SeparateTouchingParticles));
+}
+
 SlicerParameterGroup
 PerformanceGroup(unsigned int & threads, unsigned int & streamDivisions)
 {
@@ -374,7 +383,7 @@ SegmentationSlicerModule(int argc, char ** argv)
                  "The field's figures (area fraction with its 95 % confidence interval, particles, sizes); the "
                  "particle table, size plots and outlines are written beside it.",
                  "output", "", Into(o.Stats), ".json"),
-        PixelSize(o.Measure), MinimumSize(o.Measure), ExcludeBorder(o.Measure) } },
+        PixelSize(o.Measure), MinimumSize(o.Measure), ExcludeBorder(o.Measure), SeparateTouching(o.Measure) } },
     { "Tiling and performance",
       "The micrograph is segmented in overlapping tiles; any size fits in bounded memory.",
       { Number("integer", "tileSize", "Tile size",
@@ -458,7 +467,7 @@ QuantificationSlicerModule(int argc, char ** argv)
                  Into(o.Outputs.Outlines), ".vtp") } },
     { "Measurement",
       "",
-      { PixelSize(o.Measure), MinimumSize(o.Measure), ExcludeBorder(o.Measure),
+      { PixelSize(o.Measure), MinimumSize(o.Measure), ExcludeBorder(o.Measure), SeparateTouching(o.Measure),
         Number("double", "maskThreshold", "Mask threshold",
                "-1: the mask must be binary (a probability map or a micrograph is refused); else phase where the "
                "value is at or above this.",

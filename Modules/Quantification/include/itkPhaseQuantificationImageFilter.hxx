@@ -19,6 +19,14 @@
 #define itkPhaseQuantificationImageFilter_hxx
 
 #include "itkBinaryImageToShapeLabelMapFilter.h"
+#include "itkConnectedComponentImageFilter.h"
+#include "itkHMaximaImageFilter.h"
+#include "itkLabelImageToShapeLabelMapFilter.h"
+#include "itkMaskImageFilter.h"
+#include "itkMorphologicalWatershedFromMarkersImageFilter.h"
+#include "itkMultiplyImageFilter.h"
+#include "itkRegionalMaximaImageFilter.h"
+#include "itkSignedMaurerDistanceMapImageFilter.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
 #include "itkMath.h"
@@ -82,6 +90,68 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::VerifyIn
   }
 }
 
+namespace PhaseQuantificationDetail
+{
+/** The particles of `binary` (1 = phase) split along the watershed of the distance map: markers at the maxima of
+ * the Maurer distance that rise more than `depth` pixels above their saddle, basins grown on the negated distance
+ * and kept inside the phase; every phase pixel belongs to one basin. */
+template <typename TBinaryImage, typename TLabelMap>
+typename TLabelMap::Pointer
+SeparatedParticles(const TBinaryImage * binary, double depth, bool fullyConnected, ThreadIdType workUnits)
+{
+  constexpr unsigned int Dimension = TBinaryImage::ImageDimension;
+  using DistanceImageType = Image<float, Dimension>;
+  using BasinImageType = Image<typename TLabelMap::LabelType, Dimension>;
+
+  auto distance = SignedMaurerDistanceMapImageFilter<TBinaryImage, DistanceImageType>::New();
+  distance->SetInput(binary);
+  distance->SetBackgroundValue(0);
+  distance->SetInsideIsPositive(true);
+  distance->SetSquaredDistance(false);
+  distance->SetUseImageSpacing(false); // pixels: the depth is a number of pixels whatever the calibration
+
+  auto raised = HMaximaImageFilter<DistanceImageType, DistanceImageType>::New();
+  raised->SetInput(distance->GetOutput());
+  raised->SetHeight(depth);
+  raised->SetFullyConnected(fullyConnected);
+  auto maxima = RegionalMaximaImageFilter<DistanceImageType, TBinaryImage>::New();
+  maxima->SetInput(raised->GetOutput());
+  maxima->SetForegroundValue(1);
+  maxima->SetBackgroundValue(0);
+  maxima->SetFullyConnected(fullyConnected);
+  maxima->SetFlatIsMaxima(false); // an image without phase has no marker
+  auto insidePhase = MaskImageFilter<TBinaryImage, TBinaryImage>::New();
+  insidePhase->SetInput(maxima->GetOutput());
+  insidePhase->SetMaskImage(binary);
+  auto markers = ConnectedComponentImageFilter<TBinaryImage, BasinImageType>::New();
+  markers->SetInput(insidePhase->GetOutput());
+  markers->SetFullyConnected(fullyConnected);
+
+  auto valleys = MultiplyImageFilter<DistanceImageType, DistanceImageType, DistanceImageType>::New();
+  valleys->SetInput(distance->GetOutput());
+  valleys->SetConstant(-1.0f);
+  auto basins = MorphologicalWatershedFromMarkersImageFilter<DistanceImageType, BasinImageType>::New();
+  basins->SetInput(valleys->GetOutput());
+  basins->SetMarkerImage(markers->GetOutput());
+  basins->SetMarkWatershedLine(false);
+  basins->SetFullyConnected(fullyConnected);
+  auto particles = MaskImageFilter<BasinImageType, TBinaryImage>::New();
+  particles->SetInput(basins->GetOutput());
+  particles->SetMaskImage(binary);
+
+  auto labelMap = LabelImageToShapeLabelMapFilter<BasinImageType, TLabelMap>::New();
+  labelMap->SetInput(particles->GetOutput());
+  labelMap->SetBackgroundValue(0);
+  labelMap->SetComputePerimeter(true);
+  labelMap->SetComputeFeretDiameter(false);
+  labelMap->SetNumberOfWorkUnits(workUnits);
+  labelMap->Update();
+  typename TLabelMap::Pointer result = labelMap->GetOutput();
+  result->DisconnectPipeline();
+  return result;
+}
+} // namespace PhaseQuantificationDetail
+
 template <typename TMaskImage, typename TFeatureImage, typename TLabelImage>
 void
 PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::GenerateData()
@@ -144,16 +214,26 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::Generate
     }
   }
 
-  // Connected components, pixel counts, centroids and perimeters: ITK's shape label map.
-  auto components = BinaryImageToShapeLabelMapFilter<BinaryImageType, LabelMapType>::New();
-  components->SetInput(binary);
-  components->SetInputForegroundValue(1);
-  components->SetFullyConnected(m_FullyConnected);
-  components->SetComputePerimeter(true);
-  components->SetComputeFeretDiameter(false); // computed below on the pixels' corners, with the minimum width
-  components->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
-  components->Update();
-  const LabelMapType * labelMap = components->GetOutput();
+  // Connected components (or the watershed basins inside them), pixel counts, centroids and perimeters: ITK's shape
+  // label maps.
+  typename LabelMapType::ConstPointer labelMap;
+  if (m_SeparateTouchingParticles)
+  {
+    labelMap = PhaseQuantificationDetail::SeparatedParticles<BinaryImageType, LabelMapType>(
+      binary, m_SeparationDepth, m_FullyConnected, this->GetNumberOfWorkUnits());
+  }
+  else
+  {
+    auto components = BinaryImageToShapeLabelMapFilter<BinaryImageType, LabelMapType>::New();
+    components->SetInput(binary);
+    components->SetInputForegroundValue(1);
+    components->SetFullyConnected(m_FullyConnected);
+    components->SetComputePerimeter(true);
+    components->SetComputeFeretDiameter(false); // computed below on the pixels' corners, with the minimum width
+    components->SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
+    components->Update();
+    labelMap = components->GetOutput();
+  }
 
   scopsam::FieldMeasurements field;
   field.Name = m_FieldName;
@@ -326,6 +406,7 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::GetMeasu
   settings.MinimumParticlePixels = m_MinimumParticlePixels;
   settings.ExcludeBorderParticles = m_ExcludeBorderParticles;
   settings.FullyConnected = m_FullyConnected;
+  settings.SeparateTouchingParticles = m_SeparateTouchingParticles;
   settings.PixelSizeSource = "the image spacing, in " + m_LengthUnit;
   return scopsam::MeasurementsToJSON({ m_FieldMeasurements }, settings);
 }
@@ -338,6 +419,8 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::PrintSel
   os << indent << "MinimumParticlePixels: " << m_MinimumParticlePixels << std::endl;
   os << indent << "ExcludeBorderParticles: " << m_ExcludeBorderParticles << std::endl;
   os << indent << "FullyConnected: " << m_FullyConnected << std::endl;
+  os << indent << "SeparateTouchingParticles: " << m_SeparateTouchingParticles << std::endl;
+  os << indent << "SeparationDepth: " << m_SeparationDepth << std::endl;
   os << indent << "LengthUnit: " << m_LengthUnit << std::endl;
   os << indent << "FieldName: " << m_FieldName << std::endl;
   os << indent << "Particles (last update): " << m_FieldMeasurements.ParticleCount << std::endl;

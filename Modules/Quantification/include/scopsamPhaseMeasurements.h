@@ -114,6 +114,7 @@ struct QuantificationSettings
   std::size_t MinimumParticlePixels{ 4 };
   bool        ExcludeBorderParticles{ false };
   bool        FullyConnected{ true };
+  bool        SeparateTouchingParticles{ false };
   std::string PixelSizeSource{ "none: figures in pixels" };
 };
 

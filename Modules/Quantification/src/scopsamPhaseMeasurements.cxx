@@ -268,6 +268,7 @@ MeasurementsToJSON(const std::vector<FieldMeasurements> & fields, const Quantifi
   report["settings"] = { { "pixel_size_source", settings.PixelSizeSource },
                          { "minimum_particle_pixels", settings.MinimumParticlePixels },
                          { "exclude_border_particles", settings.ExcludeBorderParticles },
+                         { "separate_touching_particles", settings.SeparateTouchingParticles },
                          { "connectivity", settings.FullyConnected ? 8 : 4 } };
   std::vector<double> areaFraction, density, meanDiameter, nnd, meanFreePath;
   report["fields"] = nlohmann::json::array();

@@ -537,3 +537,50 @@ TEST(PhaseQuantification, LabelTypeTooNarrowIsAnError)
   wide->Update();
   EXPECT_EQ(wide->GetNumberOfParticles(), 600u);
 }
+
+// Touching discs of a known count: pairs and chains joined at necks are one component each, and the watershed of
+// the distance map counts every disc; a lone ellipse and a needle (one distance maximum each) stay whole; every
+// pixel stays phase, so the area fraction does not move.
+TEST(PhaseQuantification, SeparationCountsTouchingDiscsAndLeavesSingleParticlesWhole)
+{
+  auto mask = Blank(400, 300);
+  int  discs = 0;
+  for (int pair = 0; pair < 4; ++pair) // four pairs, centres 17 px apart (radius 10: a neck of about 10 px)
+  {
+    DrawEllipse(mask, 30 + 90 * pair, 30, 10, 10, 0);
+    DrawEllipse(mask, 47 + 90 * pair, 30, 10, 10, 0);
+    discs += 2;
+  }
+  for (int chain = 0; chain < 2; ++chain) // two chains of three, radius 12, centres 21 px apart
+  {
+    for (int k = 0; k < 3; ++k)
+    {
+      DrawEllipse(mask, 40 + 150 * chain + 21 * k, 100, 12, 12, 0);
+      ++discs;
+    }
+  }
+  for (int k = 0; k < 3; ++k) // three lone discs
+  {
+    DrawEllipse(mask, 60 + 120 * k, 170, 8, 8, 0);
+    ++discs;
+  }
+  DrawEllipse(mask, 100, 240, 30, 9, 20);   // an ellipse
+  DrawEllipse(mask, 280, 240, 70, 2.5, -10); // a needle
+  const auto joined = Measure(mask);
+  EXPECT_EQ(joined.ParticleCount, 4u + 2u + 3u + 2u);
+  const auto separated = Measure(mask, [](Filter * f) { f->SetSeparateTouchingParticles(true); });
+  EXPECT_EQ(separated.ParticleCount, static_cast<std::size_t>(discs) + 2u);
+  EXPECT_DOUBLE_EQ(separated.AreaFraction, joined.AreaFraction);
+  EXPECT_EQ(separated.RemovedSpecks, 0u);
+  // The two halves of a pair are discs of about pi r^2 each, not one particle of twice that.
+  const auto & half = ParticleAt(separated, 30, 30);
+  EXPECT_NEAR(half.Area, Pi * 100, 0.15 * Pi * 100);
+  EXPECT_NEAR(ParticleAt(separated, 280, 240).AspectRatio, ParticleAt(joined, 280, 240).AspectRatio, 1e-9)
+    << "the needle is not cut";
+  // A deeper threshold than the necks leaves the pairs joined.
+  const auto deep = Measure(mask, [](Filter * f) {
+    f->SetSeparateTouchingParticles(true);
+    f->SetSeparationDepth(20.0);
+  });
+  EXPECT_EQ(deep.ParticleCount, joined.ParticleCount);
+}

@@ -241,6 +241,18 @@ class Quantification(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "shape"):
             scopsam.quantify(mask, numpy.zeros((3, 3)))
 
+    def test_touching_discs_are_separated_on_request(self):
+        mask = numpy.zeros((60, 100), numpy.uint8)
+        y, x = numpy.mgrid[0:60, 0:100]
+        for cx in (30, 47, 64):  # a chain of three discs, radius 10, centres 17 apart
+            mask[(y - 30) ** 2 + (x - cx) ** 2 <= 10 ** 2] = 1
+        joined = scopsam.quantify(mask)["fields"][0]
+        separated = scopsam.quantify(mask, separate_touching_particles=True)
+        self.assertEqual(joined["particle_count"], 1)
+        self.assertEqual(separated["fields"][0]["particle_count"], 3)
+        self.assertTrue(separated["settings"]["separate_touching_particles"])
+        self.assertEqual(separated["fields"][0]["area_fraction"], joined["area_fraction"])
+
 
 class ITKImages(unittest.TestCase):
     def test_itk_images_keep_their_geometry(self):
