@@ -46,6 +46,7 @@ struct MeasureOptions
 struct QuantificationOutputs
 {
   std::string JSON;       // the summary (scopsam::MeasurementsToJSON); "-": standard output
+  std::string Table;      // the readable table (MeasurementsToTable): "-" the terminal, .md Markdown, .csv CSV
   std::string CSV;        // one row per particle
   std::string Histogram;  // size histogram (SVG)
   std::string Cumulative; // cumulative size distribution (SVG)
@@ -53,8 +54,9 @@ struct QuantificationOutputs
   std::string Outlines;   // particle outlines with their measurements (.vtp)
   std::string MaskVTI;    // the mask as VTK image data (.vti)
 };
-/** The outputs `segment --stats FILE.json` writes: FILE.json, FILE_particles.csv, FILE_histogram.svg,
- * FILE_cumulative.svg, FILE_outlines.vtp and FILE_mask.vti (the overlay is segment's own --overlay). */
+/** The outputs `segment --stats FILE.json` writes: FILE.json, FILE_table.md, FILE_particles.csv,
+ * FILE_histogram.svg, FILE_cumulative.svg, FILE_outlines.vtp and FILE_mask.vti (the overlay is segment's own
+ * --overlay). */
 SCoPSAMApplication_EXPORT QuantificationOutputs
 QuantificationOutputsBeside(const std::string & json);
 

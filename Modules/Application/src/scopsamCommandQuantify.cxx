@@ -127,6 +127,7 @@ QuantificationOutputsBeside(const std::string & json)
   }
   QuantificationOutputs outputs;
   outputs.JSON = json;
+  outputs.Table = stem + "_table.md";
   outputs.CSV = stem + "_particles.csv";
   outputs.Histogram = stem + "_histogram.svg";
   outputs.Cumulative = stem + "_cumulative.svg";
@@ -164,7 +165,8 @@ FieldQuantifier::FieldQuantifier(const MeasureOptions & measure, const Quantific
 void
 FieldQuantifier::RefuseToOverwrite(const std::vector<std::string> & inputs) const
 {
-  for (const auto & output : { m_Outputs.JSON == "-" ? std::string() : m_Outputs.JSON, m_Outputs.CSV, m_Outputs.Histogram, m_Outputs.Cumulative, m_Outputs.Overlay,
+  for (const auto & output : { m_Outputs.JSON == "-" ? std::string() : m_Outputs.JSON,
+                               m_Outputs.Table == "-" ? std::string() : m_Outputs.Table, m_Outputs.CSV, m_Outputs.Histogram, m_Outputs.Cumulative, m_Outputs.Overlay,
                                m_Outputs.Outlines, m_Outputs.MaskVTI })
   {
     if (!output.empty())
@@ -260,6 +262,22 @@ FieldQuantifier::Add(const std::string & name, UInt8Image2D * mask, const std::s
   }
 }
 
+void
+FieldQuantifier::AddChecks(const MaskSignals & signals)
+{
+  auto & field = m_Fields.back();
+  field.Checks = { { "predicted_iou", signals.PredictedIoU },
+                   { "area_fraction", signals.AreaFraction },
+                   { "threshold_agreement", signals.ThresholdAgreement },
+                   { "largest_particle_span", signals.LargestSpan },
+                   { "largest_particle_share", signals.LargestShare } };
+  field.Warnings = MaskWarnings(signals);
+  for (const auto & warning : field.Warnings)
+  {
+    std::cerr << "scopsam: warning: " << field.Name << ": " << warning << std::endl;
+  }
+}
+
 std::vector<FieldMeasurements>
 FieldQuantifier::Finish()
 {
@@ -275,6 +293,18 @@ FieldQuantifier::Finish()
   else if (!m_Outputs.JSON.empty())
   {
     WriteTextFile(m_Outputs.JSON, MeasurementsToJSON(m_Fields, settings));
+  }
+  if (m_Outputs.Table == "-" && m_Outputs.JSON != "-") // JSON on standard output replaces the table there
+  {
+    std::cout << MeasurementsToTable(m_Fields, settings, TableFormat::Text);
+  }
+  else if (!m_Outputs.Table.empty())
+  {
+    const auto extension = fs::path(m_Outputs.Table).extension();
+    WriteTextFile(m_Outputs.Table, MeasurementsToTable(m_Fields, settings,
+                                                       extension == ".csv" ? TableFormat::CSV
+                                                       : extension == ".md" ? TableFormat::Markdown
+                                                                            : TableFormat::Text));
   }
   if (!m_Outputs.CSV.empty())
   {
@@ -365,7 +395,7 @@ Subcommand
 RegisterQuantifyCommand(CLI::App & app)
 {
   auto o = std::make_shared<QuantifyOptions>();
-  o->Outputs.JSON = "-";
+  o->Outputs.Table = "-";
   auto * command = app.add_subcommand("quantify", "Measure the phase of a mask: area fraction, particles, sizes, spacing.");
   command->add_option("MASK", o->Mask, "A mask (non-zero = phase) or a folder of masks (fields of one sample)")->required();
   command->add_option("IMAGE", o->Image, "The micrograph (or a folder of them): mean intensities, the overlay");
@@ -375,7 +405,11 @@ RegisterQuantifyCommand(CLI::App & app)
                       "without it such a mask is refused")
     ->check(CLI::Range(0.0, 1e300));
   AddMeasureOptions(command, o->Measure);
-  command->add_option("--json", o->Outputs.JSON, "Summary report (- : standard output)")->capture_default_str();
+  command->add_option("--json", o->Outputs.JSON, "The full report as JSON (- : standard output, in place of the table)");
+  command->add_option("--table", o->Outputs.Table,
+                      "The per-field table with the statistics over fields: - the terminal (default), FILE.md "
+                      "Markdown, FILE.csv CSV, else text")
+    ->capture_default_str();
   command->add_option("--csv", o->Outputs.CSV, "One row per particle");
   command->add_option("--histogram", o->Outputs.Histogram, "Size histogram (SVG)");
   command->add_option("--cumulative", o->Outputs.Cumulative, "Cumulative size distribution (SVG)");

@@ -334,6 +334,11 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
       // The mask has the micrograph's geometry and calibration: the micrograph is its file (an SEM TIFF's tags, a
       // MetaImage or NRRD spacing).
       quantifier->Add(fs::path(input).stem().string(), mask, input, "", picture, exclude);
+      // The IoU head speaks of the network's automatic mask: not of one that prompts adapted.
+      const bool trained = !filter->UsesAdaptation() && filter->GetEngine()->GetConfig().IoUHeadTrained;
+      quantifier->AddChecks(MeasureMaskSignals(NormalizedMat(picture.GetPointer()), MatFromImage(mask.GetPointer()),
+                                               trained && record.PredictedIoU >= 0 ? std::optional(record.PredictedIoU)
+                                                                                   : std::nullopt));
     }
   }
   return record;

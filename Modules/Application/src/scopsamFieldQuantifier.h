@@ -20,6 +20,7 @@
 
 #include "scopsamCommandQuantify.h"
 #include "scopsamImageIO.h"
+#include "scopsamMaskChecks.h"
 
 #include <string>
 #include <vector>
@@ -42,6 +43,11 @@ public:
   void
   Add(const std::string & name, UInt8Image2D * mask, const std::string & maskFile, const std::string & imageFile,
       const GrayImage2D * image, const UInt8Image2D * exclude);
+
+  /** Attaches the checks of the last field's mask (scopsam::MaskSignals) and their warnings to its report, and
+   * prints each warning on stderr. */
+  void
+  AddChecks(const MaskSignals & signals);
 
   /** Writes the JSON report, the CSV and the plots; returns the measurements of every field. */
   std::vector<FieldMeasurements>

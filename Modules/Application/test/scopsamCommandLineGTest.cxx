@@ -469,6 +469,45 @@ TEST(Quantify, FoldersGiveStatisticsOverFields)
   EXPECT_EQ(report["over_fields"]["area_fraction"]["n"], 4);
   EXPECT_TRUE(report["over_fields"]["area_fraction"]["ci95"].is_number());
   EXPECT_TRUE(fs::exists(out / "overlays" / "synth_00002.png"));
+
+  // The readable table: on the terminal by default (in place of the JSON), Markdown or CSV on request, with the
+  // figures of the JSON report.
+  std::string terminal;
+  ASSERT_EQ(RunMain(&scopsam::RunCommandLine,
+                    { "quantify", (Dataset() / "masks").string(), "--pixel-size", "0.2", "--table", "-",
+                      "--csv", (out / "particles.csv").string() },
+                    &terminal),
+            0);
+  EXPECT_EQ(terminal.find("{"), std::string::npos) << "no JSON on the terminal";
+  EXPECT_NE(terminal.find("4 fields, lengths in um"), std::string::npos) << terminal;
+  EXPECT_NE(terminal.find("| 95 % CI"), std::string::npos) << terminal;
+  ASSERT_EQ(Scopsam({ "quantify", (Dataset() / "masks").string(), "--pixel-size", "0.2", "--table",
+                      (out / "table.csv").string() }),
+            0);
+  std::ifstream      csv(out / "table.csv");
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(csv, line);)
+  {
+    lines.push_back(line);
+  }
+  ASSERT_EQ(lines.size(), 1u + 4u + 4u) << "header, 4 fields, mean, sd, 95% CI, relative accuracy";
+  EXPECT_EQ(lines[0].rfind("field,area fraction (%),particles", 0), 0u) << lines[0];
+  const auto cell = [](const std::string & line, int column) {
+    std::stringstream row(line);
+    std::string       value;
+    for (int c = 0; c <= column; ++c)
+    {
+      std::getline(row, value, ',');
+    }
+    return value;
+  };
+  EXPECT_NEAR(std::stod(cell(lines[5], 1)), 100.0 * report["over_fields"]["area_fraction"]["mean"].get<double>(), 1e-6);
+  EXPECT_NEAR(std::stod(cell(lines[7], 1)), 100.0 * report["over_fields"]["area_fraction"]["ci95"].get<double>(), 1e-6);
+  ASSERT_EQ(Scopsam({ "quantify", (Dataset() / "masks").string(), "--table", (out / "table.md").string() }), 0);
+  std::ifstream markdown(out / "table.md");
+  std::string   text((std::istreambuf_iterator<char>(markdown)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("| field | area fraction (%) | particles |"), std::string::npos) << text;
+  EXPECT_NE(text.find("| --- | ---:|"), std::string::npos) << text;
 }
 
 TEST(Quantify, BadParametersExitWithTwoAndWriteNothing)
@@ -1053,4 +1092,47 @@ TEST(Quantify, EachVendorsTIFFCalibrationIsUsedWithoutPixelSize)
   const auto    measured = nlohmann::json::parse(stats);
   EXPECT_EQ(measured["units"]["length"], "um");
   EXPECT_NEAR(measured["fields"][0]["field_area"].get<double>(), 64 * 64 * 0.02 * 0.02, 1e-9);
+}
+
+// The guards against confident wrong numbers: with a model that over-segments (a fixture, Testing/Data/Models),
+// segment --stats on an nbs2 field warns on stderr and in the report; the shipped model's mask of a nasa_super1
+// val field (IoU about 0.9) raises no warning.
+TEST(Segment, StatsWarnWhenTheMaskLooksLikeEverything)
+{
+  const fs::path real = fs::path(SCoPSAM_SHARED_DATA_DIR) / "real";
+  const fs::path nbs2 = real / "nbs2" / "image" / "spot2_0d_0.tif";
+  const fs::path nasa = real / "nasa_super1" / "image" / "spot1_0d_0.tif";
+  if (!fs::exists(nbs2) || !fs::exists(nasa) || !scopsam::HasDefaultModel())
+  {
+    GTEST_SKIP() << "needs ../shared/data/real and the embedded default model";
+  }
+  const fs::path out = Scratch("warnings");
+  const auto     run = [&](const fs::path & image, const std::string & model, const std::string & name) {
+    std::vector<std::string> args{ "segment", image.string(), (out / (name + ".png")).string(), "--stats",
+                                   (out / (name + ".json")).string(), "--threads", "2" };
+    if (!model.empty())
+    {
+      args.insert(args.end(), { "--model", model });
+    }
+    std::string err;
+    EXPECT_EQ(Scopsam(args, &err), 0) << err;
+    std::ifstream in(out / (name + ".json"));
+    return std::pair{ nlohmann::json::parse(in)["fields"][0], err };
+  };
+  const auto [oversegmented, warned] =
+    run(nbs2, SCoPSAM_SOURCE_DIR "/Testing/Data/Models/scopsam_oversegmenting.pt", "oversegmented");
+  ASSERT_EQ(oversegmented["warnings"].size(), 1u) << oversegmented.dump();
+  EXPECT_NE(oversegmented["warnings"][0].get<std::string>().find("spans the field"), std::string::npos);
+  EXPECT_NE(warned.find("warning"), std::string::npos) << warned;
+  EXPECT_TRUE(oversegmented["checks"]["predicted_iou"].is_null()) << "the fixture's IoU head is untrained";
+  EXPECT_GT(oversegmented["checks"]["largest_particle_share"].get<double>(), 0.85);
+  const auto [good, quiet] = run(nasa, "", "good");
+  EXPECT_TRUE(good["warnings"].empty()) << good.dump();
+  EXPECT_EQ(quiet.find("warning"), std::string::npos) << quiet;
+  EXPECT_GT(good["checks"]["predicted_iou"].get<double>(), 0.8);
+  // The readable table is written beside the JSON and marks the warned field.
+  std::ifstream table(out / "oversegmented_table.md");
+  std::string   text((std::istreambuf_iterator<char>(table)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("| spot2_0d_0 (!) |"), std::string::npos) << text;
+  EXPECT_NE(text.find("Warning (spot2_0d_0)"), std::string::npos) << text;
 }

@@ -18,6 +18,7 @@
 // Metrics against cases computed by hand, the empty-mask conventions, the report formats and the baselines.
 #include "scopsamBaselines.h"
 #include "scopsamClickProtocol.h"
+#include "scopsamMaskChecks.h"
 #include "scopsamErrors.h"
 #include "scopsamMetrics.h"
 #include "scopsamOpenCVBridge.h"
@@ -245,4 +246,44 @@ TEST(ClickProtocol, ScribblesAreShortStraightStrokesInsideTheRegion)
   cv::Mat dot = cv::Mat::zeros(9, 9, CV_8U);
   dot.at<unsigned char>(4, 4) = 1;
   EXPECT_EQ(scopsam::ScribbleThrough({ { 4, 4 }, 1, 1.0 }, dot).size(), 1u);
+}
+
+// The mask checks: a mask of everything is one particle spanning the field and warns; discs on a matrix, which a
+// global threshold finds, do not; a trained IoU head predicting a poor mask warns by itself.
+TEST(MaskChecks, EverythingWarnsDiscsDoNotAndALowPredictionDoes)
+{
+  cv::Mat image(200, 200, CV_32F, cv::Scalar(0.8f));
+  cv::Mat discs = cv::Mat::zeros(200, 200, CV_8U);
+  for (int k = 0; k < 9; ++k)
+  {
+    cv::circle(discs, { 30 + 70 * (k % 3), 30 + 70 * (k / 3) }, 15, cv::Scalar(255), cv::FILLED);
+  }
+  image.setTo(0.2f, discs);
+  const auto good = scopsam::MeasureMaskSignals(image, discs, 0.9);
+  EXPECT_NEAR(good.ThresholdAgreement, 1.0, 1e-9);
+  EXPECT_EQ(good.ThresholdPolarity, "dark");
+  EXPECT_LT(good.LargestSpan, 0.2);
+  EXPECT_TRUE(scopsam::MaskWarnings(good).empty());
+
+  const cv::Mat everything(200, 200, CV_8U, cv::Scalar(255));
+  const auto    bad = scopsam::MeasureMaskSignals(image, everything, std::nullopt);
+  EXPECT_TRUE(std::isnan(bad.PredictedIoU));
+  EXPECT_DOUBLE_EQ(bad.LargestSpan, 1.0);
+  EXPECT_DOUBLE_EQ(bad.LargestShare, 1.0);
+  const auto warnings = scopsam::MaskWarnings(bad);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_NE(warnings[0].find("spans the field"), std::string::npos) << warnings[0];
+
+  // A spanning network that covers a third of the field and matches a threshold (a percolating real phase): quiet.
+  cv::Mat network = cv::Mat::zeros(200, 200, CV_8U);
+  for (int k = 0; k < 200; k += 20)
+  {
+    network.rowRange(k, k + 4).setTo(255);
+    network.colRange(k, k + 4).setTo(255);
+  }
+  cv::Mat networkImage(200, 200, CV_32F, cv::Scalar(0.2f));
+  networkImage.setTo(0.8f, network);
+  EXPECT_TRUE(scopsam::MaskWarnings(scopsam::MeasureMaskSignals(networkImage, network, std::nullopt)).empty());
+
+  EXPECT_EQ(scopsam::MaskWarnings(scopsam::MeasureMaskSignals(image, discs, 0.4)).size(), 1u);
 }

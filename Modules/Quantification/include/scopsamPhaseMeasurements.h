@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 /** \file scopsamPhaseMeasurements.h
@@ -73,6 +74,9 @@ struct FieldMeasurements
   double      InterceptsPerLength{ 0 }; // N_L: phase intercepts per unit length of the rows and columns of the field
   double      MeanFreePath{ std::numeric_limits<double>::quiet_NaN() }; // (1 - A_A) / N_L, ASTM E1245
   std::vector<ParticleMeasurement> Particles;
+  /** Set by who made the mask (segment --stats): the signals checked on it, by name, and the warnings they raised. */
+  std::vector<std::pair<std::string, double>> Checks;
+  std::vector<std::string>                    Warnings;
 };
 
 /** Mean, standard deviation, 95 % confidence interval half-width (Student t, n - 1 degrees of freedom) and
@@ -123,6 +127,22 @@ struct QuantificationSettings
  * statistics of the per-field figures (ASTM E1245 style: mean, SD, 95 % CI, % RA). */
 SCoPSAMQuantification_EXPORT std::string
 MeasurementsToJSON(const std::vector<FieldMeasurements> & fields, const QuantificationSettings & settings);
+
+/** How MeasurementsToTable() lays out its table. */
+enum class TableFormat
+{
+  Text,     // for the terminal: aligned columns, the summary as sentences
+  Markdown, // to paste into a report
+  CSV       // one row per field, then the rows "mean", "sd", "95% CI" and "relative accuracy %" over fields
+};
+
+/** The per-field and per-sample table a metallographer reports (ASTM E1245 / E562 style): per field the area
+ * fraction (%), particle count, number density, mean and SD of the equivalent diameter, mean maximum Feret diameter,
+ * mean nearest-neighbour distance and mean free path; over fields the mean, the 95 % confidence interval
+ * (Student's t) and the relative accuracy of each; the calibration and each field's warnings below. */
+SCoPSAMQuantification_EXPORT std::string
+MeasurementsToTable(const std::vector<FieldMeasurements> & fields, const QuantificationSettings & settings,
+                    TableFormat format);
 
 /** One CSV row per particle of every field, with a header naming the unit of each column. */
 SCoPSAMQuantification_EXPORT std::string

@@ -300,6 +300,16 @@ MeasurementsToJSON(const std::vector<FieldMeasurements> & fields, const Quantifi
                                  { "intercepts_per_length", field.InterceptsPerLength },
                                  { "mean_free_path", field.MeanFreePath },
                                  { "particles", particles } });
+    if (!field.Checks.empty() || !field.Warnings.empty())
+    {
+      nlohmann::json checks = nlohmann::json::object();
+      for (const auto & [name, value] : field.Checks)
+      {
+        checks[name] = std::isfinite(value) ? nlohmann::json(value) : nlohmann::json(nullptr);
+      }
+      report["fields"].back()["checks"] = checks;
+      report["fields"].back()["warnings"] = field.Warnings;
+    }
     areaFraction.push_back(field.AreaFraction);
     density.push_back(DensityForReport(field));
     meanDiameter.push_back(diameters.Mean);
@@ -313,6 +323,170 @@ MeasurementsToJSON(const std::vector<FieldMeasurements> & fields, const Quantifi
                             { "mean_nearest_neighbour_distance", ToJSON(Describe(nnd)) },
                             { "mean_free_path", ToJSON(Describe(meanFreePath)) } };
   return report.dump(2) + "\n";
+}
+
+std::string
+MeasurementsToTable(const std::vector<FieldMeasurements> & fields, const QuantificationSettings & settings,
+                    TableFormat format)
+{
+  const std::string unit = fields.empty() ? "px" : fields.front().Unit;
+  const std::string density = MillimetresPerUnit(unit) > 0 ? "1/mm^2" : "1/" + unit + "^2";
+  const std::vector<std::string> header{ "field",
+                                         "area fraction (%)",
+                                         "particles",
+                                         "density (" + density + ")",
+                                         "mean ECD (" + unit + ")",
+                                         "ECD SD (" + unit + ")",
+                                         "mean max Feret (" + unit + ")",
+                                         "mean NND (" + unit + ")",
+                                         "mean free path (" + unit + ")" };
+  const auto number = [](double value, int digits) {
+    if (!std::isfinite(value))
+    {
+      return std::string("-");
+    }
+    std::ostringstream text;
+    // Three significant digits, at most `digits` decimals: 0.0123, 1.23, 123.
+    const double magnitude = std::abs(value) > 0 ? std::floor(std::log10(std::abs(value))) : 0.0;
+    text << std::fixed << std::setprecision(std::clamp(2 - static_cast<int>(magnitude), 0, digits)) << value;
+    return text.str();
+  };
+  // Per field: the columns' values (NaN where undefined), the first being the area fraction in per cent.
+  std::vector<std::vector<double>> values;
+  for (const auto & field : fields)
+  {
+    const auto ecd = DescribeParticles(field, [](const ParticleMeasurement & p) { return p.EquivalentDiameter; });
+    values.push_back({ 100.0 * field.AreaFraction, static_cast<double>(field.ParticleCount), DensityForReport(field),
+                       ecd.Mean, ecd.StandardDeviation,
+                       DescribeParticles(field, [](const ParticleMeasurement & p) { return p.FeretMaximum; }).Mean,
+                       DescribeParticles(field, [](const ParticleMeasurement & p) { return p.NearestNeighbourDistance; }).Mean,
+                       field.MeanFreePath });
+  }
+  std::vector<SampleStatistics> overFields;
+  for (std::size_t c = 0; c < header.size() - 1; ++c)
+  {
+    std::vector<double> column;
+    for (const auto & row : values)
+    {
+      column.push_back(row[c]);
+    }
+    overFields.push_back(Describe(column));
+  }
+
+  std::ostringstream out;
+  if (format == TableFormat::CSV)
+  {
+    const auto quoted = [](const std::string & text) {
+      return text.find_first_of(",\"\n") == std::string::npos ? text : "\"" + text + "\"";
+    };
+    for (std::size_t c = 0; c < header.size(); ++c)
+    {
+      out << (c ? "," : "") << quoted(header[c]);
+    }
+    out << "\n";
+    out << std::setprecision(10);
+    for (std::size_t f = 0; f < fields.size(); ++f)
+    {
+      out << quoted(fields[f].Name);
+      for (const double v : values[f])
+      {
+        out << ",";
+        if (std::isfinite(v))
+        {
+          out << v;
+        }
+      }
+      out << "\n";
+    }
+    for (const auto & [name, get] : std::vector<std::pair<std::string, double SampleStatistics::*>>{
+           { "mean", &SampleStatistics::Mean },
+           { "sd", &SampleStatistics::StandardDeviation },
+           { "95% CI", &SampleStatistics::ConfidenceInterval95 },
+           { "relative accuracy %", &SampleStatistics::RelativeAccuracyPercent } })
+    {
+      out << quoted(name);
+      for (const auto & s : overFields)
+      {
+        out << ",";
+        if (std::isfinite(s.*get))
+        {
+          out << s.*get;
+        }
+      }
+      out << "\n";
+    }
+    return out.str();
+  }
+
+  out << "Phase quantification: " << fields.size() << (fields.size() == 1 ? " field" : " fields") << ", lengths in "
+      << unit << " (calibration: " << settings.PixelSizeSource << ")\n\n";
+  std::vector<std::vector<std::string>> cells{ header };
+  for (std::size_t f = 0; f < fields.size(); ++f)
+  {
+    std::vector<std::string> row{ fields[f].Name + (fields[f].Warnings.empty() ? "" : " (!)") };
+    for (std::size_t c = 0; c < values[f].size(); ++c)
+    {
+      row.push_back(c == 1 ? std::to_string(fields[f].ParticleCount) : number(values[f][c], 4));
+    }
+    cells.push_back(row);
+  }
+  if (fields.size() > 1)
+  {
+    std::vector<std::string> mean{ "mean" }, interval{ "95 % CI" }, accuracy{ "relative accuracy" };
+    for (const auto & s : overFields)
+    {
+      mean.push_back(number(s.Mean, 4));
+      interval.push_back(std::isfinite(s.ConfidenceInterval95) ? "+- " + number(s.ConfidenceInterval95, 4) : "-");
+      accuracy.push_back(std::isfinite(s.RelativeAccuracyPercent) ? number(s.RelativeAccuracyPercent, 1) + " %" : "-");
+    }
+    cells.insert(cells.end(), { mean, interval, accuracy });
+  }
+  std::vector<std::size_t> width(header.size(), 0);
+  for (const auto & row : cells)
+  {
+    for (std::size_t c = 0; c < row.size(); ++c)
+    {
+      width[c] = std::max(width[c], row[c].size());
+    }
+  }
+  for (std::size_t r = 0; r < cells.size(); ++r)
+  {
+    out << "|";
+    for (std::size_t c = 0; c < cells[r].size(); ++c)
+    {
+      const auto & cell = cells[r][c];
+      const auto   pad = format == TableFormat::Text ? width[c] - cell.size() : 0;
+      out << " " << (c == 0 ? cell + std::string(pad, ' ') : std::string(pad, ' ') + cell) << " |";
+    }
+    out << "\n";
+    if (r == 0)
+    {
+      out << "|";
+      for (std::size_t c = 0; c < header.size(); ++c)
+      {
+        const auto dashes = format == TableFormat::Text ? width[c] : 3;
+        out << (c == 0 ? " " : " ") << std::string(dashes, '-') << (c == 0 ? " |" : ":|");
+      }
+      out << "\n";
+    }
+  }
+  if (fields.size() > 1)
+  {
+    out << "\nOver fields: mean, 95 % confidence interval of the mean (Student's t, " << fields.size() - 1
+        << " degrees of freedom) and relative accuracy (ASTM E1245: CI / mean).\n";
+  }
+  else
+  {
+    out << "\nOne field: a confidence interval over fields needs at least two fields of the sample.\n";
+  }
+  for (const auto & field : fields)
+  {
+    for (const auto & warning : field.Warnings)
+    {
+      out << "\nWarning (" << field.Name << "): " << warning << "\n";
+    }
+  }
+  return out.str();
 }
 
 std::string

@@ -24,7 +24,12 @@ origin and direction. Work runs in C++ without the GIL. Bad input raises ValueEr
 
 import sys
 
-import numpy
+try:
+    import numpy
+except ImportError as error:  # a Python without Debian's numpy: the package was built for /usr/bin/python3
+    raise ImportError(
+        f"scopsam needs numpy, which this Python ({sys.executable}) does not have: scopsam is built for Debian's "
+        "Python, so run /usr/bin/python3 (it has python3-numpy), or install numpy for this one") from error
 
 from . import _scopsam
 
