@@ -61,6 +61,34 @@ struct TrainCommandOptions
 SCoPSAMApplication_EXPORT void
 RunTrain(const TrainCommandOptions & options);
 
+/** `scopsam finetune IMAGE MASK [IMAGE MASK ...] OUTPUT.pt`: a model fitted to the user's own annotated micrographs,
+ * starting from the embedded default model. One pair: the field's right-hand quarter is held out; several: the last
+ * pair is. The held-out part picks the checkpoint and threshold and is segmented with the starting and the
+ * fine-tuned model; the last line says whether fine-tuning helped. The frozen defaults are the recipe of
+ * results.md ("Fine-tuning as a command"); training itself is RunTrain() on a dataset folder made of the pairs. */
+struct FinetuneOptions
+{
+  std::vector<std::string> Arguments;          // IMAGE MASK pairs, then the output model file
+  std::string              Init{ "default" };  // the model to start from (a file, or "default")
+  int                      Steps{ 150 };
+  int                      BatchSize{ 4 };
+  double                   LearningRate{ 2e-4 };
+  int                      WarmupSteps{ 15 };
+  std::uint64_t            Seed{ 7 };
+  int                      Threads{ 0 };
+  std::string              Device{ "cpu" };
+  bool                     Progress{ false };
+  std::string              CommandLine;
+};
+/** The held-out IoU before and after. */
+struct FinetuneResult
+{
+  double HeldOutIoUBefore{ 0.0 };
+  double HeldOutIoUAfter{ 0.0 };
+};
+SCoPSAMApplication_EXPORT FinetuneResult
+RunFinetune(const FinetuneOptions & options);
+
 } // namespace scopsam
 
 #endif

@@ -45,7 +45,7 @@ RunCommandLine(int argc, char ** argv)
   const std::vector<Subcommand> subcommands{
     RegisterPriorsCommand(app),    RegisterSegmentCommand(app),
     RegisterQuantifyCommand(app),  RegisterInitModelCommand(app),
-    RegisterImportSAMCommand(app), RegisterTrainCommand(app, commandLine),
+    RegisterImportSAMCommand(app), RegisterTrainCommand(app, commandLine), RegisterFinetuneCommand(app, commandLine),
     RegisterSynthCommand(app),     RegisterEvaluateCommand(app),
     RegisterBenchCommand(app),     RegisterBaselineCommand(app),
   };

@@ -62,6 +62,8 @@ RegisterImportSAMCommand(CLI::App & app);
 Subcommand
 RegisterTrainCommand(CLI::App & app, const std::string & commandLine);
 Subcommand
+RegisterFinetuneCommand(CLI::App & app, const std::string & commandLine);
+Subcommand
 RegisterSynthCommand(CLI::App & app);
 Subcommand
 RegisterEvaluateCommand(CLI::App & app);

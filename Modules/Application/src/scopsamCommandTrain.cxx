@@ -23,14 +23,19 @@
 #include <memory>
 #include <unistd.h>
 
+#include "scopsamCommandSegment.h"
 #include "scopsamImageIO.h"
+#include "scopsamMetrics.h"
+#include "scopsamOpenCVBridge.h"
 #include "scopsamSegmentationEngine.h"
 #include "scopsamSegmentationSupport.h"
 #include "scopsamTrainer.h"
 #include "scopsamTrainingSamples.h"
 
+#include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -215,6 +220,184 @@ RunTrain(const TrainCommandOptions & o)
   {
     throw InputError(e.what());
   }
+}
+
+namespace
+{
+/** A folder removed when it goes out of scope (the fine-tuning's dataset and checkpoints). */
+struct ScratchFolder
+{
+  fs::path Path;
+  ~ScratchFolder()
+  {
+    std::error_code error;
+    fs::remove_all(Path, error);
+  }
+};
+
+/** Columns [x0, x1) of an image as a new image. */
+template <typename TImage>
+typename TImage::Pointer
+Columns(const TImage * image, int x0, int x1)
+{
+  const cv::Mat all = MatFromImage(image);
+  return ImageFromMat<typename TImage::PixelType>(all.colRange(x0, x1).clone());
+}
+
+/** IoU of `model`'s automatic mask of `image` against `truth` (a mask file), through RunSegment. */
+double
+HeldOutIoU(const std::string & image, const std::string & truth, const std::string & model, const fs::path & work,
+           const FinetuneOptions & o)
+{
+  SegmentOptions segment;
+  segment.Input = image;
+  segment.Output = (work / ("held_out_" + std::to_string(std::hash<std::string>{}(model)) + ".png")).string();
+  segment.Model = model == "default" ? "" : model;
+  segment.Device = o.Device;
+  segment.Threads = o.Threads;
+  RunSegment(segment);
+  return EvaluateMasks(MatFromImage(ReadMask(segment.Output).GetPointer()), MatFromImage(ReadMask(truth).GetPointer())).IoU;
+}
+} // namespace
+
+FinetuneResult
+RunFinetune(const FinetuneOptions & o)
+{
+  if (o.Arguments.size() < 3 || o.Arguments.size() % 2 == 0)
+  {
+    throw InputError("finetune takes IMAGE MASK pairs and then the output model file, got " +
+                     std::to_string(o.Arguments.size()) + " arguments");
+  }
+  const std::string output = o.Arguments.back();
+  const std::size_t pairs = (o.Arguments.size() - 1) / 2;
+  std::vector<std::string> inputs(o.Arguments.begin(), o.Arguments.end() - 1);
+  RefuseToOverwriteInputs(output, inputs);
+  if (fs::path(output).extension() != ".pt")
+  {
+    throw InputError("the output model file is a .pt file, got '" + output + "'");
+  }
+  const ScratchFolder work{ fs::path(output + ".finetune") };
+  std::error_code     error;
+  fs::remove_all(work.Path, error);
+  for (const char * folder : { "image", "label", "splits" })
+  {
+    fs::create_directories(work.Path / "data" / folder);
+  }
+  const fs::path data = work.Path / "data";
+  std::ofstream  train(data / "splits" / "train.txt"), val(data / "splits" / "val.txt");
+  std::string    heldOutImage, heldOutMask;
+  for (std::size_t p = 0; p < pairs; ++p)
+  {
+    const auto image = ReadGrayImage(o.Arguments[2 * p]);
+    const auto mask = ReadBinaryMask(o.Arguments[2 * p + 1]); // a micrograph given as the mask is refused
+    const auto size = image->GetLargestPossibleRegion().GetSize();
+    if (mask->GetLargestPossibleRegion().GetSize() != size)
+    {
+      throw InputError(o.Arguments[2 * p + 1] + " is not the size of " + o.Arguments[2 * p]);
+    }
+    const std::string name = "field" + std::to_string(p);
+    const auto        write = [&](const std::string & part, const GrayImage2D * i, const UInt8Image2D * m) {
+      WriteImage(i, (data / "image" / (part + ".mha")).string());
+      WriteImage(m, (data / "label" / (part + "_mask.png")).string());
+    };
+    if (pairs == 1)
+    {
+      // One field: its right-hand quarter is held out, the rest trains.
+      const int width = static_cast<int>(size[0]), cut = width - width / 4;
+      if (width < 64)
+      {
+        throw InputError(o.Arguments[0] + " is too narrow (" + std::to_string(width) + " px) to hold out a quarter");
+      }
+      write(name + "_train", Columns(image.GetPointer(), 0, cut), Columns(mask.GetPointer(), 0, cut));
+      write(name + "_held_out", Columns(image.GetPointer(), cut, width), Columns(mask.GetPointer(), cut, width));
+      train << name << "_train\n";
+      val << name << "_held_out\n";
+      heldOutImage = (data / "image" / (name + "_held_out.mha")).string();
+      heldOutMask = (data / "label" / (name + "_held_out_mask.png")).string();
+    }
+    else
+    {
+      write(name, image, mask);
+      (p + 1 == pairs ? val : train) << name << "\n";
+      if (p + 1 == pairs)
+      {
+        heldOutImage = (data / "image" / (name + ".mha")).string();
+        heldOutMask = (data / "label" / (name + "_mask.png")).string();
+      }
+    }
+  }
+  train.close();
+  val.close();
+  std::cout << "fine-tuning " << (o.Init == "default" ? "the embedded default model" : o.Init) << " on "
+            << (pairs == 1 ? "three quarters of " + o.Arguments[0] + " (the right-hand quarter held out)"
+                           : std::to_string(pairs - 1) + " fields (" + o.Arguments[2 * (pairs - 1)] + " held out)")
+            << ", " << o.Steps << " steps" << std::endl;
+
+  TrainCommandOptions t;
+  t.Output = output;
+  t.Init = o.Init;
+  t.Data = { data.string() };
+  t.SyntheticFraction = 0.0;
+  t.Steps = o.Steps;
+  t.BatchSize = o.BatchSize;
+  t.LearningRate = o.LearningRate;
+  t.WarmupSteps = o.WarmupSteps;
+  t.ValidateEvery = std::max(1, o.Steps / 5);
+  t.CheckpointEvery = t.ValidateEvery;
+  t.Checkpoints = (work.Path / "checkpoints").string();
+  t.Seed = o.Seed;
+  t.Threads = o.Threads;
+  t.Device = o.Device;
+  t.Progress = o.Progress;
+  t.CommandLine = o.CommandLine.empty() ? "scopsam finetune" : o.CommandLine;
+  const auto start = std::chrono::steady_clock::now();
+  FinetuneResult result;
+  result.HeldOutIoUBefore = HeldOutIoU(heldOutImage, heldOutMask, o.Init, work.Path, o);
+  try
+  {
+    RunTrain(t);
+  }
+  catch (...)
+  {
+    fs::remove(output, error); // nothing half-written
+    throw;
+  }
+  result.HeldOutIoUAfter = HeldOutIoU(heldOutImage, heldOutMask, output, work.Path, o);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::ostringstream last;
+  last << std::fixed << std::setprecision(3) << "held-out IoU " << result.HeldOutIoUBefore << " -> "
+       << result.HeldOutIoUAfter << " (" << std::showpos << result.HeldOutIoUAfter - result.HeldOutIoUBefore
+       << std::noshowpos << ") in " << std::setprecision(0) << seconds << " s: "
+       << (result.HeldOutIoUAfter > result.HeldOutIoUBefore
+             ? "fine-tuning helped; segment with --model " + output
+             : "fine-tuning did not help on the held-out part; keep the starting model (or annotate more)")
+       << " (the held-out part also picked the checkpoint, so the gain is optimistic)";
+  std::cout << last.str() << std::endl;
+  return result;
+}
+
+Subcommand
+RegisterFinetuneCommand(CLI::App & app, const std::string & commandLine)
+{
+  auto o = std::make_shared<FinetuneOptions>();
+  o->CommandLine = commandLine;
+  auto * command = app.add_subcommand(
+    "finetune", "Fit the model to your own annotated micrographs: IMAGE MASK [IMAGE MASK ...] OUTPUT.pt. About 1 minute "
+                "per 150 steps on 2 cores; the last line says whether it helped on a held-out part.");
+  command->add_option("IMAGE MASK ... OUTPUT", o->Arguments, "Micrograph and mask pairs, then the model file to write")
+    ->required();
+  command->add_option("--init", o->Init, "Model to start from: a file, or default (the embedded model)")
+    ->capture_default_str();
+  command->add_option("--steps", o->Steps, "Optimiser steps")->capture_default_str();
+  command->add_option("--batch", o->BatchSize, "Tiles per step")->capture_default_str();
+  command->add_option("--lr", o->LearningRate, "Peak learning rate")->capture_default_str();
+  command->add_option("--seed", o->Seed, "Seed")->capture_default_str();
+  command->add_option("--threads", o->Threads, "Threads (0: all cores)")->capture_default_str();
+  command->add_option("--device", o->Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  return { command, [o] {
+            o->Progress = isatty(STDERR_FILENO) != 0;
+            RunFinetune(*o);
+          } };
 }
 
 Subcommand

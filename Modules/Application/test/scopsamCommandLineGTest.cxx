@@ -1136,3 +1136,42 @@ TEST(Segment, StatsWarnWhenTheMaskLooksLikeEverything)
   EXPECT_NE(text.find("| spot2_0d_0 (!) |"), std::string::npos) << text;
   EXPECT_NE(text.find("Warning (spot2_0d_0)"), std::string::npos) << text;
 }
+
+// finetune: one pair holds out the field's right-hand quarter, two pairs the last one; the model is written, the
+// scratch folder is gone, the last line reports the held-out IoU before and after; bad arguments exit 2 and leave
+// no model behind.
+TEST(Finetune, OnePairHoldsOutAQuarterAndReportsBeforeAndAfter)
+{
+  const fs::path out = Scratch("finetune");
+  const std::string image = (Dataset() / "images" / "synth_00000.png").string();
+  const std::string mask = (Dataset() / "masks" / "synth_00000.png").string();
+  std::string       printed;
+  ASSERT_EQ(RunMain(&scopsam::RunCommandLine,
+                    { "finetune", image, mask, (out / "one.pt").string(), "--init", TileModel().string(), "--steps", "4",
+                      "--batch", "2", "--threads", "2" },
+                    &printed),
+            0);
+  EXPECT_TRUE(fs::exists(out / "one.pt"));
+  EXPECT_FALSE(fs::exists(out / "one.pt.finetune")) << "the scratch dataset and checkpoints are removed";
+  EXPECT_NE(printed.find("the right-hand quarter held out"), std::string::npos) << printed;
+  const auto last = printed.substr(printed.rfind("held-out IoU"));
+  EXPECT_NE(last.find(" -> "), std::string::npos) << last;
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", (out / "one.pt").string() }), 0);
+
+  const std::string second = (Dataset() / "images" / "synth_00001.png").string();
+  const std::string secondMask = (Dataset() / "masks" / "synth_00001.png").string();
+  ASSERT_EQ(RunMain(&scopsam::RunCommandLine,
+                    { "finetune", image, mask, second, secondMask, (out / "two.pt").string(), "--init",
+                      TileModel().string(), "--steps", "2", "--batch", "2", "--threads", "2" },
+                    &printed),
+            0);
+  EXPECT_NE(printed.find(second + " held out"), std::string::npos) << printed;
+
+  std::string error;
+  EXPECT_EQ(Scopsam({ "finetune", image, (out / "x.pt").string() }, &error), 2) << "a pair without its mask";
+  EXPECT_EQ(Scopsam({ "finetune", image, image, (out / "x.pt").string(), "--init", TileModel().string() }, &error), 2)
+    << "a micrograph given as the mask";
+  EXPECT_EQ(Scopsam({ "finetune", image, mask, mask }, &error), 2) << "the output would overwrite an input";
+  EXPECT_FALSE(fs::exists(out / "x.pt"));
+  EXPECT_FALSE(fs::exists(out / "x.pt.finetune"));
+}
