@@ -49,3 +49,6 @@ if [ "$run_main_job" -eq 1 ]; then
   build/bin/scopsam evaluate build/sample_mask.png Testing/Data/sample_mask.png
   build/bin/scopsam priors Testing/Data/sample.png build/sample --png
 fi
+
+echo "Done. The programs are in $(pwd)/build/bin; to type 'scopsam' as the documentation does:"
+echo "  export PATH=\"$(pwd)/build/bin:\$PATH\""
