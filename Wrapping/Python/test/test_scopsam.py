@@ -208,6 +208,8 @@ class Segmentation(unittest.TestCase):
             predictor.save_adaptation(path)
             again, _ = scopsam.Predictor(image).predict(adaptation=path)
             numpy.testing.assert_array_equal(again, scribbled)
+            numpy.testing.assert_array_equal(scopsam.segment(image, adaptation=path), scribbled)
+        numpy.testing.assert_array_equal(scopsam.segment(image, scribbles=scribbles), scribbled)
         with self.assertRaisesRegex(ValueError, "outside"):
             predictor.predict(points=[(600, 5)])
         with self.assertRaisesRegex(ValueError, "one label per point"):
