@@ -18,7 +18,7 @@ def main(arguments):
         return 2
     pixel_size = float(arguments[2]) if len(arguments) == 3 else None
     try:
-        image = scopsam.read_image(arguments[1])  # float32, (rows, columns)
+        image = scopsam.read_image(arguments[1])  # the file's type (uint8, uint16, else float32), (rows, columns)
     except ValueError as error:
         print(f"SegmentationPipeline.py: {error}", file=sys.stderr)
         return 2

@@ -395,11 +395,23 @@ PriorParameterDefaults()
   return defaults;
 }
 
-py::array_t<float>
+/** A micrograph or mask file as an array of the file's own type where it means something: uint8 and uint16 files
+ * (8- and 16-bit micrographs, masks) keep it; every other type is float32. RGB with equal channels reads as gray. */
+py::array
 ReadImage(const std::string & path)
 {
+  const auto info = scopsam::InspectImageFile(path);
   const auto image = WithoutGIL([&] { return scopsam::ReadGrayImage(path); });
-  return ArrayFromImage<float>(image.GetPointer());
+  const auto floats = ArrayFromImage<float>(image.GetPointer());
+  if (info.ComponentType == itk::IOComponentEnum::UCHAR)
+  {
+    return floats.attr("astype")("uint8");
+  }
+  if (info.ComponentType == itk::IOComponentEnum::USHORT)
+  {
+    return floats.attr("astype")("uint16");
+  }
+  return floats;
 }
 
 } // namespace

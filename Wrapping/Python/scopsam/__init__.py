@@ -17,7 +17,7 @@ when the ``itk`` package is importable, in which case results are ``itk.Image`` 
 origin and direction. Work runs in C++ without the GIL. Bad input raises ValueError with the C++ message.
 
     import numpy, scopsam
-    image = scopsam.read_image("micrograph.tif")            # float32 array (rows, columns)
+    image = scopsam.read_image("micrograph.tif")            # array (rows, columns), the file's type
     mask = scopsam.segment(image)                           # uint8, 255 = phase (the embedded default model)
     report = scopsam.quantify(mask, image, pixel_size=0.05) # micrometres per pixel
 """
@@ -275,7 +275,9 @@ def quantify(mask, image=None, *, exclusion_mask=None, pixel_size=None, minimum_
 
 
 def read_image(path):
-    """A micrograph file (any format ITK reads; RGB with equal channels as gray) as a float32 array (rows, columns)."""
+    """A micrograph or mask file (any format ITK reads; RGB with equal channels as gray) as an array (rows, columns)
+    of the file's own type where it means something: uint8 and uint16 files keep it (an 8-bit mask stays 0/255
+    uint8), every other type is float32."""
     return _scopsam.read_image(str(path))
 
 

@@ -132,6 +132,7 @@ class Segmentation(unittest.TestCase):
     def test_default_model_segments_the_bundled_sample(self):
         image = scopsam.read_image(SAMPLE)
         truth = scopsam.read_image(SAMPLE_MASK) > 0
+        self.assertEqual(scopsam.read_image(SAMPLE_MASK).dtype, numpy.uint8)  # the file's type: an 8-bit mask
         self.assertEqual(image.shape, (512, 512))
         mask = scopsam.segment(image)
         self.assertEqual(mask.dtype, numpy.uint8)
