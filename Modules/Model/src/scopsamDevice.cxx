@@ -35,8 +35,9 @@ ChooseDevice(const std::string & name)
   {
     if (!torch::cuda::is_available())
     {
-      throw ModelError("CUDA was asked for (--device " + name +
-                       ") but this LibTorch has no CUDA or no GPU is visible; use --device cpu or auto");
+      // Named as every front end names it (the command line's --device, Python's and Slicer's device).
+      throw ModelError("CUDA was asked for (device '" + name +
+                       "') but this LibTorch has no CUDA or no GPU is visible; use device cpu or auto");
     }
     try
     {

@@ -222,6 +222,13 @@ class Segmentation(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "no-such-model.pt"):
             scopsam.segment(disc_image(), model_file_name="/no/such/dir/no-such-model.pt")
 
+    def test_errors_name_the_python_argument_not_a_command_line_flag(self):
+        try:
+            scopsam.segment(disc_image(), device="cuda")
+        except ValueError as error:  # a LibTorch without CUDA (Debian's): the message speaks of `device`
+            self.assertIn("device 'cuda'", str(error))
+            self.assertNotIn("--device", str(error))
+
 
 class Quantification(unittest.TestCase):
     def test_a_disc_on_a_known_pixel_size(self):
