@@ -36,7 +36,9 @@
 #include <pybind11/stl.h>
 
 #include <array>
+#include <cctype>
 #include <mutex>
+#include <regex>
 #include <optional>
 #include <cstring>
 #include <tuple>
@@ -414,6 +416,34 @@ ReadImage(const std::string & path)
   return floats;
 }
 
+/** A C++ message in the package's words: the filters name their settings as their setters do (BatchSize,
+ * IntegrationScale, "each of the Scales"); Python names them as keywords (batch_size, integration_scale, scales). */
+std::string
+InPythonWords(const std::string & message)
+{
+  static const std::regex setting("\\b([A-Z][a-z]+(?:[A-Z][a-z]+)*)( must be)");
+  std::string             result;
+  auto                    last = message.cbegin();
+  for (std::sregex_iterator it(message.begin(), message.end(), setting), end; it != end; ++it)
+  {
+    result.append(last, message.cbegin() + it->position(1));
+    std::string name = (*it)[1];
+    std::string snake;
+    for (std::size_t i = 0; i < name.size(); ++i)
+    {
+      if (std::isupper(static_cast<unsigned char>(name[i])) && i > 0)
+      {
+        snake += '_';
+      }
+      snake += static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    }
+    result += snake + std::string((*it)[2]);
+    last = message.cbegin() + it->position(0) + it->length(0);
+  }
+  result.append(last, message.cend());
+  return result;
+}
+
 } // namespace
 
 PYBIND11_MODULE(_scopsam, m)
@@ -429,12 +459,12 @@ PYBIND11_MODULE(_scopsam, m)
     }
     catch (const scopsam::InputError & e)
     {
-      PyErr_SetString(PyExc_ValueError, e.what());
+      PyErr_SetString(PyExc_ValueError, InPythonWords(e.what()).c_str());
     }
     catch (const itk::ExceptionObject & e)
     {
       // ITK's range checks on parameters are the caller's mistake: ValueError, with ITK's message on one line.
-      PyErr_SetString(PyExc_ValueError, scopsam::ExceptionMessage(e).c_str());
+      PyErr_SetString(PyExc_ValueError, InPythonWords(scopsam::ExceptionMessage(e)).c_str());
     }
   });
   m.def("gradient_prior", &GradientPrior, py::arg("image"), py::arg("spacing"), py::arg("scales"),

@@ -231,6 +231,8 @@ def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, th
 
 def _quantification(mask, feature_image, exclusion_mask, pixel_size, minimum_particle_pixels,
                     exclude_border_particles, separate_touching_particles):
+    if not minimum_particle_pixels >= 0:
+        raise ValueError(f"minimum_particle_pixels must be 0 or more, got {minimum_particle_pixels}")
     source = _Input(mask, "the mask")
     spacing, unit = source.spacing, "px"
     if pixel_size is not None:

@@ -90,7 +90,7 @@ class Priors(unittest.TestCase):
             scopsam.gradient_prior_filter(numpy.zeros((4, 5, 6)))
         with self.assertRaisesRegex(ValueError, "polarity"):
             scopsam.grayscale_prior_filter(disc_image(), polarity="sideways")
-        with self.assertRaisesRegex(ValueError, "WindowRadius"):
+        with self.assertRaisesRegex(ValueError, "window_radius must be"):
             scopsam.grayscale_prior_filter(disc_image(), window_radius=0)
         with self.assertRaisesRegex(ValueError, "empty"):
             scopsam.gradient_prior_filter(numpy.zeros((0, 5)))
@@ -175,7 +175,7 @@ class Segmentation(unittest.TestCase):
         probability = scopsam.s_co_psam_segmentation_filter(image, exclusion_mask=excluded)
         self.assertEqual(probability[150:].max(), 0.0)
         numpy.testing.assert_array_equal(probability[:150], plain[:150])
-        with self.assertRaisesRegex(ValueError, "Scale"):
+        with self.assertRaisesRegex(ValueError, "^scale must be"):
             scopsam.segment(image, scale=0.0)
 
     @unittest.skipUnless(scopsam.has_default_model(), "this build embeds no default model")
@@ -228,6 +228,12 @@ class Segmentation(unittest.TestCase):
         except ValueError as error:  # a LibTorch without CUDA (Debian's): the message speaks of `device`
             self.assertIn("device 'cuda'", str(error))
             self.assertNotIn("--device", str(error))
+        with self.assertRaisesRegex(ValueError, "^batch_size must be in"):
+            scopsam.segment(disc_image(), batch_size=0)
+        with self.assertRaisesRegex(ValueError, "integration_scale must be in"):
+            scopsam.gradient_prior_filter(disc_image(), integration_scale=0)
+        with self.assertRaisesRegex(ValueError, "minimum_particle_pixels"):
+            scopsam.quantify(disc_image() > 0, minimum_particle_pixels=-3)
 
 
 class Quantification(unittest.TestCase):
