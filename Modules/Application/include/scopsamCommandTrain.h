@@ -68,17 +68,26 @@ RunTrain(const TrainCommandOptions & options);
  * results.md ("Fine-tuning as a command"); training itself is RunTrain() on a dataset folder made of the pairs. */
 struct FinetuneOptions
 {
-  std::vector<std::string> Arguments;          // IMAGE MASK pairs, then the output model file
-  std::string              Init{ "default" };  // the model to start from (a file, or "default")
-  int                      Steps{ 150 };
-  int                      BatchSize{ 4 };
-  double                   LearningRate{ 2e-4 };
-  int                      WarmupSteps{ 15 };
-  std::uint64_t            Seed{ 7 };
-  int                      Threads{ 0 };
-  std::string              Device{ "cpu" };
-  bool                     Progress{ false };
-  std::string              CommandLine;
+  std::vector<std::string> Arguments; // IMAGE MASK pairs, then the output model file
+  /** How it trains: RunTrain's options with the fine-tuning defaults (FinetuneTraining()); RunFinetune sets the
+   * output, the data, the checkpoints and the validation schedule. */
+  TrainCommandOptions Training = FinetuneTraining();
+
+  /** The frozen recipe: the embedded default model, 150 steps of batch 4 at 2e-4 after 15 warm-up steps, seed 7,
+   * the user's tiles only. */
+  static TrainCommandOptions
+  FinetuneTraining()
+  {
+    TrainCommandOptions t;
+    t.Init = "default";
+    t.Steps = 150;
+    t.BatchSize = 4;
+    t.LearningRate = 2e-4;
+    t.WarmupSteps = 15;
+    t.Seed = 7;
+    t.SyntheticFraction = 0.0;
+    return t;
+  }
 };
 /** The held-out IoU before and after. */
 struct FinetuneResult

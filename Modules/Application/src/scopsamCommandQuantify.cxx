@@ -73,10 +73,10 @@ Calibrate(UInt8Image2D * mask, const std::string & maskFile, const std::string &
   UInt8Image2D::PointType   origin;
   origin.Fill(0.0);
   std::string source;
-  std::optional<FileCalibration> fromTIFF;
+  std::optional<FileCalibration> fromTIFF; // read only when --pixel-size does not decide
   for (const auto & file : { maskFile, imageFile })
   {
-    if (!fromTIFF && !file.empty())
+    if (!(pixelSize > 0) && !fromTIFF && !file.empty())
     {
       fromTIFF = ReadTIFFCalibration(file);
     }

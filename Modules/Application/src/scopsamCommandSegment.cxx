@@ -324,10 +324,12 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   const SegmentationRecord record{ filter->GetTileGrid(), filter->GetPredictedIoU() };
   if (mask)
   {
-    const auto picture = whole ? whole : ReadGrayImage(input);
+    const auto    picture = whole ? whole : ReadGrayImage(input);
+    const cv::Mat normalized = NormalizedMat(picture.GetPointer()); // the overlay's and the checks' one normalisation
+    const cv::Mat phase = MatView(mask.GetPointer());
     if (!overlayPath.empty())
     {
-      WriteRGBPicture(PhaseOverlay(NormalizedMat(picture.GetPointer()), MatFromImage(mask.GetPointer())), overlayPath);
+      WriteRGBPicture(PhaseOverlay(normalized, phase), overlayPath);
     }
     if (quantifier)
     {
@@ -336,9 +338,8 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
       quantifier->Add(fs::path(input).stem().string(), mask, input, "", picture, exclude);
       // The IoU head speaks of the network's automatic mask: not of one that prompts adapted.
       const bool trained = !filter->UsesAdaptation() && filter->GetEngine()->GetConfig().IoUHeadTrained;
-      quantifier->AddChecks(MeasureMaskSignals(NormalizedMat(picture.GetPointer()), MatFromImage(mask.GetPointer()),
-                                               trained && record.PredictedIoU >= 0 ? std::optional(record.PredictedIoU)
-                                                                                   : std::nullopt));
+      quantifier->AddChecks(MeasureMaskSignals(
+        normalized, phase, trained && record.PredictedIoU >= 0 ? std::optional(record.PredictedIoU) : std::nullopt));
     }
   }
   return record;

@@ -244,17 +244,18 @@ Columns(const TImage * image, int x0, int x1)
   return ImageFromMat<typename TImage::PixelType>(all.colRange(x0, x1).clone());
 }
 
-/** IoU of `model`'s automatic mask of `image` against `truth` (a mask file), through RunSegment. */
+/** IoU of `model`'s automatic mask of `image` against `truth` (a mask file), through RunSegment; the mask is
+ * written as `work`/`name`.png. */
 double
 HeldOutIoU(const std::string & image, const std::string & truth, const std::string & model, const fs::path & work,
-           const FinetuneOptions & o)
+           const std::string & name, const TrainCommandOptions & t)
 {
   SegmentOptions segment;
   segment.Input = image;
-  segment.Output = (work / ("held_out_" + std::to_string(std::hash<std::string>{}(model)) + ".png")).string();
+  segment.Output = (work / (name + ".png")).string();
   segment.Model = model == "default" ? "" : model;
-  segment.Device = o.Device;
-  segment.Threads = o.Threads;
+  segment.Device = t.Device;
+  segment.Threads = t.Threads;
   RunSegment(segment);
   return EvaluateMasks(MatFromImage(ReadMask(segment.Output).GetPointer()), MatFromImage(ReadMask(truth).GetPointer())).IoU;
 }
@@ -328,41 +329,26 @@ RunFinetune(const FinetuneOptions & o)
   }
   train.close();
   val.close();
-  std::cout << "fine-tuning " << (o.Init == "default" ? "the embedded default model" : o.Init) << " on "
+  std::cout << "fine-tuning " << (o.Training.Init == "default" ? "the embedded default model" : o.Training.Init) << " on "
             << (pairs == 1 ? "three quarters of " + o.Arguments[0] + " (the right-hand quarter held out)"
                            : std::to_string(pairs - 1) + " fields (" + o.Arguments[2 * (pairs - 1)] + " held out)")
-            << ", " << o.Steps << " steps" << std::endl;
+            << ", " << o.Training.Steps << " steps" << std::endl;
 
-  TrainCommandOptions t;
+  TrainCommandOptions t = o.Training;
   t.Output = output;
-  t.Init = o.Init;
   t.Data = { data.string() };
-  t.SyntheticFraction = 0.0;
-  t.Steps = o.Steps;
-  t.BatchSize = o.BatchSize;
-  t.LearningRate = o.LearningRate;
-  t.WarmupSteps = o.WarmupSteps;
-  t.ValidateEvery = std::max(1, o.Steps / 5);
+  t.ValidateEvery = std::max(1, t.Steps / 5);
   t.CheckpointEvery = t.ValidateEvery;
   t.Checkpoints = (work.Path / "checkpoints").string();
-  t.Seed = o.Seed;
-  t.Threads = o.Threads;
-  t.Device = o.Device;
-  t.Progress = o.Progress;
-  t.CommandLine = o.CommandLine.empty() ? "scopsam finetune" : o.CommandLine;
-  const auto start = std::chrono::steady_clock::now();
+  if (t.CommandLine.empty())
+  {
+    t.CommandLine = "scopsam finetune";
+  }
+  const auto     start = std::chrono::steady_clock::now();
   FinetuneResult result;
-  result.HeldOutIoUBefore = HeldOutIoU(heldOutImage, heldOutMask, o.Init, work.Path, o);
-  try
-  {
-    RunTrain(t);
-  }
-  catch (...)
-  {
-    fs::remove(output, error); // nothing half-written
-    throw;
-  }
-  result.HeldOutIoUAfter = HeldOutIoU(heldOutImage, heldOutMask, output, work.Path, o);
+  result.HeldOutIoUBefore = HeldOutIoU(heldOutImage, heldOutMask, t.Init, work.Path, "before", t);
+  RunTrain(t); // writes the model atomically: a failed run leaves no file
+  result.HeldOutIoUAfter = HeldOutIoU(heldOutImage, heldOutMask, output, work.Path, "after", t);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::ostringstream last;
   last << std::fixed << std::setprecision(3) << "held-out IoU " << result.HeldOutIoUBefore << " -> "
@@ -380,22 +366,23 @@ Subcommand
 RegisterFinetuneCommand(CLI::App & app, const std::string & commandLine)
 {
   auto o = std::make_shared<FinetuneOptions>();
-  o->CommandLine = commandLine;
+  o->Training.CommandLine = commandLine;
   auto * command = app.add_subcommand(
     "finetune", "Fit the model to your own annotated micrographs: IMAGE MASK [IMAGE MASK ...] OUTPUT.pt. About 1 minute "
                 "per 150 steps on 2 cores; the last line says whether it helped on a held-out part.");
   command->add_option("IMAGE MASK ... OUTPUT", o->Arguments, "Micrograph and mask pairs, then the model file to write")
     ->required();
-  command->add_option("--init", o->Init, "Model to start from: a file, or default (the embedded model)")
+  auto & t = o->Training;
+  command->add_option("--init", t.Init, "Model to start from: a file, or default (the embedded model)")
     ->capture_default_str();
-  command->add_option("--steps", o->Steps, "Optimiser steps")->capture_default_str();
-  command->add_option("--batch", o->BatchSize, "Tiles per step")->capture_default_str();
-  command->add_option("--lr", o->LearningRate, "Peak learning rate")->capture_default_str();
-  command->add_option("--seed", o->Seed, "Seed")->capture_default_str();
-  command->add_option("--threads", o->Threads, "Threads (0: all cores)")->capture_default_str();
-  command->add_option("--device", o->Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
+  command->add_option("--steps", t.Steps, "Optimiser steps")->capture_default_str();
+  command->add_option("--batch", t.BatchSize, "Tiles per step")->capture_default_str();
+  command->add_option("--lr", t.LearningRate, "Peak learning rate")->capture_default_str();
+  command->add_option("--seed", t.Seed, "Seed")->capture_default_str();
+  command->add_option("--threads", t.Threads, "Threads (0: all cores)")->capture_default_str();
+  command->add_option("--device", t.Device, "cpu, cuda, cuda:N or auto")->capture_default_str();
   return { command, [o] {
-            o->Progress = isatty(STDERR_FILENO) != 0;
+            o->Training.Progress = isatty(STDERR_FILENO) != 0;
             RunFinetune(*o);
           } };
 }

@@ -431,7 +431,7 @@ SegmentationSlicerModule(int argc, char ** argv)
 int
 QuantificationSlicerModule(int argc, char ** argv)
 {
-    SlicerModule    module;
+  SlicerModule module;
   module.Title = "SCoP-SAM Phase Quantification";
   module.Description = "Measures the phase of a mask as a metallographer reports it: area fraction, particle count and "
                        "density, per-particle size (area, equivalent diameter, Feret diameters), shape (aspect ratio, "

@@ -22,6 +22,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <sstream>
@@ -39,17 +40,14 @@ MeasureMaskSignals(const cv::Mat & normalized, const cv::Mat & mask, std::option
   const double  pixels = static_cast<double>(phase.total());
   const double  phasePixels = cv::countNonZero(phase);
   s.AreaFraction = pixels > 0 ? phasePixels / pixels : 0.0;
-  for (const int polarity : { +1, -1 })
-  {
+  const auto agreement = [&](int polarity) {
     BaselineOptions otsu;
     otsu.Polarity = polarity;
-    const double agreement = MaskIoU(phase, SegmentBaseline(normalized, otsu));
-    if (agreement > s.ThresholdAgreement || polarity == +1)
-    {
-      s.ThresholdAgreement = agreement;
-      s.ThresholdPolarity = polarity > 0 ? "bright" : "dark";
-    }
-  }
+    return MaskIoU(phase, SegmentBaseline(normalized, otsu));
+  };
+  const double bright = agreement(+1), dark = agreement(-1);
+  s.ThresholdAgreement = std::max(bright, dark);
+  s.ThresholdPolarity = dark > bright ? "dark" : "bright";
   cv::Mat labels, stats, centroids;
   const int count = cv::connectedComponentsWithStats(phase, labels, stats, centroids, 8, CV_32S);
   int       largest = 0;
