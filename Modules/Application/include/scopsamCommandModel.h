@@ -26,7 +26,8 @@
 #include <vector>
 
 /** \file scopsamCommandModel.h
- * \brief `scopsam init-model` and `scopsam import-sam`: networks with fresh or imported weights.
+ * \brief `scopsam init-model`, `scopsam import-sam` and `scopsam check-model`: networks with fresh or imported
+ * weights, and the check (and re-save) of a model file.
  * \ingroup SCoPSAMApplication
  */
 namespace scopsam
@@ -54,6 +55,14 @@ RunInitModel(const InitModelOptions & options);
  * (the checkpoint converted by Utilities/convert_sam_checkpoint.py). Returns SAM tensors that found no place. */
 SCoPSAMApplication_EXPORT std::vector<std::string>
 RunImportSAM(const std::string & checkpoint, const std::string & output);
+
+/** `scopsam check-model MODEL [--resave OUTPUT]`: loads MODEL with every check a run makes (format, configuration
+ * and its size limits, tensor shapes, the SHA-256 of configuration and weights) and returns what it is, one
+ * "key: value" line each (configuration, threshold, IoU head, training, checksum). With `resave` not empty, writes the
+ * model again in the current format, with its checksum (a file saved before checksums gains one). Throws InputError
+ * for a file that fails a check (a corrupt one: exit status 2). */
+SCoPSAMApplication_EXPORT std::string
+RunCheckModel(const std::string & model, const std::string & resave);
 
 } // namespace scopsam
 

@@ -198,7 +198,7 @@ RunBaseline(const BaselineCommandOptions & o)
     RefuseToOverwriteInputs(out, { item.ImagePath, item.MaskPath });
     const auto    image = ReadGrayImage(item.ImagePath);
     const cv::Mat mask = SegmentBaseline(NormalizedMat(image.GetPointer()), o.Baseline);
-    WriteImage(ImageFromMat<unsigned char>(mask).GetPointer(), out);
+    scopsam::WriteImage(ImageFromMat<unsigned char>(mask).GetPointer(), out);
     written.push_back(out);
   }
   return written;

@@ -45,7 +45,8 @@ RunCommandLine(int argc, char ** argv)
   const std::vector<Subcommand> subcommands{
     RegisterPriorsCommand(app),    RegisterSegmentCommand(app),
     RegisterQuantifyCommand(app),  RegisterInitModelCommand(app),
-    RegisterImportSAMCommand(app), RegisterTrainCommand(app, commandLine), RegisterFinetuneCommand(app, commandLine),
+    RegisterImportSAMCommand(app), RegisterCheckModelCommand(app),
+    RegisterTrainCommand(app, commandLine), RegisterFinetuneCommand(app, commandLine),
     RegisterSynthCommand(app),     RegisterEvaluateCommand(app),
     RegisterBenchCommand(app),     RegisterBaselineCommand(app),
   };
@@ -77,6 +78,12 @@ RunCommandLine(int argc, char ** argv)
       if (*subcommand.Command)
       {
         subcommand.Run();
+        // What went to standard output (a table, a report, JSON) must have arrived: a full disk or a closed file
+        // behind it is a failure, not a success with nothing written.
+        if (!std::cout.flush())
+        {
+          throw InputError("cannot write to standard output (a full disk, or a file that cannot be written)");
+        }
         return;
       }
     }

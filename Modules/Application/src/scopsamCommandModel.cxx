@@ -113,6 +113,50 @@ RunImportSAM(const std::string & checkpoint, const std::string & output)
   }
 }
 
+std::string
+RunCheckModel(const std::string & model, const std::string & resave)
+{
+  if (!resave.empty())
+  {
+    RefuseToOverwriteInputs(resave, { model });
+  }
+  try
+  {
+    const auto          engine = SegmentationEngine::Load(model);
+    const ModelConfig & config = engine->GetConfig();
+    std::ostringstream  out;
+    out << "model: " << engine->GetIdentity() << "\n"
+        << "configuration: " << config.Name << ", tile " << config.TileSize << ", prior channels " << config.PriorChannels
+        << (engine->IsTorchScript() ? " (TorchScript)" : "") << "\n"
+        << "threshold: " << config.Threshold << "\n"
+        << "IoU head: " << (config.IoUHeadTrained ? "trained" : "untrained") << "\n"
+        << "training: " << (config.Training.empty() ? "(not recorded)" : config.Training) << "\n"
+        << "checksum: " << engine->GetChecksum() << "\n";
+    if (!resave.empty())
+    {
+      engine->Save(resave);
+      out << "re-saved: " << resave << " (with its SHA-256)\n";
+    }
+    return out.str();
+  }
+  catch (const ModelError & e)
+  {
+    throw InputError(e.what());
+  }
+}
+
+Subcommand
+RegisterCheckModelCommand(CLI::App & app)
+{
+  auto   paths = std::make_shared<std::pair<std::string, std::string>>(); // model, resave
+  auto * command = app.add_subcommand(
+    "check-model", "Check a model file (format, sizes, shapes, SHA-256 of its weights) and say what it is; "
+                   "--resave writes it again in the current format, with its checksum.");
+  command->add_option("MODEL", paths->first, "Model file to check")->required();
+  command->add_option("--resave", paths->second, "Write the checked model to this file, with its SHA-256");
+  return { command, [paths] { std::cout << RunCheckModel(paths->first, paths->second) << std::flush; } };
+}
+
 Subcommand
 RegisterInitModelCommand(CLI::App & app)
 {

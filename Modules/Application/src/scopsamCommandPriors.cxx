@@ -135,7 +135,7 @@ WritePreviews(const itk::Image<PriorPixel, D> * prior, const std::string & prefi
       preview->GetBufferPointer()[i] = static_cast<unsigned char>(std::lround(255.0f * prior->GetBufferPointer()[i][c]));
     }
     const std::string path = prefix + "_" + names[c] + (D == 2 ? ".png" : ".mha");
-    WriteImage(preview.GetPointer(), path);
+    scopsam::WriteImage(preview.GetPointer(), path);
     written.push_back(path);
   }
 }
@@ -170,7 +170,11 @@ StreamPriors(const PriorsOptions & o)
       }
       try
       {
-        writer->Update();
+        ImageIODetail::RunWriterQuietly([&writer] { writer->Update(); });
+      }
+      catch (const ImageIODetail::WriteFailure &)
+      {
+        throw; // the writing's fault: WriteAtomically() names the output
       }
       catch (const itk::ExceptionObject & e)
       {

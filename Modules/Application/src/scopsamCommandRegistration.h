@@ -58,6 +58,8 @@ Subcommand
 RegisterInitModelCommand(CLI::App & app);
 Subcommand
 RegisterImportSAMCommand(CLI::App & app);
+Subcommand
+RegisterCheckModelCommand(CLI::App & app);
 /** `commandLine`, the whole command as typed, is recorded in the model file. */
 Subcommand
 RegisterTrainCommand(CLI::App & app, const std::string & commandLine);

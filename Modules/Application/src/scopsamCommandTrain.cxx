@@ -298,8 +298,8 @@ RunFinetune(const FinetuneOptions & o)
     }
     const std::string name = "field" + std::to_string(p);
     const auto        write = [&](const std::string & part, const GrayImage2D * i, const UInt8Image2D * m) {
-      WriteImage(i, (data / "image" / (part + ".mha")).string());
-      WriteImage(m, (data / "label" / (part + "_mask.png")).string());
+      scopsam::WriteImage(i, (data / "image" / (part + ".mha")).string());
+      scopsam::WriteImage(m, (data / "label" / (part + "_mask.png")).string());
     };
     if (pairs == 1)
     {

@@ -81,8 +81,8 @@ struct RawDataExpectation
 };
 
 /** Where the pixels of a MetaImage (.mha, .mhd) or NRRD (.nrrd, .nhdr) file are, read from its text header, for
- * `expectedBytes` bytes of pixels; empty for other formats and for layouts the check does not cover (a list of
- * slice files, text encodings, bzip2). */
+ * `expectedBytes` bytes of pixels; empty for other formats and for encodings the check does not cover (text,
+ * bzip2). Throws InputError for pixels spread over several files (a list or a pattern of slice files). */
 SCoPSAMData_EXPORT std::optional<RawDataExpectation>
 DescribeRawData(const std::string & path, std::uint64_t expectedBytes);
 

@@ -23,23 +23,67 @@
 #include "itkImageIORegion.h"
 #include "itkImageRegionConstIterator.h"
 #include "itkImageRegionIterator.h"
+#include "itkRGBPixel.h"
 
+#include <functional>
 #include <memory>
+#include <type_traits>
 
 namespace scopsam
 {
 
 namespace ImageIODetail
 {
+/** A writer that complained (RunWriterQuietly()): told apart from the reading failures of a pipeline that reads,
+ * computes and writes in one Update(). */
+class WriteFailure : public itk::ExceptionObject
+{
+public:
+  using itk::ExceptionObject::ExceptionObject;
+};
+
+/** Runs an ITK writer (`write`) with what the libraries print on standard error meanwhile caught, so that no line
+ * of theirs joins the one-line contract. A writer that complained has failed, even where ITK reports success (ITK
+ * 5.2's MetaImage writer prints "file stream is fail after write" on a full disk and returns): WriteFailure with its
+ * first line. */
+SCoPSAMData_EXPORT void
+RunWriterQuietly(const std::function<void()> & write);
+
+/** Writes a PNG file of width x height pixels of 1 (gray) or 3 (RGB) channels of 8 or 16 bits: encoded in memory
+ * (OpenCV), then written with checked writes and closed before it counts as written. ITK 5.2's PNG writer corrupts
+ * the heap when a write fails (libpng's error path), as on a full disk. Throws itk::ExceptionObject. */
+SCoPSAMData_EXPORT void
+WritePNG(const void * pixels, std::size_t width, std::size_t height, int channels, int bits, const std::string & file);
+
+/** Whether `file` names a PNG file (by its extension, as ITK chooses the writer). */
+SCoPSAMData_EXPORT bool
+IsPNGFile(const std::string & file);
+
 template <typename TImage>
 void
 WriteFile(const TImage * image, const std::string & file, bool compress)
 {
+  using Pixel = typename TImage::PixelType;
+  constexpr bool gray8 = std::is_same_v<Pixel, unsigned char>, gray16 = std::is_same_v<Pixel, unsigned short>;
+  constexpr bool rgb8 = std::is_same_v<Pixel, itk::RGBPixel<unsigned char>>;
+  if constexpr (TImage::ImageDimension == 2 && (gray8 || gray16 || rgb8))
+  {
+    if (IsPNGFile(file))
+    {
+      auto * source = const_cast<TImage *>(image); // as ITK's writer does: bring the input up to date, whole
+      source->UpdateOutputInformation();
+      source->SetRequestedRegionToLargestPossibleRegion();
+      source->Update();
+      const auto size = image->GetBufferedRegion().GetSize();
+      WritePNG(image->GetBufferPointer(), size[0], size[1], rgb8 ? 3 : 1, gray16 ? 16 : 8, file);
+      return;
+    }
+  }
   auto writer = itk::ImageFileWriter<TImage>::New();
   writer->SetInput(image);
   writer->SetFileName(file);
   writer->SetUseCompression(compress);
-  writer->Update();
+  RunWriterQuietly([&writer] { writer->Update(); });
 }
 
 template <typename TPixel>
@@ -120,8 +164,10 @@ StreamTo(TImage * image, const std::string & path, const SliceGeometry & geometr
     {
       itk::ImageIORegion region(2);
       itk::ImageIORegionAdaptor<2>::Convert(piece, region, image->GetLargestPossibleRegion().GetIndex());
+      image->SetRequestedRegion(piece); // computed first, so that only the writing runs quietly
+      image->Update();
       state->Writer->SetIORegion(region);
-      state->Writer->Update();
+      ImageIODetail::RunWriterQuietly([state] { state->Writer->Update(); });
       return;
     }
     image->SetRequestedRegion(piece);

@@ -147,7 +147,10 @@ DescribeMetaImage(const std::string & path, std::ifstream & in, std::uint64_t ex
       }
       else if (value == "LIST" || value.find('%') != std::string::npos || value.find(' ') != std::string::npos)
       {
-        return std::nullopt; // pixels spread over several files
+        // Pixels spread over several files: ITK 5.2's MetaIO reads such a list past its buffers (found by fuzzing),
+        // and a micrograph is one file.
+        throw InputError(path + " keeps its pixels in several files (ElementDataFile = LIST or a file pattern), "
+                                "which SCoP-SAM does not read: save the image as one file");
       }
       else
       {
@@ -207,9 +210,10 @@ DescribeNRRD(const std::string & path, std::ifstream & in, std::uint64_t expecte
     expectation.DataFile = path;
     expectation.Offset = in ? static_cast<std::uint64_t>(in.tellg()) : 0;
   }
-  else if (dataFile == "LIST" || dataFile.find(' ') != std::string::npos)
+  else if (dataFile == "LIST" || dataFile.find(' ') != std::string::npos || dataFile.find('%') != std::string::npos)
   {
-    return std::nullopt;
+    throw InputError(path + " keeps its pixels in several files (data file: LIST or a file pattern), which SCoP-SAM "
+                            "does not read: save the image as one file");
   }
   else
   {

@@ -23,16 +23,25 @@
 #include "itkImageIOFactory.h"
 #include "itkVectorImage.h"
 
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <array>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
+#include <vector>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -116,6 +125,11 @@ InspectImageFile(const std::string & path)
   info.Dimension = io->GetNumberOfDimensions();
   info.ComponentType = io->GetComponentType();
   info.NumberOfComponents = io->GetNumberOfComponents();
+  if (info.ComponentType == itk::IOComponentEnum::UNKNOWNCOMPONENTTYPE)
+  {
+    // ITK's GetComponentSize() throws on it; a header that names no known pixel type is a corrupt one
+    throw InputError(path + " names no pixel type ITK knows (a corrupt header)");
+  }
   std::uint64_t bytes = info.Dimension > 0 ? io->GetComponentSize() * info.NumberOfComponents : 0;
   bool          overflow = false;
   for (unsigned int d = 0; d < info.Dimension; ++d)
@@ -571,6 +585,145 @@ WriteStreamed(const std::vector<StreamedImage> & images, std::size_t rowsPerPiec
   rowsPerPiece = std::max<std::size_t>(1, rowsPerPiece);
   WriteStreamedFrom(images, 0, rowsPerPiece, rowsPerPiece < rows);
 }
+
+namespace ImageIODetail
+{
+
+namespace
+{
+/** What the process writes to file descriptor 2 while it lives goes to an anonymous memory file instead, and Take()
+ * returns it. C stdio (libtiff, libpng) and std::cerr (MetaIO, ITK's output window) both end there. */
+class CapturedStandardError
+{
+public:
+  CapturedStandardError()
+  {
+    std::cerr.flush();
+    std::fflush(stderr);
+    m_Capture = ::memfd_create("scopsam-library-messages", MFD_CLOEXEC);
+    m_Saved = m_Capture >= 0 ? ::dup(2) : -1;
+    if (m_Saved >= 0)
+    {
+      ::dup2(m_Capture, 2);
+    }
+  }
+  ~CapturedStandardError() { Restore(); }
+  CapturedStandardError(const CapturedStandardError &) = delete;
+  CapturedStandardError &
+  operator=(const CapturedStandardError &) = delete;
+
+  std::string
+  Take()
+  {
+    Restore();
+    std::string text;
+    if (m_Capture >= 0)
+    {
+      char buffer[4096];
+      for (off_t at = 0;;)
+      {
+        const ssize_t got = ::pread(m_Capture, buffer, sizeof(buffer), at);
+        if (got <= 0 || text.size() > 65536)
+        {
+          break;
+        }
+        text.append(buffer, static_cast<std::size_t>(got));
+        at += got;
+      }
+      ::close(m_Capture);
+      m_Capture = -1;
+    }
+    return text;
+  }
+
+private:
+  void
+  Restore()
+  {
+    if (m_Saved >= 0)
+    {
+      std::cerr.flush();
+      std::fflush(stderr);
+      ::dup2(m_Saved, 2);
+      ::close(m_Saved);
+      m_Saved = -1;
+    }
+  }
+  int m_Capture{ -1 };
+  int m_Saved{ -1 };
+};
+
+/** Writes `size` bytes to a new file `file` and closes it; throws itk::ExceptionObject naming what failed. */
+void
+WriteBytes(const std::string & file, const void * data, std::size_t size)
+{
+  const int descriptor = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+  if (descriptor < 0)
+  {
+    itkGenericExceptionMacro(<< std::strerror(errno));
+  }
+  const auto * bytes = static_cast<const char *>(data);
+  while (size > 0)
+  {
+    const ssize_t written = ::write(descriptor, bytes, size);
+    if (written < 0 && errno == EINTR)
+    {
+      continue;
+    }
+    if (written <= 0)
+    {
+      const int error = written < 0 ? errno : ENOSPC;
+      ::close(descriptor);
+      itkGenericExceptionMacro(<< std::strerror(error));
+    }
+    bytes += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  if (::close(descriptor) != 0) // a network or delayed-allocation file system may report a full disk only here
+  {
+    itkGenericExceptionMacro(<< std::strerror(errno));
+  }
+}
+} // namespace
+
+void
+RunWriterQuietly(const std::function<void()> & write)
+{
+  CapturedStandardError messages;
+  write();
+  const std::string said = messages.Take();
+  if (!said.empty())
+  {
+    throw WriteFailure(__FILE__, __LINE__, OneLine(said.substr(0, said.find('\n'))), ITK_LOCATION);
+  }
+}
+
+bool
+IsPNGFile(const std::string & file)
+{
+  std::string extension = fs::path(file).extension().string();
+  std::transform(extension.begin(), extension.end(), extension.begin(), [](unsigned char c) { return std::tolower(c); });
+  return extension == ".png";
+}
+
+void
+WritePNG(const void * pixels, std::size_t width, std::size_t height, int channels, int bits, const std::string & file)
+{
+  const int type = CV_MAKETYPE(bits == 16 ? CV_16U : CV_8U, channels);
+  cv::Mat   image(static_cast<int>(height), static_cast<int>(width), type, const_cast<void *>(pixels));
+  if (channels == 3)
+  {
+    cv::cvtColor(image, image, cv::COLOR_RGB2BGR); // OpenCV's order (a copy: the caller's pixels stay as they are)
+  }
+  std::vector<unsigned char> encoded;
+  if (!cv::imencode(".png", image, encoded))
+  {
+    itkGenericExceptionMacro(<< "the PNG encoder failed");
+  }
+  WriteBytes(file, encoded.data(), encoded.size());
+}
+
+} // namespace ImageIODetail
 
 void
 WriteTextFile(const std::string & path, const std::string & contents)

@@ -661,18 +661,18 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
     const std::string maskPath = (fs::path(folder) / "masks" / (names.back() + ".png")).string();
     if (one.BitDepth == 8)
     {
-      WriteImage(ImageFromMat<unsigned char>(micrograph.Image).GetPointer(), imagePath);
+      scopsam::WriteImage(ImageFromMat<unsigned char>(micrograph.Image).GetPointer(), imagePath);
     }
     else
     {
-      WriteImage(ImageFromMat<unsigned short>(micrograph.Image).GetPointer(), imagePath);
+      scopsam::WriteImage(ImageFromMat<unsigned short>(micrograph.Image).GetPointer(), imagePath);
     }
     cv::Mat mask = micrograph.Mask.clone();
     if (!micrograph.SecondPhaseMask.empty())
     {
       mask.setTo(0, micrograph.SecondPhaseMask);
     }
-    WriteImage(ImageFromMat<unsigned char>(mask).GetPointer(), maskPath);
+    scopsam::WriteImage(ImageFromMat<unsigned char>(mask).GetPointer(), maskPath);
 
     nlohmann::json entry;
     entry["name"] = names.back();

@@ -89,7 +89,7 @@ WriteRGBPicture(const cv::Mat & rgb, const std::string & path)
       picture->GetBufferPointer()[static_cast<std::size_t>(y) * rgb.cols + x] = p;
     }
   }
-  WriteImage(picture.GetPointer(), path);
+  scopsam::WriteImage(picture.GetPointer(), path);
 }
 
 } // namespace scopsam

@@ -112,7 +112,14 @@ struct ModelConfig
     return FirstPriorChannels(PriorChannels);
   }
 
-  /** Throws std::invalid_argument naming the first inconsistent field. */
+  /** An upper bound of the number of weights of this configuration's network, from its sizes alone (before anything
+   * is allocated): what Validate() caps, so that a model file cannot ask for a network that would not fit. */
+  double
+  ParameterBound() const;
+  /** The most weights a configuration may have (ParameterBound()): 400 M, four times SAM ViT-B. */
+  static constexpr double MaximumParameters = 400e6;
+
+  /** Throws std::invalid_argument naming the first inconsistent field; every size has an upper limit. */
   void
   Validate() const;
 

@@ -47,8 +47,8 @@
 namespace scopsam
 {
 
-/** A model file that cannot be used: not a model, truncated, of another format version, or inconsistent with its
- * configuration; also CUDA asked for where there is none. The command line reports it with exit status 2. */
+/** A model file that cannot be used: not a model, truncated, corrupt (its SHA-256 does not match), of another format
+ * version, or inconsistent with its configuration; also CUDA asked for where there is none. The command line reports it with exit status 2. */
 class SCoPSAMModel_EXPORT ModelError : public std::runtime_error
 {
 public:
@@ -121,6 +121,11 @@ public:
   /** A short identity for provenance: configuration name, file name and a hash of the weights. */
   std::string
   GetIdentity() const;
+  /** What the model file's checksum says: "sha256:<64 hex digits>" (verified at load: a file whose configuration or
+   * weights do not match it is refused as corrupt), "absent" (a file saved before model files carried one: loaded
+   * unverified), or "none (...)" for fresh weights and TorchScript. */
+  std::string
+  GetChecksum() const;
   /** The device the network runs on ("cpu", "cuda:0"). */
   std::string
   GetDevice() const;

@@ -44,6 +44,7 @@ struct LoadedModel
   bool                              Half{ false };
   int                               Threads{ 0 }; // DeviceOptions::Threads
   std::string                       Identity;
+  std::string                       Checksum; // SegmentationEngine::GetChecksum()
 };
 
 /** The model inside an engine, and an engine around a model. */

@@ -19,6 +19,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -65,6 +67,22 @@ ModelConfig::Named(const std::string & name)
   throw std::invalid_argument("unknown model configuration '" + name + "' (small or vit_b)");
 }
 
+double
+ModelConfig::ParameterBound() const
+{
+  // Terms of each stage, each rounded up (sizes as double: no overflow for hostile values).
+  const double d = EncoderDim, e = EmbedDim, p = PatchSize, a = AdapterDim, m = DecoderMlpDim;
+  const double grid = std::max(WindowSize, TileSize / std::max(PatchSize, 1));
+  const double encoderBlock = 12 * d * d + 16 * d + 4 * (2 * grid - 1) * d + 4 * d * a;
+  const double encoder = EncoderDepth * encoderBlock + (3 + PriorChannels) * p * p * d +
+                         double(PositionGrid) * PositionGrid * d + d * e + 9 * e * e + 4 * e;
+  const double decoderLayer = 16 * e * e + 2 * e * m + 16 * e;
+  const double decoder = (DecoderDepth + 1) * decoderLayer + 8 * e * e + 4 * 3 * e * e + 256 * (e + 260) +
+                         64 * double(MaskInChannels) * MaskInChannels + 64 * e;
+  const double refine = 64 * double(RefineChannels) * (RefineChannels + e + 8);
+  return encoder + decoder + refine + 4 * (e + 8) * e;
+}
+
 void
 ModelConfig::Validate() const
 {
@@ -77,7 +95,9 @@ ModelConfig::Validate() const
   require(PatchSize >= 4 && PatchSize <= 64, "PatchSize must be in [4, 64]");
   require(TileSize >= 2 * PatchSize && TileSize <= 4096 && TileSize % (4 * PatchSize) == 0,
           "TileSize must be a multiple of 4 x PatchSize in [2 PatchSize, 4096]");
-  require(EncoderDim > 0 && EncoderHeads > 0 && EncoderDim % EncoderHeads == 0, "EncoderDim must divide by EncoderHeads");
+  require(EncoderDim > 0 && EncoderDim <= 4096 && EncoderHeads > 0 && EncoderHeads <= 64 &&
+            EncoderDim % EncoderHeads == 0,
+          "EncoderDim (at most 4096) must divide by EncoderHeads (at most 64)");
   require(EncoderDepth >= 1 && EncoderDepth <= 64, "EncoderDepth must be in [1, 64]");
   require(WindowSize >= 0 && WindowSize <= 128, "WindowSize must be in [0, 128]");
   for (const int b : GlobalBlocks)
@@ -85,13 +105,18 @@ ModelConfig::Validate() const
     require(b >= 0 && b < EncoderDepth, "GlobalBlocks must name blocks of the encoder");
   }
   require(PositionGrid >= 1 && PositionGrid <= 256, "PositionGrid must be in [1, 256]");
-  require(EmbedDim >= 16 && EmbedDim % 8 == 0 && EmbedDim % DecoderHeads == 0,
-          "EmbedDim must be a multiple of 8 and of DecoderHeads");
-  require(DecoderDepth >= 1 && DecoderMlpDim >= 1 && MaskInChannels >= 4 && MaskInChannels % 4 == 0,
-          "decoder sizes must be positive, MaskInChannels a multiple of 4");
+  require(DecoderHeads >= 1 && DecoderHeads <= 64, "DecoderHeads must be in [1, 64]");
+  require(EmbedDim >= 16 && EmbedDim <= 2048 && EmbedDim % 8 == 0 && EmbedDim % DecoderHeads == 0,
+          "EmbedDim must be a multiple of 8 and of DecoderHeads in [16, 2048]");
+  require(DecoderDepth >= 1 && DecoderDepth <= 16 && DecoderMlpDim >= 1 && DecoderMlpDim <= 16384 &&
+            MaskInChannels >= 4 && MaskInChannels <= 256 && MaskInChannels % 4 == 0,
+          "decoder sizes must be positive and at most 16 layers, an MLP of 16384, MaskInChannels a multiple of 4 up to 256");
   require(PriorChannels >= 0 && PriorChannels <= 4, "PriorChannels must be in [0, 4]");
-  require(AdapterDim >= 1, "AdapterDim must be positive");
+  require(AdapterDim >= 1 && AdapterDim <= 4096, "AdapterDim must be in [1, 4096]");
   require(RefineChannels >= 1 && RefineChannels <= 64, "RefineChannels must be in [1, 64]");
+  require(ParameterBound() <= MaximumParameters,
+          "the network would have up to " + std::to_string(static_cast<long long>(ParameterBound() / 1e6)) +
+            " M weights; at most " + std::to_string(static_cast<long long>(MaximumParameters / 1e6)) + " M are allowed");
   PolarityName(Polarity); // throws std::invalid_argument for a value outside the enumeration
   require(Threshold >= 0.0 && Threshold <= 1.0, "threshold must be in [0, 1]");
   require(LowerPercentile >= 0 && LowerPercentile < 0.5 && UpperPercentile > 0.5 && UpperPercentile <= 1.0,

@@ -17,6 +17,10 @@
  *=========================================================================*/
 #include "scopsamModelFiles.h"
 
+#include "scopsamSha256.h"
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -65,6 +69,38 @@ FileHash(const std::string & path)
   return out.str();
 }
 
+/** The checksum a native model file carries (record "scopsam_sha256"): SHA-256 of the configuration's text, then of
+ * every tensor in the order the file lists them (the network's parameters, then its buffers), each as its name, its
+ * shape and its float32 values. Feed() takes the tensors as they are written or read. */
+class ContentChecksum
+{
+public:
+  explicit ContentChecksum(const std::string & configText)
+  {
+    m_Hash.Update(configText.data(), configText.size() + 1); // with its terminating zero, as a separator
+  }
+  void
+  Feed(const std::string & name, const torch::Tensor & values)
+  {
+    const torch::Tensor flat = values.to(torch::kCPU, torch::kFloat32).contiguous();
+    m_Hash.Update(name.data(), name.size() + 1);
+    const std::int64_t dimensions = flat.dim();
+    m_Hash.Update(&dimensions, sizeof(dimensions));
+    m_Hash.Update(flat.sizes().data(), sizeof(std::int64_t) * flat.sizes().size());
+    m_Hash.Update(flat.data_ptr<float>(), sizeof(float) * static_cast<std::size_t>(flat.numel()));
+  }
+  std::string
+  HexDigest()
+  {
+    return m_Hash.HexDigest();
+  }
+
+private:
+  Sha256 m_Hash;
+};
+
+constexpr const char * ChecksumRecord = "scopsam_sha256";
+
 /** Reads a native model from an opened archive: version, configuration, every tensor by name and shape. */
 std::unique_ptr<LoadedModel>
 ReadNativeModel(torch::serialize::InputArchive & archive, const std::string & name, const c10::IValue & version)
@@ -82,12 +118,19 @@ ReadNativeModel(torch::serialize::InputArchive & archive, const std::string & na
   }
   try
   {
-    model->Config = ModelConfig::FromJSON(configText.toStringRef());
+    model->Config = ModelConfig::FromJSON(configText.toStringRef()); // validated: sizes capped before any allocation
   }
   catch (const std::invalid_argument & e)
   {
     throw ModelError(name + ": " + e.what());
   }
+  c10::IValue storedChecksum;
+  const bool  hasChecksum = archive.try_read(ChecksumRecord, storedChecksum);
+  if (hasChecksum && !storedChecksum.isString())
+  {
+    throw ModelError(name + " is a corrupt model file: its checksum record is not a SHA-256 digest");
+  }
+  ContentChecksum checksum(configText.toStringRef());
   model->Net = network::SCoPSAMNet(model->Config);
   torch::NoGradGuard noGrad;
   auto               load = [&](const std::string & key, torch::Tensor & target, bool buffer) {
@@ -100,6 +143,10 @@ ReadNativeModel(torch::serialize::InputArchive & archive, const std::string & na
     {
       throw ModelError(name + ": tensor " + key + " has shape " + Shape(stored) + " but the configuration needs " + Shape(target));
     }
+    if (hasChecksum)
+    {
+      checksum.Feed(key, stored);
+    }
     target.copy_(stored);
   };
   for (auto & p : model->Net->named_parameters())
@@ -109,6 +156,19 @@ ReadNativeModel(torch::serialize::InputArchive & archive, const std::string & na
   for (auto & b : model->Net->named_buffers())
   {
     load(b.key(), b.value(), true);
+  }
+  if (hasChecksum)
+  {
+    const std::string digest = checksum.HexDigest();
+    if (digest != storedChecksum.toStringRef())
+    {
+      throw ModelError(name + " is a corrupt model file: its weights do not match the SHA-256 they were saved with");
+    }
+    model->Checksum = "sha256:" + digest;
+  }
+  else
+  {
+    model->Checksum = "absent"; // a file saved before model files carried one: loaded, but not verified
   }
   return model;
 }
@@ -131,6 +191,7 @@ BuildModel(const ModelConfig & config, std::uint64_t seed)
   model->Config = config;
   model->Net = network::SCoPSAMNet(config);
   model->Identity = config.Name + " (fresh weights, seed " + std::to_string(seed) + ")";
+  model->Checksum = "none (fresh weights)";
   return model;
 }
 
@@ -208,6 +269,7 @@ ReadModelFile(const std::string & path)
     }
   }
   model->Identity = "torchscript " + fs::path(path).filename().string() + " #" + FileHash(path);
+  model->Checksum = "none (TorchScript: not checked)";
   return model;
 }
 
@@ -229,17 +291,35 @@ WriteModelFile(const LoadedModel & model, const std::string & path)
   try
   {
     torch::serialize::OutputArchive archive;
+    const std::string               configText = model.Config.ToJSON();
+    ContentChecksum                 checksum(configText);
     archive.write("scopsam_format_version", c10::IValue(static_cast<int64_t>(ModelFormatVersion)));
-    archive.write("scopsam_config", c10::IValue(model.Config.ToJSON()));
+    archive.write("scopsam_config", c10::IValue(configText));
     for (const auto & p : model.Net->named_parameters())
     {
-      archive.write(p.key(), p.value().detach().to(torch::kCPU, torch::kFloat32));
+      const torch::Tensor values = p.value().detach().to(torch::kCPU, torch::kFloat32);
+      checksum.Feed(p.key(), values);
+      archive.write(p.key(), values);
     }
     for (const auto & b : model.Net->named_buffers())
     {
-      archive.write(b.key(), b.value().detach().to(torch::kCPU, torch::kFloat32), true);
+      const torch::Tensor values = b.value().detach().to(torch::kCPU, torch::kFloat32);
+      checksum.Feed(b.key(), values);
+      archive.write(b.key(), values, true);
     }
-    archive.save_to(temporary.string());
+    archive.write(ChecksumRecord, c10::IValue(checksum.HexDigest()));
+    // Serialised in memory first: LibTorch's zip writer, when a write to a file fails (a full disk), throws again
+    // from its destructor and terminates the process. The bytes are then written with checks and closed.
+    std::ostringstream bytes;
+    archive.save_to(bytes);
+    const std::string data = std::move(bytes).str();
+    std::ofstream     out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.close();
+    if (!out)
+    {
+      throw std::runtime_error(std::string("the file could not be written (") + std::strerror(errno) + ")");
+    }
     fs::rename(temporary, target);
   }
   catch (const std::exception & e)

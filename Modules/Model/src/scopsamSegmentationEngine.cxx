@@ -74,6 +74,12 @@ SegmentationEngine::GetIdentity() const
 }
 
 std::string
+SegmentationEngine::GetChecksum() const
+{
+  return m_Model->Checksum;
+}
+
+std::string
 SegmentationEngine::GetDevice() const
 {
   return m_Model->Device.str();

@@ -18,6 +18,7 @@
 // The network and the tile engine: shapes and ranges, tiling invariances, prompts, model files.
 #include "scopsamLoadedModel.h"
 #include "scopsamSegmentationEngine.h"
+#include "scopsamSha256.h"
 #include "scopsamTestConfigurations.h"
 #include "scopsamThreadSettings.h"
 
@@ -109,6 +110,75 @@ TEST(ModelConfig, JSONRoundTripAndValidation)
   EXPECT_THROW(bad.Validate(), std::invalid_argument);
   EXPECT_THROW(ModelConfig::FromJSON("{\"name\": 1}"), std::invalid_argument);
   EXPECT_THROW(ModelConfig::Named("vit_h"), std::invalid_argument);
+}
+
+// FIPS 180-4's examples (NIST's SHA-256 example values), and a message that fills blocks unevenly.
+TEST(ModelFile, Sha256GivesTheStandardsDigests)
+{
+  auto digest = [](const std::string & text, std::size_t piece) {
+    scopsam::Sha256 hash;
+    for (std::size_t at = 0; at < text.size(); at += piece)
+    {
+      hash.Update(text.data() + at, std::min(piece, text.size() - at));
+    }
+    return hash.HexDigest();
+  };
+  EXPECT_EQ(digest("", 1), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(digest("abc", 1), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  const std::string twoBlocks = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  for (const std::size_t piece : { 1, 7, 64, 1000 })
+  {
+    EXPECT_EQ(digest(twoBlocks, piece), "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1") << piece;
+  }
+  EXPECT_EQ(digest(std::string(1000000, 'a'), 4096), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+// A hostile model file cannot ask for a network that would not fit: every size has a limit, and so has the number
+// of weights, which ParameterBound() bounds from the sizes alone (checked here against the networks themselves).
+TEST(ModelConfig, SizesAreCappedBeforeAnythingIsAllocated)
+{
+  for (const auto & c : { Tiny(), ModelConfig::Small(), ModelConfig::VitB() })
+  {
+    auto          engine = SegmentationEngine::Create(c, 1);
+    std::int64_t  weights = 0;
+    for (const auto & t : scopsam::ModelOf(*engine).Net->parameters())
+    {
+      weights += t.numel();
+    }
+    for (const auto & t : scopsam::ModelOf(*engine).Net->buffers())
+    {
+      weights += t.numel();
+    }
+    EXPECT_GE(c.ParameterBound(), weights) << c.Name;
+    if (c.Name != Tiny().Name)
+    {
+      EXPECT_LE(c.ParameterBound(), 1.5 * weights) << c.Name << ": a bound far above the network says little";
+    }
+  }
+  ModelConfig huge = ModelConfig::VitB();
+  huge.EncoderDepth = 64; // 64 blocks of 768: about 450 M weights
+  EXPECT_THROW(huge.Validate(), std::invalid_argument);
+  ModelConfig wide = ModelConfig::Small();
+  wide.EmbedDim = 1 << 20;
+  EXPECT_THROW(wide.Validate(), std::invalid_argument);
+  wide = ModelConfig::Small();
+  wide.DecoderMlpDim = 1 << 30;
+  EXPECT_THROW(wide.Validate(), std::invalid_argument);
+  // Through a model file: refused from its configuration record, before the network is built.
+  const fs::path                  folder = Scratch("huge");
+  torch::serialize::OutputArchive archive;
+  archive.write("scopsam_format_version", c10::IValue(static_cast<int64_t>(scopsam::ModelFormatVersion)));
+  archive.write("scopsam_config", c10::IValue(huge.ToJSON()));
+  archive.save_to((folder / "huge.pt").string());
+  try
+  {
+    SegmentationEngine::Load((folder / "huge.pt").string());
+    FAIL() << "a 64-block vit_b loaded";
+  }
+  catch (const scopsam::ModelError & e)
+  {
+    EXPECT_NE(std::string(e.what()).find("M weights"), std::string::npos) << e.what();
+  }
 }
 
 // The priors a model carries are checked against the table of the prior parameters: a file cannot hold a value the
@@ -339,6 +409,94 @@ TEST(ModelFile, BrokenForeignAndMismatchedFilesAreClearErrors)
   }
   cuda.Device = "tpu";
   EXPECT_THROW(SegmentationEngine::Load((folder / "good.pt").string(), cuda), scopsam::ModelError);
+}
+
+namespace
+{
+std::string
+ReadBytes(const fs::path & path)
+{
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+void
+WriteBytes(const fs::path & path, const std::string & bytes)
+{
+  std::ofstream(path, std::ios::binary) << bytes;
+}
+} // namespace
+
+// A model file carries a SHA-256 of its configuration and weights: one flipped bit in a weight (which would load and
+// segment almost as before) or one changed digit of the configuration is "corrupt model file". A file saved before
+// checksums (the same records without it) still loads, reported as unverified.
+TEST(ModelFile, ChecksumRefusesAFlippedBitAndOldFilesLoadUnverified)
+{
+  const fs::path folder = Scratch("checksum");
+  auto           engine = SegmentationEngine::Create(Tiny(), 8);
+  engine->Save((folder / "good.pt").string());
+  EXPECT_EQ(engine->GetChecksum(), "none (fresh weights)");
+  auto good = SegmentationEngine::Load((folder / "good.pt").string());
+  ASSERT_EQ(good->GetChecksum().rfind("sha256:", 0), 0u) << good->GetChecksum();
+  EXPECT_EQ(good->GetChecksum().size(), 7u + 64u);
+
+  auto expectCorrupt = [](const fs::path & path) {
+    try
+    {
+      SegmentationEngine::Load(path.string());
+      FAIL() << path << " loaded";
+    }
+    catch (const scopsam::ModelError & e)
+    {
+      EXPECT_NE(std::string(e.what()).find("corrupt model file"), std::string::npos) << e.what();
+    }
+  };
+  const std::string bytes = ReadBytes(folder / "good.pt");
+  // The lowest mantissa bit of one weight of the image encoder's patch embedding (stored uncompressed).
+  const torch::Tensor weight = scopsam::ModelOf(*engine).Net->named_parameters()[0].value().contiguous();
+  const std::string   pattern(reinterpret_cast<const char *>(weight.data_ptr<float>()), 16 * sizeof(float));
+  const auto          at = bytes.find(pattern);
+  ASSERT_NE(at, std::string::npos) << "the weights are not stored as they are in memory";
+  std::string flipped = bytes;
+  flipped[at + 4 * sizeof(float)] ^= 0x01;
+  WriteBytes(folder / "flipped.pt", flipped);
+  expectCorrupt(folder / "flipped.pt");
+
+  const std::string threshold = "\"threshold\":0.5";
+  const auto        where = bytes.find(threshold);
+  ASSERT_NE(where, std::string::npos);
+  std::string edited = bytes;
+  edited[where + threshold.size() - 1] = '6';
+  WriteBytes(folder / "edited.pt", edited);
+  expectCorrupt(folder / "edited.pt");
+
+  // The same records without the checksum: an older file.
+  {
+    torch::serialize::InputArchive in;
+    in.load_from((folder / "good.pt").string());
+    torch::serialize::OutputArchive out;
+    for (const auto & key : in.keys())
+    {
+      torch::Tensor tensor;
+      c10::IValue   value;
+      if (key == "scopsam_sha256")
+      {
+        continue;
+      }
+      if (in.try_read(key, tensor))
+      {
+        out.write(key, tensor);
+      }
+      else if (in.try_read(key, value))
+      {
+        out.write(key, value);
+      }
+    }
+    out.save_to((folder / "old.pt").string());
+  }
+  auto old = SegmentationEngine::Load((folder / "old.pt").string());
+  EXPECT_EQ(old->GetChecksum(), "absent");
+  const auto image = MakeImage(64, 64);
+  EXPECT_EQ(PredictAll(*old, image), PredictAll(*good, image));
 }
 
 TEST(Configurations, SmallRefusesTileOptionsItCannotRun)
