@@ -23,6 +23,7 @@
 #include "scopsamImageIO.h"
 #include "scopsamPriorParameters.h"
 
+#include <array>
 #include <exception>
 #include <functional>
 #include <iostream>
@@ -97,30 +98,90 @@ RunReportingFailure(const std::string & who, const std::function<void()> & job)
   }
 }
 
-/** The numbers of a comma-separated list ("1,2.5,4"); InputError naming `what` when an item is not a finite number
- * (NaN and infinities are refused here, so no caller converts one to an integer). */
+/** Whether `text` is a decimal number as a person writes one: optional spaces, an optional sign, digits with at most
+ * one decimal point (at least one digit), an optional exponent (`e` or `E`, optional sign, digits), optional spaces.
+ * Hexadecimal ("0x10"), "inf", "nan" and empty items are not. */
+inline bool
+IsDecimalNumber(const std::string & text)
+{
+  std::size_t i = text.find_first_not_of(' ');
+  if (i == std::string::npos)
+  {
+    return false;
+  }
+  const auto digits = [&] {
+    const std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9')
+    {
+      ++i;
+    }
+    return i - start;
+  };
+  if (text[i] == '+' || text[i] == '-')
+  {
+    ++i;
+  }
+  std::size_t mantissa = digits();
+  if (i < text.size() && text[i] == '.')
+  {
+    ++i;
+    mantissa += digits();
+  }
+  if (mantissa == 0)
+  {
+    return false;
+  }
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E'))
+  {
+    ++i;
+    if (i < text.size() && (text[i] == '+' || text[i] == '-'))
+    {
+      ++i;
+    }
+    if (digits() == 0)
+    {
+      return false;
+    }
+  }
+  return text.find_first_not_of(' ', i) == std::string::npos;
+}
+
+/** The numbers of a comma-separated list ("1,2.5,4"); InputError naming `what` when an item is not a finite decimal
+ * number (IsDecimalNumber(): NaN, infinities, hexadecimal and empty items are refused here, so no caller converts
+ * one to an integer). An empty text is an empty list. */
 inline std::vector<double>
 ParseNumbers(const std::string & text, const std::string & what)
 {
   std::vector<double> values;
-  std::stringstream   in(text);
-  for (std::string item; std::getline(in, item, ',');)
+  if (text.empty())
   {
+    return values;
+  }
+  std::size_t begin = 0;
+  while (true)
+  {
+    const std::size_t end = text.find(',', begin);
+    const std::string item = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    double            value = 0;
     try
     {
-      std::size_t used = 0;
-      values.push_back(std::stod(item, &used));
-      if (item.find_first_not_of(' ', used) != std::string::npos || !std::isfinite(values.back()))
-      {
-        throw std::invalid_argument(item);
-      }
+      value = IsDecimalNumber(item) ? std::stod(item) : std::nan("");
     }
-    catch (const std::exception &)
+    catch (const std::out_of_range &)
+    {
+      value = std::nan(""); // beyond double's range
+    }
+    if (!std::isfinite(value))
     {
       throw InputError(what + ": '" + item + "' is not a finite number");
     }
+    values.push_back(value);
+    if (end == std::string::npos)
+    {
+      return values;
+    }
+    begin = end + 1;
   }
-  return values;
 }
 
 /** ParseNumbers() for pixel indices: each value also within +-2^40, so that it converts to an image index exactly
@@ -139,6 +200,57 @@ ParsePixelIndices(const std::string & text, const std::string & what)
   return values;
 }
 
+/** A click of `--points`: a pixel position and its label (1 this phase, 0 not this phase). */
+struct PointArgument
+{
+  double X{ 0 };
+  double Y{ 0 };
+  int    Label{ 1 };
+};
+
+/** `--points "x,y,label;x,y,label"`: every item three numbers (pixel indices, ParsePixelIndices()) with label 0 or 1.
+ * An empty text is no click; an empty item (";;", a trailing ";") is an InputError, as is anything else. */
+inline std::vector<PointArgument>
+ParsePoints(const std::string & text, const std::string & what = "--points")
+{
+  std::vector<PointArgument> points;
+  if (text.empty())
+  {
+    return points;
+  }
+  std::size_t begin = 0;
+  while (true)
+  {
+    const std::size_t end = text.find(';', begin);
+    const std::string item = text.substr(begin, end == std::string::npos ? std::string::npos : end - begin);
+    const auto        v = ParsePixelIndices(item, what);
+    if (v.size() != 3 || (v[2] != 0.0 && v[2] != 1.0))
+    {
+      throw InputError(what + " takes \"x,y,label;...\" with label 1 (this phase) or 0 (not this phase), got '" + item +
+                       "'");
+    }
+    points.push_back({ v[0], v[1], static_cast<int>(v[2]) });
+    if (end == std::string::npos)
+    {
+      return points;
+    }
+    begin = end + 1;
+  }
+}
+
+/** `--box x0,y0,x1,y1` in pixel indices (ParsePixelIndices()), x0 <= x1 and y0 <= y1; the filter checks it against
+ * the image. */
+inline std::array<double, 4>
+ParseBox(const std::string & text, const std::string & what = "--box")
+{
+  const auto b = ParsePixelIndices(text, what);
+  if (b.size() != 4 || b[2] < b[0] || b[3] < b[1])
+  {
+    throw InputError(what + " takes x0,y0,x1,y1 inside the image with x0 <= x1 and y0 <= y1, got '" + text + "'");
+  }
+  return { b[0], b[1], b[2], b[3] };
+}
+
 /** A --threshold a user gave: a probability in [0, 1], or -1 for the model's stored threshold (the default). */
 inline void
 CheckThresholdArgument(double threshold)
@@ -146,6 +258,21 @@ CheckThresholdArgument(double threshold)
   if (!(threshold == -1.0 || (threshold >= 0.0 && threshold <= 1.0)))
   {
     throw InputError("--threshold must be in [0, 1] (or -1: the model's stored threshold)");
+  }
+}
+
+/** The range of every --threads (and the Python work units): 0 (all cores) to 1024. More threads than cores are
+ * accepted and capped at the core count where they run (ScopedThreadSettings::GetMaximumUsefulThreads()), so
+ * memory and thread count stay bounded by the machine, not by the value. */
+constexpr int MaximumThreadsArgument = 1024;
+
+inline void
+CheckThreadsArgument(int threads, const std::string & what = "--threads")
+{
+  if (threads < 0 || threads > MaximumThreadsArgument)
+  {
+    throw InputError(what + " must be in [0, " + std::to_string(MaximumThreadsArgument) + "] (0: all cores), got " +
+                     std::to_string(threads));
   }
 }
 

@@ -329,6 +329,7 @@ RunBench(const BenchOptions & o)
       }
     }
   }
+  CheckThreadsArgument(o.Threads);
   DeviceOptions device;
   device.Device = o.Device;
   device.Threads = o.Threads;

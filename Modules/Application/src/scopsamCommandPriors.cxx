@@ -263,6 +263,7 @@ RunPriors(const PriorsOptions & o)
       RefuseToOverwriteInputs(path, { o.Input });
     }
   }
+  CheckThreadsArgument(o.Threads);
   if (o.Threads > 0)
   {
     itk::MultiThreaderBase::SetGlobalDefaultNumberOfThreads(o.Threads);

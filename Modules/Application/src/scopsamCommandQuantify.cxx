@@ -162,18 +162,25 @@ FieldQuantifier::FieldQuantifier(const MeasureOptions & measure, const Quantific
   }
 }
 
-void
-FieldQuantifier::RefuseToOverwrite(const std::vector<std::string> & inputs) const
+std::vector<std::pair<std::string, std::string>>
+FieldQuantifier::OutputFiles() const
 {
-  for (const auto & output : { m_Outputs.JSON == "-" ? std::string() : m_Outputs.JSON,
-                               m_Outputs.Table == "-" ? std::string() : m_Outputs.Table, m_Outputs.CSV, m_Outputs.Histogram, m_Outputs.Cumulative, m_Outputs.Overlay,
-                               m_Outputs.Outlines, m_Outputs.MaskVTI })
-  {
-    if (!output.empty())
+  std::vector<std::pair<std::string, std::string>> files;
+  const auto add = [&](const std::string & what, const std::string & path, bool perField) {
+    if (!path.empty() && path != "-" && !(perField && m_ManyFields))
     {
-      RefuseToOverwriteInputs(output, inputs);
+      files.emplace_back(what, path);
     }
-  }
+  };
+  add("the JSON report", m_Outputs.JSON, false);
+  add("the table", m_Outputs.Table, false);
+  add("the particle table", m_Outputs.CSV, false);
+  add("the histogram", m_Outputs.Histogram, false);
+  add("the cumulative plot", m_Outputs.Cumulative, false);
+  add("the overlay", m_Outputs.Overlay, true);
+  add("the outlines", m_Outputs.Outlines, true);
+  add("the VTK mask", m_Outputs.MaskVTI, true);
+  return files;
 }
 
 std::string
@@ -366,7 +373,7 @@ RunQuantify(const QuantifyOptions & o)
     inputs.push_back(field.ImagePath);
     inputs.push_back(field.MaskPath);
   }
-  quantifier.RefuseToOverwrite(inputs);
+  CheckOutputPaths(quantifier.OutputFiles(), inputs); // before the first field is read
   const UInt8Image2D::Pointer exclude = o.Exclude.empty() ? nullptr : ReadMask(o.Exclude);
   for (const auto & field : fields)
   {

@@ -56,28 +56,6 @@ namespace
 
 using Filter = itk::SCoPSAMSegmentationFilter<GrayImage2D>;
 
-/** "x,y,label;x,y,label" -> clicks. */
-std::vector<Click>
-ParsePoints(const std::string & text)
-{
-  std::vector<Click> clicks;
-  std::stringstream  in(text);
-  for (std::string point; std::getline(in, point, ';');)
-  {
-    if (point.find_first_not_of(' ') == std::string::npos)
-    {
-      continue;
-    }
-    const auto v = ParsePixelIndices(point, "--points");
-    if (v.size() != 3 || (v[2] != 0.0 && v[2] != 1.0))
-    {
-      throw InputError("--points takes \"x,y,label;...\" with label 1 (this phase) or 0 (not this phase), got '" + point + "'");
-    }
-    clicks.push_back({ v[0], v[1], static_cast<int>(v[2]) });
-  }
-  return clicks;
-}
-
 /** Prints a progress bar on stderr, rewritten in place. */
 class ProgressBar
 {
@@ -189,11 +167,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     }
     if (!o.Box.empty())
     {
-      const auto b = ParsePixelIndices(o.Box, "--box");
-      if (b.size() != 4 || b[2] < b[0] || b[3] < b[1])
-      {
-        throw InputError("--box takes x0,y0,x1,y1 inside the image with x0 <= x1 and y0 <= y1, got '" + o.Box + "'");
-      }
+      const auto b = ParseBox(o.Box);
       const itk::IndexValueType x0 = static_cast<itk::IndexValueType>(std::floor(b[0]));
       const itk::IndexValueType y0 = static_cast<itk::IndexValueType>(std::floor(b[1]));
       const itk::IndexValueType x1 = std::max(x0, static_cast<itk::IndexValueType>(std::ceil(b[2])));
@@ -402,10 +376,7 @@ RunSegment(const SegmentOptions & o)
   {
     throw InputError("--scale must be in [0.1, 10]");
   }
-  if (o.Threads < 0 || o.Threads > 1024)
-  {
-    throw InputError("--threads must be in [0, 1024]");
-  }
+  CheckThreadsArgument(o.Threads);
   const bool prompted = !o.Points.empty() || !o.Labels.empty();
   if (!o.SaveAdaptation.empty() && !prompted)
   {
@@ -437,13 +408,18 @@ RunSegment(const SegmentOptions & o)
   std::error_code                  error;
   const bool                       folder = fs::is_directory(o.Input, error);
   std::unique_ptr<FieldQuantifier> quantifier;
+  std::vector<std::pair<std::string, std::string>> outputs;
   if (!o.Stats.empty())
   {
     quantifier = std::make_unique<FieldQuantifier>(o.Measure, QuantificationOutputsBeside(o.Stats), folder);
-    quantifier->RefuseToOverwrite({ o.Input, o.Exclude });
+    outputs = quantifier->OutputFiles();
   }
   if (!folder)
   {
+    // Every output checked before the work: none fails after another was written.
+    outputs.insert(outputs.end(), { { "OUTPUT", o.Output }, { "--probability", o.Probability }, { "--overlay", o.Overlay },
+                                    { "--save-adaptation", o.SaveAdaptation } });
+    CheckOutputPaths(outputs, { o.Input, o.Exclude, o.Labels, o.Adaptation });
     SegmentOne(o, engine, adaptation, o.Input, o.Output, o.Probability, o.Overlay, bar, quantifier.get());
     if (quantifier)
     {
@@ -474,14 +450,36 @@ RunSegment(const SegmentOptions & o)
       fs::create_directories(folder, error);
     }
   }
-  std::vector<std::string> written;
+  // Every item's outputs checked before the first is segmented: none may be an input (the output folder may be the
+  // input folder) or another's output.
+  struct ItemOutputs
+  {
+    std::string Mask, Provenance, Probability, Overlay;
+  };
+  std::vector<ItemOutputs> itemOutputs;
+  std::vector<std::string> inputs{ o.Exclude, o.Adaptation };
   for (const auto & item : items)
   {
-    const std::string mask = (fs::path(o.Output) / (item.Name + ".png")).string();
-    const std::string probability = o.Probability.empty() ? "" : (fs::path(o.Probability) / (item.Name + ".mha")).string();
-    const std::string overlay = o.Overlay.empty() ? "" : (fs::path(o.Overlay) / (item.Name + ".png")).string();
+    ItemOutputs paths;
+    paths.Mask = (fs::path(o.Output) / (item.Name + ".png")).string();
+    paths.Provenance = (fs::path(o.Output) / (item.Name + ".json")).string();
+    paths.Probability = o.Probability.empty() ? "" : (fs::path(o.Probability) / (item.Name + ".mha")).string();
+    paths.Overlay = o.Overlay.empty() ? "" : (fs::path(o.Overlay) / (item.Name + ".png")).string();
+    outputs.insert(outputs.end(), { { "the mask of " + item.ImagePath, paths.Mask },
+                                    { "the provenance of " + item.ImagePath, paths.Provenance },
+                                    { "the probability of " + item.ImagePath, paths.Probability },
+                                    { "the overlay of " + item.ImagePath, paths.Overlay } });
+    itemOutputs.push_back(paths);
+    inputs.push_back(item.ImagePath);
+  }
+  CheckOutputPaths(outputs, inputs);
+  std::vector<std::string> written;
+  for (std::size_t i = 0; i < items.size(); ++i)
+  {
+    const auto & item = items[i];
+    const auto & [mask, provenance, probability, overlay] = itemOutputs[i];
     const auto record = SegmentOne(o, engine, adaptation, item.ImagePath, mask, probability, overlay, bar, quantifier.get());
-    WriteTextFile((fs::path(o.Output) / (item.Name + ".json")).string(), Provenance(o, *engine, record, item.ImagePath, mask));
+    WriteTextFile(provenance, Provenance(o, *engine, record, item.ImagePath, mask));
     written.push_back(mask);
   }
   if (quantifier)

@@ -37,7 +37,23 @@ ParseSize(const std::string & text, int & width, int & height)
   {
     std::size_t used = 0;
     width = std::stoi(text.substr(0, x), &used);
-    height = x == std::string::npos ? width : std::stoi(text.substr(x + 1));
+    if (used != text.substr(0, x).size())
+    {
+      throw std::invalid_argument(text);
+    }
+    if (x != std::string::npos)
+    {
+      const std::string second = text.substr(x + 1);
+      height = std::stoi(second, &used);
+      if (used != second.size())
+      {
+        throw std::invalid_argument(text);
+      }
+    }
+    else
+    {
+      height = width;
+    }
   }
   catch (const std::exception &)
   {

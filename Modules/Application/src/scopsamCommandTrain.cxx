@@ -18,6 +18,7 @@
 #include "scopsamCommandTrain.h"
 #include "scopsamCommandModel.h"
 #include "scopsamCommandRegistration.h"
+#include "scopsamFrontEnd.h"
 
 #include <CLI/CLI.hpp>
 #include <memory>
@@ -57,6 +58,12 @@ RunTrain(const TrainCommandOptions & o)
   {
     throw InputError("--steps, --batch, --warmup, --validate-every and --checkpoint-every must be positive, --lr in (0, 1)");
   }
+  if (o.BatchSize > 256)
+  {
+    // Training memory is a function of batch x tile^2 (activations kept for the backward pass).
+    throw InputError("--batch must be in [1, 256], got " + std::to_string(o.BatchSize));
+  }
+  CheckThreadsArgument(o.Threads);
   RefuseToOverwriteInputs(o.Output, { o.Init });
   DeviceOptions device;
   device.Device = o.Device;

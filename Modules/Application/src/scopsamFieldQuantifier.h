@@ -23,6 +23,7 @@
 #include "scopsamMaskChecks.h"
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace scopsam
@@ -53,9 +54,10 @@ public:
   std::vector<FieldMeasurements>
   Finish();
 
-  /** Throws InputError when an output would overwrite one of `inputs`. */
-  void
-  RefuseToOverwrite(const std::vector<std::string> & inputs) const;
+  /** The files Finish() (and Add(), for one field) will write, as (what, path) for CheckOutputPaths(); the
+   * per-field folders of many fields are not files and are not listed. */
+  std::vector<std::pair<std::string, std::string>>
+  OutputFiles() const;
 
 private:
   std::string

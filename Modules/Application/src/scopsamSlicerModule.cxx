@@ -255,17 +255,34 @@ PhysicalPointToPixel(const std::string & point, const std::string & file)
   InspectImageFile(file);
   auto reader = itk::ImageFileReader<Volume>::New();
   reader->SetFileName(file);
-  reader->UpdateOutputInformation();
+  try
+  {
+    reader->UpdateOutputInformation();
+  }
+  catch (const itk::ExceptionObject & e)
+  {
+    throw InputError(ExceptionMessage(e)); // e.g. a spacing of 0
+  }
   Volume::PointType physical;
   for (unsigned int d = 0; d < 3; ++d)
   {
     physical[d] = xyz[d];
   }
-  const auto index = reader->GetOutput()->TransformPhysicalPointToIndex(physical);
+  const auto continuous = reader->GetOutput()->TransformPhysicalPointToContinuousIndex<double>(physical);
   const auto region = reader->GetOutput()->GetLargestPossibleRegion();
-  auto       planar = index;
-  planar[2] = region.GetIndex(2); // a click on the slice's plane, whatever its height within it
-  if (!region.IsInside(planar))
+  for (unsigned int d = 0; d < 2; ++d)
+  {
+    if (!(std::abs(continuous[d]) < 1099511627776.0)) // beyond any image: not converted to an index
+    {
+      throw InputError("the point (" + point + ") lies outside " + file);
+    }
+  }
+  Volume::IndexType index;
+  for (unsigned int d = 0; d < 3; ++d)
+  {
+    index[d] = d < 2 ? static_cast<itk::IndexValueType>(std::round(continuous[d])) : region.GetIndex(2);
+  }
+  if (!region.IsInside(index)) // a click on the slice's plane, whatever its height within it
   {
     throw InputError("the point (" + point + ") lies outside " + file);
   }

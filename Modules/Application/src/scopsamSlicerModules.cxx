@@ -25,6 +25,7 @@
 #include "scopsamFrontEnd.h"
 #include "scopsamModelConfig.h"
 #include "scopsamSlicerModule.h"
+#include "scopsamTileGrid.h"
 
 #include <cctype>
 #include <sstream>
@@ -389,10 +390,11 @@ SegmentationSlicerModule(int argc, char ** argv)
       { Number("integer", "tileSize", "Tile size",
                "Tile size in pixels (0: the model's); a multiple of " + std::to_string(TileSizeMultiple(ModelConfig{})) +
                  " for the default model (another model's rule is checked when it runs).",
-               "0", 0, 4096, TileSizeMultiple(ModelConfig{}), IntoNumber(o.TileSize)),
+               "0", 0, MaximumTileSize, TileSizeMultiple(ModelConfig{}), IntoNumber(o.TileSize)),
         Number("integer", "overlap", "Overlap", "Tile overlap in pixels (-1: a quarter tile); less than the tile size.",
                "-1", -1, 4095, 1, IntoNumber(o.Overlap)),
-        Number("integer", "batchSize", "Batch size", "Tiles per network call.", "4", 1, 256, 1, IntoNumber(o.BatchSize)),
+        Number("integer", "batchSize", "Batch size", "Tiles per network call.", "4", 1,
+               MaximumBatchSize(ModelConfig{}.TileSize), 1, IntoNumber(o.BatchSize)),
         Number("integer", "threads", "Threads", "CPU threads (0: all cores).", "0", 0, 1024, 1, IntoNumber(o.Threads)) } }
   };
   return RunSlicerModule(module, argc, argv, [&] {
@@ -402,7 +404,8 @@ SegmentationSlicerModule(int argc, char ** argv)
       for (const auto & point : *list)
       {
         const auto pixel = PhysicalPointToPixel(point, o.Input);
-        points += std::to_string(pixel[0]) + "," + std::to_string(pixel[1]) + "," + std::to_string(label) + ";";
+        points += (points.empty() ? "" : ";") + std::to_string(pixel[0]) + "," + std::to_string(pixel[1]) + "," +
+                  std::to_string(label);
       }
     }
     o.Points = points;

@@ -896,7 +896,9 @@ TEST(Segment, NonFiniteOrHugeNumbersAreRefusedWithOneLine)
   const std::string image = (Dataset() / "images" / "synth_00001.png").string();
   for (const std::vector<std::string> & arguments :
        { std::vector<std::string>{ "--points", "nan,3,1" }, { "--points", "1e30,5,1" }, { "--points", "inf,5,1" },
-         { "--box", "0,0,1e300,4" }, { "--scale", "nan" }, { "--threshold", "nan" } })
+         { "--box", "0,0,1e300,4" }, { "--box", "nan,0,4,4" }, { "--box", "0,0,4" }, { "--scale", "nan" },
+         { "--threshold", "nan" }, { "--points", ";;;" }, { "--points", "1,2,1;" }, { "--points", "0x10,0x10,1" },
+         { "--points", "1,,2,1" }, { "--points", "1,2,1 junk" }, { "--points", "1e999,2,1" }, { "--points", "1,2,2" } })
   {
     std::vector<std::string> command{ "segment", image, (out / "mask.png").string(), "--model", TileModel().string() };
     command.insert(command.end(), arguments.begin(), arguments.end());
@@ -905,6 +907,51 @@ TEST(Segment, NonFiniteOrHugeNumbersAreRefusedWithOneLine)
     EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
     EXPECT_FALSE(fs::exists(out / "mask.png")) << arguments[0] << " " << arguments[1];
   }
+}
+
+TEST(Segment, EveryOutputIsCheckedBeforeAnyIsWritten)
+{
+  const fs::path    out = Scratch("outputs-checked-first");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string();
+  const std::string mask = (out / "mask.png").string();
+  const std::string missing = (out / "no-such-folder").string();
+  for (const std::vector<std::string> & arguments :
+       { std::vector<std::string>{ "--overlay", mask }, { "--probability", mask },
+         { "--overlay", (out / "o.png").string(), "--probability", (out / "o.png").string() },
+         { "--probability", missing + "/p.mha" }, { "--overlay", missing + "/o.png" },
+         { "--stats", missing + "/stats.json" }, { "--stats", (out / "m.json").string(), "--overlay", (out / "m_table.md").string() },
+         { "--exclude", mask } })
+  {
+    std::vector<std::string> command{ "segment", image, mask, "--model", TileModel().string() };
+    command.insert(command.end(), arguments.begin(), arguments.end());
+    std::string error;
+    EXPECT_EQ(Scopsam(command, &error), 2) << arguments[0] << " " << arguments[1];
+    EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+    EXPECT_TRUE(fs::is_empty(out)) << arguments[0] << " " << arguments[1] << ": " << error;
+  }
+  // A name as long as a file system takes (255 bytes) is written: its temporary name is shortened.
+  const std::string longName = (out / (std::string(251, 'm') + ".png")).string();
+  EXPECT_EQ(Scopsam({ "segment", image, longName, "--model", TileModel().string() }), 0);
+  EXPECT_TRUE(fs::exists(longName));
+}
+
+TEST(Segment, AFolderWhoseOutputsWouldCollideIsRefusedBeforeAnyOutput)
+{
+  const fs::path folder = Scratch("colliding-folder");
+  fs::copy_file(Dataset() / "images" / "synth_00000.png", folder / "a.png");
+  // Masks into the input folder: a.png's mask would be a.png itself.
+  const auto before = fs::file_size(folder / "a.png");
+  std::string error;
+  EXPECT_EQ(Scopsam({ "segment", folder.string(), folder.string(), "--model", TileModel().string() }, &error), 2);
+  EXPECT_NE(error.find("refusing to overwrite the input"), std::string::npos) << error;
+  EXPECT_EQ(fs::file_size(folder / "a.png"), before);
+  // Two images of one name: both masks would be out/a.png.
+  const auto image = scopsam::ReadGrayImage((folder / "a.png").string());
+  scopsam::WriteImage(image.GetPointer(), (folder / "a.mha").string());
+  const fs::path out = Scratch("colliding-folder-out");
+  EXPECT_EQ(Scopsam({ "segment", folder.string(), out.string(), "--model", TileModel().string() }, &error), 2);
+  EXPECT_NE(error.find("are named a (a.mha, a.png)"), std::string::npos) << error;
+  EXPECT_TRUE(fs::is_empty(out));
 }
 
 TEST(Train, TheEmbeddedModelIsNamedDefault)

@@ -27,6 +27,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 /** \file scopsamImageIO.h
@@ -103,6 +104,12 @@ ReadBinaryMask(const std::string & path, double threshold = -1.0);
 /** Throws InputError when `output` names the same file as one of `inputs` (an input is never overwritten). */
 SCoPSAMData_EXPORT void
 RefuseToOverwriteInputs(const std::string & output, const std::vector<std::string> & inputs);
+
+/** Checks the outputs of a run before it starts work, so that no run fails after writing its first output: each
+ * `(what, path)` (empty paths skipped) must name a file in an existing, writable folder, none the same file as
+ * another output or as one of `inputs` (RefuseToOverwriteInputs()). InputError naming the output otherwise. */
+SCoPSAMData_EXPORT void
+CheckOutputPaths(const std::vector<std::pair<std::string, std::string>> & outputs, const std::vector<std::string> & inputs);
 
 /** Writes through `write(temporaryPath)` and renames the temporary file onto `path`, so that a failure leaves no
  * partial file. The temporary file sits beside `path` and keeps its extension (ITK picks the format by it). While

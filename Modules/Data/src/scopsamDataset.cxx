@@ -55,7 +55,19 @@ ListImages(const std::string & folder)
       items.push_back({ entry.path().stem().string(), entry.path().string(), "" });
     }
   }
-  std::sort(items.begin(), items.end(), [](const auto & a, const auto & b) { return a.Name < b.Name; });
+  std::sort(items.begin(), items.end(),
+            [](const auto & a, const auto & b) { return a.Name != b.Name ? a.Name < b.Name : a.ImagePath < b.ImagePath; });
+  // Outputs, masks and reports are named after the stem: two images of one stem would write one file.
+  for (std::size_t i = 1; i < items.size(); ++i)
+  {
+    if (items[i].Name == items[i - 1].Name)
+    {
+      throw InputError("two images in " + folder + " are named " + items[i].Name + " (" +
+                       fs::path(items[i - 1].ImagePath).filename().string() + ", " +
+                       fs::path(items[i].ImagePath).filename().string() +
+                       "): their outputs would be one file; rename or move one");
+    }
+  }
   return items;
 }
 

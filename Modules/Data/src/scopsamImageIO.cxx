@@ -38,10 +38,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <set>
 #include <sstream>
 #include <vector>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace fs = std::filesystem;
@@ -311,6 +314,55 @@ RefuseToOverwriteInputs(const std::string & output, const std::vector<std::strin
   }
 }
 
+void
+CheckOutputPaths(const std::vector<std::pair<std::string, std::string>> & outputs, const std::vector<std::string> & inputs)
+{
+  // Each path resolved once (a folder of a thousand images has thousands of paths): the inputs by their resolved
+  // name and, where they exist, by device and inode (a hard link is the same file under another name).
+  std::error_code                               error;
+  std::map<std::string, std::string>            inputNames;
+  std::set<std::pair<dev_t, ino_t>>             inputFiles;
+  for (const auto & input : inputs)
+  {
+    if (!input.empty())
+    {
+      inputNames.emplace(fs::weakly_canonical(input, error).string(), input);
+      struct stat status{};
+      if (::stat(input.c_str(), &status) == 0)
+      {
+        inputFiles.emplace(status.st_dev, status.st_ino);
+      }
+    }
+  }
+  std::map<std::string, std::string> outputNames; // resolved name -> what
+  for (const auto & [what, path] : outputs)
+  {
+    if (path.empty())
+    {
+      continue;
+    }
+    const std::string name = fs::weakly_canonical(path, error).string();
+    struct stat       status{};
+    if (inputNames.count(name) || (::stat(path.c_str(), &status) == 0 && inputFiles.count({ status.st_dev, status.st_ino })))
+    {
+      throw InputError("refusing to overwrite the input " + path + " with an output (" + what + ")");
+    }
+    if (const auto [other, added] = outputNames.emplace(name, what); !added)
+    {
+      throw InputError(what + " and " + other->second + " name the same file " + path + ": give each its own");
+    }
+    const fs::path folder = fs::absolute(fs::path(path), error).parent_path();
+    if (!fs::is_directory(folder, error))
+    {
+      throw InputError("cannot write " + path + " (" + what + "): no such folder " + folder.string());
+    }
+    if (::access(folder.c_str(), W_OK | X_OK) != 0)
+    {
+      throw InputError("cannot write " + path + " (" + what + "): the folder " + folder.string() + " is not writable");
+    }
+  }
+}
+
 namespace
 {
 
@@ -488,7 +540,9 @@ WriteAtomically(const std::string & path, const std::function<void(const std::st
   }
   const std::string extension = Extension(target);
   const std::string stem = target.filename().string().substr(0, target.filename().string().size() - extension.size());
-  const fs::path    temporary = folder / ("." + stem + ".partial-" + std::to_string(::getpid()) + "-" +
+  // At most 100 characters of the stem, so that a target name a file system accepts (up to 255 bytes) still has a
+  // temporary name it accepts.
+  const fs::path    temporary = folder / ("." + stem.substr(0, 100) + ".partial-" + std::to_string(::getpid()) + "-" +
                                        std::to_string(counter++) + extension);
   // The temporary and the data files a detached header may name after it, for the clean-up on a signal.
   const RegisteredTemporary registered(temporary.string());

@@ -74,9 +74,10 @@ SegmentBaseline(const cv::Mat & normalized, const BaselineOptions & options)
   {
     throw InputError("polarity must be bright, dark or auto");
   }
-  if (options.BlockSize < 3 || options.BlockSize % 2 == 0)
+  if (options.BlockSize < 3 || options.BlockSize > 1001 || options.BlockSize % 2 == 0)
   {
-    throw InputError("the adaptive block size must be an odd number of at least 3, got " + std::to_string(options.BlockSize));
+    // The Gaussian window's cost grows with its size: 1001 pixels is wider than any useful neighbourhood.
+    throw InputError("the adaptive block size must be an odd number in [3, 1001], got " + std::to_string(options.BlockSize));
   }
   if (!(options.Offset >= 0.0 && options.Offset < 1.0))
   {

@@ -137,7 +137,7 @@ struct ModelConfig
 };
 
 /** The tile sizes a network of `config` takes are multiples of this (4 patches: the mask decoder upsamples the
- * 1/16 embedding by 4) in [TileSizeMultiple, 4096]. */
+ * 1/16 embedding by 4) in [TileSizeMultiple, MaximumTileSize] (scopsamTileGrid.h). */
 inline int
 TileSizeMultiple(const ModelConfig & config)
 {

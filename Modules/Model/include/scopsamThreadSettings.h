@@ -51,6 +51,11 @@ public:
   ScopedThreadSettings &
   operator=(const ScopedThreadSettings &) = delete;
 
+  /** Twice the threads the hardware runs at once (at least 2). Thread counts asked for are capped at it: more
+   * threads buy no speed, and each CPU tile worker holds one tile's activations, so memory stays bounded by the
+   * machine, not by the value asked for. */
+  static int
+  GetMaximumUsefulThreads();
   /** LibTorch's intra-op threads as the calling thread sees them. */
   static int
   GetIntraOpThreads();

@@ -88,6 +88,21 @@ enum class BlendingWindow
 };
 
 /** What a caller asks for; SegmentationEngine::MakeTileGrid() resolves it against the model. */
+/** The largest tile: the encoder's global attention grows with the square of a tile's tokens, so peak memory with
+ * the tile's area squared (measured on one 1024 x 1024 micrograph, batch 1, one thread, the default model: 0.28 GB
+ * at tile 256, 0.33 GB at 512, 0.98 GB at 1024, 10.1 GB at 2048). 1024 is SAM's own input size. */
+constexpr int MaximumTileSize = 1024;
+/** The most pixels one network call takes (batch x tile^2): 64 tiles of 256, 4 of 1024. With MaximumTileSize it
+ * bounds a run's peak memory by the options' worst case, whatever the image. */
+constexpr std::int64_t MaximumBatchPixels = std::int64_t{ 1 } << 22;
+
+/** The largest batch for tiles of `tileSize` pixels (MaximumBatchPixels). */
+constexpr int
+MaximumBatchSize(int tileSize)
+{
+  return static_cast<int>(MaximumBatchPixels / (static_cast<std::int64_t>(tileSize) * tileSize));
+}
+
 struct TilingOptions
 {
   int            TileSize{ 0 }; // 0: the model's

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "scopsamModelConfig.h"
+#include "scopsamTileGrid.h"
 
 #include <nlohmann/json.hpp>
 
@@ -93,8 +94,8 @@ ModelConfig::Validate() const
     }
   };
   require(PatchSize >= 4 && PatchSize <= 64, "PatchSize must be in [4, 64]");
-  require(TileSize >= 2 * PatchSize && TileSize <= 4096 && TileSize % (4 * PatchSize) == 0,
-          "TileSize must be a multiple of 4 x PatchSize in [2 PatchSize, 4096]");
+  require(TileSize >= 2 * PatchSize && TileSize <= MaximumTileSize && TileSize % (4 * PatchSize) == 0,
+          "TileSize must be a multiple of 4 x PatchSize in [2 PatchSize, " + std::to_string(MaximumTileSize) + "]");
   require(EncoderDim > 0 && EncoderDim <= 4096 && EncoderHeads > 0 && EncoderHeads <= 64 &&
             EncoderDim % EncoderHeads == 0,
           "EncoderDim (at most 4096) must divide by EncoderHeads (at most 64)");

@@ -132,20 +132,24 @@ SegmentationEngine::MakeTileGrid(std::int64_t width, std::int64_t height, const 
   grid.ImageHeight = height;
   grid.TileSize = options.TileSize == 0 ? m_Model->Config.TileSize : options.TileSize;
   const int multiple = TileSizeMultiple(m_Model->Config);
-  if (grid.TileSize < multiple || grid.TileSize > 4096 || grid.TileSize % multiple != 0)
+  if (grid.TileSize < multiple || grid.TileSize > MaximumTileSize || grid.TileSize % multiple != 0)
   {
     throw ModelError("the tile size must be a multiple of " + std::to_string(multiple) + " in [" + std::to_string(multiple) +
-                     ", 4096], got " + std::to_string(grid.TileSize));
+                     ", " + std::to_string(MaximumTileSize) + "], got " + std::to_string(grid.TileSize));
   }
+  // At most half a tile of overlap: tiles then advance by half a tile or more, so an image has at most about four
+  // times the tiles it would have without overlap (time bounded by the image, not by the option).
   grid.Overlap = options.Overlap < 0 ? grid.TileSize / 4 : options.Overlap;
-  if (grid.Overlap >= grid.TileSize)
+  if (grid.Overlap > grid.TileSize / 2)
   {
-    throw ModelError("the overlap must be smaller than the tile (" + std::to_string(grid.TileSize) + "), got " +
-                     std::to_string(grid.Overlap));
+    throw ModelError("the overlap must be in [0, " + std::to_string(grid.TileSize / 2) + "] (half the tile of " +
+                     std::to_string(grid.TileSize) + "), got " + std::to_string(grid.Overlap));
   }
-  if (options.BatchSize < 1 || options.BatchSize > 1024)
+  if (options.BatchSize < 1 || options.BatchSize > MaximumBatchSize(grid.TileSize))
   {
-    throw ModelError("the batch size must be in [1, 1024], got " + std::to_string(options.BatchSize));
+    throw ModelError("the batch size must be in [1, " + std::to_string(MaximumBatchSize(grid.TileSize)) + "] for tiles of " +
+                     std::to_string(grid.TileSize) + " (at most " + std::to_string(MaximumBatchPixels) +
+                     " pixels a call), got " + std::to_string(options.BatchSize));
   }
   grid.BatchSize = options.BatchSize;
   grid.Window = options.Window;

@@ -19,6 +19,9 @@
 
 #include <ATen/Parallel.h>
 
+#include <algorithm>
+#include <thread>
+
 #include <dlfcn.h>
 
 namespace scopsam
@@ -57,6 +60,7 @@ OpenBLASGetThreads()
 ScopedThreadSettings::ScopedThreadSettings(int intraOpThreads, int blasThreads)
   : m_Lock(ProcessLock())
 {
+  intraOpThreads = std::min(intraOpThreads, GetMaximumUsefulThreads());
   if (intraOpThreads >= 1)
   {
     const int current = at::get_num_threads();
@@ -75,6 +79,12 @@ ScopedThreadSettings::ScopedThreadSettings(int intraOpThreads, int blasThreads)
       m_BLASThreads = current;
     }
   }
+}
+
+int
+ScopedThreadSettings::GetMaximumUsefulThreads()
+{
+  return 2 * std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
 ScopedThreadSettings::~ScopedThreadSettings()

@@ -17,6 +17,8 @@
  *=========================================================================*/
 #include "scopsamTilePredictor.h"
 
+#include "scopsamThreadSettings.h"
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -182,9 +184,20 @@ TilePredictor::RunTiles(std::size_t first, std::size_t count) const
   torch::Tensor logits, iou;
   if (m_Model.Script)
   {
-    logits = const_cast<torch::jit::Module &>(*m_Model.Script)
-               .forward({ ToDevice(images), ToDevice(priors), ToDevice(coordinates), ToDevice(labels) })
-               .toTensor();
+    // A TorchScript file is a program of someone else's: a forward() of another signature, or one that returns
+    // something else than a tensor, is a model that does not fit this contract (ModelError), not a crash.
+    try
+    {
+      logits = const_cast<torch::jit::Module &>(*m_Model.Script)
+                 .forward({ ToDevice(images), ToDevice(priors), ToDevice(coordinates), ToDevice(labels) })
+                 .toTensor();
+    }
+    catch (const c10::Error & e)
+    {
+      const std::string what = e.what_without_backtrace();
+      throw ModelError("the TorchScript model's forward(image [B,1,T,T], priors [B,C,T,T], point_coords [B,N,2], "
+                       "point_labels [B,N]) -> logits [B,1,T,T] failed: " + what.substr(0, what.find('\n')));
+    }
   }
   else
   {
@@ -256,7 +269,8 @@ TilePredictor::RunOnWorkers(int threads, const PixelRegion & output, float * pro
   // and reports progress. A worker stays at most `ahead` tiles ahead of the accumulation (memory).
   const std::size_t               n = m_Tiles.size();
   const std::size_t               batch = static_cast<std::size_t>(m_Grid.BatchSize);
-  const std::size_t               workers = std::min<std::size_t>(static_cast<std::size_t>(threads), n);
+  const std::size_t               workers = std::min<std::size_t>(
+    { static_cast<std::size_t>(threads), n, static_cast<std::size_t>(ScopedThreadSettings::GetMaximumUsefulThreads()) });
   const std::size_t               ahead = std::max<std::size_t>(2 * workers, batch);
   std::mutex                      mutex;
   std::condition_variable         changed;

@@ -549,7 +549,9 @@ TEST(Threads, TwoWorkersRunTilesAndGiveTheProbabilitiesOfOne)
       {
         EXPECT_EQ(PredictWithThreads(*engine, image, threads, p, batch, two), reference)
           << threads << " threads, batch " << batch << ", " << p.Clicks.size() << " clicks";
-        EXPECT_EQ(two.Workers, static_cast<std::size_t>(threads)) << "that many threads ran tiles";
+        EXPECT_EQ(two.Workers,
+                  static_cast<std::size_t>(std::min(threads, scopsam::ScopedThreadSettings::GetMaximumUsefulThreads())))
+          << "that many threads ran tiles";
         EXPECT_EQ(two.Tiles, 12u);
       }
       if (p.Clicks.empty() && !batchOf4.empty())
@@ -568,6 +570,32 @@ TEST(Threads, TwoWorkersRunTilesAndGiveTheProbabilitiesOfOne)
   scopsam::PredictionSummary ownSummary, summary;
   EXPECT_EQ(PredictWithThreads(*own, image, 1, {}, 4, ownSummary), PredictWithThreads(*engine, image, 1, {}, 4, summary));
   EXPECT_EQ(ownSummary.Workers, 2u);
+}
+
+TEST(Threads, AbsurdCountsAreCappedByTheMachine)
+{
+  const int original = scopsam::ScopedThreadSettings::GetIntraOpThreads();
+  {
+    const scopsam::ScopedThreadSettings many(100000);
+    EXPECT_EQ(scopsam::ScopedThreadSettings::GetIntraOpThreads(), scopsam::ScopedThreadSettings::GetMaximumUsefulThreads());
+  }
+  EXPECT_EQ(scopsam::ScopedThreadSettings::GetIntraOpThreads(), original);
+  // A grid's bounds: tile, overlap and batch x tile^2 (peak memory), each refused with the range it allows.
+  auto engine = SegmentationEngine::Create(Tiny(), 8);
+  scopsam::TilingOptions options;
+  for (const auto & [tile, overlap, batch] : std::vector<std::array<int, 3>>{
+         { scopsam::MaximumTileSize + 64, -1, 1 }, { 256, 129, 1 }, { 256, -1, scopsam::MaximumBatchSize(256) + 1 }, { 64, -1, 0 } })
+  {
+    options.TileSize = tile;
+    options.Overlap = overlap;
+    options.BatchSize = batch;
+    EXPECT_THROW(engine->MakeTileGrid(512, 512, options), scopsam::ModelError) << tile << " " << overlap << " " << batch;
+  }
+  options = {};
+  options.TileSize = 256;
+  options.Overlap = 128;
+  options.BatchSize = scopsam::MaximumBatchSize(256);
+  EXPECT_EQ(engine->MakeTileGrid(512, 512, options).BatchSize, 64);
 }
 
 TEST(Threads, SettingsAreOneDuringTheRunAndRestoredAfter)

@@ -189,9 +189,9 @@ template <typename TInputImage, typename TOutputImage>
 void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetTileSize(unsigned int size)
 {
-  if (size != 0 && (size < 16 || size > 4096))
+  if (size != 0 && (size < 16 || size > static_cast<unsigned int>(scopsam::MaximumTileSize)))
   {
-    itkExceptionMacro("TileSize must be 0 (the model's) or in [16, 4096], got " << size);
+    itkExceptionMacro("TileSize must be 0 (the model's) or in [16, " << scopsam::MaximumTileSize << "], got " << size);
   }
   if (size != m_TileSize)
   {

@@ -297,33 +297,53 @@ Trainer::Resume(const std::string & checkpointFolder)
   {
     throw ModelError(checkpointFolder + "/state.json is not readable: " + e.what());
   }
-  if (state.value("seed", std::uint64_t{ 0 }) != m_Impl->Options.Seed || state.value("batch_size", 0) != m_Impl->Options.BatchSize)
+  // A state written by another run, or damaged: every failure below is "this checkpoint is unusable" (ModelError),
+  // never LibTorch's or the JSON library's own exception.
+  try
   {
-    throw ModelError("the checkpoint in " + checkpointFolder + " was made with another seed or batch size");
-  }
-  auto stored = SegmentationEngine::Load((folder / "model.pt").string());
-  if (!(stored->GetConfig() == m_Impl->Engine.GetConfig()))
-  {
-    throw ModelError("the checkpoint's model has another configuration than the one being trained");
-  }
-  {
-    torch::NoGradGuard noGrad;
-    auto               source = ModelOf(*stored).Net->named_parameters();
-    for (auto & p : m_Impl->Net()->named_parameters())
+    if (state.value("seed", std::uint64_t{ 0 }) != m_Impl->Options.Seed || state.value("batch_size", 0) != m_Impl->Options.BatchSize)
     {
-      p.value().copy_(source[p.key()]);
+      throw ModelError("the checkpoint in " + checkpointFolder + " was made with another seed or batch size");
     }
-    auto sourceBuffers = ModelOf(*stored).Net->named_buffers();
-    for (auto & b : m_Impl->Net()->named_buffers())
+    auto stored = SegmentationEngine::Load((folder / "model.pt").string());
+    if (!(stored->GetConfig() == m_Impl->Engine.GetConfig()))
     {
-      b.value().copy_(sourceBuffers[b.key()]);
+      throw ModelError("the checkpoint's model has another configuration than the one being trained");
     }
+    {
+      torch::NoGradGuard noGrad;
+      auto               source = ModelOf(*stored).Net->named_parameters();
+      for (auto & p : m_Impl->Net()->named_parameters())
+      {
+        p.value().copy_(source[p.key()]);
+      }
+      auto sourceBuffers = ModelOf(*stored).Net->named_buffers();
+      for (auto & b : m_Impl->Net()->named_buffers())
+      {
+        b.value().copy_(sourceBuffers[b.key()]);
+      }
+    }
+    torch::load(*m_Impl->Optimizer, (folder / "optimizer.pt").string());
+    m_Impl->Step = state.at("step").get<int>();
+    m_Impl->BestScore = state.value("best_score", -1.0);
+    m_Impl->BestStep = state.value("best_step", 0);
+    m_Impl->BestThreshold = state.value("best_threshold", 0.5);
   }
-  torch::load(*m_Impl->Optimizer, (folder / "optimizer.pt").string());
-  m_Impl->Step = state.at("step").get<int>();
-  m_Impl->BestScore = state.value("best_score", -1.0);
-  m_Impl->BestStep = state.value("best_step", 0);
-  m_Impl->BestThreshold = state.value("best_threshold", 0.5);
+  catch (const ModelError &)
+  {
+    throw;
+  }
+  catch (const std::exception & e)
+  {
+    const std::string what = e.what(); // LibTorch's: the message, then where it was raised
+    throw ModelError("the checkpoint in " + checkpointFolder + " is damaged: " + what.substr(0, what.find('\n')));
+  }
+  if (m_Impl->Step < 0 || m_Impl->Step > m_Impl->Options.Steps || m_Impl->BestStep < 0 || m_Impl->BestStep > m_Impl->Step ||
+      !(m_Impl->BestThreshold >= 0.0 && m_Impl->BestThreshold <= 1.0) || !std::isfinite(m_Impl->BestScore))
+  {
+    throw ModelError("the checkpoint in " + checkpointFolder + " is damaged: its step, best step, threshold or score "
+                     "lies outside what a run of " + std::to_string(m_Impl->Options.Steps) + " steps can write");
+  }
 }
 
 std::string
