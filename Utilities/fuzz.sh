@@ -56,7 +56,7 @@ for name in "${harnesses[@]}"; do
   status=0
   runs=(); [ -n "${FUZZ_RUNS:-}" ] && runs=(-runs="$FUZZ_RUNS")
   /usr/bin/time -f '%e %U %S' -o "build-fuzz/${name}.time" \
-    "build-fuzz/fuzz/scopsamFuzz_${name}" "$corpus" -max_total_time="$seconds" "${runs[@]}" -rss_limit_mb=2048 \
+    "build-fuzz/fuzz/scopsamFuzz_${name}" "$corpus" -max_total_time="$seconds" "${runs[@]}" -rss_limit_mb=2048 -close_fd_mask=3 \
     -timeout=25 -print_final_stats=1 -artifact_prefix="$findings/" > "$log" 2>&1 || status=$?
   read -r wall user system < <(tail -n 1 "build-fuzz/${name}.time")
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)

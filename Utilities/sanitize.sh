@@ -13,7 +13,7 @@ flags="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-fr
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" \
   -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" -DCMAKE_SHARED_LINKER_FLAGS="-fsanitize=address,undefined"
-cmake --build build-asan --parallel "$(nproc)"
+cmake --build build-asan --parallel "${SANITIZE_JOBS:-$(nproc)}"
 suppressions="$(pwd)/Utilities/sanitizer-suppressions"
 # LibTorch and OpenBLAS allocate per-thread state they never free: leaks are not what this run looks for.
 export ASAN_OPTIONS="detect_leaks=0:strict_string_checks=1:detect_stack_use_after_return=1:check_initialization_order=1"
