@@ -23,6 +23,7 @@
 #include "scopsamSegmentationEngine.h"
 #include "scopsamSegmentationSupport.h"
 #include "scopsamSlicerModule.h"
+#include "scopsamTileGrid.h"
 #include "scopsamOpenCVBridge.h"
 
 #include "itkImageFileReader.h"
@@ -952,6 +953,39 @@ TEST(Segment, AFolderWhoseOutputsWouldCollideIsRefusedBeforeAnyOutput)
   EXPECT_EQ(Scopsam({ "segment", folder.string(), out.string(), "--model", TileModel().string() }, &error), 2);
   EXPECT_NE(error.find("are named a (a.mha, a.png)"), std::string::npos) << error;
   EXPECT_TRUE(fs::is_empty(out));
+}
+
+// Every option whose value decides memory or time has a range, refused with one line before any work: tile,
+// overlap, batch, threads, block size, training batch, sizes.
+TEST(CommandLine, OptionsThatWouldRunAwayAreRefusedWithTheirRange)
+{
+  const fs::path    out = Scratch("runaway-options");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string();
+  const std::string model = TileModel().string();
+  const std::string mask = (out / "m.png").string();
+  for (const std::vector<std::string> & command : std::vector<std::vector<std::string>>{
+         { "segment", image, mask, "--model", model, "--tile", "2048" },
+         { "segment", image, mask, "--model", model, "--tile", "4096" },
+         { "segment", image, mask, "--model", model, "--tile", "256", "--overlap", "255" },
+         { "segment", image, mask, "--model", model, "--tile", "256", "--batch", "65" },
+         { "segment", image, mask, "--model", model, "--threads", "100000" },
+         { "priors", image, (out / "p").string(), "--threads", "100000" },
+         { "bench", Dataset().string(), "--model", model, "--threads", "100000" },
+         { "baseline", image, mask, "--block-size", "1000001" },
+         { "synth", (out / "s").string(), "--size", "64x64junk" },
+         { "synth", (out / "s").string(), "--size", "64junk" },
+         { "train", (out / "t.pt").string(), "--init", model, "--data", Dataset().string(), "--batch", "100000" },
+         { "train", (out / "t.pt").string(), "--init", model, "--data", Dataset().string(), "--threads", "100000" } })
+  {
+    std::string error;
+    EXPECT_EQ(Scopsam(command, &error), 2) << command[0] << " " << command.back();
+    EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+    EXPECT_TRUE(fs::is_empty(out)) << command[0] << " " << command.back();
+  }
+  // The largest values of each range run (threads beyond the cores are capped where they run).
+  EXPECT_EQ(Scopsam({ "segment", image, mask, "--model", model, "--threads", "1024", "--overlap", "32", "--batch",
+                      std::to_string(scopsam::MaximumBatchSize(64)) }),
+            0);
 }
 
 TEST(Train, TheEmbeddedModelIsNamedDefault)

@@ -338,11 +338,17 @@ Trainer::Resume(const std::string & checkpointFolder)
     const std::string what = e.what(); // LibTorch's: the message, then where it was raised
     throw ModelError("the checkpoint in " + checkpointFolder + " is damaged: " + what.substr(0, what.find('\n')));
   }
-  if (m_Impl->Step < 0 || m_Impl->Step > m_Impl->Options.Steps || m_Impl->BestStep < 0 || m_Impl->BestStep > m_Impl->Step ||
+  if (m_Impl->Step < 0 || m_Impl->BestStep < 0 || m_Impl->BestStep > m_Impl->Step ||
       !(m_Impl->BestThreshold >= 0.0 && m_Impl->BestThreshold <= 1.0) || !std::isfinite(m_Impl->BestScore))
   {
     throw ModelError("the checkpoint in " + checkpointFolder + " is damaged: its step, best step, threshold or score "
-                     "lies outside what a run of " + std::to_string(m_Impl->Options.Steps) + " steps can write");
+                     "is not one a run writes");
+  }
+  if (m_Impl->Step > m_Impl->Options.Steps)
+  {
+    throw ModelError("the checkpoint in " + checkpointFolder + " is at step " + std::to_string(m_Impl->Step) +
+                     ", beyond the " + std::to_string(m_Impl->Options.Steps) + " steps of this run: give at least " +
+                     std::to_string(m_Impl->Step) + " steps");
   }
 }
 

@@ -26,7 +26,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <unistd.h>
 
 using namespace scopsam;
 
@@ -158,4 +162,45 @@ TEST(Trainer, RefusesOptionsThatCannotWork)
   }
   Trainer trainer(*engine, Short(2));
   EXPECT_THROW(trainer.Resume("/nonexistent/checkpoints"), ModelError);
+}
+
+// A checkpoint whose state was damaged or forged - a negative or impossible step, a threshold outside [0, 1], text
+// that is not JSON, an optimizer file that is not one - is refused as a ModelError (exit status 2 in `scopsam
+// train --resume`), never resumed and never LibTorch's or the JSON library's own exception.
+TEST(Trainer, DamagedCheckpointStatesAreModelErrors)
+{
+  namespace fs = std::filesystem;
+  const fs::path folder = fs::temp_directory_path() / ("scopsam-trainer-damaged-" + std::to_string(::getpid()));
+  fs::remove_all(folder);
+  auto            engine = SegmentationEngine::Create(TinyTestConfiguration(), 4);
+  TrainingOptions options = Short(2);
+  options.CheckpointFolder = folder.string();
+  Trainer(*engine, options).Train(DiskTile, {});
+  ASSERT_TRUE(fs::exists(folder / "state.json"));
+  std::stringstream original;
+  original << std::ifstream(folder / "state.json").rdbuf();
+  const std::string state = original.str();
+  {
+    Trainer resumed(*engine, options);
+    resumed.Resume(folder.string());
+    EXPECT_EQ(resumed.GetStep(), 2) << "the undamaged state resumes";
+  }
+  const auto replaced = [&state](const std::string & key, const std::string & value) {
+    const auto at = state.find("\"" + key + "\"");
+    EXPECT_NE(at, std::string::npos) << key;
+    const auto begin = state.find(':', at) + 1, end = state.find_first_of(",}", begin);
+    return state.substr(0, begin) + " " + value + state.substr(end);
+  };
+  for (const std::string & damaged : { replaced("step", "-5"), replaced("step", "1000000"), replaced("step", "\"two\""),
+                                       replaced("best_threshold", "7"), std::string("{ not json"), std::string() })
+  {
+    std::ofstream(folder / "state.json", std::ios::trunc) << damaged;
+    Trainer trainer(*engine, options);
+    EXPECT_THROW(trainer.Resume(folder.string()), ModelError) << damaged;
+  }
+  std::ofstream(folder / "state.json", std::ios::trunc) << state;
+  std::ofstream(folder / "optimizer.pt", std::ios::trunc) << "not an optimizer";
+  Trainer trainer(*engine, options);
+  EXPECT_THROW(trainer.Resume(folder.string()), ModelError) << "a damaged optimizer file";
+  fs::remove_all(folder);
 }
