@@ -29,7 +29,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update && $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-sanitizers="-fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"
+sanitizers="-fsanitize=address,undefined -fno-omit-frame-pointer"
 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSCoPSAM_FUZZ=ON \
   -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
   -DCMAKE_CXX_FLAGS="$sanitizers" -DCMAKE_C_FLAGS="$sanitizers" \
@@ -44,7 +44,7 @@ for name in "${harnesses[@]}"; do
 done
 
 export ASAN_OPTIONS="detect_leaks=0:allocator_may_return_null=1"
-export UBSAN_OPTIONS="print_stacktrace=1:suppressions=$(pwd)/Utilities/sanitizer-suppressions/ubsan.supp"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=$(pwd)/Utilities/sanitizer-suppressions/ubsan.supp"
 printf '| harness | wall s | CPU s | executions | cov | ft | corpus | crashes |\n|---|---|---|---|---|---|---|---|\n' \
   > build-fuzz/summary.md
 for name in "${harnesses[@]}"; do

@@ -30,13 +30,16 @@
 #include "scopsamPriorParameters.h"
 #include "scopsamPromptAdaptation.h"
 #include "scopsamSegmentationSupport.h"
+#include "scopsamThreadSettings.h"
 
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <mutex>
 #include <regex>
 #include <optional>
@@ -102,14 +105,22 @@ WithoutGIL(TWork && work)
   return work();
 }
 
+/** number_of_work_units in [0, scopsam::MaximumThreadsArgument] (0: all cores), as every --threads. */
+void
+CheckWorkUnits(int threads)
+{
+  if (threads < 0 || threads > scopsam::MaximumThreadsArgument)
+  {
+    throw scopsam::InputError("number_of_work_units must be in [0, " + std::to_string(scopsam::MaximumThreadsArgument) +
+                              "] (0: all cores), got " + std::to_string(threads));
+  }
+}
+
 template <typename TFilter>
 void
 SetWorkUnits(TFilter * filter, int threads)
 {
-  if (threads < 0)
-  {
-    throw scopsam::InputError("number_of_work_units must be at least 0 (0: all cores)");
-  }
+  CheckWorkUnits(threads);
   if (threads > 0)
   {
     filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(threads));
@@ -198,10 +209,7 @@ Configure(const FloatArray & array, const Spacing & spacing, const std::string &
   scopsam::DeviceOptions options;
   options.Device = device;
   options.Threads = threads;
-  if (threads < 0)
-  {
-    throw scopsam::InputError("number_of_work_units must be at least 0 (0: all cores)");
-  }
+  CheckWorkUnits(threads);
   std::shared_ptr<const scopsam::SegmentationEngine> engine;
   try
   {
@@ -225,7 +233,8 @@ Configure(const FloatArray & array, const Spacing & spacing, const std::string &
   SetWorkUnits(filter.GetPointer(), threads);
   if (!box.empty())
   {
-    if (box.size() != 4 || box[2] < box[0] || box[3] < box[1])
+    if (box.size() != 4 || box[2] < box[0] || box[3] < box[1] ||
+        std::any_of(box.begin(), box.end(), [](long v) { return std::abs(static_cast<double>(v)) > scopsam::BeyondAnyImage; }))
     {
       throw scopsam::InputError("box is (x0, y0, x1, y1): column and row indices inside the image, inclusive");
     }
@@ -467,6 +476,8 @@ PYBIND11_MODULE(_scopsam, m)
       PyErr_SetString(PyExc_ValueError, InPythonWords(scopsam::ExceptionMessage(e)).c_str());
     }
   });
+  m.attr("MAXIMUM_PIXEL_SIZE") = scopsam::MaximumPixelSize;
+  m.attr("BEYOND_ANY_IMAGE") = static_cast<long long>(scopsam::BeyondAnyImage);
   m.def("gradient_prior", &GradientPrior, py::arg("image"), py::arg("spacing"), py::arg("scales"),
         py::arg("integration_scale"), py::arg("magnitude_scale"), py::arg("threads"));
   m.def("grayscale_prior", &GrayscalePrior, py::arg("image"), py::arg("spacing"), py::arg("window_radius"),

@@ -533,37 +533,46 @@ ClickLabels(const cv::Mat & image, const cv::Mat & prior, const std::vector<cv::
     {
       continue; // outside (the caller's error to report) or agreeing with the prior: the disc says it all
     }
-    // The component or region on the whole image (its size decides whether it is one particle), then cut to the
-    // click's reach.
+    // Whether the component or region is one particle is decided in a window around the click, not on the whole
+    // image, so that a click costs the same on any micrograph: 8-connected, `largest` + 1 pixels of a component lie
+    // within `largest` pixels of the click in each axis, so the window holds enough of any component to tell
+    // "larger than `largest`" - and all of one that is not.
+    const int      reachOfOne = largest + 1;
+    const cv::Rect window =
+      cv::Rect(p.x - reachOfOne, p.y - reachOfOne, 2 * reachOfOne + 1, 2 * reachOfOne + 1) & inside;
+    const cv::Point at = p - window.tl();
     // A negative click in a false component of the prior that is one particle: that component. Otherwise (a
     // positive click, or a component too large to be one particle: a connected phase) the pixels of the clicked
     // gray level connected to it on the clicked side of the prior (flood fill of the lightly smoothed image).
     // (floodFill's mask has a border of one pixel, which it marks: the region is the mask's interior)
-    cv::Mat       mask = cv::Mat::zeros(image.rows + 2, image.cols + 2, CV_8U);
-    const cv::Mat region = mask(cv::Rect(1, 1, image.cols, image.rows));
+    cv::Mat       mask = cv::Mat::zeros(window.height + 2, window.width + 2, CV_8U);
+    const cv::Mat region = mask(cv::Rect(1, 1, window.width, window.height));
+    const cv::Mat priorHere = prior(window);
     if (labels[i] == 0)
     {
-      cv::Mat component = prior != 0;
-      cv::floodFill(component, mask, p, cv::Scalar(255), nullptr, cv::Scalar(0), cv::Scalar(0),
+      cv::Mat component = priorHere != 0;
+      cv::floodFill(component, mask, at, cv::Scalar(255), nullptr, cv::Scalar(0), cv::Scalar(0),
                     8 | cv::FLOODFILL_MASK_ONLY | (255 << 8));
     }
     if (labels[i] == 1 || cv::countNonZero(region) > largest)
     {
       mask.setTo(0);
-      cv::Mat          patch = smooth.clone();
+      cv::Mat          patch = smooth(window).clone();
       const cv::Scalar tolerance(reach.Tolerance * noise);
       // The fill stays on the clicked side of the prior.
-      patch.setTo(std::numeric_limits<float>::max(), labels[i] == 1 ? (prior != 0) : (prior == 0));
-      cv::floodFill(patch, mask, p, cv::Scalar(0), nullptr, tolerance, tolerance,
+      patch.setTo(std::numeric_limits<float>::max(), labels[i] == 1 ? (priorHere != 0) : (priorHere == 0));
+      cv::floodFill(patch, mask, at, cv::Scalar(0), nullptr, tolerance, tolerance,
                     8 | cv::FLOODFILL_MASK_ONLY | cv::FLOODFILL_FIXED_RANGE | (255 << 8));
     }
     if (cv::countNonZero(region) > largest)
     {
       continue; // not one particle (the matrix's or the phase's gray level all over): the disc says it all
     }
-    cv::Mat disc = cv::Mat::zeros(image.size(), CV_8U);
-    cv::circle(disc, p, reach.MaximumRadius, cv::Scalar(255), cv::FILLED);
-    out.setTo(static_cast<unsigned char>(labels[i] == 1 ? PromptLabel::Phase : PromptLabel::NotPhase), region & disc);
+    cv::Mat disc = cv::Mat::zeros(window.size(), CV_8U);
+    cv::circle(disc, at, reach.MaximumRadius, cv::Scalar(255), cv::FILLED);
+    cv::Mat labelled = out(window);
+    labelled.setTo(static_cast<unsigned char>(labels[i] == 1 ? PromptLabel::Phase : PromptLabel::NotPhase),
+                   region & disc);
   }
   return out;
 }

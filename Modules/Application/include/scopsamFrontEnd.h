@@ -22,6 +22,8 @@
 #include "scopsamErrors.h"
 #include "scopsamImageIO.h"
 #include "scopsamPriorParameters.h"
+#include "scopsamPrompts.h"
+#include "scopsamThreadSettings.h"
 
 #include <array>
 #include <exception>
@@ -184,15 +186,15 @@ ParseNumbers(const std::string & text, const std::string & what)
   }
 }
 
-/** ParseNumbers() for pixel indices: each value also within +-2^40, so that it converts to an image index exactly
- * (the filter then checks it against the image). */
+/** ParseNumbers() for pixel indices: each value also within +-BeyondAnyImage (scopsamPrompts.h), so that it
+ * converts to an image index exactly (the filter then checks it against the image). */
 inline std::vector<double>
 ParsePixelIndices(const std::string & text, const std::string & what)
 {
   auto values = ParseNumbers(text, what);
   for (const double v : values)
   {
-    if (std::abs(v) > 1099511627776.0)
+    if (std::abs(v) > BeyondAnyImage)
     {
       throw InputError(what + ": " + std::to_string(v) + " lies beyond any image");
     }
@@ -261,11 +263,7 @@ CheckThresholdArgument(double threshold)
   }
 }
 
-/** The range of every --threads (and the Python work units): 0 (all cores) to 1024. More threads than cores are
- * accepted and capped at the core count where they run (ScopedThreadSettings::GetMaximumUsefulThreads()), so
- * memory and thread count stay bounded by the machine, not by the value. */
-constexpr int MaximumThreadsArgument = 1024;
-
+/** Every --threads is in [0, MaximumThreadsArgument] (scopsamThreadSettings.h, 0: all cores). */
 inline void
 CheckThreadsArgument(int threads, const std::string & what = "--threads")
 {

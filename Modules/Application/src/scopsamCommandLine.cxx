@@ -22,6 +22,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <iostream>
 #include <vector>
 
@@ -36,6 +37,10 @@ RunCommandLine(int argc, char ** argv)
                 "scopsam" };
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("scopsam ") + Version);
+  double memoryBudget = 0.0; // GiB; 0: SCOPSAM_MEMORY_BUDGET or the default (scopsam::GetWholeImageMemoryBudget())
+  app.add_option("--memory-budget", memoryBudget,
+                 "GiB a file read whole (PNG, TIFF, JPEG, BMP) may take; default 8, or SCOPSAM_MEMORY_BUDGET")
+    ->check(CLI::Range(0.001, 1e6));
   std::string commandLine;
   for (int i = 0; i < argc; ++i)
   {
@@ -73,6 +78,16 @@ RunCommandLine(int argc, char ** argv)
     return ExitBadInput;
   }
   return RunReportingFailure("scopsam", [&] {
+    // For this run only (the command line also runs in-process, in the tests and the plug-in).
+    struct RestoredBudget
+    {
+      std::uint64_t Bytes{ GetWholeImageMemoryBudget() };
+      ~RestoredBudget() { SetWholeImageMemoryBudget(Bytes); }
+    } const restored;
+    if (memoryBudget > 0.0)
+    {
+      SetWholeImageMemoryBudget(static_cast<std::uint64_t>(memoryBudget * 1073741824.0));
+    }
     for (const auto & subcommand : subcommands)
     {
       if (*subcommand.Command)

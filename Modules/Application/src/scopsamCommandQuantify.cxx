@@ -35,6 +35,7 @@
 #include <iostream>
 #include <memory>
 #include <optional>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -141,9 +142,12 @@ FieldQuantifier::FieldQuantifier(const MeasureOptions & measure, const Quantific
   , m_Outputs(outputs)
   , m_ManyFields(manyFields)
 {
-  if (!(measure.PixelSize >= 0.0) || !std::isfinite(measure.PixelSize))
+  if (!(measure.PixelSize > 0.0 && measure.PixelSize <= MaximumPixelSize) && measure.PixelSize != 0.0)
   {
-    throw InputError("--pixel-size must be a positive number of micrometres per pixel");
+    std::ostringstream message;
+    message << "--pixel-size must be in (0, " << MaximumPixelSize
+            << "] micrometres per pixel (0 or none: the file's calibration, else pixels), got " << measure.PixelSize;
+    throw InputError(message.str());
   }
   if (measure.MinimumParticlePixels > 1000000)
   {

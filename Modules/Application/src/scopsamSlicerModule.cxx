@@ -272,7 +272,7 @@ PhysicalPointToPixel(const std::string & point, const std::string & file)
   const auto region = reader->GetOutput()->GetLargestPossibleRegion();
   for (unsigned int d = 0; d < 2; ++d)
   {
-    if (!(std::abs(continuous[d]) < 1099511627776.0)) // beyond any image: not converted to an index
+    if (!(std::abs(continuous[d]) < BeyondAnyImage)) // not converted to an index
     {
       throw InputError("the point (" + point + ") lies outside " + file);
     }

@@ -24,6 +24,7 @@
 #include "scopsamCommandSegment.h"
 #include "scopsamFrontEnd.h"
 #include "scopsamModelConfig.h"
+#include "scopsamPhaseMeasurements.h"
 #include "scopsamSlicerModule.h"
 #include "scopsamTileGrid.h"
 
@@ -194,7 +195,7 @@ PixelSize(MeasureOptions & measure)
                 "Micrometres per pixel. 0: the volume's own calibration when it has one (a spacing other than 1 mm, "
                 "which is what Slicer gives an uncalibrated picture); else every length is in pixels and the report "
                 "says so.",
-                "0", 0, 1e6, 0.001, IntoNumber(measure.PixelSize));
+                "0", 0, MaximumPixelSize, 0.001, IntoNumber(measure.PixelSize));
 }
 SlicerParameter
 MinimumSize(MeasureOptions & measure)
@@ -224,7 +225,7 @@ PerformanceGroup(unsigned int & threads, unsigned int & streamDivisions)
 {
   return { "Performance",
            "Threads and streaming; the result does not depend on them.",
-           { Number("integer", "threads", "Threads", "Threads to use (0: all cores).", "0", 0, 1024, 1, IntoNumber(threads)),
+           { Number("integer", "threads", "Threads", "Threads to use (0: all cores).", "0", 0, MaximumThreadsArgument, 1, IntoNumber(threads)),
              Number("integer", "streamDivisions", "Stream pieces",
                     "Pieces the image is computed in (0: automatic, about 2^19 pixels each); memory stays bounded.", "0",
                     0, 1000000, 1, IntoNumber(streamDivisions)) } };
@@ -395,7 +396,7 @@ SegmentationSlicerModule(int argc, char ** argv)
                "-1", -1, 4095, 1, IntoNumber(o.Overlap)),
         Number("integer", "batchSize", "Batch size", "Tiles per network call.", "4", 1,
                MaximumBatchSize(ModelConfig{}.TileSize), 1, IntoNumber(o.BatchSize)),
-        Number("integer", "threads", "Threads", "CPU threads (0: all cores).", "0", 0, 1024, 1, IntoNumber(o.Threads)) } }
+        Number("integer", "threads", "Threads", "CPU threads (0: all cores).", "0", 0, MaximumThreadsArgument, 1, IntoNumber(o.Threads)) } }
   };
   return RunSlicerModule(module, argc, argv, [&] {
     std::string points;

@@ -988,6 +988,107 @@ TEST(CommandLine, OptionsThatWouldRunAwayAreRefusedWithTheirRange)
             0);
 }
 
+// Files read whole (PNG, TIFF, JPEG, BMP) are held to a memory budget, checked before any allocation; a MetaImage
+// with raw data streams through segment and is not.
+TEST(CommandLine, FilesReadWholeAreHeldToTheMemoryBudget)
+{
+  const fs::path    out = Scratch("memory-budget");
+  const std::string png = (out / "field.png").string(), mha = (out / "field.mha").string();
+  cv::Mat           pixels(1024, 1024, CV_8U);
+  cv::randu(pixels, 0, 255);
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(pixels).GetPointer(), png);
+  {
+    // Raw (uncompressed) data, which ITK's MetaImage reader streams; scopsam::WriteImage would compress it.
+    std::ofstream file(mha, std::ios::binary);
+    file << "ObjectType = Image\nNDims = 2\nDimSize = 1024 1024\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n";
+    file.write(reinterpret_cast<const char *>(pixels.data), static_cast<std::streamsize>(pixels.total()));
+  }
+  std::string error;
+  // 1 MiB of pixels as stored and 4 MiB as floats: above a budget of 0.002 GiB (2 MiB), below the default.
+  EXPECT_EQ(Scopsam({ "--memory-budget", "0.002", "priors", png, (out / "p").string() }, &error), 2);
+  EXPECT_NE(error.find("to be read whole, more than the memory budget"), std::string::npos) << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  EXPECT_EQ(Scopsam({ "--memory-budget", "0.002", "segment", png, (out / "m.png").string(), "--model", TileModel().string() }), 2);
+  EXPECT_FALSE(fs::exists(out / "m.png"));
+  EXPECT_EQ(Scopsam({ "--memory-budget", "0.002", "segment", mha, (out / "m.png").string(), "--model", TileModel().string() }), 0)
+    << "streamed";
+  EXPECT_EQ(Scopsam({ "priors", png, (out / "p").string() }), 0) << "the budget was for that run only";
+  EXPECT_EQ(Scopsam({ "--memory-budget", "0", "priors", png, (out / "p").string() }), 2) << "an absurd budget";
+}
+
+// More clicks than scopsam::MaximumClicks are refused (each click costs a bounded window: the worst case is bounded);
+// that many run.
+TEST(Segment, ClicksBeyondTheirRangeAreRefused)
+{
+  const fs::path    out = Scratch("many-clicks");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string();
+  const auto        points = [](std::size_t count) {
+    std::string text;
+    for (std::size_t i = 0; i < count; ++i)
+    {
+      text += (i ? ";" : "") + std::to_string(i % 96) + "," + std::to_string((i / 96) % 80) + "," + std::to_string(i % 2);
+    }
+    return text;
+  };
+  std::string error;
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", TileModel().string(), "--points",
+                      points(scopsam::MaximumClicks + 1) },
+                    &error),
+            2);
+  EXPECT_NE(error.find("at most " + std::to_string(scopsam::MaximumClicks) + " clicks"), std::string::npos) << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  EXPECT_TRUE(fs::is_empty(out));
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "m.png").string(), "--model", TileModel().string(), "--points",
+                      points(scopsam::MaximumClicks) }),
+            0);
+}
+
+// A header whose geometry no image has (a spacing of 0, NaN or 1e308, a NaN origin or direction) is refused with one
+// line by every command, before ITK's geometry code sees it (its matrix inverse aborts on non-finite values).
+TEST(CommandLine, HeadersWithImpossibleGeometryAreRefused)
+{
+  const fs::path out = Scratch("impossible-geometry");
+  int            n = 0;
+  for (const std::string & field : { "ElementSpacing = 0 1", "ElementSpacing = nan 1", "ElementSpacing = 1e308 1",
+                                     "ElementSpacing = -1 1", "Offset = nan 0", "TransformMatrix = nan 0 0 1" })
+  {
+    const std::string image = (out / ("g" + std::to_string(n++) + ".mha")).string();
+    {
+      std::ofstream file(image, std::ios::binary);
+      file << "ObjectType = Image\nNDims = 2\nDimSize = 16 16\n" << field << "\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n";
+      file << std::string(256, '\x80');
+    }
+    for (const std::vector<std::string> & command : std::vector<std::vector<std::string>>{
+           { "segment", image, (out / "m.png").string(), "--model", TileModel().string() },
+           { "priors", image, (out / "p").string() },
+           { "quantify", image },
+           { "baseline", image, (out / "b.png").string() } })
+    {
+      std::string error;
+      EXPECT_EQ(Scopsam(command, &error), 2) << field << ": " << command[0];
+      EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << field << ": " << error;
+    }
+  }
+  for (const auto & entry : fs::directory_iterator(out))
+  {
+    EXPECT_EQ(entry.path().extension(), ".mha") << entry.path() << " was written";
+  }
+}
+
+TEST(Quantify, PixelSizesBeyondTheirRangeAreRefused)
+{
+  const fs::path    out = Scratch("pixel-size-range");
+  const std::string mask = (Dataset() / "masks" / "synth_00001.png").string();
+  for (const std::string & size : { "-1", "1e300", "inf", "nan", "2e6" })
+  {
+    std::string error;
+    EXPECT_EQ(Scopsam({ "quantify", mask, "--pixel-size", size, "--json", (out / "r.json").string() }, &error), 2) << size;
+    EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  }
+  EXPECT_TRUE(fs::is_empty(out));
+  EXPECT_EQ(Scopsam({ "quantify", mask, "--pixel-size", "1e6", "--json", (out / "r.json").string() }), 0);
+}
+
 TEST(Train, TheEmbeddedModelIsNamedDefault)
 {
   if (!scopsam::HasDefaultModel())

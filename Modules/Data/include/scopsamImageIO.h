@@ -25,6 +25,7 @@
 #include "itkImageIOBase.h"
 #include "itkMacro.h"
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <utility>
@@ -56,6 +57,8 @@ struct ImageFileInfo
   std::vector<itk::SizeValueType>     Size;
   itk::IOComponentEnum                ComponentType{ itk::IOComponentEnum::UNKNOWNCOMPONENTTYPE };
   unsigned int                        NumberOfComponents{ 0 };
+  std::uint64_t                       Bytes{ 0 };        // the pixels as stored
+  bool                                Streamable{ false }; // ITK's reader reads a region without the whole file
 
   /** A 2-D image, or a 3-D image of one slice (how 3D Slicer hands over a 2-D image). */
   bool
@@ -64,6 +67,20 @@ struct ImageFileInfo
     return Dimension == 2 || (Dimension == 3 && Size.size() == 3 && Size[2] == 1);
   }
 };
+
+/** The memory a whole-image read may take, in bytes (default 8 GiB; the environment variable SCOPSAM_MEMORY_BUDGET,
+ * in GiB, sets it for every front end; `scopsam --memory-budget GIB` for one run). PNG, TIFF, JPEG and BMP are read
+ * whole, as is any file read into memory at once (ReadGrayImage()): a file whose decoded pixels (as stored plus the
+ * float copy) would take more is refused before any allocation, naming what it needs. MetaImage and NRRD with raw
+ * data stream through segment and priors, piece by piece, and need no budget there. */
+SCoPSAMData_EXPORT std::uint64_t
+GetWholeImageMemoryBudget();
+/** Sets the budget (bytes, at least 1 MiB); InputError otherwise. */
+SCoPSAMData_EXPORT void
+SetWholeImageMemoryBudget(std::uint64_t bytes);
+/** InputError when reading `info`'s pixels whole would take more than the budget. */
+SCoPSAMData_EXPORT void
+CheckWholeReadBudget(const ImageFileInfo & info);
 
 /** Reads the header of `path`. Throws InputError when the file is missing, not an image ITK can read, or empty. */
 SCoPSAMData_EXPORT ImageFileInfo

@@ -34,6 +34,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -86,6 +87,84 @@ ExceptionMessage(const itk::ExceptionObject & e)
   return OneLine(start == std::string::npos ? description : description.substr(start + 3));
 }
 
+namespace
+{
+std::uint64_t
+DefaultMemoryBudget()
+{
+  constexpr std::uint64_t GiB = std::uint64_t{ 1 } << 30;
+  if (const char * text = std::getenv("SCOPSAM_MEMORY_BUDGET"))
+  {
+    char *       end = nullptr;
+    const double gib = std::strtod(text, &end);
+    if (end != text && *end == '\0' && gib >= 0.001 && gib <= 1e6)
+    {
+      return static_cast<std::uint64_t>(gib * static_cast<double>(GiB));
+    }
+    // an unreadable value: the default (one warning would be a second line on every error)
+  }
+  return 8 * GiB;
+}
+std::atomic<std::uint64_t> g_MemoryBudget{ DefaultMemoryBudget() };
+
+/** Holds what ITK's image readers print on std::cerr while one lives (MetaIO reports a header it cannot parse in
+ * three lines of its own before ITK throws): the failure reaches the user as the one line of the exception, the
+ * chatter never. Process-wide while it lives, as std::cerr is; readers are quick. */
+class QuietReaders
+{
+public:
+  QuietReaders()
+    : m_Saved(std::cerr.rdbuf(m_Chatter.rdbuf()))
+  {}
+  ~QuietReaders() { std::cerr.rdbuf(m_Saved); }
+  QuietReaders(const QuietReaders &) = delete;
+  QuietReaders &
+  operator=(const QuietReaders &) = delete;
+
+private:
+  std::ostringstream m_Chatter;
+  std::streambuf *   m_Saved;
+};
+} // namespace
+
+std::uint64_t
+GetWholeImageMemoryBudget()
+{
+  return g_MemoryBudget.load();
+}
+
+void
+SetWholeImageMemoryBudget(std::uint64_t bytes)
+{
+  if (bytes < (std::uint64_t{ 1 } << 20))
+  {
+    throw InputError("the memory budget must be at least 1 MiB");
+  }
+  g_MemoryBudget = bytes;
+}
+
+void
+CheckWholeReadBudget(const ImageFileInfo & info)
+{
+  // As stored, plus one float per component: the reader's buffer and the gray copy the commands work on.
+  std::uint64_t components = info.NumberOfComponents;
+  for (const auto s : info.Size)
+  {
+    components *= s; // no overflow: InspectImageFile() refused sizes whose bytes overflow
+  }
+  const double needed = static_cast<double>(info.Bytes) + 4.0 * static_cast<double>(components);
+  if (needed > static_cast<double>(GetWholeImageMemoryBudget()))
+  {
+    std::ostringstream text;
+    text.precision(3);
+    text << info.Path << " needs " << needed / 1073741824.0 << " GiB to be read whole, more than the memory budget of "
+         << static_cast<double>(GetWholeImageMemoryBudget()) / 1073741824.0
+         << " GiB: raise it (--memory-budget GIB, or SCOPSAM_MEMORY_BUDGET), or convert the file to MetaImage or NRRD "
+            "with raw data, which segment and priors stream";
+    throw InputError(text.str());
+  }
+}
+
 ImageFileInfo
 InspectImageFile(const std::string & path)
 {
@@ -109,19 +188,23 @@ InspectImageFile(const std::string & path)
   CheckJPEGStructure(path);
   CheckBMPStructure(path);
   CheckTIFFStructure(path);
-  auto io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
-  if (io.IsNull())
+  itk::ImageIOBase::Pointer io;
   {
-    throw InputError(path + " is not an image file ITK can read (PNG, TIFF, JPEG, BMP, MHA, NRRD, ...)");
-  }
-  io->SetFileName(path);
-  try
-  {
-    io->ReadImageInformation();
-  }
-  catch (const itk::ExceptionObject & e)
-  {
-    throw InputError("cannot read the header of " + path + ": " + ExceptionMessage(e));
+    const QuietReaders quiet;
+    io = itk::ImageIOFactory::CreateImageIO(path.c_str(), itk::IOFileModeEnum::ReadMode);
+    if (io.IsNull())
+    {
+      throw InputError(path + " is not an image file ITK can read (PNG, TIFF, JPEG, BMP, MHA, NRRD, ...)");
+    }
+    io->SetFileName(path);
+    try
+    {
+      io->ReadImageInformation();
+    }
+    catch (const itk::ExceptionObject & e)
+    {
+      throw InputError("cannot read the header of " + path + ": " + ExceptionMessage(e));
+    }
   }
   ImageFileInfo info;
   info.Path = path;
@@ -148,9 +231,34 @@ InspectImageFile(const std::string & path)
   {
     throw InputError(path + " holds no pixels (an empty image)");
   }
+  // ITK's reader hands the header's geometry to Image::SetSpacing() and friends, whose matrix inverse (VNL) aborts
+  // on non-finite values: a spacing of NaN or 1e308, or a TIFF resolution of 0 (25.4 / 0 mm), is refused here.
+  const auto plausible = [](double v, double lowest) { return std::isfinite(v) && std::abs(v) >= lowest && std::abs(v) <= 1e30; };
+  for (unsigned int d = 0; d < info.Dimension; ++d)
+  {
+    if (!(io->GetSpacing(d) > 0.0 && plausible(io->GetSpacing(d), 1e-30)))
+    {
+      std::ostringstream text;
+      text << path << " claims a pixel spacing of " << io->GetSpacing(d)
+           << " (a corrupt header; a spacing is positive, within 1e-30 to 1e30)";
+      throw InputError(text.str());
+    }
+    const auto direction = io->GetDirection(d);
+    if (!plausible(io->GetOrigin(d), 0.0) ||
+        !std::all_of(direction.begin(), direction.end(), [&](double v) { return plausible(v, 0.0); }))
+    {
+      throw InputError(path + " claims a non-finite origin or direction (a corrupt header)");
+    }
+  }
   if (const auto raw = DescribeRawData(path, bytes))
   {
     CheckRawDataSize(path, *raw); // before ITK allocates what a lying header claims
+  }
+  info.Bytes = bytes;
+  info.Streamable = io->CanStreamRead();
+  if (!info.Streamable)
+  {
+    CheckWholeReadBudget(info); // its reader allocates the whole image, whatever region is asked for
   }
   return info;
 }
@@ -159,6 +267,7 @@ GrayImage2D::Pointer
 ReadGrayImage(const std::string & path, SliceGeometry * geometry)
 {
   const ImageFileInfo info = InspectImageFile(path);
+  CheckWholeReadBudget(info); // read whole, streamable or not
   if (!info.IsPlanar())
   {
     std::ostringstream size;
@@ -180,6 +289,7 @@ ReadGrayImage(const std::string & path, SliceGeometry * geometry)
   reader->SetFileName(path);
   try
   {
+    const QuietReaders quiet;
     reader->Update();
   }
   catch (const itk::ExceptionObject & e)

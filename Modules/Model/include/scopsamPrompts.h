@@ -18,6 +18,7 @@
 #ifndef scopsamPrompts_h
 #define scopsamPrompts_h
 
+#include <cstddef>
 #include <vector>
 
 /** \file scopsamPrompts.h
@@ -41,6 +42,15 @@ struct Box
 {
   double X0{ 0 }, Y0{ 0 }, X1{ 0 }, Y1{ 0 };
 };
+
+/** A pixel index whose magnitude exceeds this (2^40) lies beyond any image: parsers and bindings refuse it before
+ * it becomes an itk::IndexValueType, so that no arithmetic on prompts can overflow. */
+constexpr double BeyondAnyImage = 1099511627776.0;
+
+/** The most clicks one segmentation takes. A click labels a window around it for the test-time adaptation (at most
+ * (2 x 513 + 1)^2 pixels, scopsam::ClickLabels()), so this many bound what clicks cost on any micrograph. The
+ * click protocol of scopsam bench stops at 20 (RITM's rule); scribbles carry labels in bulk. */
+constexpr std::size_t MaximumClicks = 256;
 
 struct Prompts
 {

@@ -42,6 +42,12 @@ namespace scopsam
  * \endcode
  * A count below 1 leaves that setting as it is. Two pools of spinning threads on the same cores slow each other
  * down (Documentation/benchmarks.md), hence one BLAS thread by default. */
+/** The range of every thread count a user gives (each --threads, the Python work units, Slicer's threads): 0 (all
+ * cores) to 1024. More threads than cores are accepted and capped where they run
+ * (ScopedThreadSettings::GetMaximumUsefulThreads()), so memory and thread count stay bounded by the machine, not by
+ * the value. */
+constexpr int MaximumThreadsArgument = 1024;
+
 class SCoPSAMModel_EXPORT ScopedThreadSettings
 {
 public:

@@ -280,6 +280,41 @@ WriteModelFile(const LoadedModel & model, const std::string & path)
   {
     throw ModelError("a TorchScript model is saved by the program that made it, not by SCoP-SAM");
   }
+  torch::serialize::OutputArchive archive;
+  const std::string               configText = model.Config.ToJSON();
+  ContentChecksum                 checksum(configText);
+  archive.write("scopsam_format_version", c10::IValue(static_cast<int64_t>(ModelFormatVersion)));
+  archive.write("scopsam_config", c10::IValue(configText));
+  for (const auto & p : model.Net->named_parameters())
+  {
+    const torch::Tensor values = p.value().detach().to(torch::kCPU, torch::kFloat32);
+    checksum.Feed(p.key(), values);
+    archive.write(p.key(), values);
+  }
+  for (const auto & b : model.Net->named_buffers())
+  {
+    const torch::Tensor values = b.value().detach().to(torch::kCPU, torch::kFloat32);
+    checksum.Feed(b.key(), values);
+    archive.write(b.key(), values, true);
+  }
+  archive.write(ChecksumRecord, c10::IValue(checksum.HexDigest()));
+  // Serialised in memory first: LibTorch's zip writer, when a write to a file fails (a full disk), throws again
+  // from its destructor and terminates the process.
+  std::ostringstream bytes;
+  try
+  {
+    archive.save_to(bytes);
+  }
+  catch (const c10::Error & e)
+  {
+    throw ModelError("cannot write " + path + ": " + FirstLine(e.what_without_backtrace()));
+  }
+  WriteFileAtomically(path, std::move(bytes).str());
+}
+
+void
+WriteFileAtomically(const std::string & path, const std::string & bytes)
+{
   const fs::path  target(path);
   const fs::path  folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
   std::error_code error;
@@ -290,31 +325,8 @@ WriteModelFile(const LoadedModel & model, const std::string & path)
   const fs::path temporary = folder / ("." + target.filename().string() + ".partial-" + std::to_string(::getpid()));
   try
   {
-    torch::serialize::OutputArchive archive;
-    const std::string               configText = model.Config.ToJSON();
-    ContentChecksum                 checksum(configText);
-    archive.write("scopsam_format_version", c10::IValue(static_cast<int64_t>(ModelFormatVersion)));
-    archive.write("scopsam_config", c10::IValue(configText));
-    for (const auto & p : model.Net->named_parameters())
-    {
-      const torch::Tensor values = p.value().detach().to(torch::kCPU, torch::kFloat32);
-      checksum.Feed(p.key(), values);
-      archive.write(p.key(), values);
-    }
-    for (const auto & b : model.Net->named_buffers())
-    {
-      const torch::Tensor values = b.value().detach().to(torch::kCPU, torch::kFloat32);
-      checksum.Feed(b.key(), values);
-      archive.write(b.key(), values, true);
-    }
-    archive.write(ChecksumRecord, c10::IValue(checksum.HexDigest()));
-    // Serialised in memory first: LibTorch's zip writer, when a write to a file fails (a full disk), throws again
-    // from its destructor and terminates the process. The bytes are then written with checks and closed.
-    std::ostringstream bytes;
-    archive.save_to(bytes);
-    const std::string data = std::move(bytes).str();
-    std::ofstream     out(temporary, std::ios::binary | std::ios::trunc);
-    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
     out.close();
     if (!out)
     {

@@ -47,6 +47,12 @@ ReadModelBytes(const char * data, std::size_t size, const std::string & name);
 void
 WriteModelFile(const LoadedModel & model, const std::string & path);
 
+/** Writes `bytes` to `path` through a temporary file of this process in the same folder, checked and closed before
+ * it is renamed onto `path`: a failure (a full disk, a missing folder) removes it, leaves an earlier file untouched
+ * and throws ModelError("cannot write PATH: ..."). Model files and the trainer's checkpoint files go through it. */
+void
+WriteFileAtomically(const std::string & path, const std::string & bytes);
+
 /** Copies the tensors of a SAM ViT-B checkpoint (a plain dict) into a vit_b network; see
  * SegmentationEngine::ImportSAM(). */
 std::vector<std::string>

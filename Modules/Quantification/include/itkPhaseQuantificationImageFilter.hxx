@@ -72,6 +72,14 @@ PhaseQuantificationImageFilter<TMaskImage, TFeatureImage, TLabelImage>::VerifyIn
 {
   Superclass::VerifyInputInformation();
   const auto size = this->GetInput()->GetLargestPossibleRegion().GetSize();
+  for (const double spacing : this->GetInput()->GetSpacing())
+  {
+    if (!(spacing > 0.0 && spacing <= scopsam::MaximumPixelSize))
+    {
+      itkExceptionMacro("the mask's pixel size (spacing " << this->GetInput()->GetSpacing() << ") must be in (0, "
+                                                          << scopsam::MaximumPixelSize << "]");
+    }
+  }
   if (const auto * feature = this->GetFeatureImage())
   {
     if (feature->GetLargestPossibleRegion().GetSize() != size)

@@ -38,6 +38,12 @@
 namespace scopsam
 {
 
+/** The largest pixel size (spacing) a quantification takes, in the image's unit (micrometres from --pixel-size,
+ * millimetres from a file's spacing): a metre per pixel. Any larger value is a mistake, and areas stay finite for
+ * any image (1e12 per pixel). itk::PhaseQuantificationImageFilter refuses a spacing outside (0, MaximumPixelSize];
+ * the front ends give this range. */
+constexpr double MaximumPixelSize = 1e6;
+
 /** One particle (one connected component of the phase). */
 struct ParticleMeasurement
 {

@@ -38,6 +38,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <set>
 #include <sstream>
 
@@ -293,6 +294,44 @@ TEST(PhaseQuantification, EmptyAndFullMasks)
   const auto report = nlohmann::json::parse(scopsam::MeasurementsToJSON({ empty, whole }, {}));
   EXPECT_TRUE(report["fields"][0]["mean_free_path"].is_null());
   EXPECT_EQ(report["over_fields"]["fields"], 2);
+}
+
+TEST(PhaseQuantification, MasksOnePixelHighOrWideAreMeasured)
+{
+  // A line of pixels (a profile, a cropped strip): ITK's label-map filters see a 1-pixel extent in one axis.
+  for (const bool wide : { true, false })
+  {
+    auto line = wide ? Blank(40, 1) : Blank(1, 40);
+    for (itk::IndexValueType i : { 3, 4, 5, 6, 7, 20, 21, 22, 23, 24, 25 })
+    {
+      line->SetPixel(wide ? MaskImage::IndexType{ { i, 0 } } : MaskImage::IndexType{ { 0, i } }, 255);
+    }
+    const auto field = Measure(line);
+    EXPECT_EQ(field.ParticleCount, 2u) << (wide ? "1 pixel high" : "1 pixel wide");
+    EXPECT_DOUBLE_EQ(field.AreaFraction, 11.0 / 40.0);
+    ASSERT_EQ(field.Particles.size(), 2u);
+    EXPECT_EQ(field.Particles[0].Pixels + field.Particles[1].Pixels, 11u);
+  }
+  auto single = Blank(1, 1);
+  single->FillBuffer(255);
+  EXPECT_EQ(Measure(single, [](Filter * f) { f->SetMinimumParticlePixels(1); }).ParticleCount, 1u);
+}
+
+TEST(PhaseQuantification, PixelSizesOutsideTheirRangeAreRefused)
+{
+  // ITK's SetSpacing() refuses 0 itself (and its matrix inverse aborts on NaN or infinity: the readers refuse
+  // those, scopsam::InspectImageFile()); it takes these, which the filter refuses before it measures.
+  for (const double spacing : { -1.0, 2.0 * scopsam::MaximumPixelSize, 1e300 })
+  {
+    auto mask = Blank(8, 8);
+    mask->SetPixel({ { 2, 2 } }, 255);
+    MaskImage::SpacingType bad;
+    bad.Fill(spacing);
+    bad[1] = 1.0;
+    mask->SetSpacing(bad);
+    EXPECT_THROW(Measure(mask), itk::ExceptionObject) << spacing;
+  }
+  EXPECT_EQ(Measure(Blank(8, 8, scopsam::MaximumPixelSize)).ParticleCount, 0u);
 }
 
 TEST(PhaseQuantification, MeanFreePathOfEvenStripes)

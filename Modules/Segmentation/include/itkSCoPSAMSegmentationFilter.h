@@ -181,7 +181,8 @@ public:
   itkSetInputMacro(ExclusionMask, MaskImageType);
   itkGetInputMacro(ExclusionMask, MaskImageType);
 
-  /** Clicks: label 1 "this phase", 0 "not this phase". */
+  /** Clicks: label 1 "this phase", 0 "not this phase"; at most scopsam::MaximumClicks (scopsamPrompts.h), each of
+   * which costs a bounded window around it (scopsam::ClickLabels()), so that the worst case is bounded too. */
   void
   AddClick(const IndexType & index, int label);
   void
@@ -295,6 +296,10 @@ protected:
   }
 
 private:
+  /** The checks of a new click (its label, the number of clicks): one home for both AddClick()s. */
+  void
+  CheckNewClick(int label) const;
+
   using NetworkImageType = Image<float, ImageDimension>;
   using ResampledFilterType = SCoPSAMSegmentationFilter<NetworkImageType, NetworkImageType>;
 

@@ -315,12 +315,24 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetAdaptation(std::shared_
 
 template <typename TInputImage, typename TOutputImage>
 void
-SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::AddClick(const IndexType & index, int label)
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::CheckNewClick(int label) const
 {
   if (label != 0 && label != 1)
   {
     itkExceptionMacro("a click's label is 1 (this phase) or 0 (not this phase), got " << label);
   }
+  if (m_Clicks.size() >= scopsam::MaximumClicks)
+  {
+    itkExceptionMacro("at most " << scopsam::MaximumClicks
+                                 << " clicks (a click means \"this phase, everywhere\": paint scribbles for more labels)");
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::AddClick(const IndexType & index, int label)
+{
+  this->CheckNewClick(label);
   m_Clicks.push_back({ static_cast<double>(index[0]), static_cast<double>(index[1]), label, false });
   this->Modified();
 }
@@ -329,10 +341,7 @@ template <typename TInputImage, typename TOutputImage>
 void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::AddPhysicalClick(const PointType & point, int label)
 {
-  if (label != 0 && label != 1)
-  {
-    itkExceptionMacro("a click's label is 1 (this phase) or 0 (not this phase), got " << label);
-  }
+  this->CheckNewClick(label);
   m_Clicks.push_back({ point[0], point[1], label, true });
   this->Modified();
 }

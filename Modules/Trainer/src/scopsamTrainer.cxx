@@ -18,6 +18,7 @@
 #include "scopsamTrainer.h"
 
 #include "scopsamLoadedModel.h"
+#include "scopsamModelFiles.h"
 #include "scopsamThreadSettings.h"
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,7 @@
 #include <future>
 #include <map>
 #include <random>
+#include <sstream>
 
 namespace fs = std::filesystem;
 
@@ -232,9 +234,9 @@ struct Trainer::Impl
     const fs::path folder(Options.CheckpointFolder);
     fs::create_directories(folder);
     Engine.Save((folder / "model.pt").string());
-    const fs::path optimizerTemporary = folder / ".optimizer.pt.partial";
-    torch::save(*Optimizer, optimizerTemporary.string());
-    fs::rename(optimizerTemporary, folder / "optimizer.pt");
+    std::ostringstream optimizer; // in memory first, as model files (WriteFileAtomically())
+    torch::save(*Optimizer, optimizer);
+    WriteFileAtomically((folder / "optimizer.pt").string(), std::move(optimizer).str());
     nlohmann::json state;
     state["step"] = Step;
     state["steps"] = Options.Steps;
@@ -244,9 +246,7 @@ struct Trainer::Impl
     state["best_score"] = BestScore;
     state["best_step"] = BestStep;
     state["best_threshold"] = BestThreshold;
-    const fs::path stateTemporary = folder / ".state.json.partial";
-    std::ofstream(stateTemporary) << state.dump(2) << "\n";
-    fs::rename(stateTemporary, folder / "state.json");
+    WriteFileAtomically((folder / "state.json").string(), state.dump(2) + "\n");
   }
 };
 

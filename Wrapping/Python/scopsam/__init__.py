@@ -53,6 +53,36 @@ __version__ = _scopsam.__version__  # the CMake project's version
 _PRIOR = _scopsam.prior_parameter_defaults()
 
 
+_INT32 = (-2 ** 31, 2 ** 31 - 1)
+_BEYOND_ANY_IMAGE = _scopsam.BEYOND_ANY_IMAGE  # a pixel index further out lies beyond any image (scopsamPrompts.h)
+
+
+def _whole(name, value, lowest=_INT32[0], highest=_INT32[1]):
+    """``value`` as an int in [lowest, highest], else ValueError (not a TypeError or OverflowError from the
+    binding: an absurd number is bad input like any other). The C++ filters check the real ranges."""
+    try:
+        number = int(round(value)) if isinstance(value, float) else int(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite number, got {value}") from None
+    if not lowest <= number <= highest:
+        raise ValueError(f"{name} must be in [{lowest}, {highest}], got {number}")
+    return number
+
+
+def _box(region_of_interest):
+    """A region of interest (x0, y0, x1, y1) as four ints (the filter checks it against the image)."""
+    if region_of_interest is None:
+        return []
+    return [_whole("region_of_interest", v, -_BEYOND_ANY_IMAGE, _BEYOND_ANY_IMAGE) for v in region_of_interest]
+
+
+def _clicks(clicks):
+    """Clicks (column, row, label) as ints (the filter checks them against the image, and their number)."""
+    return [(_whole("a click's column", x, -_BEYOND_ANY_IMAGE, _BEYOND_ANY_IMAGE),
+             _whole("a click's row", y, -_BEYOND_ANY_IMAGE, _BEYOND_ANY_IMAGE), _whole("a click's label", label))
+            for x, y, label in clicks]
+
+
 def _itk():
     """The ``itk`` package when it can be imported, else None (imported lazily: it is slow and optional)."""
     if "itk" in sys.modules:
@@ -111,7 +141,8 @@ def gradient_prior_filter(image, *, scales=_PRIOR["scales"], integration_scale=_
     its range raises ValueError."""
     source = _Input(image)
     result = _scopsam.gradient_prior(source.array, source.spacing, [float(s) for s in scales],
-                                     float(integration_scale), float(magnitude_scale), int(number_of_work_units))
+                                     float(integration_scale), float(magnitude_scale),
+                                     _whole("number_of_work_units", number_of_work_units))
     return source.give_back(result, is_vector=True)
 
 
@@ -124,22 +155,27 @@ def grayscale_prior_filter(image, *, window_radius=_PRIOR["window_radius"], epsi
     Defaults and admissible ranges are those of scopsamPriorParameters.h; a value outside its range raises
     ValueError."""
     source = _Input(image)
-    result = _scopsam.grayscale_prior(source.array, source.spacing, int(window_radius), float(epsilon),
+    result = _scopsam.grayscale_prior(source.array, source.spacing, _whole("window_radius", window_radius, 0),
+                                      float(epsilon),
                                       float(contrast_scale), float(global_scale), str(polarity),
-                                      int(number_of_work_units))
+                                      _whole("number_of_work_units", number_of_work_units))
     return source.give_back(result, is_vector=True)
+
+
+def _tiling(tile_size, overlap, batch_size):
+    """tile_size, overlap and batch_size as the filter takes them (it checks their ranges against the model)."""
+    return (_whole("tile_size", tile_size, 0), _whole("overlap", overlap, -1), _whole("batch_size", batch_size, 0))
 
 
 def _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size, overlap, batch_size,
                   device, number_of_work_units, scale, exclusion_mask):
     source = _Input(image)
-    box = [] if region_of_interest is None else [int(v) for v in region_of_interest]
     exclusion = None if exclusion_mask is None else (
         numpy.asarray(_Input(exclusion_mask, "exclusion_mask").array) != 0).astype(numpy.uint8)
-    probability, mask = _scopsam.segment(source.array, source.spacing, str(model_file_name),
-                                         [(int(x), int(y), int(label)) for x, y, label in clicks], box,
-                                         -1.0 if threshold is None else float(threshold), int(tile_size), int(overlap), int(batch_size), str(device),
-                                         int(number_of_work_units), float(scale), exclusion)
+    probability, mask = _scopsam.segment(source.array, source.spacing, str(model_file_name), _clicks(clicks),
+                                         _box(region_of_interest), -1.0 if threshold is None else float(threshold),
+                                         *_tiling(tile_size, overlap, batch_size), str(device),
+                                         _whole("number_of_work_units", number_of_work_units), float(scale), exclusion)
     return source, probability, mask
 
 
@@ -171,14 +207,13 @@ class Predictor:
     def __init__(self, image, model=None, *, region_of_interest=None, threshold=None, tile_size=0, overlap=-1,
                  batch_size=4, device="cpu", number_of_work_units=0, scale=1.0, exclusion_mask=None):
         self._source = _Input(image)
-        box = [] if region_of_interest is None else [int(v) for v in region_of_interest]
         exclusion = None if exclusion_mask is None else (
             numpy.asarray(_Input(exclusion_mask, "exclusion_mask").array) != 0).astype(numpy.uint8)
         self._shape = self._source.array.shape
         self._core = _scopsam.Predictor(self._source.array, self._source.spacing, "" if model is None else str(model),
-                                        box, -1.0 if threshold is None else float(threshold), int(tile_size),
-                                        int(overlap), int(batch_size), str(device), int(number_of_work_units),
-                                        float(scale), exclusion)
+                                        _box(region_of_interest), -1.0 if threshold is None else float(threshold),
+                                        *_tiling(tile_size, overlap, batch_size), str(device),
+                                        _whole("number_of_work_units", number_of_work_units), float(scale), exclusion)
 
     def predict(self, points=None, labels=None, scribbles=None, adaptation=None):
         """The mask (uint8, 255 phase) and the probability (float32) for these prompts.
@@ -188,10 +223,10 @@ class Predictor:
         ``adaptation``: a file saved by ``save_adaptation`` (or ``scopsam segment --save-adaptation``) to apply
         instead of prompts. No prompt: the automatic result."""
         points = [] if points is None else [tuple(p) for p in numpy.asarray(points).reshape(-1, 2).tolist()]
-        labels = [1] * len(points) if labels is None else [int(v) for v in numpy.asarray(labels).reshape(-1)]
+        labels = [1] * len(points) if labels is None else numpy.asarray(labels).reshape(-1).tolist()
         if len(labels) != len(points):
             raise ValueError(f"one label per point: {len(points)} points, {len(labels)} labels")
-        clicks = [(int(round(x)), int(round(y)), label) for (x, y), label in zip(points, labels)]
+        clicks = _clicks((float(x), float(y), label) for (x, y), label in zip(points, labels))
         marks = None
         if scribbles is not None:
             marks = numpy.asarray(_Input(scribbles, "scribbles").array)
@@ -231,13 +266,12 @@ def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, th
 
 def _quantification(mask, feature_image, exclusion_mask, pixel_size, minimum_particle_pixels,
                     exclude_border_particles, separate_touching_particles):
-    if not minimum_particle_pixels >= 0:
-        raise ValueError(f"minimum_particle_pixels must be 0 or more, got {minimum_particle_pixels}")
     source = _Input(mask, "the mask")
     spacing, unit = source.spacing, "px"
     if pixel_size is not None:
-        if not pixel_size > 0:
-            raise ValueError(f"pixel_size must be a positive number of micrometres per pixel, got {pixel_size}")
+        if not 0 < pixel_size <= _scopsam.MAXIMUM_PIXEL_SIZE:
+            raise ValueError(f"pixel_size must be in (0, {_scopsam.MAXIMUM_PIXEL_SIZE:g}] micrometres per pixel, got "
+                             f"{pixel_size}")
         spacing, unit = (float(pixel_size), float(pixel_size)), "um"
     elif source.image is not None:
         unit = "mm"  # ITK and 3D Slicer store spacing in millimetres
@@ -248,7 +282,8 @@ def _quantification(mask, feature_image, exclusion_mask, pixel_size, minimum_par
     for name, other in (("feature_image", feature), ("exclusion_mask", exclusion)):
         if other is not None and other.shape != binary.shape:
             raise ValueError(f"{name} has shape {other.shape}, the mask {binary.shape}")
-    labels, report = _scopsam.quantify(binary, spacing, unit, feature, exclusion, int(minimum_particle_pixels),
+    labels, report = _scopsam.quantify(binary, spacing, unit, feature, exclusion,
+                                       _whole("minimum_particle_pixels", minimum_particle_pixels, 0),
                                        bool(exclude_border_particles), bool(separate_touching_particles))
     return source, labels, report
 

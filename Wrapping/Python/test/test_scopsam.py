@@ -236,6 +236,46 @@ class Segmentation(unittest.TestCase):
             scopsam.quantify(disc_image() > 0, minimum_particle_pixels=-3)
 
 
+class HostileInput(unittest.TestCase):
+    """Absurd numbers raise ValueError with one message (never TypeError, OverflowError or a crash), before work."""
+
+    def assert_value_error(self, call, pattern):
+        with self.assertRaisesRegex(ValueError, pattern):
+            call()
+
+    @unittest.skipUnless(scopsam.has_default_model(), "this build embeds no default model")
+    def test_runaway_settings_are_refused(self):
+        image = disc_image()
+        for keywords, pattern in (
+                ({"number_of_work_units": 10000}, "number_of_work_units must be in \\[0, 1024\\]"),
+                ({"number_of_work_units": -1}, "number_of_work_units"),
+                ({"tile_size": -1}, "tile_size must be in"),
+                ({"tile_size": 4096}, "tile_size must be"),
+                ({"batch_size": -3}, "batch_size must be in"),
+                ({"batch_size": 2 ** 40}, "batch_size must be in"),
+                ({"overlap": -5}, "overlap must be in"),
+                ({"region_of_interest": (0, 0, 2 ** 62, 10)}, "region_of_interest must be in"),
+                ({"region_of_interest": (0, 0, float("inf"), 10)}, "finite"),
+                ({"clicks": [(float("inf"), 5, 1)]}, "finite"),
+                ({"clicks": [(5, 2 ** 63, 1)]}, "row must be in"),
+                ({"clicks": [(i % 128, i // 128, 1) for i in range(257)]}, "at most 256 clicks")):
+            self.assert_value_error(lambda: scopsam.segment(image, **keywords), pattern)
+        self.assert_value_error(lambda: scopsam.gradient_prior_filter(image, number_of_work_units=10000),
+                                "number_of_work_units")
+        self.assert_value_error(lambda: scopsam.grayscale_prior_filter(image, window_radius=-2), "window_radius")
+        predictor = scopsam.Predictor(image)
+        self.assert_value_error(lambda: predictor.predict(points=[(i % 128, i // 128) for i in range(257)]),
+                                "at most 256 clicks")
+        self.assert_value_error(lambda: predictor.predict(points=[(float("nan"), 3)]), "NaN|finite")
+
+    def test_pixel_sizes_beyond_their_range_are_refused(self):
+        mask = disc_image() > 100
+        for size in (0, -1, float("inf"), float("nan"), 1e300, 2e6):
+            self.assert_value_error(lambda: scopsam.quantify(mask, pixel_size=size), "pixel_size must be in")
+        self.assertEqual(scopsam.quantify(mask, pixel_size=1e6)["fields"][0]["particle_count"], 1)
+        self.assert_value_error(lambda: scopsam.quantify(mask, minimum_particle_pixels=2 ** 70), "minimum_particle")
+
+
 class Quantification(unittest.TestCase):
     def test_a_disc_on_a_known_pixel_size(self):
         mask = numpy.zeros((100, 120), numpy.uint8)
