@@ -34,6 +34,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "gtest/gtest.h"
+#include "scopsamTestScratch.h"
 
 #include <cctype>
 #include <cstdlib>
@@ -51,10 +52,7 @@ namespace
 fs::path
 Scratch(const std::string & name)
 {
-  const fs::path path = fs::temp_directory_path() / ("scopsam-cli-test-" + std::to_string(::getpid())) / name;
-  fs::remove_all(path);
-  fs::create_directories(path);
-  return path;
+  return scopsam::TestScratchFolder(name);
 }
 
 /** Runs a main()-like function with ARGS in-process; returns the exit status, what it printed on stdout and stderr. */
@@ -1012,6 +1010,13 @@ TEST(CommandLine, FilesReadWholeAreHeldToTheMemoryBudget)
   EXPECT_FALSE(fs::exists(out / "m.png"));
   EXPECT_EQ(Scopsam({ "--memory-budget", "0.002", "segment", mha, (out / "m.png").string(), "--model", TileModel().string() }), 0)
     << "streamed";
+  // --scale holds the input and its resampled copy whole: 4 + 16 MiB at scale 2.
+  EXPECT_EQ(Scopsam({ "--memory-budget", "0.01", "segment", mha, (out / "m.png").string(), "--model", TileModel().string(),
+                      "--scale", "2" },
+                    &error),
+            2);
+  EXPECT_NE(error.find("more than the memory budget"), std::string::npos) << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
   EXPECT_EQ(Scopsam({ "priors", png, (out / "p").string() }), 0) << "the budget was for that run only";
   EXPECT_EQ(Scopsam({ "--memory-budget", "0", "priors", png, (out / "p").string() }), 2) << "an absurd budget";
 }

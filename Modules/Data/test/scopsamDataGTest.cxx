@@ -32,6 +32,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "gtest/gtest.h"
+#include "scopsamTestScratch.h"
 
 #include <algorithm>
 #include <cstdlib>
@@ -47,10 +48,7 @@ namespace
 fs::path
 Scratch(const std::string & name)
 {
-  const fs::path path = fs::temp_directory_path() / ("scopsam-data-test-" + std::to_string(::getpid())) / name;
-  fs::remove_all(path);
-  fs::create_directories(path);
-  return path;
+  return scopsam::TestScratchFolder(name);
 }
 
 std::size_t

@@ -25,6 +25,7 @@
 #include <torch/torch.h>
 
 #include "gtest/gtest.h"
+#include "scopsamTestScratch.h"
 
 #include <chrono>
 #include <cmath>
@@ -91,10 +92,7 @@ PredictAll(const SegmentationEngine & engine, const TestImage & t, const scopsam
 fs::path
 Scratch(const std::string & name)
 {
-  const fs::path path = fs::temp_directory_path() / ("scopsam-model-test-" + std::to_string(::getpid())) / name;
-  fs::remove_all(path);
-  fs::create_directories(path);
-  return path;
+  return scopsam::TestScratchFolder(name);
 }
 
 } // namespace

@@ -32,6 +32,7 @@
 #include "scopsamSegmentationSupport.h"
 #include "scopsamThreadSettings.h"
 #include "scopsamErrors.h"
+#include "scopsamImageIO.h"
 #include "scopsamIntensityNormalization.h"
 
 #include "scopsamOpenCVBridge.h"
@@ -600,6 +601,23 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyInputInformation() I
   if (this->UsesResampling() && this->GetPriorImage() != nullptr)
   {
     ThrowInvalidArgument(__FILE__, __LINE__, "given priors are of the input's grid: they cannot be used with Scale != 1");
+  }
+  if (this->UsesResampling())
+  {
+    // The input and its resampled copy (float) are held whole, like an image read whole: held to the same memory
+    // budget, so that the size after Scale is bounded like an input's (scopsam --memory-budget).
+    const auto   size = this->NetworkImageSize();
+    const double bytes = static_cast<double>(size[0]) * static_cast<double>(size[1]) * sizeof(float) +
+                         static_cast<double>(largest.GetNumberOfPixels()) * sizeof(typename InputImageType::PixelType);
+    const std::uint64_t budget = scopsam::GetWholeImageMemoryBudget();
+    if (bytes > static_cast<double>(budget))
+    {
+      std::ostringstream message;
+      message << "Scale " << m_Scale << " resamples the image to " << size[0] << "x" << size[1] << " pixels, "
+              << bytes / 1073741824.0 << " GiB held whole, more than the memory budget of "
+              << static_cast<double>(budget) / 1073741824.0 << " GiB (scopsam --memory-budget)";
+      ThrowInvalidArgument(__FILE__, __LINE__, message.str());
+    }
   }
   if (const PriorImageType * priors = this->GetPriorImage())
   {

@@ -37,6 +37,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "gtest/gtest.h"
+#include "scopsamTestScratch.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -55,9 +56,7 @@ TinyModel()
 {
   static const std::string path = [] {
     const scopsam::ModelConfig c = scopsam::TinyTestConfiguration();
-    const fs::path folder = fs::temp_directory_path() / ("scopsam-filter-test-" + std::to_string(::getpid()));
-    fs::create_directories(folder);
-    const std::string file = (folder / "tiny.pt").string();
+    const std::string file = (scopsam::TestScratchFolder("model") / "tiny.pt").string();
     scopsam::SegmentationEngine::Create(c, 11)->Save(file);
     return file;
   }();
@@ -639,7 +638,7 @@ TEST(SCoPSAMSegmentationFilter, ScribblesSwitchThePhaseAndTheAdaptationCarriesTo
   EXPECT_EQ(adaptation->GetSource(), "two phases");
 
   // Through a file, to another filter with no prompts: the same masks.
-  const auto path = (fs::temp_directory_path() / ("scopsam-filter-adaptation-" + std::to_string(::getpid()) + ".json")).string();
+  const auto path = (scopsam::TestScratchFolder("adaptation") / "adaptation.json").string();
   adaptation->Save(path);
   auto applied = Filter::New();
   applied->SetInput(sample.Image);

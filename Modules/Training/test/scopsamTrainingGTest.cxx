@@ -23,6 +23,7 @@
 #include "scopsamTrainingSamples.h"
 
 #include "gtest/gtest.h"
+#include "scopsamTestScratch.h"
 
 #include <filesystem>
 
@@ -51,10 +52,7 @@ TinySamples()
 fs::path
 Scratch(const std::string & name)
 {
-  const fs::path path = fs::temp_directory_path() / ("scopsam-training-test-" + std::to_string(::getpid())) / name;
-  fs::remove_all(path);
-  fs::create_directories(path);
-  return path;
+  return scopsam::TestScratchFolder(name);
 }
 
 std::vector<float>
