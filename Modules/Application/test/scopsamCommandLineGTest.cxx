@@ -972,6 +972,7 @@ TEST(CommandLine, OptionsThatWouldRunAwayAreRefusedWithTheirRange)
          { "baseline", image, mask, "--block-size", "1000001" },
          { "synth", (out / "s").string(), "--size", "64x64junk" },
          { "synth", (out / "s").string(), "--size", "64junk" },
+         { "synth", (out / "s").string(), "--size", "10000x10000" },
          { "train", (out / "t.pt").string(), "--init", model, "--data", Dataset().string(), "--batch", "100000" },
          { "train", (out / "t.pt").string(), "--init", model, "--data", Dataset().string(), "--threads", "100000" } })
   {

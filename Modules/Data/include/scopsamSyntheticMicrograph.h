@@ -113,6 +113,11 @@ struct SyntheticMicrograph
   std::vector<Morphology> Morphologies;
 };
 
+/** InputError unless a synthetic micrograph of `width` x `height` is at least 16 x 16 and at most 2^26 pixels
+ * (the generator holds about 52 bytes per pixel). */
+SCoPSAMData_EXPORT void
+CheckSyntheticSize(int width, int height);
+
 /** Generates one micrograph. Same parameters, same pixels. Throws InputError on absurd parameters. */
 SCoPSAMData_EXPORT SyntheticMicrograph
 GenerateSyntheticMicrograph(const SyntheticParameters & parameters);

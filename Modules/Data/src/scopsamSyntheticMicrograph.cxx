@@ -512,15 +512,23 @@ GetDifficultyLevel(int level)
   return Levels[level - 1];
 }
 
+void
+CheckSyntheticSize(int width, int height)
+{
+  // The generator holds about 52 bytes per pixel (0.88 GB for 4096 x 4096, measured): at most 2^26 pixels (8192 x
+  // 8192, about 3.5 GB), which no training tile or benchmark field needs more of.
+  if (width < 16 || height < 16 || static_cast<double>(width) * height > 67108864.0)
+  {
+    throw InputError("a synthetic micrograph must be at least 16x16 and at most 2^26 pixels (8192x8192), got " +
+                     std::to_string(width) + "x" + std::to_string(height));
+  }
+}
+
 SyntheticMicrograph
 GenerateSyntheticMicrograph(const SyntheticParameters & p)
 {
   const DifficultyLevel & level = GetDifficultyLevel(p.Level);
-  if (p.Width < 16 || p.Height < 16 || static_cast<double>(p.Width) * p.Height > 4.0e9)
-  {
-    throw InputError("a synthetic micrograph must be at least 16x16 and at most 4 gigapixels, got " +
-                     std::to_string(p.Width) + "x" + std::to_string(p.Height));
-  }
+  CheckSyntheticSize(p.Width, p.Height);
   if (p.BitDepth != 8 && p.BitDepth != 16)
   {
     throw InputError("the bit depth must be 8 or 16, got " + std::to_string(p.BitDepth));
@@ -624,6 +632,7 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
   {
     throw InputError("split fractions must be non-negative and add up to at most 1");
   }
+  CheckSyntheticSize(p.Width, p.Height); // before the folders are made
   std::error_code error;
   for (const char * sub : { "images", "masks", "splits" })
   {
