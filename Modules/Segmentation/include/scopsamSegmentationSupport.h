@@ -32,8 +32,10 @@ namespace scopsam
 constexpr const char * DefaultModelName = "default";
 
 /** Loads a model file once per (path, modification time, device, threads) and shares it: several filters, or one
- * filter updated many times, do not reload the weights. Throws ModelError as SegmentationEngine::Load(). An empty
- * path, or DefaultModelName, names the default model embedded in this library (see HasDefaultModel()).
+ * filter updated many times, do not reload the weights while one of them holds it. Throws ModelError as
+ * SegmentationEngine::Load(). An empty path, or DefaultModelName, names the default model embedded in this library
+ * (see HasDefaultModel()); the one used last is kept (13 MB) even when no filter holds it, so that calls one after
+ * another with the same device settings (scopsam.segment() in a Python loop) build and verify it once.
  * \ingroup SCoPSAMSegmentation */
 SCoPSAMSegmentation_EXPORT std::shared_ptr<const SegmentationEngine>
 LoadSharedEngine(const std::string & path, const DeviceOptions & device);

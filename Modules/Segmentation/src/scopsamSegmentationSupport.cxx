@@ -79,14 +79,18 @@ LoadSharedEngine(const std::string & path, const DeviceOptions & device)
   {
     static std::mutex                                 defaultMutex;
     static std::map<std::tuple<std::string, int, bool>, std::weak_ptr<const SegmentationEngine>> defaults;
+    // The one used last is also kept: calls one after another find it although none holds it in between. Never
+    // destroyed (the process's end frees it), so that no tensor outlives LibTorch's own static state at exit.
+    static auto * last = new std::shared_ptr<const SegmentationEngine>();
     const std::lock_guard<std::mutex> lock(defaultMutex);
-    const auto                        key = std::make_tuple(device.Device, device.Threads, device.HalfPrecision);
-    if (auto engine = defaults[key].lock())
+    auto & shared = defaults[std::make_tuple(device.Device, device.Threads, device.HalfPrecision)];
+    std::shared_ptr<const SegmentationEngine> engine = shared.lock();
+    if (!engine)
     {
-      return engine;
+      engine = LoadEmbeddedDefaultModel(device);
+      shared = engine;
     }
-    std::shared_ptr<const SegmentationEngine> engine = LoadEmbeddedDefaultModel(device);
-    defaults[key] = engine;
+    *last = engine;
     return engine;
   }
   static std::mutex                                                                              mutex;
