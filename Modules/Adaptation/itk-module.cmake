@@ -8,6 +8,8 @@ itk_module(SCoPSAMAdaptation
   ENABLE_SHARED
   DEPENDS
     SCoPSAMData
+  COMPILE_DEPENDS
+    SCoPSAMModel
   TEST_DEPENDS
     ITKGoogleTest
   DESCRIPTION

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "scopsamPixelClassifier.h"
+#include "scopsamJSONNumbers.h"
 
 #include "scopsamErrors.h"
 
@@ -450,14 +451,14 @@ PixelClassifier::FromJSON(const std::string & text)
   try
   {
     const auto in = nlohmann::json::parse(text);
-    if (in.at("kind").get<std::string>() != "scopsam-pixel-classifier" || in.at("version").get<int>() != 1)
+    if (in.at("kind").get<std::string>() != "scopsam-pixel-classifier" || in.at("version") != 1)
     {
       throw InputError("not a SCoP-SAM adaptation of a known version");
     }
     cv::FileStorage storage(in.at("forest").get<std::string>(), cv::FileStorage::READ | cv::FileStorage::MEMORY);
     auto            forest = cv::ml::RTrees::create();
     forest->read(storage.root());
-    if (!forest->isTrained() || forest->getVarCount() != in.at("number_of_features").get<int>())
+    if (!forest->isTrained() || forest->getVarCount() != JSONInteger<int>(in.at("number_of_features")))
     {
       throw InputError("the adaptation's forest is empty or does not match its feature count");
     }

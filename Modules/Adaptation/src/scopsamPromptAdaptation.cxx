@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "scopsamPromptAdaptation.h"
+#include "scopsamJSONNumbers.h"
 
 #include "scopsamErrors.h"
 #include "scopsamImageIO.h"
@@ -388,7 +389,7 @@ Adaptation::FromJSON(const std::string & text)
   try
   {
     const auto in = nlohmann::json::parse(text);
-    if (!in.is_object() || in.value("kind", "") != "scopsam-adaptation" || in.value("version", 0) != 1)
+    if (!in.is_object() || in.value("kind", "") != "scopsam-adaptation" || !in.contains("version") || in.at("version") != 1)
     {
       throw InputError("not a SCoP-SAM adaptation file of a known version (kind \"scopsam-adaptation\", version 1)");
     }
@@ -396,11 +397,11 @@ Adaptation::FromJSON(const std::string & text)
     d.Source = in.at("source").get<std::string>();
     for (const auto & click : in.at("clicks"))
     {
-      d.Positions.emplace_back(click.at("x").get<int>(), click.at("y").get<int>());
-      d.Labels.push_back(click.at("label").get<int>());
+      d.Positions.emplace_back(JSONInteger<int>(click.at("x")), JSONInteger<int>(click.at("y")));
+      d.Labels.push_back(JSONInteger<int>(click.at("label")));
     }
-    d.ScribbledPhase = in.at("scribbled_pixels").at("phase").get<std::size_t>();
-    d.ScribbledNotPhase = in.at("scribbled_pixels").at("not_phase").get<std::size_t>();
+    d.ScribbledPhase = JSONInteger<std::size_t>(in.at("scribbled_pixels").at("phase"));
+    d.ScribbledNotPhase = JSONInteger<std::size_t>(in.at("scribbled_pixels").at("not_phase"));
     d.Classifier = PixelClassifier::FromJSON(in.at("head").dump());
     if (in.at("features").get<std::string>() != d.Classifier.GetFeatureSignature())
     {

@@ -71,6 +71,13 @@ CheckBMPStructure(const std::string & path);
 SCoPSAMData_EXPORT void
 CheckTIFFStructure(const std::string & path);
 
+/** MetaImage (.mha, .mhd): every header line up to ElementDataFile shorter than 255 characters and NDims an integer
+ * in [1, 10]. ITK 5.2's MetaIO copies string values into fixed 255-byte fields with strcpy (a longer Comment, Name
+ * or ObjectSubType overflows them: an abort, or heap corruption, found by fuzzing) and sizes its arrays from NDims.
+ * A file that does not start as a MetaImage header is left to the other readers. */
+SCoPSAMData_EXPORT void
+CheckMetaImageStructure(const std::string & path);
+
 /** Bytes a file's pixels must occupy, uncompressed, and whether the check applies. */
 struct RawDataExpectation
 {

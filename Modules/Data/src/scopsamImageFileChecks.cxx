@@ -434,6 +434,58 @@ CheckJPEGStructure(const std::string & path)
 }
 
 void
+CheckMetaImageStructure(const std::string & path)
+{
+  const std::string extension = Lower(std::filesystem::path(path).extension().string());
+  if (extension != ".mha" && extension != ".mhd")
+  {
+    return; // ITK's MetaImage reader takes these two extensions only
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string   line;
+  const auto    corrupt = [&path](const std::string & what) {
+    return InputError(path + " is a corrupt MetaImage header: " + what);
+  };
+  // MetaIO's string fields are 255 bytes with the terminating zero.
+  constexpr std::size_t LongestLine = 254;
+  while (static_cast<std::size_t>(in.tellg()) < MaximumHeaderBytes)
+  {
+    line.clear();
+    char c = 0;
+    while (in.get(c) && c != '\n' && line.size() <= LongestLine)
+    {
+      line += c;
+    }
+    if (line.size() > LongestLine)
+    {
+      throw corrupt("a line longer than " + std::to_string(LongestLine) + " characters");
+    }
+    if (!in)
+    {
+      return; // the end of the file: MetaIO reports what is missing
+    }
+    const auto equals = line.find('=');
+    if (equals == std::string::npos)
+    {
+      continue;
+    }
+    const std::string key = Trim(line.substr(0, equals)), value = Trim(line.substr(equals + 1));
+    if (key == "NDims")
+    {
+      if (value.empty() || value.size() > 2 || !std::all_of(value.begin(), value.end(), [](unsigned char d) { return std::isdigit(d) != 0; }) ||
+          std::stoi(value) < 1 || std::stoi(value) > 10)
+      {
+        throw corrupt("NDims must be a whole number from 1 to 10, got '" + value + "'");
+      }
+    }
+    else if (key == "ElementDataFile")
+    {
+      return; // the pixels (LOCAL) or the data file's name follow
+    }
+  }
+}
+
+void
 CheckBMPStructure(const std::string & path)
 {
   std::ifstream in(path, std::ios::binary);

@@ -183,11 +183,13 @@ InspectImageFile(const std::string & path)
   }
   // Before ITK's readers see the file, even to ask whether they can read it: libpng's header errors abort inside
   // ITK 5.2, its JPEG reader crashes on a truncated header (already in CanReadFile), its BMP reader reads
-  // truncated pixel data without a word, libtiff reads a truncated strip as a warning line and gray pixels.
+  // truncated pixel data without a word, libtiff reads a truncated strip as a warning line and gray pixels, MetaIO
+  // overflows fixed fields with long header lines.
   CheckPNGStructure(path);
   CheckJPEGStructure(path);
   CheckBMPStructure(path);
   CheckTIFFStructure(path);
+  CheckMetaImageStructure(path); // before MetaIO copies its strings into fixed fields
   itk::ImageIOBase::Pointer io;
   {
     const QuietReaders quiet;

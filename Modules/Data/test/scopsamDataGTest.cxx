@@ -561,6 +561,35 @@ TEST(ImageIO, TIFFWhoseStripsRunPastTheEndOfTheFileIsAnInputError)
   EXPECT_THROW(scopsam::ReadGrayImage((folder / "empty.tif").string()), scopsam::InputError);
 }
 
+// ITK 5.2's MetaIO copies a header's string values into fixed 255-byte fields with strcpy and sizes arrays from
+// NDims: a Comment, Name or ObjectSubType of 255 characters or more aborted (or corrupted the heap) inside it, found
+// by fuzzing. Such headers are refused before MetaIO reads them; a line of 254 characters still reads.
+TEST(ImageIO, MetaImageHeadersThatWouldOverflowMetaIOAreInputErrors)
+{
+  const fs::path folder = Scratch("metaio-overflow");
+  const auto     header = [&](const std::string & name, const std::string & extra, const std::string & dims = "2") {
+    const std::string path = (folder / name).string();
+    std::ofstream(path, std::ios::binary) << "ObjectType = Image\nNDims = " << dims << "\n" << extra
+                                          << "DimSize = 4 4\nElementType = MET_UCHAR\nElementDataFile = LOCAL\n"
+                                          << std::string(16, '\x40');
+    return path;
+  };
+  for (const std::string field : { "Comment", "Name", "ObjectSubType", "AnatomicalOrientation", "TransformType" })
+  {
+    for (const std::size_t length : { 255, 300, 5000 })
+    {
+      const auto path = header(field + ".mha", field + " = " + std::string(length, 'x') + "\n");
+      EXPECT_THROW(scopsam::InspectImageFile(path), scopsam::InputError) << field << " " << length;
+    }
+  }
+  for (const std::string dims : { "0", "11", "300", "-2", "2.5", "1e9" })
+  {
+    EXPECT_THROW(scopsam::InspectImageFile(header("dims.mhd", "", dims)), scopsam::InputError) << dims;
+  }
+  const std::string comment = "Comment = ";
+  EXPECT_NO_THROW(scopsam::ReadGrayImage(header("long-but-fits.mha", comment + std::string(254 - comment.size(), 'c') + "\n")));
+}
+
 TEST(ImageIO, HeadersThatClaimMorePixelsThanTheFileHoldsAreInputErrors)
 {
   const fs::path folder = Scratch("lying-headers");

@@ -16,6 +16,7 @@
  *
  *=========================================================================*/
 #include "scopsamModelConfig.h"
+#include "scopsamJSONNumbers.h"
 #include "scopsamTileGrid.h"
 
 #include <nlohmann/json.hpp>
@@ -189,29 +190,29 @@ ModelConfig::FromJSON(const std::string & text)
   {
     const auto j = nlohmann::json::parse(text);
     c.Name = j.at("name");
-    c.TileSize = j.at("tile_size");
-    c.PatchSize = j.at("patch_size");
-    c.EncoderDim = j.at("encoder_dim");
-    c.EncoderDepth = j.at("encoder_depth");
-    c.EncoderHeads = j.at("encoder_heads");
-    c.WindowSize = j.at("window_size");
-    c.GlobalBlocks = j.at("global_blocks").get<std::vector<int>>();
-    c.PositionGrid = j.at("position_grid");
-    c.EmbedDim = j.at("embed_dim");
-    c.DecoderDepth = j.at("decoder_depth");
-    c.DecoderHeads = j.at("decoder_heads");
-    c.DecoderMlpDim = j.at("decoder_mlp_dim");
-    c.MaskInChannels = j.at("mask_in_channels");
-    c.PriorChannels = j.at("prior_channels");
+    c.TileSize = JSONInteger<int>(j.at("tile_size"));
+    c.PatchSize = JSONInteger<int>(j.at("patch_size"));
+    c.EncoderDim = JSONInteger<int>(j.at("encoder_dim"));
+    c.EncoderDepth = JSONInteger<int>(j.at("encoder_depth"));
+    c.EncoderHeads = JSONInteger<int>(j.at("encoder_heads"));
+    c.WindowSize = JSONInteger<int>(j.at("window_size"));
+    c.GlobalBlocks = JSONIntegers<int>(j.at("global_blocks"));
+    c.PositionGrid = JSONInteger<int>(j.at("position_grid"));
+    c.EmbedDim = JSONInteger<int>(j.at("embed_dim"));
+    c.DecoderDepth = JSONInteger<int>(j.at("decoder_depth"));
+    c.DecoderHeads = JSONInteger<int>(j.at("decoder_heads"));
+    c.DecoderMlpDim = JSONInteger<int>(j.at("decoder_mlp_dim"));
+    c.MaskInChannels = JSONInteger<int>(j.at("mask_in_channels"));
+    c.PriorChannels = JSONInteger<int>(j.at("prior_channels"));
     c.PriorsInEncoder = j.at("priors_in_encoder");
     c.PriorsInPrompt = j.at("priors_in_prompt");
     c.PriorsInDecoder = j.at("priors_in_decoder");
-    c.AdapterDim = j.at("adapter_dim");
-    c.RefineChannels = j.value("refine_channels", 8);
+    c.AdapterDim = JSONInteger<int>(j.at("adapter_dim"));
+    c.RefineChannels = j.contains("refine_channels") ? JSONInteger<int>(j.at("refine_channels")) : 8;
     c.GradientScales = j.at("gradient_scales").get<std::vector<double>>();
     c.IntegrationScale = j.at("integration_scale");
     c.MagnitudeScale = j.at("magnitude_scale");
-    c.WindowRadius = j.at("window_radius");
+    c.WindowRadius = JSONInteger<int>(j.at("window_radius"));
     c.GrayscaleEpsilon = j.at("grayscale_epsilon");
     c.ContrastScale = j.at("contrast_scale");
     c.GlobalScale = j.at("global_scale");

@@ -25,6 +25,7 @@
 #include <torch/torch.h>
 
 #include "gtest/gtest.h"
+#include "scopsamJSONNumbers.h"
 #include "scopsamTestScratch.h"
 
 #include <chrono>
@@ -108,6 +109,21 @@ TEST(ModelConfig, JSONRoundTripAndValidation)
   EXPECT_THROW(bad.Validate(), std::invalid_argument);
   EXPECT_THROW(ModelConfig::FromJSON("{\"name\": 1}"), std::invalid_argument);
   EXPECT_THROW(ModelConfig::Named("vit_h"), std::invalid_argument);
+  // Integers of a hostile file: a float (whose conversion to int is undefined behaviour), a value beyond int, a
+  // fraction, a negative where a size is unsigned - refused, not converted.
+  const auto json = nlohmann::json::parse(ModelConfig::Small().ToJSON());
+  for (const auto & [key, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+         { "tile_size", 1e300 }, { "tile_size", 256.5 }, { "encoder_dim", 4294967488LL }, { "global_blocks", { 1, 1e30 } },
+         { "refine_channels", -1e19 } })
+  {
+    auto forged = json;
+    forged[key] = value;
+    EXPECT_THROW(ModelConfig::FromJSON(forged.dump()), std::invalid_argument) << key << " = " << value.dump();
+  }
+  EXPECT_EQ(scopsam::JSONInteger<int>(nlohmann::json(256)), 256);
+  EXPECT_EQ(scopsam::JSONInteger<std::size_t>(nlohmann::json(7u)), 7u);
+  EXPECT_THROW(scopsam::JSONInteger<std::size_t>(nlohmann::json(-1)), nlohmann::json::type_error);
+  EXPECT_THROW(scopsam::JSONInteger<int>(nlohmann::json("12")), nlohmann::json::type_error);
 }
 
 // FIPS 180-4's examples (NIST's SHA-256 example values), and a message that fills blocks unevenly.

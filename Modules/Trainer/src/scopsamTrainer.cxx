@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "scopsamTrainer.h"
 
+#include "scopsamJSONNumbers.h"
 #include "scopsamLoadedModel.h"
 #include "scopsamModelFiles.h"
 #include "scopsamThreadSettings.h"
@@ -301,7 +302,7 @@ Trainer::Resume(const std::string & checkpointFolder)
   // never LibTorch's or the JSON library's own exception.
   try
   {
-    if (state.value("seed", std::uint64_t{ 0 }) != m_Impl->Options.Seed || state.value("batch_size", 0) != m_Impl->Options.BatchSize)
+    if ((state.contains("seed") ? JSONInteger<std::uint64_t>(state.at("seed")) : std::uint64_t{ 0 }) != m_Impl->Options.Seed || (state.contains("batch_size") ? JSONInteger<int>(state.at("batch_size")) : 0) != m_Impl->Options.BatchSize)
     {
       throw ModelError("the checkpoint in " + checkpointFolder + " was made with another seed or batch size");
     }
@@ -324,9 +325,9 @@ Trainer::Resume(const std::string & checkpointFolder)
       }
     }
     torch::load(*m_Impl->Optimizer, (folder / "optimizer.pt").string());
-    m_Impl->Step = state.at("step").get<int>();
+    m_Impl->Step = JSONInteger<int>(state.at("step"));
     m_Impl->BestScore = state.value("best_score", -1.0);
-    m_Impl->BestStep = state.value("best_step", 0);
+    m_Impl->BestStep = state.contains("best_step") ? JSONInteger<int>(state.at("best_step")) : 0;
     m_Impl->BestThreshold = state.value("best_threshold", 0.5);
   }
   catch (const ModelError &)
