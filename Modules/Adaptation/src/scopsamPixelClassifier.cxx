@@ -27,6 +27,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <random>
 
@@ -444,6 +445,138 @@ PixelClassifier::ToJSON() const
   return out.dump();
 }
 
+namespace
+{
+/** Throws InputError unless `forest` (the JSON of an OpenCV regression forest, as ToJSON() writes it) has exactly the
+ * structure this class writes: OpenCV's DTrees reader trusts its fields (sizes, indices, the nodes' depths) and
+ * crashes on forged ones (a null read inside libopencv_ml, found by fuzzing), so it only ever sees that structure.
+ * Each tree is checked to be a binary tree in preorder (a split node is followed by its two subtrees, one level
+ * deeper), each split to name a feature of the forest. */
+void
+CheckForestStructure(const nlohmann::json & forest)
+{
+  const auto fail = [](const std::string & what) { throw InputError("the adaptation's forest is malformed: " + what); };
+  const std::vector<std::string> keys{ "format", "is_classifier", "var_all", "var_count", "ord_var_count", "cat_var_count",
+                                       "training_params", "global_var_idx", "var_idx", "var_type", "cat_ofs",
+                                       "missing_subst", "oob_error", "ntrees", "trees" };
+  if (!forest.is_object() || forest.size() != keys.size() ||
+      !std::all_of(keys.begin(), keys.end(), [&](const std::string & k) { return forest.contains(k); }))
+  {
+    fail("not the fields of a SCoP-SAM forest");
+  }
+  const auto integer = [&](const nlohmann::json & v, long long lowest, long long highest, const char * what) {
+    if (!v.is_number_integer() || v.get<long long>() < lowest || v.get<long long>() > highest)
+    {
+      fail(std::string(what) + " out of range");
+    }
+    return v.get<long long>();
+  };
+  const auto finite = [&](const nlohmann::json & v, const char * what) {
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+    {
+      fail(std::string(what) + " is not a finite number");
+    }
+  };
+  const auto variables = integer(forest["var_count"], 1, 4096, "var_count");
+  if (integer(forest["format"], 3, 3, "format") != 3 || integer(forest["is_classifier"], 0, 0, "is_classifier") != 0 ||
+      integer(forest["var_all"], variables + 1, variables + 1, "var_all") != variables + 1 ||
+      integer(forest["ord_var_count"], variables + 1, variables + 1, "ord_var_count") != variables + 1 ||
+      integer(forest["cat_var_count"], 0, 0, "cat_var_count") != 0 || integer(forest["global_var_idx"], 1, 1, "global_var_idx") != 1)
+  {
+    fail("its sizes disagree");
+  }
+  const auto & parameters = forest["training_params"];
+  const std::vector<std::string> parameterKeys{ "use_surrogates", "max_categories", "regression_accuracy", "max_depth",
+                                                "min_sample_count", "cross_validation_folds", "nactive_vars" };
+  if (!parameters.is_object() || parameters.size() != parameterKeys.size())
+  {
+    fail("its training parameters");
+  }
+  for (const auto & k : parameterKeys)
+  {
+    if (!parameters.contains(k))
+    {
+      fail("its training parameters");
+    }
+    finite(parameters[k], "a training parameter");
+  }
+  integer(parameters["max_depth"], 1, 64, "max_depth");
+  const auto array = [&](const char * key, std::size_t size) -> const nlohmann::json & {
+    const auto & a = forest[key];
+    if (!a.is_array() || a.size() != size)
+    {
+      fail(std::string(key) + " is not an array of " + std::to_string(size));
+    }
+    return a;
+  };
+  const auto & index = array("var_idx", static_cast<std::size_t>(variables));
+  for (std::size_t i = 0; i < index.size(); ++i)
+  {
+    if (integer(index[i], 0, variables - 1, "var_idx") != static_cast<long long>(i))
+    {
+      fail("var_idx is not 0, 1, 2, ...");
+    }
+  }
+  for (const auto & t : array("var_type", static_cast<std::size_t>(variables + 1)))
+  {
+    integer(t, 0, 0, "var_type");
+  }
+  for (const auto & c : array("cat_ofs", static_cast<std::size_t>(2 * variables)))
+  {
+    integer(c, 0, 0, "cat_ofs");
+  }
+  for (const auto & m : array("missing_subst", static_cast<std::size_t>(variables + 1)))
+  {
+    finite(m, "missing_subst");
+  }
+  finite(forest["oob_error"], "oob_error");
+  const auto   trees = integer(forest["ntrees"], 1, 1024, "ntrees");
+  const auto & list = array("trees", static_cast<std::size_t>(trees));
+  for (const auto & tree : list)
+  {
+    if (!tree.is_object() || tree.size() != 1 || !tree.contains("nodes") || !tree["nodes"].is_array() ||
+        tree["nodes"].empty() || tree["nodes"].size() > 1u << 20)
+    {
+      fail("a tree without nodes");
+    }
+    const auto & nodes = tree["nodes"];
+    // Preorder: node i at depth d; a split node's two subtrees follow it at depth d + 1.
+    std::function<std::size_t(std::size_t, long long)> walk = [&](std::size_t i, long long depth) -> std::size_t {
+      if (i >= nodes.size() || depth > 64)
+      {
+        fail("a tree cut short or deeper than 64");
+      }
+      const auto & node = nodes[i];
+      const bool   split = node.is_object() && node.contains("splits");
+      if (!node.is_object() || node.size() != (split ? 3u : 2u) || !node.contains("depth") || !node.contains("value"))
+      {
+        fail("a node that is not {depth, value[, splits]}");
+      }
+      integer(node["depth"], depth, depth, "a node's depth");
+      finite(node["value"], "a node's value");
+      if (!split)
+      {
+        return i + 1;
+      }
+      const auto & splits = node["splits"];
+      if (!splits.is_array() || splits.size() != 1 || !splits[0].is_object() || splits[0].size() != 3 ||
+          !splits[0].contains("var") || !splits[0].contains("quality") || !splits[0].contains("le"))
+      {
+        fail("a split that is not {var, quality, le}");
+      }
+      integer(splits[0]["var"], 0, variables - 1, "a split's variable");
+      finite(splits[0]["quality"], "a split's quality");
+      finite(splits[0]["le"], "a split's threshold");
+      return walk(walk(i + 1, depth + 1), depth + 1);
+    };
+    if (walk(0, 0) != nodes.size())
+    {
+      fail("nodes beyond the tree");
+    }
+  }
+}
+} // namespace
+
 PixelClassifier
 PixelClassifier::FromJSON(const std::string & text)
 {
@@ -455,7 +588,9 @@ PixelClassifier::FromJSON(const std::string & text)
     {
       throw InputError("not a SCoP-SAM adaptation of a known version");
     }
-    cv::FileStorage storage(in.at("forest").get<std::string>(), cv::FileStorage::READ | cv::FileStorage::MEMORY);
+    const std::string forestText = in.at("forest").get<std::string>();
+    CheckForestStructure(nlohmann::json::parse(forestText));
+    cv::FileStorage storage(forestText, cv::FileStorage::READ | cv::FileStorage::MEMORY);
     auto            forest = cv::ml::RTrees::create();
     forest->read(storage.root());
     if (!forest->isTrained() || forest->getVarCount() != JSONInteger<int>(in.at("number_of_features")))

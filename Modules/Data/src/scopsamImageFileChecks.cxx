@@ -290,6 +290,24 @@ CheckPNGStructure(const std::string & path)
     {
       throw corrupt("it does not start with a 13-byte IHDR chunk");
     }
+    // What libpng's header read answers with png_error() (an abort inside ITK 5.2) rather than a warning: a chunk
+    // type that is not four letters, a second IHDR, a second or malformed PLTE, a critical chunk it does not know.
+    if (!std::all_of(type.begin(), type.end(), [](unsigned char c) { return std::isalpha(c) != 0; }))
+    {
+      throw corrupt("chunk " + std::to_string(chunk) + " has no valid chunk type");
+    }
+    if (chunk > 0 && type == "IHDR")
+    {
+      throw corrupt("a second IHDR chunk");
+    }
+    if (type == "PLTE" && (seenPalette || length == 0 || length % 3 != 0 || length > 768 || colourType == 0 || colourType == 4))
+    {
+      throw corrupt(seenPalette ? "a second PLTE chunk" : "a PLTE chunk of " + std::to_string(length) + " bytes in an image of colour type " + std::to_string(colourType));
+    }
+    if (std::isupper(static_cast<unsigned char>(type[0])) && type != "IHDR" && type != "PLTE" && type != "IDAT" && type != "IEND")
+    {
+      throw corrupt("an unknown critical chunk " + type);
+    }
     if (type == "IDAT")
     {
       if (colourType == 3 && !seenPalette)
