@@ -41,6 +41,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <mutex>
 #include <sstream>
 #include <vector>
 #include <fcntl.h>
@@ -107,23 +108,72 @@ DefaultMemoryBudget()
 }
 std::atomic<std::uint64_t> g_MemoryBudget{ DefaultMemoryBudget() };
 
-/** Holds what ITK's image readers print on std::cerr while one lives (MetaIO reports a header it cannot parse in
+/** Discards what ITK's image readers print on std::cerr while one lives (MetaIO reports a header it cannot parse in
  * three lines of its own before ITK throws): the failure reaches the user as the one line of the exception, the
- * chatter never. Process-wide while it lives, as std::cerr is; readers are quick. */
+ * chatter never. std::cerr belongs to the process: the first of several at once (threads reading images, as Python
+ * may) points it at a buffer that keeps nothing (stateless, so concurrent writes are harmless) and the last one puts
+ * the saved buffer back. */
 class QuietReaders
 {
 public:
   QuietReaders()
-    : m_Saved(std::cerr.rdbuf(m_Chatter.rdbuf()))
-  {}
-  ~QuietReaders() { std::cerr.rdbuf(m_Saved); }
+  {
+    const std::lock_guard<std::mutex> lock(Mutex());
+    if (Depth()++ == 0)
+    {
+      Saved() = std::cerr.rdbuf(&Discard());
+    }
+  }
+  ~QuietReaders()
+  {
+    const std::lock_guard<std::mutex> lock(Mutex());
+    if (--Depth() == 0)
+    {
+      std::cerr.rdbuf(Saved());
+    }
+  }
   QuietReaders(const QuietReaders &) = delete;
   QuietReaders &
   operator=(const QuietReaders &) = delete;
 
 private:
-  std::ostringstream m_Chatter;
-  std::streambuf *   m_Saved;
+  struct DiscardingBuffer : std::streambuf
+  {
+    int_type
+    overflow(int_type c) override
+    {
+      return traits_type::not_eof(c);
+    }
+    std::streamsize
+    xsputn(const char *, std::streamsize count) override
+    {
+      return count;
+    }
+  };
+  static std::mutex &
+  Mutex()
+  {
+    static std::mutex mutex;
+    return mutex;
+  }
+  static int &
+  Depth()
+  {
+    static int depth = 0;
+    return depth;
+  }
+  static std::streambuf *&
+  Saved()
+  {
+    static std::streambuf * saved = nullptr;
+    return saved;
+  }
+  static DiscardingBuffer &
+  Discard()
+  {
+    static DiscardingBuffer buffer;
+    return buffer;
+  }
 };
 } // namespace
 
