@@ -195,15 +195,17 @@ BuildModel(const ModelConfig & config, std::uint64_t seed)
   return model;
 }
 
+namespace
+{
 std::unique_ptr<LoadedModel>
-ReadModelBytes(const char * data, std::size_t size, const std::string & name)
+ReadModelBytesUnguarded(const char * data, std::size_t size, const std::string & name)
 {
   torch::serialize::InputArchive archive;
   try
   {
     archive.load_from(data, size, torch::kCPU);
   }
-  catch (const c10::Error &)
+  catch (const std::exception &) // c10::Error, and the std::out_of_range its unpickler throws on a forged pickle
   {
     throw ModelError(name + " is not a model, or it is truncated");
   }
@@ -218,7 +220,7 @@ ReadModelBytes(const char * data, std::size_t size, const std::string & name)
 }
 
 std::unique_ptr<LoadedModel>
-ReadModelFile(const std::string & path)
+ReadModelFileUnguarded(const std::string & path)
 {
   std::error_code error;
   if (!fs::is_regular_file(path, error))
@@ -230,7 +232,7 @@ ReadModelFile(const std::string & path)
   {
     archive.load_from(path, torch::kCPU);
   }
-  catch (const c10::Error &)
+  catch (const std::exception &) // c10::Error, and the std::out_of_range its unpickler throws on a forged pickle
   {
     throw ModelError(path + " is not a model file (neither a SCoP-SAM model nor TorchScript), or it is truncated");
   }
@@ -247,7 +249,7 @@ ReadModelFile(const std::string & path)
   {
     model->Script = torch::jit::load(path, torch::kCPU);
   }
-  catch (const c10::Error & e)
+  catch (const std::exception & e)
   {
     throw ModelError(path + " is neither a SCoP-SAM model nor a loadable TorchScript module: " + FirstLine(e.what()));
   }
@@ -271,6 +273,40 @@ ReadModelFile(const std::string & path)
   model->Identity = "torchscript " + fs::path(path).filename().string() + " #" + FileHash(path);
   model->Checksum = "none (TorchScript: not checked)";
   return model;
+}
+
+/** Any other exception LibTorch throws on a forged file (its unpickler throws std::out_of_range on an attribute the
+ * module's class does not declare; found by fuzzing: it escaped every catch and ended the process) is a corrupt
+ * model file, one line. */
+template <typename TRead>
+std::unique_ptr<LoadedModel>
+Guarded(const TRead & read, const std::string & name)
+{
+  try
+  {
+    return read();
+  }
+  catch (const ModelError &)
+  {
+    throw;
+  }
+  catch (const std::exception & e)
+  {
+    throw ModelError(name + " is a corrupt model file: " + FirstLine(e.what()));
+  }
+}
+} // namespace
+
+std::unique_ptr<LoadedModel>
+ReadModelBytes(const char * data, std::size_t size, const std::string & name)
+{
+  return Guarded([&] { return ReadModelBytesUnguarded(data, size, name); }, name);
+}
+
+std::unique_ptr<LoadedModel>
+ReadModelFile(const std::string & path)
+{
+  return Guarded([&] { return ReadModelFileUnguarded(path); }, path);
 }
 
 void
@@ -359,7 +395,7 @@ ImportSAMCheckpoint(LoadedModel & model, const std::string & checkpoint, std::ve
   {
     value = torch::pickle_load(bytes);
   }
-  catch (const c10::Error & e)
+  catch (const std::exception & e)
   {
     throw ModelError(checkpoint + " is not a plain dict of tensors saved by torch.save (convert the official "
                                   "checkpoint with Utilities/convert_sam_checkpoint.py): " + FirstLine(e.what()));

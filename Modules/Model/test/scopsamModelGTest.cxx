@@ -387,6 +387,19 @@ TEST(ModelFile, BrokenForeignAndMismatchedFilesAreClearErrors)
   fs::copy_file(folder / "good.pt", folder / "cut.pt");
   fs::resize_file(folder / "cut.pt", fs::file_size(folder / "good.pt") / 2);
   expectError(folder / "cut.pt", "truncated");
+  // A pickled attribute the module's class does not declare (one letter of a tensor's name changed, as libFuzzer
+  // found): LibTorch's unpickler throws std::out_of_range, which ended the process; it is a corrupt file.
+  {
+    std::ifstream     in(folder / "good.pt", std::ios::binary);
+    std::string       bytes((std::istreambuf_iterator<char>(in)), {});
+    const std::string name = "output_hypernetworks";
+    const auto        at = bytes.rfind(name); // in data.pkl, the last entry of the archive's names
+    ASSERT_NE(at, std::string::npos);
+    bytes[at + name.find('y')] = 'z';
+    std::ofstream(folder / "renamed.pt", std::ios::binary) << bytes;
+    expectError(folder / "renamed.pt", "renamed.pt");
+    EXPECT_THROW(SegmentationEngine::LoadFromMemory(bytes.data(), bytes.size(), "renamed"), scopsam::ModelError);
+  }
   // A file whose configuration says one size and whose tensors are of another.
   {
     auto                            other = SegmentationEngine::Create(Tiny(), 7);
