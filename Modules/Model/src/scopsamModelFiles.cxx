@@ -19,10 +19,12 @@
 
 #include "scopsamSha256.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <set>
 #include <sstream>
@@ -197,9 +199,165 @@ BuildModel(const ModelConfig & config, std::uint64_t seed)
 
 namespace
 {
+/** Reads `count` bytes at `offset` of a model file (in memory or on disk); false when they are not all there. */
+using ReadAt = std::function<bool(std::uint64_t offset, std::size_t count, std::string & out)>;
+
+std::uint32_t
+Little(const std::string & bytes, std::size_t at, int width)
+{
+  std::uint32_t value = 0;
+  for (int i = width - 1; i >= 0; --i)
+  {
+    value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
+  }
+  return value;
+}
+
+/** The sizes inside a pickle, checked before LibTorch's unpickler reads it: it allocates what an opcode claims before
+ * it reads it - a string of the length given, a memo table as long as the index a LONG_BINPUT names (a forged
+ * index asked for 31 GB; found by fuzzing). Throws ModelError when a length or a line runs past the pickle's end,
+ * or a memo index exceeds the pickle's size (each memo entry takes an opcode). Stops, accepting, at the first
+ * opcode it does not know (the unpickler then judges the rest), so that it can refuse only what is certainly
+ * corrupt. */
+void
+CheckPickleLengths(const std::string & pickle, const std::string & name)
+{
+  const auto corrupt = [&] { return ModelError(name + " is a corrupt model file: its pickled data claims more bytes than it holds"); };
+  std::size_t at = 0;
+  const auto  need = [&](std::uint64_t count) {
+    if (count > pickle.size() - at)
+    {
+      throw corrupt();
+    }
+  };
+  const auto skipLine = [&] {
+    const auto end = pickle.find('\n', at);
+    if (end == std::string::npos)
+    {
+      throw corrupt();
+    }
+    at = end + 1;
+  };
+  while (at < pickle.size())
+  {
+    const auto op = static_cast<unsigned char>(pickle[at++]);
+    std::uint64_t length = 0;
+    switch (op)
+    {
+      case 'X': case 'B': case 'T': case 0x8b: // 4-byte length, then that many bytes
+        need(4);
+        length = Little(pickle, at, 4);
+        at += 4;
+        break;
+      case 'U': case 'C': case 0x8c: case 0x8a: // 1-byte length
+        need(1);
+        length = static_cast<unsigned char>(pickle[at]);
+        at += 1;
+        break;
+      case 0x8d: case 0x8e: case 0x96: case 0x95: // 8-byte length (a FRAME's bytes are the opcodes that follow)
+        need(8);
+        length = Little(pickle, at, 4) | (static_cast<std::uint64_t>(Little(pickle, at + 4, 4)) << 32);
+        at += 8;
+        if (op == 0x95)
+        {
+          need(length);
+          continue;
+        }
+        break;
+      case 'K': case 'q': case 'h': case 0x80: case 0x82: at += 1; need(0); continue;
+      case 'M': case 0x83: at += 2; need(0); continue;
+      case 'r': // LONG_BINPUT: LibTorch sizes its memo table by the index (a forged one asked for 31 GB)
+        need(4);
+        if (Little(pickle, at, 4) >= pickle.size())
+        {
+          throw corrupt();
+        }
+        at += 4;
+        continue;
+      case 'J': case 'j': case 0x84: at += 4; need(0); continue;
+      case 'G': at += 8; need(0); continue;
+      case 'c': skipLine(); skipLine(); continue; // GLOBAL module\nname\n
+      case 'I': case 'L': case 'F': case 'S': case 'V': case 'P': case 'g': case 'p': skipLine(); continue;
+      case '.': return; // STOP
+      case ']': case '}': case ')': case '(': case 't': case 0x85: case 0x86: case 0x87: case 'u': case 's':
+      case 'e': case 'a': case 'R': case 'b': case 0x81: case 'Q': case 'N': case 0x88: case 0x89: case '0':
+      case '1': case '2': case 0x94: case 0x93: case 0x8f: case 0x90: case 0x91: case 0x92:
+        continue; // no argument
+      default:
+        return; // not an opcode this check knows
+    }
+    need(length);
+    at += static_cast<std::size_t>(length);
+  }
+}
+
+/** Checks the lengths in every pickle (`*.pkl`, stored uncompressed, as LibTorch writes them) of the zip archive that
+ * `read` reads, before LibTorch parses it (CheckPickleLengths()). An archive this cannot follow is left to LibTorch,
+ * which reports it. */
+void
+CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string & name)
+{
+  std::string tail;
+  const std::uint64_t tailSize = std::min<std::uint64_t>(size, 65557);
+  if (size < 22 || !read(size - tailSize, static_cast<std::size_t>(tailSize), tail))
+  {
+    return;
+  }
+  const auto eocd = tail.rfind(std::string("PK\x05\x06", 4));
+  if (eocd == std::string::npos || eocd + 22 > tail.size())
+  {
+    return;
+  }
+  const std::uint32_t entries = Little(tail, eocd + 10, 2), directorySize = Little(tail, eocd + 12, 4),
+                      directoryOffset = Little(tail, eocd + 16, 4);
+  std::string directory;
+  if (directoryOffset == 0xFFFFFFFFu || !read(directoryOffset, directorySize, directory))
+  {
+    return; // zip64, or not where it says: LibTorch judges
+  }
+  std::size_t at = 0;
+  for (std::uint32_t e = 0; e < entries && at + 46 <= directory.size(); ++e)
+  {
+    if (directory.compare(at, 4, std::string("PK\x01\x02", 4)) != 0)
+    {
+      return;
+    }
+    const std::uint32_t method = Little(directory, at + 10, 2), stored = Little(directory, at + 20, 4),
+                        nameLength = Little(directory, at + 28, 2), extra = Little(directory, at + 30, 2),
+                        comment = Little(directory, at + 32, 2), local = Little(directory, at + 42, 4);
+    if (at + 46 + nameLength > directory.size())
+    {
+      return;
+    }
+    const std::string entry = directory.substr(at + 46, nameLength);
+    at += 46 + nameLength + extra + comment;
+    if (method != 0 || entry.size() < 4 || entry.compare(entry.size() - 4, 4, ".pkl") != 0 || stored == 0xFFFFFFFFu)
+    {
+      continue;
+    }
+    std::string header, pickle;
+    if (!read(local, 30, header) || header.compare(0, 4, std::string("PK\x03\x04", 4)) != 0 ||
+        !read(std::uint64_t{ local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), stored, pickle))
+    {
+      return;
+    }
+    CheckPickleLengths(pickle, name);
+  }
+}
+
 std::unique_ptr<LoadedModel>
 ReadModelBytesUnguarded(const char * data, std::size_t size, const std::string & name)
 {
+  CheckArchivePickles(
+    [&](std::uint64_t offset, std::size_t count, std::string & out) {
+      if (offset > size || count > size - offset)
+      {
+        return false;
+      }
+      out.assign(data + offset, count);
+      return true;
+    },
+    size, name);
   torch::serialize::InputArchive archive;
   try
   {
@@ -226,6 +384,22 @@ ReadModelFileUnguarded(const std::string & path)
   if (!fs::is_regular_file(path, error))
   {
     throw ModelError("no such model file: " + path);
+  }
+  {
+    std::ifstream       file(path, std::ios::binary);
+    const std::uint64_t size = fs::file_size(path, error);
+    CheckArchivePickles(
+      [&](std::uint64_t offset, std::size_t count, std::string & out) {
+        if (error || offset > size || count > size - offset)
+        {
+          return false;
+        }
+        out.resize(count);
+        file.clear();
+        file.seekg(static_cast<std::streamoff>(offset));
+        return static_cast<bool>(file.read(out.data(), static_cast<std::streamsize>(count)));
+      },
+      size, path);
   }
   torch::serialize::InputArchive archive;
   try

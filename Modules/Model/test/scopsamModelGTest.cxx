@@ -400,6 +400,10 @@ TEST(ModelFile, BrokenForeignAndMismatchedFilesAreClearErrors)
     expectError(folder / "renamed.pt", "renamed.pt");
     EXPECT_THROW(SegmentationEngine::LoadFromMemory(bytes.data(), bytes.size(), "renamed"), scopsam::ModelError);
   }
+  // A LONG_BINPUT whose memo index LibTorch would size its memo table by (libFuzzer's forgery asked for 31 GB): refused
+  // before LibTorch reads the pickle.
+  expectError(fs::path(SCoPSAM_SOURCE_DIR) / "Testing/Fuzz/corpus/model_file/crash-unpickler-memo-index",
+              "its pickled data claims more bytes than it holds");
   // A file whose configuration says one size and whose tensors are of another.
   {
     auto                            other = SegmentationEngine::Create(Tiny(), 7);
