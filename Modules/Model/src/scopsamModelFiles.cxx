@@ -145,6 +145,24 @@ ReadNativeModel(torch::serialize::InputArchive & archive, const std::string & na
     {
       throw ModelError(name + ": tensor " + key + " has shape " + Shape(stored) + " but the configuration needs " + Shape(target));
     }
+    // LibTorch builds a tensor over its storage as the pickle says (offset, sizes, strides) without checking that the
+    // storage holds it: a forged view reads past the storage (found by fuzzing, in the checksum's read).
+    std::int64_t last = stored.storage_offset();
+    for (std::int64_t d = 0; d < stored.dim(); ++d)
+    {
+      if (stored.stride(d) < 0)
+      {
+        last = -1;
+        break;
+      }
+      last += (stored.size(d) - 1) * stored.stride(d);
+    }
+    if (stored.numel() > 0 &&
+        (last < 0 || stored.storage_offset() < 0 ||
+         static_cast<std::uint64_t>(last + 1) * stored.element_size() > stored.storage().nbytes()))
+    {
+      throw ModelError(name + " is a corrupt model file: tensor " + key + " reaches past its data");
+    }
     if (hasChecksum)
     {
       checksum.Feed(key, stored);
