@@ -490,8 +490,9 @@ CheckMetaImageStructure(const std::string & path)
     const std::string key = Trim(line.substr(0, equals)), value = Trim(line.substr(equals + 1));
     if (key == "NDims")
     {
-      if (value.empty() || value.size() > 2 || !std::all_of(value.begin(), value.end(), [](unsigned char d) { return std::isdigit(d) != 0; }) ||
-          std::stoi(value) < 1 || std::stoi(value) > 10)
+      const bool digits = !value.empty() && value.size() <= 2 &&
+                          std::all_of(value.begin(), value.end(), [](unsigned char d) { return std::isdigit(d) != 0; });
+      if (!digits || std::stoi(value) < 1 || std::stoi(value) > 10)
       {
         throw corrupt("NDims must be a whole number from 1 to 10, got '" + value + "'");
       }

@@ -282,8 +282,8 @@ CheckPickleLengths(const std::string & pickle, const std::string & name)
           continue;
         }
         break;
-      case 'K': case 'q': case 'h': case 0x80: case 0x82: at += 1; need(0); continue;
-      case 'M': case 0x83: at += 2; need(0); continue;
+      case 'K': case 'q': case 'h': case 0x80: case 0x82: need(1); at += 1; continue;
+      case 'M': case 0x83: need(2); at += 2; continue;
       case 'r': // LONG_BINPUT: LibTorch sizes its memo table by the index (a forged one asked for 31 GB)
         need(4);
         if (Little(pickle, at, 4) >= pickle.size())
@@ -292,8 +292,8 @@ CheckPickleLengths(const std::string & pickle, const std::string & name)
         }
         at += 4;
         continue;
-      case 'J': case 'j': case 0x84: at += 4; need(0); continue;
-      case 'G': at += 8; need(0); continue;
+      case 'J': case 'j': case 0x84: need(4); at += 4; continue;
+      case 'G': need(8); at += 8; continue;
       case 'c': skipLine(); skipLine(); continue; // GLOBAL module\nname\n
       case 'I': case 'L': case 'F': case 'S': case 'V': case 'P': case 'g': case 'p': skipLine(); continue;
       case '.': return; // STOP
