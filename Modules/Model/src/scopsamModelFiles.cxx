@@ -25,10 +25,12 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <map>
 #include <set>
 #include <sstream>
 #include <unistd.h>
+#include <vector>
 
 namespace fs = std::filesystem;
 
@@ -231,87 +233,258 @@ Little(const std::string & bytes, std::size_t at, int width)
   return value;
 }
 
-/** The sizes inside a pickle, checked before LibTorch's unpickler reads it: it allocates what an opcode claims before
- * it reads it - a string of the length given, a memo table as long as the index a LONG_BINPUT names (a forged
- * index asked for 31 GB; found by fuzzing). Throws ModelError when a length or a line runs past the pickle's end,
- * or a memo index exceeds the pickle's size (each memo entry takes an opcode). Stops, accepting, at the first
- * opcode it does not know (the unpickler then judges the rest), so that it can refuse only what is certainly
- * corrupt. */
-void
-CheckPickleLengths(const std::string & pickle, const std::string & name)
+/** A tensor storage that a pickle names by a persistent id, ('storage', torch.<Type>Storage, key, location, count):
+ * its record's key and the bytes it claims (count elements of its type). */
+struct PickledStorage
+{
+  std::string   Key;
+  std::uint64_t Bytes = 0;
+};
+
+/** Bytes per element of a legacy storage type, 0 for a type this check does not know. */
+std::uint64_t
+StorageElementSize(const std::string & global)
+{
+  static const std::map<std::string, std::uint64_t> sizes = {
+    { "torch.FloatStorage", 4 },  { "torch.DoubleStorage", 8 }, { "torch.HalfStorage", 2 },
+    { "torch.BFloat16Storage", 2 }, { "torch.LongStorage", 8 }, { "torch.IntStorage", 4 },
+    { "torch.ShortStorage", 2 },  { "torch.CharStorage", 1 },   { "torch.ByteStorage", 1 },
+    { "torch.BoolStorage", 1 },   { "torch.ComplexFloatStorage", 8 }, { "torch.ComplexDoubleStorage", 16 },
+    { "torch.QInt8Storage", 1 },  { "torch.QUInt8Storage", 1 }, { "torch.QInt32Storage", 4 }
+  };
+  const auto found = sizes.find(global);
+  return found == sizes.end() ? 0 : found->second;
+}
+
+/** Checks a pickle before LibTorch's unpickler reads it, which allocates what an opcode claims before it reads it
+ * (a string of the length given; a memo table as long as the index a LONG_BINPUT names: a forged index asked for
+ * 31 GB; found by fuzzing). Throws ModelError when a length or a line runs past the pickle's end, or a memo index
+ * exceeds the pickle's size (each memo entry takes an opcode). Returns the tensor storages the pickle names, which
+ * the caller compares with their records (LibTorch does not: a storage claiming more than its record made the
+ * weights' hash read past the record; found by fuzzing). To find them it follows the pickle machine's stack as far
+ * as strings, globals, integers, tuples and the memo; everything else is an opaque value. It stops, accepting, at
+ * the first opcode it does not know, or where the stack it follows does not add up (the unpickler then judges the
+ * rest), so that it refuses only what is certainly corrupt. */
+std::vector<PickledStorage>
+CheckPickle(const std::string & pickle, const std::string & name)
 {
   const auto corrupt = [&] { return ModelError(name + " is a corrupt model file: its pickled data claims more bytes than it holds"); };
-  std::size_t at = 0;
-  const auto  need = [&](std::uint64_t count) {
+  struct Value
+  {
+    enum class Kind
+    {
+      Opaque,
+      Mark,
+      Text,
+      Global,
+      Integer,
+      Storage
+    };
+    Kind          What = Kind::Opaque;
+    std::string   Text;
+    std::uint64_t Number = 0; // an integer, or a storage's bytes
+  };
+  std::vector<Value>              stack;
+  std::map<std::uint32_t, Value>  memo;
+  std::vector<PickledStorage>     storages;
+  std::size_t                     at = 0;
+  const auto                      need = [&](std::uint64_t count) {
     if (count > pickle.size() - at)
     {
       throw corrupt();
     }
   };
-  const auto skipLine = [&] {
+  const auto line = [&] {
     const auto end = pickle.find('\n', at);
     if (end == std::string::npos)
     {
       throw corrupt();
     }
+    std::string text = pickle.substr(at, end - at);
     at = end + 1;
+    return text;
+  };
+  bool       follows = true; // false once the stack no longer adds up
+  const auto pop = [&](std::size_t count) {
+    std::vector<Value> popped;
+    if (!follows || stack.size() < count)
+    {
+      follows = false;
+      return popped;
+    }
+    popped.assign(stack.end() - static_cast<std::ptrdiff_t>(count), stack.end());
+    stack.resize(stack.size() - count);
+    return popped;
+  };
+  const auto popToMark = [&] {
+    std::vector<Value> items;
+    const auto mark = std::find_if(stack.rbegin(), stack.rend(), [](const Value & v) { return v.What == Value::Kind::Mark; });
+    if (!follows || mark == stack.rend())
+    {
+      follows = false;
+      return items;
+    }
+    const auto first = mark.base(); // one past the mark
+    items.assign(first, stack.end());
+    stack.erase(first - 1, stack.end());
+    return items;
+  };
+  const auto push = [&](Value v) {
+    if (follows)
+    {
+      stack.push_back(std::move(v));
+    }
+  };
+  const auto remember = [&](std::uint32_t index) {
+    if (index >= pickle.size())
+    {
+      throw corrupt(); // LibTorch sizes its memo table by the index
+    }
+    memo[index] = follows && !stack.empty() ? stack.back() : Value{};
+  };
+  const auto recall = [&](std::uint32_t index) {
+    const auto found = memo.find(index);
+    push(found == memo.end() ? Value{} : found->second);
+  };
+  const auto storageTuple = [&](const std::vector<Value> & items) {
+    // ('storage', torch.<Type>Storage, key, location, count)
+    if (items.size() != 5 || items[0].What != Value::Kind::Text || items[0].Text != "storage" || items[1].What != Value::Kind::Global ||
+        items[2].What != Value::Kind::Text || items[4].What != Value::Kind::Integer)
+    {
+      return Value{};
+    }
+    const std::uint64_t size = StorageElementSize(items[1].Text);
+    if (size == 0)
+    {
+      return Value{};
+    }
+    if (items[4].Number > std::numeric_limits<std::uint64_t>::max() / size)
+    {
+      throw corrupt();
+    }
+    return Value{ Value::Kind::Storage, items[2].Text, items[4].Number * size };
+  };
+  const auto fixed = [&](int width) { // a little-endian unsigned field of 1, 2 or 4 bytes
+    need(static_cast<std::uint64_t>(width));
+    const std::uint32_t value = Little(pickle, at, width);
+    at += static_cast<std::size_t>(width);
+    return value;
+  };
+  const auto bytes = [&](std::uint64_t length) {
+    need(length);
+    std::string text = pickle.substr(at, static_cast<std::size_t>(length));
+    at += static_cast<std::size_t>(length);
+    return text;
+  };
+  const auto length8 = [&] {
+    need(8);
+    const std::uint64_t length = Little(pickle, at, 4) | (static_cast<std::uint64_t>(Little(pickle, at + 4, 4)) << 32);
+    at += 8;
+    return length;
   };
   while (at < pickle.size())
   {
     const auto op = static_cast<unsigned char>(pickle[at++]);
-    std::uint64_t length = 0;
     switch (op)
     {
-      case 'X': case 'B': case 'T': case 0x8b: // 4-byte length, then that many bytes
-        need(4);
-        length = Little(pickle, at, 4);
-        at += 4;
+      // Text and bytes, with their length first.
+      case 'X': push({ Value::Kind::Text, bytes(fixed(4)) }); break;         // BINUNICODE
+      case 0x8c: push({ Value::Kind::Text, bytes(fixed(1)) }); break;        // SHORT_BINUNICODE
+      case 0x8d: push({ Value::Kind::Text, bytes(length8()) }); break;       // BINUNICODE8
+      case 'T': case 'B': bytes(fixed(4)); push({}); break;            // BINSTRING, BINBYTES
+      case 'U': case 'C': bytes(fixed(1)); push({}); break;            // SHORT_BINSTRING, SHORT_BINBYTES
+      case 0x8e: case 0x96: bytes(length8()); push({}); break;         // BINBYTES8, BYTEARRAY8
+      case 0x95: length8(); break;                                     // FRAME: its bytes are the opcodes that follow
+      // Integers.
+      case 'K': push({ Value::Kind::Integer, {}, fixed(1) }); break;         // BININT1
+      case 'M': push({ Value::Kind::Integer, {}, fixed(2) }); break;         // BININT2
+      case 'J':                                                        // BININT: signed
+      {
+        const std::int32_t value = static_cast<std::int32_t>(fixed(4));
+        push(value < 0 ? Value{} : Value{ Value::Kind::Integer, {}, static_cast<std::uint64_t>(value) });
         break;
-      case 'U': case 'C': case 0x8c: case 0x8a: // 1-byte length
-        need(1);
-        length = static_cast<unsigned char>(pickle[at]);
-        at += 1;
-        break;
-      case 0x8d: case 0x8e: case 0x96: case 0x95: // 8-byte length (a FRAME's bytes are the opcodes that follow)
-        need(8);
-        length = Little(pickle, at, 4) | (static_cast<std::uint64_t>(Little(pickle, at + 4, 4)) << 32);
-        at += 8;
-        if (op == 0x95)
+      }
+      case 0x8a:                                                       // LONG1: n bytes, signed
+      {
+        const std::string digits = bytes(fixed(1));
+        Value             value;
+        if (digits.size() <= 8 && (digits.empty() || (static_cast<unsigned char>(digits.back()) & 0x80) == 0))
         {
-          need(length);
-          continue;
+          value = { Value::Kind::Integer, {}, 0 };
+          for (std::size_t i = digits.size(); i-- > 0;)
+          {
+            value.Number = (value.Number << 8) | static_cast<unsigned char>(digits[i]);
+          }
         }
+        push(value);
         break;
-      case 'K': case 'q': case 'h': case 0x80: case 0x82: need(1); at += 1; continue;
-      case 'M': case 0x83: need(2); at += 2; continue;
-      case 'r': // LONG_BINPUT: LibTorch sizes its memo table by the index (a forged one asked for 31 GB)
-        need(4);
-        if (Little(pickle, at, 4) >= pickle.size())
+      }
+      case 0x8b: bytes(fixed(4)); push({}); break;                     // LONG4
+      case 'G': bytes(8); push({}); break;                             // BINFLOAT
+      case 'I': case 'L': case 'F': case 'S': case 'V': line(); push({}); break; // text forms
+      case 'c':                                                        // GLOBAL module\nname\n
+      {
+        std::string global = line();
+        global += "." + line();
+        push({ Value::Kind::Global, global });
+        break;
+      }
+      case 0x93:                                                       // STACK_GLOBAL
+      {
+        const auto parts = pop(2);
+        push(parts.size() == 2 && parts[0].What == Value::Kind::Text && parts[1].What == Value::Kind::Text
+               ? Value{ Value::Kind::Global, parts[0].Text + "." + parts[1].Text }
+               : Value{});
+        break;
+      }
+      case 0x82: fixed(1); push({}); break;                            // EXT1, EXT2, EXT4
+      case 0x83: fixed(2); push({}); break;
+      case 0x84: fixed(4); push({}); break;
+      case 'N': case 0x88: case 0x89: case ')': case ']': case '}': push({}); break;
+      case 0x80: fixed(1); break;                                      // PROTO
+      // The memo.
+      case 'q': remember(fixed(1)); break;                             // BINPUT
+      case 'r': remember(fixed(4)); break;                             // LONG_BINPUT
+      case 0x94: remember(static_cast<std::uint32_t>(std::min<std::size_t>(memo.size(), pickle.size()))); break; // MEMOIZE
+      case 'h': recall(fixed(1)); break;                               // BINGET
+      case 'j': recall(fixed(4)); break;                               // LONG_BINGET
+      case 'p': line(); break;                                         // PUT, GET by a decimal line
+      case 'g': line(); push({}); break;
+      // Building.
+      case '(': push({ Value::Kind::Mark }); break;
+      case 't': push(storageTuple(popToMark())); break;                // TUPLE
+      case 0x85: pop(1); push({}); break;                              // TUPLE1, TUPLE2, TUPLE3
+      case 0x86: pop(2); push({}); break;
+      case 0x87: pop(3); push({}); break;
+      case 'l': case 'd': case 0x91: popToMark(); push({}); break;     // LIST, DICT, FROZENSET
+      case 'e': case 'u': case 0x90: case '1': popToMark(); break;     // APPENDS, SETITEMS, ADDITEMS, POP_MARK
+      case 'a': case 'b': case '0': pop(1); break;                     // APPEND, BUILD, POP
+      case 's': pop(2); break;                                         // SETITEM
+      case 'R': case 0x81: pop(2); push({}); break;                    // REDUCE, NEWOBJ
+      case 0x92: pop(3); push({}); break;                              // NEWOBJ_EX
+      case '2': push(follows && !stack.empty() ? stack.back() : Value{}); break; // DUP
+      case 'Q':                                                        // BINPERSID
+      {
+        const auto id = pop(1);
+        if (!id.empty() && id[0].What == Value::Kind::Storage)
         {
-          throw corrupt();
+          storages.push_back({ id[0].Text, id[0].Number });
         }
-        at += 4;
-        continue;
-      case 'J': case 'j': case 0x84: need(4); at += 4; continue;
-      case 'G': need(8); at += 8; continue;
-      case 'c': skipLine(); skipLine(); continue; // GLOBAL module\nname\n
-      case 'I': case 'L': case 'F': case 'S': case 'V': case 'P': case 'g': case 'p': skipLine(); continue;
-      case '.': return; // STOP
-      case ']': case '}': case ')': case '(': case 't': case 0x85: case 0x86: case 0x87: case 'u': case 's':
-      case 'e': case 'a': case 'R': case 'b': case 0x81: case 'Q': case 'N': case 0x88: case 0x89: case '0':
-      case '1': case '2': case 0x94: case 0x93: case 0x8f: case 0x90: case 0x91: case 0x92:
-        continue; // no argument
-      default:
-        return; // not an opcode this check knows
+        push({});
+        break;
+      }
+      case 'P': line(); push({}); break;                               // PERSID
+      case '.': return storages;                                       // STOP
+      default: return storages;                                        // not an opcode this check knows
     }
-    need(length);
-    at += static_cast<std::size_t>(length);
   }
+  return storages;
 }
 
-/** Checks the lengths in every pickle (`*.pkl`, stored uncompressed, as LibTorch writes them) of the zip archive that
- * `read` reads, before LibTorch parses it (CheckPickleLengths()). An archive this cannot follow is left to LibTorch,
- * which reports it. */
+/** Checks every pickle (`*.pkl`, stored uncompressed, as LibTorch writes them) of the zip archive that `read` reads,
+ * before LibTorch parses it (CheckPickle()), and that each tensor storage a pickle names fits its record
+ * (`<pickle's name without .pkl>/<key>`, where LibTorch looks for it). An archive this cannot follow is left to
+ * LibTorch, which reports it. */
 void
 CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string & name)
 {
@@ -333,33 +506,51 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
   {
     return; // zip64, or not where it says: LibTorch judges
   }
-  std::size_t at = 0;
+  struct Record
+  {
+    std::uint32_t Method, Stored, Size, Local;
+  };
+  std::map<std::string, Record> records;
+  std::size_t                   at = 0;
   for (std::uint32_t e = 0; e < entries && at + 46 <= directory.size(); ++e)
   {
     if (directory.compare(at, 4, std::string("PK\x01\x02", 4)) != 0)
     {
       return;
     }
-    const std::uint32_t method = Little(directory, at + 10, 2), stored = Little(directory, at + 20, 4),
-                        nameLength = Little(directory, at + 28, 2), extra = Little(directory, at + 30, 2),
-                        comment = Little(directory, at + 32, 2), local = Little(directory, at + 42, 4);
+    const std::uint32_t nameLength = Little(directory, at + 28, 2), extra = Little(directory, at + 30, 2),
+                        comment = Little(directory, at + 32, 2);
     if (at + 46 + nameLength > directory.size())
     {
       return;
     }
-    const std::string entry = directory.substr(at + 46, nameLength);
+    records[directory.substr(at + 46, nameLength)] = { Little(directory, at + 10, 2), Little(directory, at + 20, 4),
+                                                       Little(directory, at + 24, 4), Little(directory, at + 42, 4) };
     at += 46 + nameLength + extra + comment;
-    if (method != 0 || entry.size() < 4 || entry.compare(entry.size() - 4, 4, ".pkl") != 0 || stored == 0xFFFFFFFFu)
+  }
+  for (const auto & [entry, record] : records)
+  {
+    if (record.Method != 0 || entry.size() < 4 || entry.compare(entry.size() - 4, 4, ".pkl") != 0 ||
+        record.Stored == 0xFFFFFFFFu)
     {
       continue;
     }
     std::string header, pickle;
-    if (!read(local, 30, header) || header.compare(0, 4, std::string("PK\x03\x04", 4)) != 0 ||
-        !read(std::uint64_t{ local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), stored, pickle))
+    if (!read(record.Local, 30, header) || header.compare(0, 4, std::string("PK\x03\x04", 4)) != 0 ||
+        !read(std::uint64_t{ record.Local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), record.Stored, pickle))
     {
       return;
     }
-    CheckPickleLengths(pickle, name);
+    const std::string folder = entry.substr(0, entry.size() - 4) + "/";
+    for (const auto & storage : CheckPickle(pickle, name))
+    {
+      const auto found = records.find(folder + storage.Key);
+      if (found != records.end() && found->second.Size != 0xFFFFFFFFu && storage.Bytes > found->second.Size)
+      {
+        throw ModelError(name + " is a corrupt model file: tensor storage " + storage.Key + " claims " +
+                         std::to_string(storage.Bytes) + " bytes, its record holds " + std::to_string(found->second.Size));
+      }
+    }
   }
 }
 
