@@ -118,18 +118,20 @@ class QuietReaders
 public:
   QuietReaders()
   {
-    const std::lock_guard<std::mutex> lock(Mutex());
-    if (Depth()++ == 0)
+    auto &                            shared = Shared();
+    const std::lock_guard<std::mutex> lock(shared.Mutex);
+    if (shared.Depth++ == 0)
     {
-      Saved() = std::cerr.rdbuf(&Discard());
+      shared.Saved = std::cerr.rdbuf(&shared.Discard);
     }
   }
   ~QuietReaders()
   {
-    const std::lock_guard<std::mutex> lock(Mutex());
-    if (--Depth() == 0)
+    auto &                            shared = Shared();
+    const std::lock_guard<std::mutex> lock(shared.Mutex);
+    if (--shared.Depth == 0)
     {
-      std::cerr.rdbuf(Saved());
+      std::cerr.rdbuf(shared.Saved);
     }
   }
   QuietReaders(const QuietReaders &) = delete;
@@ -150,29 +152,19 @@ private:
       return count;
     }
   };
-  static std::mutex &
-  Mutex()
+  /** What every QuietReaders of the process shares. */
+  struct State
   {
-    static std::mutex mutex;
-    return mutex;
-  }
-  static int &
-  Depth()
+    std::mutex       Mutex;
+    int              Depth = 0;
+    std::streambuf * Saved = nullptr;
+    DiscardingBuffer Discard;
+  };
+  static State &
+  Shared()
   {
-    static int depth = 0;
-    return depth;
-  }
-  static std::streambuf *&
-  Saved()
-  {
-    static std::streambuf * saved = nullptr;
-    return saved;
-  }
-  static DiscardingBuffer &
-  Discard()
-  {
-    static DiscardingBuffer buffer;
-    return buffer;
+    static State state;
+    return state;
   }
 };
 } // namespace
