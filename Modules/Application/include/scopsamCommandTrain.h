@@ -43,6 +43,7 @@ struct TrainCommandOptions
   std::string              Levels{ "1,2,3,3" };
   bool                     CoarsePhases{ false }; // synthetic tiles may hold the coarse morphologies
   bool                     SecondPhase{ false };  // synthetic tiles may hold a second phase, picked by clicks
+  std::string              Effects{ "none" };     // instrument effects of the synthetic tiles (InstrumentEffects::Parse)
   int                      TileSize{ 0 };
   int                      Steps{ 2000 };
   int                      BatchSize{ 8 };

@@ -80,7 +80,7 @@ RegisterSynthCommand(CLI::App & app)
   {
     std::string                folder;
     SyntheticDatasetParameters synth;
-    std::string                size = "512x512", level = "1", bitDepth = "8", polarity = "mixed";
+    std::string                size = "512x512", level = "1", bitDepth = "8", polarity = "mixed", effects = "none";
   };
   auto   a = std::make_shared<Arguments>();
   auto * command = app.add_subcommand("synth", "Generate a synthetic micrograph dataset.");
@@ -101,6 +101,10 @@ RegisterSynthCommand(CLI::App & app)
                     "A third of the images hold a coarse phase (cuboidal precipitates, coarse second phase)");
   command->add_flag("--second-phase", a->synth.SecondPhase,
                     "Half of the images hold a second phase of opposite polarity, left out of the masks");
+  command->add_option("--effects", a->effects,
+                      "Instrument effects on every image: sem, ct, or a list of se-edges, topography, charging, "
+                      "curtaining, scan-jitter, ct-sample, ct-rings, ct-texture, ct-partial-volume")
+    ->capture_default_str();
   command->add_option("--train", a->synth.TrainFraction, "Fraction of images in splits/train.txt")->capture_default_str();
   command->add_option("--val", a->synth.ValidationFraction, "Fraction in splits/val.txt (the rest: test)")
     ->capture_default_str();
@@ -109,6 +113,7 @@ RegisterSynthCommand(CLI::App & app)
             a->synth.Level = a->level == "mixed" ? 0 : std::stoi(a->level);
             a->synth.BitDepth = a->bitDepth == "mixed" ? 0 : std::stoi(a->bitDepth);
             a->synth.Polarity = a->polarity == "bright" ? 1 : (a->polarity == "dark" ? -1 : 0);
+            a->synth.Effects = InstrumentEffects::Parse(a->effects);
             RunSynth(a->folder, a->synth);
           } };
 }

@@ -30,6 +30,7 @@
 #include "scopsamOpenCVBridge.h"
 #include "scopsamSegmentationEngine.h"
 #include "scopsamSegmentationSupport.h"
+#include "scopsamSyntheticMicrograph.h"
 #include "scopsamTrainer.h"
 #include "scopsamTrainingSamples.h"
 
@@ -107,6 +108,7 @@ RunTrain(const TrainCommandOptions & o)
   }
   samples.CoarsePhases = o.CoarsePhases;
   samples.SecondPhase = o.SecondPhase;
+  samples.Effects = InstrumentEffects::Parse(o.Effects);
   samples.SyntheticFraction = o.SyntheticFraction >= 0.0 ? o.SyntheticFraction : (o.Data.empty() ? 1.0 : 0.5);
   TrainingSampleFactory factory(config, samples);
   std::vector<TrainingSample>  validation = factory.SyntheticValidation(4);
@@ -414,6 +416,10 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
                     "A third of the synthetic tiles hold a coarse phase (cuboidal precipitates, coarse second phase)");
   command->add_flag("--second-phase", o->SecondPhase,
                     "Half of the synthetic tiles hold a second phase of opposite polarity; simulated clicks pick one");
+  command->add_option("--effects", o->Effects,
+                      "Instrument effects of the synthetic tiles, each on half of them: sem, ct, or a list of se-edges, "
+                      "topography, charging, curtaining, scan-jitter, ct-sample, ct-rings, ct-texture, ct-partial-volume")
+    ->capture_default_str();
   command->add_option("--tile", o->TileSize, "Tile size of a fresh network (0: the configuration's)")->capture_default_str();
   command->add_option("--steps", o->Steps, "Optimiser steps")->capture_default_str();
   command->add_option("--batch", o->BatchSize, "Tiles per step")->capture_default_str();

@@ -35,7 +35,8 @@
  * polarity (round particles, needles and rods, grain-boundary networks, lamellar eutectic colonies, blocky
  * particles; on request also the coarse phases: dense cuboidal precipitates and a coarse connected second phase at
  * high area fractions), distractors drawn onto the canvas only (scratches, pores, etch pits, dust), then uneven illumination,
- * blur, Poisson-Gaussian noise and scan lines, and finally quantisation to 8 or 16 bits.
+ * blur, Poisson-Gaussian noise and scan lines, on request what an SEM or a CT scanner adds (InstrumentEffects), and
+ * finally quantisation to 8 or 16 bits.
  *
  * Contrast and noise are in units of the image's normalised range (its 0.5 % and 99.5 % percentiles mapped to 0
  * and 1, as SCoP-SAM normalises): the canvas is generated twice with the same draws, the second time with its
@@ -79,6 +80,58 @@ struct DifficultyLevel
 SCoPSAMData_EXPORT const DifficultyLevel &
 GetDifficultyLevel(int level);
 
+/** What an instrument adds to a micrograph, beyond the illumination, blur, noise and scan lines every micrograph
+ * gets. Each effect is a seeded option with a random stream of its own: turning one on leaves every other draw of
+ * the micrograph as it was, and with none on a seed gives the micrograph it always gave. The SEM effects follow
+ * what the `nasa_super1` and `uhcs_cementite` train fields show; the CT effects follow what is known of CT
+ * reconstructions (no CT data exists here to check them against). */
+enum class InstrumentEffect : unsigned int
+{
+  EdgeBrightening = 1u << 0,     ///< SEM, secondary electrons: bright rims at phase boundaries, whatever the polarity
+  TopographicShading = 1u << 1,  ///< SEM: the phases' relief (proud or recessed) lit from the detector's side
+  ChargingStreaks = 1u << 2,     ///< SEM: bright bands along the scan lines that fade to the right
+  Curtaining = 1u << 3,          ///< FIB-SEM: vertical stripes that run down from the top edge and fade
+  ScanJitter = 1u << 4,          ///< SEM: each scan line displaced by a fraction of a pixel, correlated line to line
+  SampleBoundary = 1u << 5,      ///< CT: a round sample with air outside, a bright rim and beam-hardening cupping
+  RingArtefacts = 1u << 6,       ///< CT: rings about the rotation axis, at the noise's scale
+  ReconstructionNoise = 1u << 7, ///< CT: the band-pass noise texture of filtered back-projection
+  PartialVolume = 1u << 8        ///< CT: boundaries averaged over a voxel
+};
+constexpr unsigned int NumberOfInstrumentEffects = 9;
+
+/** A set of instrument effects. Written and parsed as a comma-separated list of names ("se-edges", "topography",
+ * "charging", "curtaining", "scan-jitter", "ct-sample", "ct-rings", "ct-texture", "ct-partial-volume"); "sem" and
+ * "ct" name the five SEM and the four CT effects, "none" (or an empty list) none. */
+struct SCoPSAMData_EXPORT InstrumentEffects
+{
+  unsigned int Bits{ 0 };
+
+  bool
+  Has(InstrumentEffect effect) const
+  {
+    return (Bits & static_cast<unsigned int>(effect)) != 0;
+  }
+  bool
+  Any() const
+  {
+    return Bits != 0;
+  }
+  InstrumentEffects &
+  Add(InstrumentEffect effect)
+  {
+    Bits |= static_cast<unsigned int>(effect);
+    return *this;
+  }
+  /** The names, comma-separated, in the order of the enumeration; "none" for none. */
+  std::string
+  ToString() const;
+  /** Throws InputError naming an unknown name and the known ones. */
+  static InstrumentEffects
+  Parse(const std::string & list);
+};
+SCoPSAMData_EXPORT const char *
+InstrumentEffectName(InstrumentEffect effect);
+
 /** What to generate. Polarity: +1 bright phase, -1 dark phase, 0 drawn at random. CoarsePhases: a third of the
  * micrographs then hold one coarse morphology (cuboidal precipitates or a coarse second phase, with or without fine
  * particles) instead of the fine ones; off, the seeds give exactly the micrographs they always gave, so that the
@@ -96,6 +149,8 @@ struct SyntheticParameters
    * drawn from streams of their own like the coarse phases: the case where only a click can tell which phase is
    * wanted. */
   bool          SecondPhase{ false };
+  /** What the instrument adds (none by default). */
+  InstrumentEffects Effects;
 };
 
 /** A generated micrograph, its mask and what was drawn. */
@@ -134,6 +189,7 @@ struct SyntheticDatasetParameters
   std::uint64_t Seed{ 1 };
   bool          CoarsePhases{ false };
   bool          SecondPhase{ false }; // masks/ then hold the first phase only: the second is the one not asked for
+  InstrumentEffects Effects;          // SyntheticParameters::Effects, for every image
   double        TrainFraction{ 0.7 };
   double        ValidationFraction{ 0.15 };
 };

@@ -60,9 +60,186 @@ struct Geometry
   cv::Mat Mask;         // CV_8U, 0/255, the phase (both phases)
   cv::Mat SecondPhase;  // CV_8U, 0/255, the second phase (empty without one)
   cv::Mat Pores;        // CV_8U, holes
-  cv::Mat Distractors;  // CV_32F, in units of the phase contrast
+  cv::Mat Distractors;  // CV_32F, in units of the phase contrast (and the instrument's layers of that unit)
   cv::Mat Illumination; // CV_32F, gain
+  // Instrument effects (empty where off):
+  std::vector<float> RowShift; // pixels, per row: scan jitter
+  cv::Mat            Rings;    // CV_32F, in units of the noise: CT rings
 };
+
+/** The random stream of an instrument effect: its own, so that turning it on moves no other draw. */
+Random
+EffectRandom(std::uint64_t seed, InstrumentEffect effect)
+{
+  unsigned int bit = 0;
+  while ((1u << bit) != static_cast<unsigned int>(effect))
+  {
+    ++bit;
+  }
+  return Random(seed).Fork(20 + bit);
+}
+
+/** A band of about `width` pixels on both sides of the mask's boundaries, peak 1 (CV_32F). */
+cv::Mat
+BoundaryBand(const cv::Mat & mask, double width)
+{
+  cv::Mat dilated, eroded, band;
+  const cv::Mat cross = cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3));
+  cv::dilate(mask, dilated, cross);
+  cv::erode(mask, eroded, cross);
+  cv::Mat edge = dilated - eroded; // 0 or 255: the pixels on either side of a boundary
+  edge.convertTo(band, CV_32F, 1.0 / 255.0);
+  cv::GaussianBlur(band, band, cv::Size(0, 0), width);
+  double peak = 0.0;
+  cv::minMaxLoc(band, nullptr, &peak);
+  if (peak > 0.0)
+  {
+    band /= peak;
+  }
+  return band;
+}
+
+/** The effects of `p.Effects` that change where things are or add layers in units of the phase contrast: the CT
+ * sample's air and rim, the SEM rims, relief, charging bands and curtains (into geometry.Distractors), the cupping
+ * (into the gain), the scan lines' shifts and the CT rings. */
+void
+AddInstrumentGeometry(const SyntheticParameters & p, Geometry & geometry)
+{
+  const int         W = p.Width, H = p.Height;
+  const auto &      effects = p.Effects;
+  cv::Mat &         layer = geometry.Distractors;
+  double            cx = 0.5 * W, cy = 0.5 * H; // the rotation axis of a CT scan
+  if (effects.Has(InstrumentEffect::SampleBoundary))
+  {
+    Random       random = EffectRandom(p.Seed, InstrumentEffect::SampleBoundary);
+    const double radius = random.Uniform(0.45, 0.72) * std::max(W, H);
+    cx = W * random.Uniform(0.4, 0.6);
+    cy = H * random.Uniform(0.4, 0.6);
+    const double rim = random.Uniform(0.5, 1.5), cupping = random.Uniform(0.03, 0.10);
+    cv::Mat      air(H, W, CV_8U);
+    for (int y = 0; y < H; ++y)
+    {
+      unsigned char * out = air.ptr<unsigned char>(y);
+      float *         gain = geometry.Illumination.ptr<float>(y);
+      float *         add = layer.ptr<float>(y);
+      for (int x = 0; x < W; ++x)
+      {
+        const double r = std::hypot(x + 0.5 - cx, y + 0.5 - cy) / radius;
+        out[x] = r > 1.0 ? 255 : 0;
+        if (r > 1.0)
+        {
+          add[x] = 0.0f; // nothing lies on the air: no scratch, pit or dust there
+        }
+        gain[x] *= static_cast<float>(1.0 - cupping * (1.0 - std::min(1.0, r * r))); // darker towards the axis
+        const double d = (r - 1.0) * radius;                                          // pixels from the surface
+        add[x] += static_cast<float>(rim * std::exp(-0.5 * d * d / (1.5 * 1.5)));
+      }
+    }
+    geometry.Pores.setTo(255, air); // air is what pores hold
+    geometry.Mask.setTo(0, air);
+    if (!geometry.SecondPhase.empty())
+    {
+      geometry.SecondPhase.setTo(0, air);
+    }
+  }
+  if (effects.Has(InstrumentEffect::EdgeBrightening))
+  {
+    Random       random = EffectRandom(p.Seed, InstrumentEffect::EdgeBrightening);
+    const double amplitude = random.Uniform(0.6, 1.6), width = random.Uniform(0.7, 1.5);
+    layer += amplitude * BoundaryBand(geometry.Mask, width);
+  }
+  if (effects.Has(InstrumentEffect::TopographicShading))
+  {
+    // A height map (the phases proud of the matrix or recessed into it, by polishing) lit from one side: the
+    // detector sees the slopes that face it brighter.
+    Random       random = EffectRandom(p.Seed, InstrumentEffect::TopographicShading);
+    const double sign = random.Chance(0.5) ? 1.0 : -1.0, amplitude = random.Uniform(2.0, 5.0);
+    const double angle = random.Uniform(0.0, 2.0 * M_PI), smoothing = random.Uniform(1.0, 3.0);
+    cv::Mat      height, dx, dy;
+    geometry.Mask.convertTo(height, CV_32F, sign / 255.0);
+    cv::GaussianBlur(height, height, cv::Size(0, 0), smoothing);
+    cv::Sobel(height, dx, CV_32F, 1, 0, 3, 0.125);
+    cv::Sobel(height, dy, CV_32F, 0, 1, 3, 0.125);
+    layer += amplitude * (std::cos(angle) * dx + std::sin(angle) * dy);
+  }
+  if (effects.Has(InstrumentEffect::ChargingStreaks))
+  {
+    Random    random = EffectRandom(p.Seed, InstrumentEffect::ChargingStreaks);
+    const int bands = random.Integer(2, 6) * std::max(1, H / 512);
+    for (int k = 0; k < bands; ++k)
+    {
+      const int    y0 = random.Integer(0, H - 1), rows = random.Integer(1, 4), x0 = random.Integer(0, W - 1);
+      const double amplitude = random.Uniform(1.0, 3.0), decay = random.Uniform(20.0, 200.0);
+      for (int y = y0; y < std::min(H, y0 + rows); ++y)
+      {
+        float * add = layer.ptr<float>(y);
+        for (int x = x0; x < W; ++x)
+        {
+          add[x] += static_cast<float>(amplitude * std::exp(-(x - x0) / decay));
+        }
+      }
+    }
+  }
+  if (effects.Has(InstrumentEffect::Curtaining))
+  {
+    Random    random = EffectRandom(p.Seed, InstrumentEffect::Curtaining);
+    const int stripes = std::max(1, static_cast<int>(W * random.Uniform(0.02, 0.06)));
+    for (int k = 0; k < stripes; ++k)
+    {
+      const double x0 = random.Uniform(0, W), width = random.Uniform(0.7, 3.0);
+      const double amplitude = (random.Chance(0.5) ? 1.0 : -1.0) * random.Uniform(0.3, 1.0);
+      const double length = random.Uniform(0.2, 1.2) * H, fade = random.Uniform(20.0, 100.0);
+      const int    first = std::max(0, static_cast<int>(x0 - 4 * width)), last = std::min(W - 1, static_cast<int>(x0 + 4 * width));
+      for (int y = 0; y < H; ++y)
+      {
+        const double along = y < length ? 1.0 : std::exp(-(y - length) / fade);
+        float *      add = layer.ptr<float>(y);
+        for (int x = first; x <= last; ++x)
+        {
+          const double u = (x + 0.5 - x0) / width;
+          add[x] += static_cast<float>(amplitude * along * std::exp(-0.5 * u * u));
+        }
+      }
+    }
+  }
+  if (effects.Has(InstrumentEffect::ScanJitter))
+  {
+    // An AR(1) walk: neighbouring lines are displaced alike, as the beam's line timing drifts.
+    Random       random = EffectRandom(p.Seed, InstrumentEffect::ScanJitter);
+    const double sd = random.Uniform(0.15, 0.5), keep = random.Uniform(0.5, 0.9);
+    geometry.RowShift.resize(static_cast<std::size_t>(H));
+    double shift = sd * random.Normal();
+    for (int y = 0; y < H; ++y)
+    {
+      shift = keep * shift + std::sqrt(1.0 - keep * keep) * sd * random.Normal();
+      geometry.RowShift[static_cast<std::size_t>(y)] = static_cast<float>(shift);
+    }
+  }
+  if (effects.Has(InstrumentEffect::RingArtefacts))
+  {
+    Random    random = EffectRandom(p.Seed, InstrumentEffect::RingArtefacts);
+    const int rings = random.Integer(4, 12);
+    geometry.Rings = cv::Mat::zeros(H, W, CV_32F);
+    const double reach = std::hypot(std::max(cx, W - cx), std::max(cy, H - cy));
+    for (int k = 0; k < rings; ++k)
+    {
+      const double radius = random.Uniform(0.02, 1.0) * reach, width = random.Uniform(0.6, 2.0);
+      const double amplitude = (random.Chance(0.5) ? 1.0 : -1.0) * random.Uniform(0.5, 2.0);
+      for (int y = 0; y < H; ++y)
+      {
+        float * out = geometry.Rings.ptr<float>(y);
+        for (int x = 0; x < W; ++x)
+        {
+          const double d = (std::hypot(x + 0.5 - cx, y + 0.5 - cy) - radius) / width;
+          if (std::abs(d) < 5.0)
+          {
+            out[x] += static_cast<float>(amplitude * std::exp(-0.5 * d * d));
+          }
+        }
+      }
+    }
+  }
+}
 
 struct Canvas
 {
@@ -435,6 +612,10 @@ RenderGeometry(const SyntheticParameters & p, const DifficultyLevel & level, con
       out[x] = static_cast<float>(1.0 + a * (gx * u + gy * v) + 0.5 * a * q * (u * u + v * v));
     }
   }
+  if (p.Effects.Any())
+  {
+    AddInstrumentGeometry(p, geometry);
+  }
   return geometry;
 }
 
@@ -472,6 +653,53 @@ Shade(const SyntheticParameters & p, const DifficultyLevel & level, const Draws 
   {
     cv::GaussianBlur(canvas.Image, canvas.Image, cv::Size(0, 0), draws.Blur);
   }
+  if (p.Effects.Has(InstrumentEffect::PartialVolume))
+  {
+    // A voxel's value is the mean over its volume: a box of about a voxel, then the reconstruction's own blur.
+    Random random = EffectRandom(p.Seed, InstrumentEffect::PartialVolume);
+    cv::blur(canvas.Image, canvas.Image, cv::Size(2, 2));
+    cv::GaussianBlur(canvas.Image, canvas.Image, cv::Size(0, 0), random.Uniform(0.5, 1.0));
+  }
+  if (!geometry.RowShift.empty())
+  {
+    cv::Mat shifted(H, W, CV_32F);
+    for (int y = 0; y < H; ++y)
+    {
+      const float * in = canvas.Image.ptr<float>(y);
+      float *       out = shifted.ptr<float>(y);
+      const double  shift = geometry.RowShift[static_cast<std::size_t>(y)];
+      for (int x = 0; x < W; ++x)
+      {
+        const double source = std::clamp(x - shift, 0.0, W - 1.0);
+        const int    left = std::min(W - 2, static_cast<int>(source));
+        const double t = source - left;
+        out[x] = W > 1 ? static_cast<float>((1.0 - t) * in[left] + t * in[left + 1]) : in[0];
+      }
+    }
+    canvas.Image = shifted;
+  }
+  cv::Mat texture; // CT: band-pass noise of unit variance, in units of the noise
+  if (p.Effects.Has(InstrumentEffect::ReconstructionNoise))
+  {
+    Random       random = EffectRandom(p.Seed, InstrumentEffect::ReconstructionNoise);
+    const double fine = random.Uniform(0.6, 1.0), coarse = fine * random.Uniform(2.0, 3.5);
+    const double amplitude = random.Uniform(0.6, 1.2);
+    cv::Mat      white(H, W, CV_32F), low, high;
+    for (int y = 0; y < H; ++y)
+    {
+      float * out = white.ptr<float>(y);
+      for (int x = 0; x < W; ++x)
+      {
+        out[x] = static_cast<float>(random.Normal());
+      }
+    }
+    cv::GaussianBlur(white, high, cv::Size(0, 0), fine);
+    cv::GaussianBlur(white, low, cv::Size(0, 0), coarse);
+    texture = high - low;
+    cv::Scalar mean, sd;
+    cv::meanStdDev(texture, mean, sd);
+    texture *= amplitude / std::max(1e-9, sd[0]);
+  }
 
   // Poisson-Gaussian noise (half the variance each at the matrix level), scan lines from level 2.
   const double gaussian = noise * std::sqrt(0.5);
@@ -479,12 +707,15 @@ Shade(const SyntheticParameters & p, const DifficultyLevel & level, const Draws 
   for (int y = 0; y < H; ++y)
   {
     float *      out = canvas.Image.ptr<float>(y);
-    const double line = level.Level >= 2 ? 0.4 * noise * noiseRandom.Normal() : 0.0;
+    const double  line = level.Level >= 2 ? 0.4 * noise * noiseRandom.Normal() : 0.0;
+    const float * rings = geometry.Rings.empty() ? nullptr : geometry.Rings.ptr<float>(y);
+    const float * band = texture.empty() ? nullptr : texture.ptr<float>(y);
     for (int x = 0; x < W; ++x)
     {
       const double v = std::max(0.0, static_cast<double>(out[x]));
       const double readout = noiseRandom.Normal(), shot = noiseRandom.Normal();
-      out[x] = static_cast<float>(v + line + gaussian * readout + std::sqrt(poissonGain * v) * shot);
+      const double artefacts = noise * ((rings ? rings[x] : 0.0f) + (band ? band[x] : 0.0f));
+      out[x] = static_cast<float>(v + line + gaussian * readout + std::sqrt(poissonGain * v) * shot + artefacts);
     }
   }
   RobustRange(canvas.Image, canvas.Lower, canvas.Upper);
@@ -500,6 +731,70 @@ MorphologyName(Morphology morphology)
                                         "lamellar_eutectic", "blocky_particles", "cuboidal_precipitates",
                                         "coarse_second_phase" };
   return names[static_cast<unsigned int>(morphology)];
+}
+
+const char *
+InstrumentEffectName(InstrumentEffect effect)
+{
+  static const char * const names[NumberOfInstrumentEffects] = { "se-edges",   "topography", "charging",
+                                                                 "curtaining", "scan-jitter", "ct-sample",
+                                                                 "ct-rings",   "ct-texture", "ct-partial-volume" };
+  for (unsigned int bit = 0; bit < NumberOfInstrumentEffects; ++bit)
+  {
+    if ((1u << bit) == static_cast<unsigned int>(effect))
+    {
+      return names[bit];
+    }
+  }
+  return "unknown";
+}
+
+std::string
+InstrumentEffects::ToString() const
+{
+  std::string text;
+  for (unsigned int bit = 0; bit < NumberOfInstrumentEffects; ++bit)
+  {
+    if (Bits & (1u << bit))
+    {
+      text += (text.empty() ? "" : ",") + std::string(InstrumentEffectName(static_cast<InstrumentEffect>(1u << bit)));
+    }
+  }
+  return text.empty() ? "none" : text;
+}
+
+InstrumentEffects
+InstrumentEffects::Parse(const std::string & list)
+{
+  constexpr unsigned int sem = 0x1f, ct = 0x1e0;
+  InstrumentEffects      effects;
+  std::size_t            at = 0;
+  while (at <= list.size() && !list.empty())
+  {
+    const auto        comma = list.find(',', at);
+    const std::string name = list.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+    unsigned int      bits = name == "sem" ? sem : name == "ct" ? ct : 0;
+    for (unsigned int bit = 0; bit < NumberOfInstrumentEffects && bits == 0; ++bit)
+    {
+      if (name == InstrumentEffectName(static_cast<InstrumentEffect>(1u << bit)))
+      {
+        bits = 1u << bit;
+      }
+    }
+    if (bits == 0 && name != "none")
+    {
+      throw InputError("unknown instrument effect '" + name +
+                       "' (known: se-edges, topography, charging, curtaining, scan-jitter, ct-sample, ct-rings, "
+                       "ct-texture, ct-partial-volume, and sem, ct, none)");
+    }
+    effects.Bits |= bits;
+    if (comma == std::string::npos)
+    {
+      break;
+    }
+    at = comma + 1;
+  }
+  return effects;
 }
 
 const DifficultyLevel &
@@ -647,6 +942,7 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
   manifest["seed"] = p.Seed;
   manifest["coarse_phases"] = p.CoarsePhases;
   manifest["second_phase"] = p.SecondPhase;
+  manifest["instrument_effects"] = p.Effects.ToString();
   manifest["images"] = nlohmann::json::array();
   std::vector<std::string> names;
   Random                   seeds(p.Seed);
@@ -661,6 +957,7 @@ WriteSyntheticDataset(const std::string & folder, const SyntheticDatasetParamete
     one.Seed = seeds.Fork(static_cast<std::uint64_t>(i)).Next();
     one.CoarsePhases = p.CoarsePhases;
     one.SecondPhase = p.SecondPhase;
+    one.Effects = p.Effects;
     const SyntheticMicrograph micrograph = GenerateSyntheticMicrograph(one);
 
     char name[32];

@@ -913,3 +913,162 @@ TEST(Calibration, NonsenseRecordsAndCorruptDirectoriesAreNotCalibrations)
   std::ofstream(out / "cut.tif", std::ios::binary) << cut;
   EXPECT_THROW(scopsam::ReadTIFFCalibration((out / "cut.tif").string()), scopsam::InputError);
 }
+
+namespace
+{
+/** The image as z-scores (zero mean, unit variance), CV_32F. */
+cv::Mat
+ZScores(const cv::Mat & image)
+{
+  cv::Mat z;
+  image.convertTo(z, CV_32F);
+  cv::Scalar mean, sd;
+  cv::meanStdDev(z, mean, sd);
+  return (z - mean[0]) / std::max(1e-9, sd[0]);
+}
+double
+Variance(const cv::Mat & values)
+{
+  cv::Scalar mean, sd;
+  cv::meanStdDev(values, mean, sd);
+  return sd[0] * sd[0];
+}
+/** Mean of |values| where `where` is set (CV_8U), or where it is not. */
+double
+MeanAbs(const cv::Mat & values, const cv::Mat & where, bool set = true)
+{
+  cv::Mat mask = set ? where : (where == 0);
+  return cv::mean(cv::abs(values), mask)[0];
+}
+/** Boundary pixels of a mask: on either side of it (CV_8U, 0/255). */
+cv::Mat
+Boundary(const cv::Mat & mask)
+{
+  cv::Mat dilated, eroded;
+  cv::dilate(mask, dilated, cv::Mat());
+  cv::erode(mask, eroded, cv::Mat());
+  return dilated - eroded;
+}
+} // namespace
+
+// Each instrument effect of issue 14 item 2 is a seeded option that changes the image in its own way, leaves the mask
+// alone (but for CT air, which holds no phase) and moves no other draw.
+TEST(SyntheticMicrograph, InstrumentEffectsDoWhatTheySayAndMoveNothingElse)
+{
+  using scopsam::InstrumentEffect;
+  using scopsam::InstrumentEffects;
+  EXPECT_EQ(InstrumentEffects::Parse("sem").ToString(), "se-edges,topography,charging,curtaining,scan-jitter");
+  EXPECT_EQ(InstrumentEffects::Parse("ct").ToString(), "ct-sample,ct-rings,ct-texture,ct-partial-volume");
+  EXPECT_EQ(InstrumentEffects::Parse("ct-rings,se-edges").ToString(), "se-edges,ct-rings");
+  EXPECT_FALSE(InstrumentEffects::Parse("none").Any());
+  EXPECT_FALSE(InstrumentEffects::Parse("").Any());
+  EXPECT_THROW(InstrumentEffects::Parse("sem,,ct"), scopsam::InputError);
+  EXPECT_THROW(InstrumentEffects::Parse("edges"), scopsam::InputError);
+
+  for (const std::uint64_t seed : { 11u, 12u, 13u })
+  {
+    scopsam::SyntheticParameters p;
+    p.Width = p.Height = 256;
+    p.Level = 1;
+    p.Polarity = -1;
+    p.Seed = seed;
+    const auto    plain = scopsam::GenerateSyntheticMicrograph(p);
+    const cv::Mat z0 = ZScores(plain.Image);
+    const cv::Mat boundary = Boundary(plain.Mask);
+    const auto    with = [&](InstrumentEffect effect) {
+      scopsam::SyntheticParameters q = p;
+      q.Effects.Add(effect);
+      const auto one = scopsam::GenerateSyntheticMicrograph(q), again = scopsam::GenerateSyntheticMicrograph(q);
+      EXPECT_EQ(cv::norm(one.Image, again.Image, cv::NORM_INF), 0.0) << "same seed, same bytes";
+      EXPECT_GT(cv::norm(one.Image, plain.Image, cv::NORM_L1), 0.0) << scopsam::InstrumentEffectName(effect);
+      if (effect != InstrumentEffect::SampleBoundary)
+      {
+        EXPECT_EQ(cv::norm(one.Mask, plain.Mask, cv::NORM_INF), 0.0) << scopsam::InstrumentEffectName(effect);
+      }
+      return one;
+    };
+    const auto rimContrast = [&](const cv::Mat & z) { return cv::mean(z, boundary)[0] - cv::mean(z, boundary == 0)[0]; };
+    const auto change = [&](InstrumentEffect effect) { return cv::Mat(ZScores(with(effect).Image) - z0); };
+    const auto correlation = [](const cv::Mat & d, int lag) { // along the rows
+      const cv::Mat a = d(cv::Rect(0, 0, d.cols - lag, d.rows)), b = d(cv::Rect(lag, 0, d.cols - lag, d.rows));
+      return cv::mean(a.mul(b))[0] / std::sqrt(cv::mean(a.mul(a))[0] * cv::mean(b.mul(b))[0]);
+    };
+    // Secondary-electron rims: the boundaries of a dark phase turn bright.
+    EXPECT_GT(rimContrast(ZScores(with(InstrumentEffect::EdgeBrightening).Image)), rimContrast(z0) + 0.25);
+    // Relief: the change lies on the phases' slopes.
+    {
+      const cv::Mat d = change(InstrumentEffect::TopographicShading);
+      EXPECT_GT(MeanAbs(d, boundary), 3.0 * MeanAbs(d, boundary, false));
+    }
+    // Charging runs along the scan lines, curtains across them.
+    for (const auto effect : { InstrumentEffect::ChargingStreaks, InstrumentEffect::Curtaining })
+    {
+      const cv::Mat d = change(effect);
+      cv::Mat       rows, columns;
+      cv::reduce(d, rows, 1, cv::REDUCE_AVG);
+      cv::reduce(d, columns, 0, cv::REDUCE_AVG);
+      if (effect == InstrumentEffect::ChargingStreaks)
+      {
+        EXPECT_GT(Variance(rows), 5.0 * Variance(columns)) << "charging, seed " << seed;
+      }
+      else
+      {
+        EXPECT_GT(Variance(columns), 5.0 * Variance(rows)) << "curtaining, seed " << seed;
+      }
+    }
+    // A line displaced sideways changes the image where it is steep across the line, not where it is flat.
+    {
+      const cv::Mat d = change(InstrumentEffect::ScanJitter);
+      cv::Mat       gx;
+      cv::Sobel(z0, gx, CV_32F, 1, 0);
+      const cv::Mat steep = cv::abs(gx) > 2.0;
+      EXPECT_GT(MeanAbs(d, steep), 5.0 * MeanAbs(d, steep, false));
+    }
+    // Air round a CT sample holds no phase; nothing becomes phase.
+    {
+      const auto ct = with(InstrumentEffect::SampleBoundary);
+      EXPECT_GT(cv::countNonZero(plain.Mask & ~ct.Mask), 0);
+      EXPECT_EQ(cv::countNonZero(ct.Mask & ~plain.Mask), 0);
+    }
+    // Rings about the axis (the image's centre without a sample): the change is mostly a function of the radius.
+    {
+      const cv::Mat       d = change(InstrumentEffect::RingArtefacts);
+      const auto          radius = [](int x, int y) { return static_cast<int>(std::hypot(x + 0.5 - 128, y + 0.5 - 128)); };
+      std::vector<double> sum(200, 0.0), count(200, 0.0);
+      for (int y = 0; y < d.rows; ++y)
+      {
+        for (int x = 0; x < d.cols; ++x)
+        {
+          sum[radius(x, y)] += d.at<float>(y, x);
+          count[radius(x, y)] += 1;
+        }
+      }
+      cv::Mat profile(d.size(), CV_32F);
+      for (int y = 0; y < d.rows; ++y)
+      {
+        for (int x = 0; x < d.cols; ++x)
+        {
+          profile.at<float>(y, x) = static_cast<float>(sum[radius(x, y)] / count[radius(x, y)]);
+        }
+      }
+      EXPECT_GT(Variance(profile), 0.5 * Variance(d));
+    }
+    // Reconstruction noise is band-pass: neighbours alike, pixels a few apart not.
+    {
+      const cv::Mat d = change(InstrumentEffect::ReconstructionNoise);
+      EXPECT_GT(correlation(d, 1), 0.25);
+      EXPECT_LT(correlation(d, 4), correlation(d, 1) - 0.25);
+    }
+    // Partial volume: boundaries averaged over a voxel are less steep.
+    {
+      const auto gradient = [&](const cv::Mat & z) {
+        cv::Mat gx, gy, magnitude;
+        cv::Sobel(z, gx, CV_32F, 1, 0);
+        cv::Sobel(z, gy, CV_32F, 0, 1);
+        cv::magnitude(gx, gy, magnitude);
+        return cv::mean(magnitude, boundary)[0];
+      };
+      EXPECT_LT(gradient(ZScores(with(InstrumentEffect::PartialVolume).Image)), 0.85 * gradient(z0));
+    }
+  }
+}

@@ -21,6 +21,7 @@
 #include "SCoPSAMTrainingExport.h"
 #include "scopsamModelConfig.h"
 #include "scopsamErrors.h"
+#include "scopsamSyntheticMicrograph.h"
 #include "scopsamTrainer.h"
 
 #include <cstdint>
@@ -55,6 +56,7 @@ struct SampleOptions
   std::vector<int>    Levels{ 1, 2, 3, 3 }; // drawn uniformly: level 3 twice as often
   bool                CoarsePhases{ false }; // SyntheticParameters::CoarsePhases of the synthetic tiles
   bool                SecondPhase{ false };  // SyntheticParameters::SecondPhase: TrainingSample::Phases filled
+  InstrumentEffects   Effects;               // each on a synthetic tile with probability 1/2, independently
   double              SyntheticFraction{ 1.0 };
   bool                Augment{ true };
   unsigned int        Threads{ 0 };

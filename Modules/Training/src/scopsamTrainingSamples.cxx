@@ -257,6 +257,19 @@ struct TrainingSampleFactory::Impl
     p.Seed = random.Next();
     p.CoarsePhases = Options.CoarsePhases;
     p.SecondPhase = Options.SecondPhase;
+    if (Options.Effects.Any())
+    {
+      // A stream of its own: without effects the tiles are the ones they always were.
+      Random effects = Random(p.Seed).Fork(19);
+      for (unsigned int bit = 0; bit < NumberOfInstrumentEffects; ++bit)
+      {
+        const auto effect = static_cast<InstrumentEffect>(1u << bit);
+        if (Options.Effects.Has(effect) && effects.Chance(0.5))
+        {
+          p.Effects.Add(effect);
+        }
+      }
+    }
     const SyntheticMicrograph micrograph = GenerateSyntheticMicrograph(p);
     cv::Mat                   gray;
     micrograph.Image.convertTo(gray, CV_32F, p.BitDepth == 8 ? 1.0 / 255.0 : 1.0 / 65535.0);

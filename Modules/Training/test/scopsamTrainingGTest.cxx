@@ -133,6 +133,26 @@ TEST(TrainingSamples, TwoPhaseTilesLabelEachPhase)
   EXPECT_TRUE(TrainingSampleFactory(Tiny(), TinySamples()).Make(0).Phases.empty());
 }
 
+// Instrument effects on offer are drawn per tile (each on about half of them) from a stream of their own: some tiles
+// change, the others, and every tile without effects on offer, are what they always were.
+TEST(TrainingSamples, InstrumentEffectsChangeSomeTilesAndMoveNoOther)
+{
+  auto options = TinySamples();
+  options.Effects = scopsam::InstrumentEffects::Parse("charging,curtaining");
+  TrainingSampleFactory plain(Tiny(), TinySamples()), effects(Tiny(), options);
+  int                   changed = 0;
+  for (std::uint64_t i = 0; i < 12; ++i)
+  {
+    const auto a = plain.Make(i), b = effects.Make(i);
+    ASSERT_EQ(a.Image.size(), b.Image.size());
+    EXPECT_EQ(a.Mask, b.Mask) << "tile " << i;
+    changed += a.Image != b.Image ? 1 : 0;
+  }
+  // Each of the two effects is on with probability 1/2, so a tile draws neither with probability 1/4.
+  EXPECT_GT(changed, 3);
+  EXPECT_LT(changed, 12);
+}
+
 TEST(Trainer, LossFallsAndTheModelLoads)
 {
   const fs::path        scratch = Scratch("falls");
