@@ -501,8 +501,12 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
   }
   const std::uint32_t entries = Little(tail, eocd + 10, 2), directorySize = Little(tail, eocd + 12, 4),
                       directoryOffset = Little(tail, eocd + 16, 4);
-  std::string directory;
-  if (directoryOffset == 0xFFFFFFFFu || !read(directoryOffset, directorySize, directory))
+  // The directory as far as it lies before the end record: a forged size that runs past it does not stop LibTorch's
+  // zip reader from reading the records it finds there (found by fuzzing).
+  const std::uint64_t end = size - tailSize + eocd;
+  std::string         directory;
+  if (directoryOffset == 0xFFFFFFFFu || directoryOffset >= end ||
+      !read(directoryOffset, static_cast<std::size_t>(std::min<std::uint64_t>(directorySize, end - directoryOffset)), directory))
   {
     return; // zip64, or not where it says: LibTorch judges
   }
@@ -512,17 +516,19 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
   };
   std::map<std::string, Record> records;
   std::size_t                   at = 0;
+  // The records up to the first that is not one: a forged entry count or a broken record further on does not stop
+  // LibTorch from reading the records before it, so it must not stop this check either (found by fuzzing).
   for (std::uint32_t e = 0; e < entries && at + 46 <= directory.size(); ++e)
   {
     if (directory.compare(at, 4, std::string("PK\x01\x02", 4)) != 0)
     {
-      return;
+      break;
     }
     const std::uint32_t nameLength = Little(directory, at + 28, 2), extra = Little(directory, at + 30, 2),
                         comment = Little(directory, at + 32, 2);
     if (at + 46 + nameLength > directory.size())
     {
-      return;
+      break;
     }
     records[directory.substr(at + 46, nameLength)] = { Little(directory, at + 10, 2), Little(directory, at + 20, 4),
                                                        Little(directory, at + 24, 4), Little(directory, at + 42, 4) };
@@ -539,7 +545,7 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
     if (!read(record.Local, 30, header) || header.compare(0, 4, std::string("PK\x03\x04", 4)) != 0 ||
         !read(std::uint64_t{ record.Local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), record.Stored, pickle))
     {
-      return;
+      continue; // not where it says: LibTorch cannot read it either
     }
     const std::string folder = entry.substr(0, entry.size() - 4) + "/";
     for (const auto & storage : CheckPickle(pickle, name))
