@@ -494,21 +494,44 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
   {
     return;
   }
-  const auto eocd = tail.rfind(std::string("PK\x05\x06", 4));
-  if (eocd == std::string::npos || eocd + 22 > tail.size())
+  // The last end-of-directory record that fits, as LibTorch's zip reader (miniz) finds it: a signature too near the
+  // end to be one is passed over, not taken for the end (found by fuzzing).
+  const std::string signature("PK\x05\x06", 4);
+  auto              eocd = tail.rfind(signature);
+  while (eocd != std::string::npos && eocd + 22 > tail.size())
+  {
+    eocd = eocd == 0 ? std::string::npos : tail.rfind(signature, eocd - 1);
+  }
+  if (eocd == std::string::npos)
   {
     return;
   }
-  const std::uint32_t entries = Little(tail, eocd + 10, 2), directorySize = Little(tail, eocd + 12, 4),
-                      directoryOffset = Little(tail, eocd + 16, 4);
+  std::uint64_t entries = Little(tail, eocd + 10, 2), directorySize = Little(tail, eocd + 12, 4),
+                directoryOffset = Little(tail, eocd + 16, 4);
+  // A zip64 end record (which LibTorch's writer always adds), named by the locator just before the end record: its
+  // directory's place and size are the ones LibTorch's reader takes, whatever the end record says (found by fuzzing:
+  // a forged 32-bit offset made this check give up on an archive LibTorch read).
+  const auto little64 = [](const std::string & bytes, std::size_t at) {
+    return Little(bytes, at, 4) | (static_cast<std::uint64_t>(Little(bytes, at + 4, 4)) << 32);
+  };
+  if (eocd >= 20 && tail.compare(eocd - 20, 4, std::string("PK\x06\x07", 4)) == 0)
+  {
+    std::string zip64;
+    if (read(little64(tail, eocd - 20 + 8), 56, zip64) && zip64.compare(0, 4, std::string("PK\x06\x06", 4)) == 0)
+    {
+      entries = little64(zip64, 32);
+      directorySize = little64(zip64, 40);
+      directoryOffset = little64(zip64, 48);
+    }
+  }
   // The directory as far as it lies before the end record: a forged size that runs past it does not stop LibTorch's
   // zip reader from reading the records it finds there (found by fuzzing).
   const std::uint64_t end = size - tailSize + eocd;
   std::string         directory;
-  if (directoryOffset == 0xFFFFFFFFu || directoryOffset >= end ||
+  if (directoryOffset >= end ||
       !read(directoryOffset, static_cast<std::size_t>(std::min<std::uint64_t>(directorySize, end - directoryOffset)), directory))
   {
-    return; // zip64, or not where it says: LibTorch judges
+    return; // not where it says: LibTorch judges
   }
   struct Record
   {
@@ -518,7 +541,7 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
   std::size_t                   at = 0;
   // The records up to the first that is not one: a forged entry count or a broken record further on does not stop
   // LibTorch from reading the records before it, so it must not stop this check either (found by fuzzing).
-  for (std::uint32_t e = 0; e < entries && at + 46 <= directory.size(); ++e)
+  for (std::uint64_t e = 0; e < entries && at + 46 <= directory.size(); ++e)
   {
     if (directory.compare(at, 4, std::string("PK\x01\x02", 4)) != 0)
     {

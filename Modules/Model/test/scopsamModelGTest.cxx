@@ -415,6 +415,10 @@ TEST(ModelFile, BrokenForeignAndMismatchedFilesAreClearErrors)
   // that every CRC is right), which shows that the check follows the whole pickle.
   expectError(fs::path(SCoPSAM_SOURCE_DIR) / "Testing/Fuzz/corpus/model_file/crash-storage-larger-than-its-record",
               "claims 512 bytes, its record holds 128");
+  // The same storage in an archive whose end record's directory offset is forged and which ends in a stray end
+  // signature: LibTorch's reader takes the directory from the zip64 end record, and so must the check.
+  expectError(fs::path(SCoPSAM_SOURCE_DIR) / "Testing/Fuzz/corpus/model_file/crash-forged-end-record",
+              "claims 512 bytes, its record holds 128");
   {
     caffe2::serialize::PyTorchStreamReader reader((folder / "good.pt").string());
     const auto [data, size] = reader.getRecord("data.pkl");
