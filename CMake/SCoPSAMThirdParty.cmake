@@ -17,6 +17,8 @@ macro(scopsam_find_package)
       find_package(CLI11 REQUIRED)
     elseif(_scopsam_package STREQUAL "nlohmann_json")
       find_package(nlohmann_json 3 REQUIRED)
+    elseif(_scopsam_package STREQUAL "ZLIB")
+      find_package(ZLIB REQUIRED) # inflates a model file's class source before LibTorch compiles it
     elseif(_scopsam_package STREQUAL "JPEG")
       find_package(JPEG REQUIRED) # libjpeg, the one ITK's JPEG reader links
     else()

@@ -2,4 +2,4 @@
 # this file just before it adds the module. The standalone build finds them itself (the root CMakeLists.txt; Torch
 # and VTK in Modules/Model and Modules/Quantification).
 include(${CMAKE_CURRENT_LIST_DIR}/../../CMake/SCoPSAMThirdParty.cmake)
-scopsam_find_package(nlohmann_json Torch)
+scopsam_find_package(nlohmann_json Torch ZLIB)

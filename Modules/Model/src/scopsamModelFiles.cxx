@@ -31,6 +31,7 @@
 #include <sstream>
 #include <unistd.h>
 #include <vector>
+#include <zlib.h>
 
 namespace fs = std::filesystem;
 
@@ -481,6 +482,67 @@ CheckPickle(const std::string & pickle, const std::string & name)
   return storages;
 }
 
+/** Checks the class source of a model file's archive (`code/...py`) before LibTorch compiles it: LibTorch 1.13's
+ * script parser dereferences a type it does not have on a class-level assignment without an annotation (an
+ * AddressSanitizer SEGV in ScriptTypeParser::parseClassConstant(); found by fuzzing: a mutated Huffman table turned
+ * `__parameters__` into `__parametens__`). LibTorch's writer emits class-level assignments only for the parameter,
+ * buffer and constant lists and `__annotations__[...]`; any other unannotated one is a corrupt model file. */
+void
+CheckClassSource(const std::string & source, const std::string & name)
+{
+  std::size_t at = 0;
+  bool        inClass = false;
+  while (at < source.size())
+  {
+    const auto        end = std::min(source.find('\n', at), source.size());
+    const std::string line = source.substr(at, end - at);
+    at = end + 1;
+    if (!line.empty() && line[0] != ' ')
+    {
+      inClass = line.rfind("class ", 0) == 0;
+      continue;
+    }
+    if (!inClass || line.size() < 3 || line[0] != ' ' || line[1] != ' ' || line[2] == ' ')
+    {
+      continue; // not a line of a class body, or inside a method
+    }
+    const auto equals = line.find('=');
+    const auto colon = line.find(':');
+    if (equals == std::string::npos || (colon != std::string::npos && colon < equals) || line.rfind("  def ", 0) == 0)
+    {
+      continue;
+    }
+    std::string target = line.substr(2, equals - 2);
+    target.erase(target.find_last_not_of(' ') + 1);
+    if (target != "__parameters__" && target != "__buffers__" && target != "__constants__" &&
+        target.rfind("__annotations__[", 0) != 0)
+    {
+      throw ModelError(name + " is a corrupt model file: its class source assigns '" + target.substr(0, 60) +
+                       "' without a type");
+    }
+  }
+}
+
+/** The bytes of a deflated zip record, at most `size` (its uncompressed size); false when they do not inflate. */
+bool
+Inflate(const std::string & deflated, std::size_t size, std::string & out)
+{
+  z_stream stream{};
+  if (inflateInit2(&stream, -MAX_WBITS) != Z_OK)
+  {
+    return false;
+  }
+  out.assign(size, '\0');
+  stream.next_in = reinterpret_cast<Bytef *>(const_cast<char *>(deflated.data()));
+  stream.avail_in = static_cast<uInt>(deflated.size());
+  stream.next_out = reinterpret_cast<Bytef *>(out.data());
+  stream.avail_out = static_cast<uInt>(out.size());
+  const int status = inflate(&stream, Z_FINISH);
+  out.resize(stream.total_out);
+  inflateEnd(&stream);
+  return status == Z_STREAM_END || status == Z_OK || status == Z_BUF_ERROR;
+}
+
 /** Checks every pickle (`*.pkl`, stored uncompressed, as LibTorch writes them) of the zip archive that `read` reads,
  * before LibTorch parses it (CheckPickle()), and that each tensor storage a pickle names fits its record
  * (`<pickle's name without .pkl>/<key>`, where LibTorch looks for it). An archive this cannot follow is left to
@@ -559,6 +621,20 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
   }
   for (const auto & [entry, record] : records)
   {
+    const bool source = entry.size() > 3 && entry.compare(entry.size() - 3, 3, ".py") == 0 &&
+                        entry.find("/code/") != std::string::npos;
+    if (source && (record.Method == 0 || record.Method == 8) && record.Stored != 0xFFFFFFFFu &&
+        record.Size <= (std::uint32_t{ 1 } << 26))
+    {
+      std::string header, stored, text;
+      if (read(record.Local, 30, header) && header.compare(0, 4, std::string("PK\x03\x04", 4)) == 0 &&
+          read(std::uint64_t{ record.Local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), record.Stored, stored) &&
+          (record.Method == 0 ? (text = stored, true) : Inflate(stored, record.Size, text)))
+      {
+        CheckClassSource(text, name);
+      }
+      continue;
+    }
     if (record.Method != 0 || entry.size() < 4 || entry.compare(entry.size() - 4, 4, ".pkl") != 0 ||
         record.Stored == 0xFFFFFFFFu)
     {

@@ -450,6 +450,11 @@ TEST(ModelFile, BrokenForeignAndMismatchedFilesAreClearErrors)
     writer.writeEndOfFile();
   }
   expectError(folder / "overclaiming.pt", "its record holds");
+  // A class source whose deflated record decodes with two letters swapped (libFuzzer mutated its Huffman table):
+  // `__parametens__ = [...]`, an assignment without a type that LibTorch's script parser takes for a constant and
+  // crashes on under AddressSanitizer. Refused before LibTorch compiles it.
+  expectError(fs::path(SCoPSAM_SOURCE_DIR) / "Testing/Fuzz/corpus/model_file/crash-class-constant-without-a-type",
+              "assigns '__parametens__' without a type");
   // A file whose configuration says one size and whose tensors are of another.
   {
     auto                            other = SegmentationEngine::Create(Tiny(), 7);
