@@ -540,7 +540,7 @@ Inflate(const std::string & deflated, std::size_t size, std::string & out)
   const int status = inflate(&stream, Z_FINISH);
   out.resize(stream.total_out);
   inflateEnd(&stream);
-  return status == Z_STREAM_END || status == Z_OK || status == Z_BUF_ERROR;
+  return status == Z_STREAM_END;
 }
 
 /** Checks every pickle (`*.pkl`, stored uncompressed, as LibTorch writes them) of the zip archive that `read` reads,
@@ -629,9 +629,14 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
       std::string header, stored, text;
       if (read(record.Local, 30, header) && header.compare(0, 4, std::string("PK\x03\x04", 4)) == 0 &&
           read(std::uint64_t{ record.Local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), record.Stored, stored) &&
-          (record.Method == 0 ? (text = stored, true) : Inflate(stored, record.Size, text)))
+          (record.Method == 0 || Inflate(stored, record.Size, text)))
       {
-        CheckClassSource(text, name);
+        CheckClassSource(record.Method == 0 ? stored : text, name);
+      }
+      else if (record.Method == 8 && !stored.empty())
+      {
+        // zlib refuses it (e.g. a distance too far back), LibTorch's miniz would read past its window: corrupt
+        throw ModelError(name + " is a corrupt model file: its class source " + entry + " does not inflate");
       }
       continue;
     }
