@@ -619,37 +619,47 @@ CheckArchivePickles(const ReadAt & read, std::uint64_t size, const std::string &
                                                        Little(directory, at + 24, 4), Little(directory, at + 42, 4) };
     at += 46 + nameLength + extra + comment;
   }
+  // A record's stored bytes, through its local header; false where they are not where the directory says (LibTorch
+  // cannot read them either).
+  const auto readStored = [&](const Record & record, std::string & out) {
+    std::string header;
+    if (read(record.Local, 30, header) && header.compare(0, 4, std::string("PK\x03\x04", 4)) == 0 &&
+        read(std::uint64_t{ record.Local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), record.Stored, out))
+    {
+      return true;
+    }
+    out.clear();
+    return false;
+  };
+  const auto endsWith = [](const std::string & text, const std::string & end) {
+    return text.size() >= end.size() && text.compare(text.size() - end.size(), end.size(), end) == 0;
+  };
   for (const auto & [entry, record] : records)
   {
-    const bool source = entry.size() > 3 && entry.compare(entry.size() - 3, 3, ".py") == 0 &&
-                        entry.find("/code/") != std::string::npos;
-    if (source && (record.Method == 0 || record.Method == 8) && record.Stored != 0xFFFFFFFFu &&
-        record.Size <= (std::uint32_t{ 1 } << 26))
+    if (record.Stored == 0xFFFFFFFFu)
     {
-      std::string header, stored, text;
-      if (read(record.Local, 30, header) && header.compare(0, 4, std::string("PK\x03\x04", 4)) == 0 &&
-          read(std::uint64_t{ record.Local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), record.Stored, stored) &&
-          (record.Method == 0 || Inflate(stored, record.Size, text)))
+      continue;
+    }
+    if (endsWith(entry, ".py") && entry.find("/code/") != std::string::npos)
+    {
+      std::string stored, text;
+      if ((record.Method != 0 && record.Method != 8) || record.Size > (std::uint32_t{ 1 } << 26) ||
+          !readStored(record, stored))
       {
-        CheckClassSource(record.Method == 0 ? stored : text, name);
+        continue;
       }
-      else if (record.Method == 8 && !stored.empty())
+      if (record.Method == 8 && !Inflate(stored, record.Size, text))
       {
         // zlib refuses it (e.g. a distance too far back), LibTorch's miniz would read past its window: corrupt
         throw ModelError(name + " is a corrupt model file: its class source " + entry + " does not inflate");
       }
+      CheckClassSource(record.Method == 0 ? stored : text, name);
       continue;
     }
-    if (record.Method != 0 || entry.size() < 4 || entry.compare(entry.size() - 4, 4, ".pkl") != 0 ||
-        record.Stored == 0xFFFFFFFFu)
+    std::string pickle;
+    if (record.Method != 0 || !endsWith(entry, ".pkl") || !readStored(record, pickle))
     {
       continue;
-    }
-    std::string header, pickle;
-    if (!read(record.Local, 30, header) || header.compare(0, 4, std::string("PK\x03\x04", 4)) != 0 ||
-        !read(std::uint64_t{ record.Local } + 30 + Little(header, 26, 2) + Little(header, 28, 2), record.Stored, pickle))
-    {
-      continue; // not where it says: LibTorch cannot read it either
     }
     const std::string folder = entry.substr(0, entry.size() - 4) + "/";
     for (const auto & storage : CheckPickle(pickle, name))
