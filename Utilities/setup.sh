@@ -17,6 +17,7 @@ packages=(
   libinsighttoolkit5-dev libfftw3-dev          # ITK 5.2 (Debian's package forgets FFTW, which it links)
   libtorch-dev libopenblas0-pthread            # LibTorch 1.13 (CPU); OpenBLAS instead of the reference BLAS
   libopencv-dev libvtk9-dev libjpeg-dev                # libjpeg: JPEG files are checked by a decode of their own
+  zlib1g-dev                                   # a model file's class sources are inflated and checked before LibTorch
   libgtest-dev libbenchmark-dev
   libcli11-dev nlohmann-json3-dev libxml2-utils
   pybind11-dev python3-dev python3-numpy python3-torch python3-jsonschema
