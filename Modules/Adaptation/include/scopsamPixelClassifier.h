@@ -36,9 +36,9 @@
  * what a pixel classifier does with it: the forest learns the labelled pixels' features and then labels every pixel
  * of this and of other micrographs. Where a prior mask is given (the network's automatic result, or a threshold),
  * PriorSamples unlabelled pixels drawn from it (seeded) join the training set as weak labels, so that a single
- * click corrects the prior where it is wrong instead of replacing it; the labelled pixels are repeated so that
- * together they weigh at least LabelledWeight times as much as the prior's samples. The forest is a regression forest on 0/1 targets:
- * its output, the mean over trees, is a probability in [0, 1].
+ * click corrects the prior where it is wrong instead of replacing it; the labelled pixels carry a sample weight so
+ * that together they weigh at least LabelledWeight times as much as the prior's samples. The forest is a regression
+ * forest on 0/1 targets: its output, the mean over trees, is a probability in [0, 1].
  * \ingroup SCoPSAMAdaptation
  */
 namespace scopsam
@@ -55,7 +55,7 @@ enum class PromptLabel : unsigned char
 
 struct PixelClassifierOptions
 {
-  int           Trees{ 16 };
+  int           Trees{ 32 };
   int           MaximumDepth{ 10 };
   int           MinimumSamplesPerLeaf{ 2 };
   int           PriorSamples{ 2000 };
