@@ -163,7 +163,7 @@ RegisterInitModelCommand(CLI::App & app)
   auto   o = std::make_shared<InitModelOptions>();
   auto * command = app.add_subcommand("init-model", "Write a network with fresh, seeded weights (untrained).");
   command->add_option("OUTPUT", o->Output, "Model file to write")->required();
-  command->add_option("--config", o->Configuration, "small or vit_b")
+  command->add_option("--config", o->Configuration, "small, small_fine (8-px patches) or vit_b")
     ->check(CLI::IsMember({ "small", "vit_b" }))
     ->capture_default_str();
   command->add_option("--priors", o->PriorEntryPoints, "Prior entry points: encoder,prompt,decoder or none")

@@ -403,7 +403,7 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
   o->CommandLine = commandLine;
   auto * command = app.add_subcommand("train", "Train a network (synthetic data made on the fly and/or datasets).");
   command->add_option("OUTPUT", o->Output, "Model file to write")->required();
-  command->add_option("--config", o->Configuration, "small or vit_b (for fresh weights)")
+  command->add_option("--config", o->Configuration, "small, small_fine (8-px patches) or vit_b (for fresh weights)")
     ->check(CLI::IsMember({ "small", "vit_b" }))
     ->capture_default_str();
   command->add_option("--init", o->Init,

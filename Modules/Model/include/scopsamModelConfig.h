@@ -42,7 +42,7 @@ constexpr int ModelFormatVersion = 1;
 
 struct ModelConfig
 {
-  std::string Name{ "small" }; // "small" (CPU-friendly) or "vit_b" (SAM ViT-B's shapes and names)
+  std::string Name{ "small" }; // "small" (CPU-friendly), "small_fine" (8-px patches) or "vit_b" (SAM ViT-B's)
 
   // Image encoder (SAM layout).
   int              TileSize{ 256 };   // pixels the network sees; SAM ViT-B was trained at 1024
@@ -98,10 +98,13 @@ struct ModelConfig
   /** The small CPU-friendly configuration (the embedded default model's). */
   static ModelConfig
   Small();
+  /** Small on 8-pixel patches (32 x 32 tokens per tile; the encoder comparison of Documentation/results.md). */
+  static ModelConfig
+  SmallFine();
   /** SAM ViT-B's shapes: 1024-pixel tiles, 768-wide encoder of 12 blocks, 256-wide prompts and decoder. */
   static ModelConfig
   VitB();
-  /** "small" or "vit_b"; throws std::invalid_argument otherwise. */
+  /** "small", "small_fine" or "vit_b"; throws std::invalid_argument otherwise. */
   static ModelConfig
   Named(const std::string & name);
 

@@ -37,6 +37,18 @@ ModelConfig::Small()
 }
 
 ModelConfig
+ModelConfig::SmallFine()
+{
+  // The small encoder on 8-pixel patches: four times the tokens of a 256-pixel tile (32 x 32), so that a particle of
+  // a few pixels owns a token of its own; the decoder's masks come out at 1/2 instead of 1/4 resolution.
+  ModelConfig c;
+  c.Name = "small_fine";
+  c.PatchSize = 8;
+  c.PositionGrid = 32;
+  return c;
+}
+
+ModelConfig
 ModelConfig::VitB()
 {
   ModelConfig c;
@@ -62,11 +74,15 @@ ModelConfig::Named(const std::string & name)
   {
     return Small();
   }
+  if (name == "small_fine")
+  {
+    return SmallFine();
+  }
   if (name == "vit_b")
   {
     return VitB();
   }
-  throw std::invalid_argument("unknown model configuration '" + name + "' (small or vit_b)");
+  throw std::invalid_argument("unknown model configuration '" + name + "' (small, small_fine or vit_b)");
 }
 
 double

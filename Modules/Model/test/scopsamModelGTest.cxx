@@ -101,9 +101,14 @@ Scratch(const std::string & name)
 
 TEST(ModelConfig, JSONRoundTripAndValidation)
 {
-  for (const auto & c : { ModelConfig::Small(), ModelConfig::VitB(), Tiny() })
+  for (const auto & c : { ModelConfig::Small(), ModelConfig::SmallFine(), ModelConfig::VitB(), Tiny() })
   {
     EXPECT_EQ(ModelConfig::FromJSON(c.ToJSON()), c);
+    EXPECT_NO_THROW(c.Validate()) << c.Name;
+  }
+  for (const std::string name : { "small", "small_fine", "vit_b" })
+  {
+    EXPECT_EQ(ModelConfig::Named(name).Name, name);
   }
   ModelConfig bad = ModelConfig::Small();
   bad.TileSize = 100;

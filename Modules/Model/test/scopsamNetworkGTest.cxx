@@ -201,6 +201,27 @@ TEST(Configurations, SmallAndVitBBuildWithSAMShapes)
   EXPECT_EQ(found, expected);
 }
 
+TEST(Configurations, SmallFineHasEightPixelTokensAndFullSizeMasks)
+{
+  torch::manual_seed(4);
+  SCoPSAMNet net(ModelConfig::SmallFine());
+  net->eval();
+  torch::NoGradGuard noGrad;
+  const auto shapes = Shapes(net);
+  EXPECT_EQ(shapes.at("image_encoder.patch_embed.proj.weight"), std::vector<int64_t>({ 192, 3, 8, 8 }));
+  EXPECT_EQ(shapes.at("image_encoder.pos_embed"), std::vector<int64_t>({ 1, 32, 32, 192 }));
+  // The same weights as small but for the patch embeddings, the position table and the global blocks' relative
+  // position tables (2 x 32 - 1 rows instead of 2 x 16 - 1).
+  EXPECT_EQ(shapes.at("image_encoder.blocks.1.attn.rel_pos_h"), std::vector<int64_t>({ 63, 64 }));
+  EXPECT_EQ(shapes.at("image_encoder.blocks.0.attn.rel_pos_h"), std::vector<int64_t>({ 15, 64 }));
+  auto [image, priors] = Tiles(2, 256);
+  const auto embedding = net->encode(image, priors);
+  EXPECT_EQ(embedding.sizes(), torch::IntArrayRef({ 2, 128, 32, 32 })) << "one token per 8 x 8 pixels";
+  const auto out = net->decode(embedding, image, priors, NoPrompts(2));
+  EXPECT_EQ(out.Logits.sizes(), torch::IntArrayRef({ 2, 1, 256, 256 }));
+  EXPECT_TRUE(torch::isfinite(out.Logits).all().item<bool>());
+}
+
 TEST(Network, ForwardReturnsTheIoUPredictionOfEachTile)
 {
   torch::manual_seed(3);
