@@ -17,6 +17,7 @@
  *=========================================================================*/
 #include "scopsamCommandModel.h"
 #include "scopsamCommandRegistration.h"
+#include "scopsamModelConfig.h"
 
 #include "scopsamImageIO.h"
 #include "scopsamSegmentationEngine.h"
@@ -164,7 +165,7 @@ RegisterInitModelCommand(CLI::App & app)
   auto * command = app.add_subcommand("init-model", "Write a network with fresh, seeded weights (untrained).");
   command->add_option("OUTPUT", o->Output, "Model file to write")->required();
   command->add_option("--config", o->Configuration, "small, small_fine (8-px patches) or vit_b")
-    ->check(CLI::IsMember({ "small", "vit_b" }))
+    ->check(CLI::IsMember(ModelConfig::Names()))
     ->capture_default_str();
   command->add_option("--priors", o->PriorEntryPoints, "Prior entry points: encoder,prompt,decoder or none")
     ->capture_default_str();

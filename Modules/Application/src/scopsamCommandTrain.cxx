@@ -18,6 +18,7 @@
 #include "scopsamCommandTrain.h"
 #include "scopsamCommandModel.h"
 #include "scopsamCommandRegistration.h"
+#include "scopsamModelConfig.h"
 #include "scopsamFrontEnd.h"
 
 #include <CLI/CLI.hpp>
@@ -404,7 +405,7 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
   auto * command = app.add_subcommand("train", "Train a network (synthetic data made on the fly and/or datasets).");
   command->add_option("OUTPUT", o->Output, "Model file to write")->required();
   command->add_option("--config", o->Configuration, "small, small_fine (8-px patches) or vit_b (for fresh weights)")
-    ->check(CLI::IsMember({ "small", "vit_b" }))
+    ->check(CLI::IsMember(ModelConfig::Names()))
     ->capture_default_str();
   command->add_option("--init", o->Init,
                       "Fine-tune this model: a file (e.g. imported SAM) or \"default\", the embedded default model");

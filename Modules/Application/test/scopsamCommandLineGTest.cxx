@@ -754,6 +754,20 @@ TEST(SlicerModules, TileStepIsTheDefaultModelsRule)
   EXPECT_EQ(std::stod(ParameterField(xml, "tileSize", "step")), scopsam::TileSizeMultiple(engine->GetConfig()));
 }
 
+TEST(InitModel, EveryConfigurationOfTheModelLibraryCanBeChosen)
+{
+  // The command line offers what ModelConfig::Names() lists, nothing it cannot build (vit_b is left out here: its
+  // 100 M parameters make a slow test, and its window of 14 tokens does not fit a 64-pixel tile).
+  const fs::path out = Scratch("init-model");
+  const fs::path fine = out / "small_fine64.pt";
+  std::string    error;
+  ASSERT_EQ(Scopsam({ "init-model", fine.string(), "--config", "small_fine", "--tile", "64", "--seed", "3" }, &error), 0)
+    << error;
+  EXPECT_EQ(scopsam::LoadSharedEngine(fine.string(), scopsam::DeviceOptions{})->GetConfig().Name, "small_fine");
+  EXPECT_EQ(Scopsam({ "init-model", (out / "h.pt").string(), "--config", "vit_h" }, &error), 2);
+  EXPECT_FALSE(fs::exists(out / "h.pt"));
+}
+
 TEST(Bench, OneTableWithEveryMethodAndSettings)
 {
   const fs::path out = Scratch("bench");

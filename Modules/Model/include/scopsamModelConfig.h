@@ -104,9 +104,12 @@ struct ModelConfig
   /** SAM ViT-B's shapes: 1024-pixel tiles, 768-wide encoder of 12 blocks, 256-wide prompts and decoder. */
   static ModelConfig
   VitB();
-  /** "small", "small_fine" or "vit_b"; throws std::invalid_argument otherwise. */
+  /** One of Names(); throws std::invalid_argument otherwise. */
   static ModelConfig
   Named(const std::string & name);
+  /** The configurations Named() builds: "small", "small_fine", "vit_b" (the command lines' choices). */
+  static const std::vector<std::string> &
+  Names();
 
   /** The prior channels the network reads, in order (scopsamPriorChannels.h). */
   std::vector<PriorChannel>

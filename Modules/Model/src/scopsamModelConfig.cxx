@@ -67,6 +67,13 @@ ModelConfig::VitB()
   return c;
 }
 
+const std::vector<std::string> &
+ModelConfig::Names()
+{
+  static const std::vector<std::string> names{ "small", "small_fine", "vit_b" };
+  return names;
+}
+
 ModelConfig
 ModelConfig::Named(const std::string & name)
 {
@@ -82,7 +89,12 @@ ModelConfig::Named(const std::string & name)
   {
     return VitB();
   }
-  throw std::invalid_argument("unknown model configuration '" + name + "' (small, small_fine or vit_b)");
+  std::string known;
+  for (const auto & n : Names())
+  {
+    known += (known.empty() ? "" : ", ") + n;
+  }
+  throw std::invalid_argument("unknown model configuration '" + name + "' (" + known + ")");
 }
 
 double

@@ -106,7 +106,8 @@ TEST(ModelConfig, JSONRoundTripAndValidation)
     EXPECT_EQ(ModelConfig::FromJSON(c.ToJSON()), c);
     EXPECT_NO_THROW(c.Validate()) << c.Name;
   }
-  for (const std::string name : { "small", "small_fine", "vit_b" })
+  ASSERT_EQ(ModelConfig::Names(), (std::vector<std::string>{ "small", "small_fine", "vit_b" }));
+  for (const auto & name : ModelConfig::Names())
   {
     EXPECT_EQ(ModelConfig::Named(name).Name, name);
   }
