@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Issue 14 item 4: two encoders at equal CPU time. Each arm trains a fresh network (no synthetic pre-training: a
+# proxy budget, not the shipped three-stage recipe) on the stage-3 mix - the train splits of nasa_super1 and
+# uhcs_cementite, each set drawn as often as the other, a quarter of the tiles synthetic with coarse phases - and is
+# validated on the sets' val splits (whole images, per set) by the trainer's own validation, five times per run at
+# equal fractions of its budget. Declared before any run:
+#   small       today's ViT, 16-pixel patches (16 x 16 tokens per 256-pixel tile)   1400 steps, validation every 280
+#   small_fine  the same ViT on 8-pixel patches (32 x 32 tokens)                     480 steps, validation every 96
+# Steps per arm give each about 1500 CPU-seconds of training at one thread: measured on an idle Intel Xeon
+# (Sapphire Rapids), both arms at once, 1.07 s per step of batch 8 for small and 3.06 s for small_fine.
+# Seeds 3201 and 3202; batch 8, lr 4e-4, 50 warm-up steps; both arms of a seed run at once, one thread each.
+#
+#   Utilities/study_encoders.sh [WORK_FOLDER]    (default build/encoder-study; resumes from checkpoints)
+#   SEEDS="3201 3202" Utilities/study_encoders.sh
+#
+# Prints, per arm and seed, every validation line (per-set val IoU at the threshold chosen on val) with the run's
+# CPU seconds so far.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-build/encoder-study}
+bin=${SCOPSAM:-build/bin/scopsam}
+real=${REAL_DATA:-../shared/data/real}
+seeds=${SEEDS:-3201 3202}
+mkdir -p "$work"
+
+# arm CONFIG STEPS EVERY SEED: one run, resumed when its checkpoints exist.
+arm() {
+  local name="$work/$1.s$4"
+  [ -f "$name.pt" ] && return 0
+  local resume=()
+  [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
+  /usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
+    "$bin" train "$name.pt" --config "$1" --coarse-phases \
+    --data "$real/nasa_super1" --data "$real/uhcs_cementite" --synthetic-fraction 0.25 \
+    --steps "$2" --batch 8 --lr 4e-4 --warmup 50 --seed "$4" --validate-every "$3" --checkpoint-every "$3" \
+    --checkpoints "$name.checkpoints" --threads 1 "${resume[@]}" >> "$name.log" 2>&1
+}
+
+for seed in $seeds; do
+  arm small 1400 280 "$seed" & small=$!
+  arm small_fine 480 96 "$seed" & fine=$!
+  wait "$small"
+  wait "$fine"
+done
+for config in small small_fine; do
+  for seed in $seeds; do
+    echo "$config seed $seed ($(tail -1 "$work/$config.s$seed.time")):"
+    grep '^step' "$work/$config.s$seed.log" | sed 's/^/  /'
+  done
+done
