@@ -9,12 +9,14 @@
 # Steps per arm give each about 1500 CPU-seconds of training at one thread: measured on an idle Intel Xeon
 # (Sapphire Rapids), both arms at once, 1.07 s per step of batch 8 for small and 3.06 s for small_fine.
 # Seeds 3201 and 3202; batch 8, lr 4e-4, 50 warm-up steps; both arms of a seed run at once, one thread each.
+# (On an AMD EPYC, Zen 4, a small_fine step cost four times a small step, so there small_fine gets more CPU than
+# small: read the CPU seconds, not the steps. The runs of 2026-12-07 are in Documentation/results.md.)
 #
 #   Utilities/study_encoders.sh [WORK_FOLDER]    (default build/encoder-study; resumes from checkpoints)
 #   SEEDS="3201 3202" Utilities/study_encoders.sh
 #
-# Prints, per arm and seed, every validation line (per-set val IoU at the threshold chosen on val) with the run's
-# CPU seconds so far.
+# Prints, per arm and seed, every validation line (per-set val IoU at the threshold chosen on val, the wall and
+# process CPU seconds so far) and the run's total CPU seconds (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-build/encoder-study}

@@ -177,7 +177,7 @@ RunTrain(const TrainCommandOptions & o)
                     {
                       firstStep = r.Step - 1;
                     }
-                    line << "  " << std::setprecision(0) << r.Seconds << " s";
+                    line << "  " << std::setprecision(0) << r.Seconds << " s, cpu " << r.CPUSeconds << " s";
                     if (r.Step < r.Steps && r.Step > firstStep)
                     {
                       // From the rate measured so far in this run (validations included).

@@ -116,7 +116,8 @@ struct TrainingReport
   double ValidationIoU{ -1 };
   ValidationScore Validation; // on the whole validation images, where the trainer was given some
   bool   Best{ false };       // this validation is the best so far: the checkpoint folder's best.pt holds it
-  double Seconds{ 0 };
+  double Seconds{ 0 };    // wall time since Train() began (this process; a resumed run starts again at 0)
+  double CPUSeconds{ 0 }; // CPU time of the whole process (all its threads) over the same span
 };
 using TrainingCallback = std::function<void(const TrainingReport &)>;
 

@@ -28,6 +28,7 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <future>
@@ -498,7 +499,8 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
   auto &     impl = *m_Impl;
   const auto threads = impl.Threads();
   auto &     net = impl.Net();
-  const auto start = std::chrono::steady_clock::now();
+  const auto         start = std::chrono::steady_clock::now();
+  const std::clock_t cpuStart = std::clock();
   // Tiles are made from their index alone, so a worker thread can make the next batch while this one trains.
   const auto makeBatch = [&source, batchSize = impl.Options.BatchSize](int step) {
     std::vector<TrainingSample> batch;
@@ -570,6 +572,7 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
       impl.SaveCheckpoint();
     }
     report.Seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.CPUSeconds = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
     if (callback)
     {
       callback(report);

@@ -30,6 +30,7 @@
 #include <fstream>
 #include <random>
 #include <sstream>
+#include <thread>
 #include <unistd.h>
 
 using namespace scopsam;
@@ -126,16 +127,25 @@ TEST(Trainer, LossFallsOnTilesMadeWithoutITK)
   Trainer                     trainer(*engine, Short(30));
   const double                before = trainer.EvaluateLoss(probe, 9);
   double                      validation = -1.0;
-  trainer.Train(DiskTile, probe, [&validation](const TrainingReport & r) {
+  TrainingReport              last;
+  bool                        clocksRise = true;
+  trainer.Train(DiskTile, probe, [&](const TrainingReport & r) {
     if (r.ValidationIoU >= 0.0)
     {
       validation = r.ValidationIoU;
     }
+    clocksRise = clocksRise && r.Seconds >= last.Seconds && r.CPUSeconds >= last.CPUSeconds;
+    last = r;
   });
   const double after = trainer.EvaluateLoss(probe, 9);
   EXPECT_EQ(trainer.GetStep(), 30);
   EXPECT_LT(after, 0.8 * before) << "loss " << before << " -> " << after;
   EXPECT_GE(validation, 0.0) << "validation ran at the last step";
+  // Wall and CPU time over the same span: both rise, and the CPU time is that of at most every core at once.
+  EXPECT_TRUE(clocksRise);
+  EXPECT_GT(last.CPUSeconds, 0.0);
+  EXPECT_LE(last.CPUSeconds, std::max(1u, std::thread::hardware_concurrency()) * last.Seconds + 0.5)
+    << "cpu " << last.CPUSeconds << " s in " << last.Seconds << " s";
 }
 
 TEST(Trainer, ARunWithTheSameSeedRepeatsExactly)
