@@ -9,7 +9,7 @@
 # Steps per arm give each about 1500 CPU-seconds of training at one thread: measured on an idle Intel Xeon
 # (Sapphire Rapids), both arms at once, 1.07 s per step of batch 8 for small and 3.06 s for small_fine.
 # Seeds 3201 and 3202; batch 8, lr 4e-4, 50 warm-up steps; both arms of a seed run at once, one thread each.
-# (On an AMD EPYC, Zen 4, a small_fine step cost four times a small step, so there small_fine gets more CPU than
+# (On an AMD EPYC, Zen 4, a small_fine step cost 3.7 times a small step, so there small_fine gets more CPU than
 # small: read the CPU seconds, not the steps. The runs of 2026-12-07 are in Documentation/results.md.)
 #
 #   Utilities/study_encoders.sh [WORK_FOLDER]    (default build/encoder-study; resumes from checkpoints)
