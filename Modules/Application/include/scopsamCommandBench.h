@@ -69,6 +69,8 @@ struct InteractiveRow
   double              NoC85{ 0 }, NoC90{ 0 };
   double              Steady{ 0 };         // fraction of clicks after which IoU did not fall by more than 0.001
   double              SecondsPerClick{ 0 }; // mean wall time of one prompted call
+  std::vector<std::string>         Images;  // per image of the set, in order: its name
+  std::vector<std::vector<double>> IoU;     // ... and its IoU after k = 0 .. ProtocolClicks clicks
 };
 /** An adaptation made on each image in turn and applied to the set's other images: mean over sources of the mean IoU
  * over targets, and the automatic IoU of the same targets. */

@@ -176,10 +176,11 @@ ClassicalForestSegmenter(const AdaptationImage & view)
 }
 
 InteractiveRow
-Summarise(const std::string & method, const std::vector<ProtocolRun> & runs)
+Summarise(const std::string & method, const std::vector<ProtocolRun> & runs, const std::vector<std::string> & images)
 {
   InteractiveRow row;
   row.Method = method;
+  row.Images = images;
   row.MeanIoU.assign(runs.front().IoU.size(), 0.0);
   std::size_t clicks = 0, drops = 0;
   double      seconds = 0;
@@ -193,6 +194,7 @@ Summarise(const std::string & method, const std::vector<ProtocolRun> & runs)
     row.NoC90 += run.ClicksTo(0.90) / static_cast<double>(runs.size());
     clicks += static_cast<std::size_t>(run.Clicks);
     drops += static_cast<std::size_t>(run.Drops);
+    row.IoU.push_back(run.IoU);
     seconds += std::accumulate(run.Seconds.begin(), run.Seconds.end(), 0.0);
   }
   row.Steady = clicks == 0 ? 1.0 : 1.0 - static_cast<double>(drops) / static_cast<double>(clicks);
@@ -241,8 +243,14 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
                 << samples.size() << std::flush;
     }
   }
-  table.Interactive = { Summarise("SCoP-SAM, clicks", withClicks), Summarise("SCoP-SAM, scribbles", withScribbles),
-                        Summarise("random forest on classical features (ilastik-style), clicks", forest) };
+  std::vector<std::string> names;
+  for (const auto & item : items)
+  {
+    names.push_back(item.Name);
+  }
+  table.Interactive = { Summarise("SCoP-SAM, clicks", withClicks, names),
+                        Summarise("SCoP-SAM, scribbles", withScribbles, names),
+                        Summarise("random forest on classical features (ilastik-style), clicks", forest, names) };
 
   // Carrying an adaptation: made on each image with CarryClicks protocol clicks (or strokes), applied to the others.
   if (samples.size() < 2 || o.CarryClicks < 1)
@@ -478,9 +486,14 @@ RunBench(const BenchOptions & o)
       nlohmann::json interactive = nlohmann::json::array(), carry = nlohmann::json::array();
       for (const auto & row : table.Interactive)
       {
+        nlohmann::json images = nlohmann::json::array();
+        for (std::size_t i = 0; i < row.Images.size(); ++i)
+        {
+          images.push_back({ { "image", row.Images[i] }, { "iou_after_clicks", row.IoU[i] } });
+        }
         interactive.push_back({ { "method", row.Method }, { "miou_after_clicks", row.MeanIoU }, { "noc85", row.NoC85 },
                                 { "noc90", row.NoC90 }, { "steady_clicks", row.Steady },
-                                { "seconds_per_click", row.SecondsPerClick } });
+                                { "seconds_per_click", row.SecondsPerClick }, { "images", images } });
       }
       for (const auto & row : table.Carry)
       {

@@ -824,6 +824,46 @@ TEST(Bench, OneTableWithEveryMethodAndSettings)
   EXPECT_NE(error.find("priors none"), std::string::npos) << error;
 }
 
+TEST(Bench, ClickProtocolTablesKeepEachImagesIoUTrace)
+{
+  const fs::path out = Scratch("bench-clicks");
+  ASSERT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--split", "train", "--clicks", "3",
+                      "--carry-clicks", "0", "--json", (out / "table.json").string() }),
+            0);
+  std::ifstream json(out / "table.json");
+  const auto    tables = nlohmann::json::parse(json);
+  ASSERT_EQ(tables.size(), 1u);
+  const auto & interactive = tables[0]["interactive"];
+  ASSERT_EQ(interactive.size(), 3u);
+  const auto images = tables[0]["images"].get<std::size_t>();
+  ASSERT_GT(images, 0u);
+  for (const auto & row : interactive)
+  {
+    // One trace per image, IoU after 0..3 clicks, whose mean over images is the row's mean: a drop in the steadiness
+    // column can be traced to its image and click.
+    ASSERT_EQ(row["images"].size(), images) << row["method"];
+    const auto mean = row["miou_after_clicks"].get<std::vector<double>>();
+    ASSERT_EQ(mean.size(), 4u);
+    std::vector<double> sum(4, 0.0);
+    for (const auto & image : row["images"])
+    {
+      EXPECT_FALSE(image["image"].get<std::string>().empty());
+      const auto trace = image["iou_after_clicks"].get<std::vector<double>>();
+      ASSERT_EQ(trace.size(), 4u);
+      for (std::size_t k = 0; k < trace.size(); ++k)
+      {
+        EXPECT_GE(trace[k], 0.0);
+        EXPECT_LE(trace[k], 1.0);
+        sum[k] += trace[k];
+      }
+    }
+    for (std::size_t k = 0; k < mean.size(); ++k)
+    {
+      EXPECT_NEAR(sum[k] / static_cast<double>(images), mean[k], 1e-9) << row["method"] << " after " << k << " clicks";
+    }
+  }
+}
+
 TEST(Segment, ScaleResamplesAndComesBackOnTheInputGrid)
 {
   const fs::path out = Scratch("segment-scale");
