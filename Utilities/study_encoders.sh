@@ -20,27 +20,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-build/encoder-study}
-bin=${SCOPSAM:-build/bin/scopsam}
-real=${REAL_DATA:-../shared/data/real}
 seeds=${SEEDS:-3201 3202}
-mkdir -p "$work"
-
-# arm CONFIG STEPS EVERY SEED: one run, resumed when its checkpoints exist.
-arm() {
-  local name="$work/$1.s$4"
-  [ -f "$name.pt" ] && return 0
-  local resume=()
-  [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
-  /usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
-    "$bin" train "$name.pt" --config "$1" --coarse-phases \
-    --data "$real/nasa_super1" --data "$real/uhcs_cementite" --synthetic-fraction 0.25 \
-    --steps "$2" --batch 8 --lr 4e-4 --warmup 50 --seed "$4" --validate-every "$3" --checkpoint-every "$3" \
-    --checkpoints "$name.checkpoints" --threads 1 "${resume[@]}" >> "$name.log" 2>&1
-}
 
 for seed in $seeds; do
-  arm small 1400 280 "$seed" & small=$!
-  arm small_fine 480 96 "$seed" & fine=$!
+  Utilities/proxy_run.sh "$work" small "$seed" 1400 280 --config small --synthetic-fraction 0.25 & small=$!
+  Utilities/proxy_run.sh "$work" small_fine "$seed" 480 96 --config small_fine --synthetic-fraction 0.25 & fine=$!
   wait "$small"
   wait "$fine"
 done

@@ -17,31 +17,15 @@
 #   Utilities/study_priors.sh [WORK_FOLDER]     (default build/encoder-study, whose small runs are the priors-on arm)
 #   SEEDS="3203" Utilities/study_priors.sh
 #
-# Both arms of a seed run at once, one thread each; a stopped run resumes from its checkpoints.
+# Both arms of a seed run at once, one thread each (Utilities/proxy_run.sh); a stopped run resumes from its checkpoints.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 work=${1:-build/encoder-study}
-bin=${SCOPSAM:-build/bin/scopsam}
-real=${REAL_DATA:-../shared/data/real}
 seeds=${SEEDS:-3201 3202 3203}
-mkdir -p "$work"
-
-# arm NAME SEED PRIOR_ARGS...: one run, resumed when its checkpoints exist.
-arm() {
-  local name="$work/$1.s$2"; shift 2
-  [ -f "$name.pt" ] && return 0
-  local resume=()
-  [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
-  /usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
-    "$bin" train "$name.pt" --config small "$@" --coarse-phases \
-    --data "$real/nasa_super1" --data "$real/uhcs_cementite" --synthetic-fraction 0.25 \
-    --steps 1400 --batch 8 --lr 4e-4 --warmup 50 --seed "$seed" --validate-every 280 --checkpoint-every 280 \
-    --checkpoints "$name.checkpoints" --threads 1 "${resume[@]}" >> "$name.log" 2>&1
-}
 
 for seed in $seeds; do
-  arm small "$seed" & on=$!
-  arm small_priors_off "$seed" --priors none & off=$!
+  Utilities/proxy_run.sh "$work" small "$seed" 1400 280 --config small --synthetic-fraction 0.25 & on=$!
+  Utilities/proxy_run.sh "$work" small_priors_off "$seed" 1400 280 --config small --priors none --synthetic-fraction 0.25 & off=$!
   wait "$on"
   wait "$off"
 done
