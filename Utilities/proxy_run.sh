@@ -7,10 +7,20 @@
 # whose output exists is skipped.
 #
 #   Utilities/proxy_run.sh WORK NAME SEED STEPS EVERY [scopsam train options: --config, --priors, --synthetic-fraction]
+#   Utilities/proxy_run.sh --report WORK NAME SEED...   prints each run's CPU seconds and its validation lines
 #
 # Writes WORK/NAME.sSEED.{pt,log,time,checkpoints}; .time holds the run's CPU seconds (/usr/bin/time).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "$1" = --report ]; then
+  work=$2 name=$3
+  shift 3
+  for seed in "$@"; do
+    echo "$name seed $seed ($(tail -1 "$work/$name.s$seed.time")):"
+    grep '^step' "$work/$name.s$seed.log" | sed 's/^/  /'
+  done
+  exit 0
+fi
 work=$1 name="$1/$2.s$3" seed=$3 steps=$4 every=$5
 shift 5
 bin=${SCOPSAM:-build/bin/scopsam}

@@ -28,9 +28,6 @@ for seed in $seeds; do
   wait "$small"
   wait "$fine"
 done
-for config in small small_fine; do
-  for seed in $seeds; do
-    echo "$config seed $seed ($(tail -1 "$work/$config.s$seed.time")):"
-    grep '^step' "$work/$config.s$seed.log" | sed 's/^/  /'
-  done
+for name in small small_fine; do
+  Utilities/proxy_run.sh --report "$work" "$name" $seeds
 done

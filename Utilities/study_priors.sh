@@ -30,8 +30,5 @@ for seed in $seeds; do
   wait "$off"
 done
 for name in small small_priors_off; do
-  for seed in $seeds; do
-    echo "$name seed $seed ($(tail -1 "$work/$name.s$seed.time")):"
-    grep '^step' "$work/$name.s$seed.log" | sed 's/^/  /'
-  done
+  Utilities/proxy_run.sh --report "$work" "$name" $seeds
 done

@@ -27,8 +27,5 @@ for seed in $seeds; do
   wait "$half"
 done
 for name in synthetic0 small synthetic50; do
-  for seed in $seeds; do
-    echo "$name seed $seed ($(tail -1 "$work/$name.s$seed.time")):"
-    grep '^step' "$work/$name.s$seed.log" | sed 's/^/  /'
-  done
+  Utilities/proxy_run.sh --report "$work" "$name" $seeds
 done
