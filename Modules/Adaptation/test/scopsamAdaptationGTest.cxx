@@ -208,6 +208,71 @@ TEST(PromptAdaptation, ScribblesAloneSwitchTheTargetWithoutANetwork)
   }
 }
 
+TEST(PromptAdaptation, PromptsThatKeepContradictingASureNetworkOverruleItsMask)
+{
+  // A network sure of the bright phase (0.99 there, 0.01 elsewhere); the user is after the dark one.
+  const TwoPhases image;
+  cv::Mat         probability(image.Image.size(), CV_32F, cv::Scalar(0.01));
+  probability.setTo(0.99, image.Bright);
+  const scopsam::AdaptationImage view(image.Image, probability, 0.5, cv::Mat(), "model-a", "two phases");
+  scopsam::PhasePrompts          prompts;
+  prompts.Positions = { image.BrightCentres[0], image.BrightCentres[5] };
+  prompts.Labels = { 0, 0 };
+  const auto two = scopsam::Adaptation::Fit(view, prompts);
+  EXPECT_FALSE(two.GetNetworkOverruled()) << "two prompts are not enough";
+  EXPECT_GT(FractionOn(two.Apply(view), image.Bright), 0.1) << "the network's mask still guides the head";
+
+  // A third "not this" where the network is sure: its mask stops guiding the head; with one class labelled, that
+  // class everywhere - and a file that says so.
+  prompts.Positions.push_back(image.BrightCentres[9]);
+  prompts.Labels.push_back(0);
+  const auto three = scopsam::Adaptation::Fit(view, prompts);
+  EXPECT_TRUE(three.GetNetworkOverruled());
+  ASSERT_EQ(three.GetWarnings().size(), 1u);
+  EXPECT_NE(three.GetWarnings()[0].find("3 of 3 prompts contradict the network"), std::string::npos) << three.GetWarnings()[0];
+  EXPECT_EQ(cv::countNonZero(three.Apply(view) >= scopsam::Adaptation::Threshold), 0);
+  const auto reread = scopsam::Adaptation::FromJSON(three.ToJSON());
+  EXPECT_TRUE(reread.GetNetworkOverruled());
+  EXPECT_EQ(cv::norm(reread.Apply(view), three.Apply(view), cv::NORM_INF), 0.0);
+  std::string  forged = three.ToJSON();
+  const auto   at = forged.find("\"constant\": 0.0");
+  ASSERT_NE(at, std::string::npos) << forged.substr(0, 400);
+  forged.replace(at, std::string("\"constant\": 0.0").size(), "\"constant\": 0.5");
+  EXPECT_THROW(scopsam::Adaptation::FromJSON(forged), scopsam::InputError) << "a constant head says 0 or 1";
+
+  // Then the dark phase clicked "this" (the network said 0.01 there) and the matrix "not this" (where the network
+  // agrees): the head stays overruled - the matrix click does not hand the user back to the network - and finds
+  // the dark phase everywhere.
+  prompts.Positions.insert(prompts.Positions.end(), { image.DarkCentres[0], image.DarkCentres[7], { 32, 2 }, { 100, 40 } });
+  prompts.Labels.insert(prompts.Labels.end(), { 1, 1, 0, 0 });
+  const auto dark = scopsam::Adaptation::Fit(view, prompts);
+  EXPECT_TRUE(dark.GetNetworkOverruled());
+  const cv::Mat found = dark.Apply(view);
+  EXPECT_GT(FractionOn(found, image.Dark), 0.8);
+  EXPECT_LT(FractionOn(found, image.Bright), 0.05);
+  EXPECT_LT(FractionOn(found, ~(image.Bright | image.Dark)), 0.05);
+
+  // The same prompts in another order - the agreeing ones first - do not overrule: no leading part of them has
+  // nine in ten against the network; and the rule switched off never does.
+  scopsam::PhasePrompts agreeingFirst;
+  agreeingFirst.Positions = { { 32, 2 }, { 100, 40 }, image.BrightCentres[0], image.DarkCentres[0] };
+  agreeingFirst.Labels = { 0, 0, 0, 1 };
+  EXPECT_FALSE(scopsam::Adaptation::Fit(view, agreeingFirst).GetNetworkOverruled());
+  scopsam::AdaptationOptions off;
+  off.Overrule.Enabled = false;
+  EXPECT_FALSE(scopsam::Adaptation::Fit(view, prompts, off).GetNetworkOverruled());
+
+  // Scribble strokes count one prompt each, by their mean probability.
+  scopsam::PhasePrompts strokes;
+  strokes.Scribbles = cv::Mat::zeros(image.Image.size(), CV_8U);
+  for (const int i : { 0, 5, 9 })
+  {
+    cv::line(strokes.Scribbles, image.BrightCentres[i] - cv::Point(3, 0), image.BrightCentres[i] + cv::Point(3, 0),
+             cv::Scalar(2));
+  }
+  EXPECT_TRUE(scopsam::Adaptation::Fit(view, strokes).GetNetworkOverruled());
+}
+
 TEST(PromptAdaptation, FeaturesPerBandEqualTheCachedOnesAndTheFileRoundTrips)
 {
   const TwoPhases                image;
