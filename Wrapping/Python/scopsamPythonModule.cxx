@@ -329,9 +329,14 @@ public:
       filter->Update();
       return true;
     });
+    m_Warnings.clear();
     if (!adapted)
     {
       return m_Automatic; // no prompt: the automatic result, unchanged
+    }
+    if (const auto made = filter->GetAdaptation())
+    {
+      m_Warnings = made->GetWarnings();
     }
     return { ArrayFromImage<float>(filter->GetOutput()), ArrayFromImage<unsigned char>(filter->GetMaskOutput()) };
   }
@@ -350,10 +355,19 @@ public:
     adaptation->Save(path);
   }
 
+  /** What the last predict()'s adaptation warned of (ignored scribble pixels; prompts that overruled the network). */
+  std::vector<std::string>
+  Warnings()
+  {
+    const std::lock_guard<std::mutex> lock(m_Mutex);
+    return m_Warnings;
+  }
+
 private:
   ConfiguredFilter                                           m_Filter;
   Spacing                                                    m_Spacing;
   std::tuple<py::array_t<float>, py::array_t<unsigned char>> m_Automatic;
+  std::vector<std::string>                                   m_Warnings; // of the last predict()
   std::mutex                                                 m_Mutex;
 };
 
@@ -492,7 +506,8 @@ PYBIND11_MODULE(_scopsam, m)
          py::arg("tile_size"), py::arg("overlap"), py::arg("batch_size"), py::arg("device"), py::arg("threads"),
          py::arg("scale"), py::arg("exclusion"))
     .def("predict", &Predictor::Predict, py::arg("clicks"), py::arg("scribbles"), py::arg("adaptation"))
-    .def("save_adaptation", &Predictor::SaveAdaptation, py::arg("path"));
+    .def("save_adaptation", &Predictor::SaveAdaptation, py::arg("path"))
+    .def("warnings", &Predictor::Warnings);
   m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),
         py::arg("exclusion"), py::arg("minimum_pixels"), py::arg("exclude_border"), py::arg("separate"));
   m.def("has_default_model", &scopsam::HasDefaultModel);

@@ -240,6 +240,13 @@ class Predictor:
         """Writes what the last predict()'s prompts taught, with its provenance (JSON)."""
         self._core.save_adaptation(str(path))
 
+    @property
+    def warnings(self):
+        """What the last predict()'s prompts were warned of, as ``scopsam segment`` prints it: scribble pixels on
+        excluded pixels ignored, or prompts that keep contradicting the network where it is sure, so that the phase
+        is learnt from the prompts alone (label both the phase and what is not)."""
+        return list(self._core.warnings())
+
 
 def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=None, tile_size=0,
             overlap=-1, batch_size=4, device="cpu", number_of_work_units=0, scale=1.0, exclusion_mask=None,
