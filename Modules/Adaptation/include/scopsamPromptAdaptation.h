@@ -40,9 +40,7 @@
  *    automatic mask as that particle (ClickLabels(); growing positive clicks into the missed region of their gray
  *    level, measured, lowered the protocol's IoU, so the default does not);
  *  - the automatic mask as weak labels (PixelClassifierOptions::PriorSamples pixels), outweighed by the prompts
- *    where they disagree, so that a click corrects the network where it is wrong and keeps it elsewhere - unless
- *    the prompts keep contradicting what the network is sure of (NetworkOverrule): then the user is after another
- *    phase than the network's, and the head learns it from the prompts alone;
+ *    where they disagree, so that a click corrects the network where it is wrong and keeps it elsewhere;
  * and predicts every pixel (Adaptation::Apply()), a function of the head and the image alone, so that a saved
  * adaptation gives the same mask again. The network's own prompt path (appearance and point tokens) is not
  * run again per prompt: retraining showed that it moves IoU by less than 0.006 (Documentation/ModelCard.md), and it
