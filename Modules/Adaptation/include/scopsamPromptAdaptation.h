@@ -69,24 +69,6 @@ struct SCoPSAMAdaptation_EXPORT PhasePrompts
   Empty() const;
 };
 
-/** When the prompts overrule the network (Adaptation::Fit()). A prompt contradicts the network confidently where
- * the network gave the other class at least Confidence: a click by the probability at its pixel, a scribble stroke
- * (a connected run of one label) by the mean probability over its pixels. Taken in order (the clicks as given, then
- * the strokes), once at least MinimumPrompts prompts have come of which at least Share do, the user is after a phase
- * that the network does not see - another phase than its automatic target, or a micrograph unlike the ones it learnt
- * from - and the automatic mask stops serving as weak labels: the head learns the phase from the prompts alone, on
- * the same features (the network's probability among them); where the prompts then label one class only, the head
- * says that class everywhere until the other is labelled. Chosen on the val splits of nasa_super1, uhcs_cementite and
- * nasa_super1_tertiary, whose fine particles are not the network's target (Documentation/results.md, "When the prompts
- * overrule the network"). */
-struct NetworkOverrule
-{
-  bool   Enabled{ true };
-  int    MinimumPrompts{ 3 };
-  double Share{ 0.9 };
-  double Confidence{ 0.95 };
-};
-
 /** The adaptation's settings. The defaults were chosen on the val splits of nasa_super1 and uhcs_cementite with the
  * click protocol of `scopsam bench --clicks` (Documentation/results.md, "Choosing the adaptation"), then frozen:
  * a positive click labels its disc, a negative click inside a false particle of the automatic mask (a component of
@@ -104,7 +86,6 @@ struct AdaptationOptions
     r.GrowMissed = false; // a positive click labels its disc; a negative one its false particle (up to 512 px)
     return r;
   }();
-  NetworkOverrule        Overrule;
   std::size_t            CachedPixels{ std::size_t(16) << 20 }; // micrographs up to this size keep their features
 };
 
@@ -203,7 +184,7 @@ public:
    * on an excluded pixel, when a click's label contradicts the scribble under it, when a scribble holds a value
    * other than 0, 1, 2 or is not of the image's size, when no prompt is given, or when only one class is labelled
    * and the image has no automatic mask to give the other. Scribble pixels on excluded pixels are ignored, with a
-   * warning (GetWarnings()); prompts that overrule the network (options.Overrule) are said in a warning too. */
+   * warning (GetWarnings()). */
   static Adaptation
   Fit(const AdaptationImage & image, const PhasePrompts & prompts, const AdaptationOptions & options = {});
 
@@ -221,9 +202,6 @@ public:
   GetSource() const;
   const std::vector<std::string> &
   GetWarnings() const;
-  /** Whether the prompts overruled the network (NetworkOverrule): the head was fitted on the prompts alone. */
-  bool
-  GetNetworkOverruled() const;
 
   /** JSON text: kind, version, the model and the source image, the prompts (clicks; scribble pixel counts), the
    * head. FromJSON() reads it back (InputError when it cannot). Save() writes it atomically, Load() reads a file. */

@@ -43,59 +43,6 @@ Describe(const cv::Point & p)
 {
   return "(" + std::to_string(p.x) + ", " + std::to_string(p.y) + ")";
 }
-
-/** Whether the prompts overrule the network (NetworkOverrule), and how many of how many prompts contradicted it.
- * Prompts are taken in order - the clicks as given, then the scribble strokes (connected runs of one label) - and
- * the rule holds once it holds for a leading part of them: a user who has shown that the network's phase is not
- * theirs is not handed back to it by a later prompt on which both agree (a "not this" on the matrix). */
-struct Overruling
-{
-  bool Overruled{ false };
-  int  Prompts{ 0 };
-  int  Against{ 0 };
-};
-
-Overruling
-PromptsAgainstTheNetwork(const cv::Mat & probability, const std::vector<cv::Point> & positions,
-                         const std::vector<int> & labels, const cv::Mat & scribbles, const NetworkOverrule & rule)
-{
-  Overruling out;
-  const auto count = [&](bool phase, double p) {
-    out.Against += (phase ? p <= 1.0 - rule.Confidence : p >= rule.Confidence) ? 1 : 0;
-    ++out.Prompts;
-    out.Overruled = out.Overruled || (out.Prompts >= rule.MinimumPrompts && out.Against >= rule.Share * out.Prompts);
-  };
-  for (std::size_t i = 0; i < positions.size(); ++i)
-  {
-    count(labels[i] == 1, probability.at<float>(positions[i]));
-  }
-  for (const auto label : { PromptLabel::Phase, PromptLabel::NotPhase })
-  {
-    if (scribbles.empty())
-    {
-      break;
-    }
-    cv::Mat   strokes;
-    const int number = cv::connectedComponents(scribbles == static_cast<unsigned char>(label), strokes, 8, CV_32S);
-    std::vector<double> sum(static_cast<std::size_t>(number), 0.0);
-    std::vector<int>    pixels(static_cast<std::size_t>(number), 0);
-    for (int y = 0; y < strokes.rows; ++y)
-    {
-      const int *   stroke = strokes.ptr<int>(y);
-      const float * p = probability.ptr<float>(y);
-      for (int x = 0; x < strokes.cols; ++x)
-      {
-        sum[static_cast<std::size_t>(stroke[x])] += p[x];
-        ++pixels[static_cast<std::size_t>(stroke[x])];
-      }
-    }
-    for (std::size_t c = 1; c < sum.size(); ++c) // 0: not this label
-    {
-      count(label == PromptLabel::Phase, sum[c] / pixels[c]);
-    }
-  }
-  return out;
-}
 } // namespace
 
 bool
@@ -264,7 +211,6 @@ struct Adaptation::Impl
   std::vector<int>         Labels;
   std::size_t              ScribbledPhase{ 0 }, ScribbledNotPhase{ 0 };
   std::vector<std::string> Warnings;
-  bool                     NetworkOverruled{ false };
 };
 
 Adaptation::Adaptation()
@@ -351,26 +297,9 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   {
     labels.setTo(static_cast<unsigned char>(PromptLabel::Excluded), excluded); // neither labelled nor sampled
   }
-  // Prompts that keep contradicting what the network is sure of are after another phase: the automatic mask then
-  // stops serving as weak labels (NetworkOverrule).
-  PixelClassifierOptions classifier = options.Classifier;
-  if (options.Overrule.Enabled && !image.GetProbability().empty())
-  {
-    const Overruling overruling =
-      PromptsAgainstTheNetwork(image.GetProbability(), prompts.Positions, prompts.Labels, scribbles, options.Overrule);
-    if (overruling.Overruled)
-    {
-      d.NetworkOverruled = true;
-      classifier.PriorSamples = 0;
-      classifier.OneClassEverywhere = true;
-      d.Warnings.push_back(std::to_string(overruling.Against) + " of " + std::to_string(overruling.Prompts) +
-                           " prompts contradict the network where it is sure: the phase is learnt from the prompts "
-                           "alone, not from the network's mask (label both this phase and what is not)");
-    }
-  }
-  TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), classifier);
+  TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), options.Classifier);
   d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
-                          std::move(pixels.WeakTarget), image.Signature(), classifier);
+                          std::move(pixels.WeakTarget), image.Signature(), options.Classifier);
   d.Model = image.GetModel();
   d.Source = image.GetName();
   d.Positions = prompts.Positions;
@@ -429,11 +358,6 @@ Adaptation::GetWarnings() const
 {
   return m_Impl->Warnings;
 }
-bool
-Adaptation::GetNetworkOverruled() const
-{
-  return m_Impl->NetworkOverruled;
-}
 
 std::string
 Adaptation::ToJSON() const
@@ -453,7 +377,6 @@ Adaptation::ToJSON() const
   }
   out["clicks"] = clicks;
   out["scribbled_pixels"] = { { "phase", d.ScribbledPhase }, { "not_phase", d.ScribbledNotPhase } };
-  out["network_overruled"] = d.NetworkOverruled;
   out["head"] = nlohmann::json::parse(d.Classifier.ToJSON());
   return out.dump(1);
 }
@@ -479,7 +402,6 @@ Adaptation::FromJSON(const std::string & text)
     }
     d.ScribbledPhase = JSONInteger<std::size_t>(in.at("scribbled_pixels").at("phase"));
     d.ScribbledNotPhase = JSONInteger<std::size_t>(in.at("scribbled_pixels").at("not_phase"));
-    d.NetworkOverruled = in.value("network_overruled", false); // absent in files written before it existed
     d.Classifier = PixelClassifier::FromJSON(in.at("head").dump());
     if (in.at("features").get<std::string>() != d.Classifier.GetFeatureSignature())
     {
