@@ -355,7 +355,7 @@ public:
     adaptation->Save(path);
   }
 
-  /** What the last predict()'s adaptation warned of (ignored scribble pixels; prompts that overruled the network). */
+  /** What the last predict()'s adaptation warned of (scribble pixels on excluded pixels ignored). */
   std::vector<std::string>
   Warnings()
   {

@@ -242,9 +242,8 @@ class Predictor:
 
     @property
     def warnings(self):
-        """What the last predict()'s prompts were warned of, as ``scopsam segment`` prints it: scribble pixels on
-        excluded pixels ignored, or prompts that keep contradicting the network where it is sure, so that the phase
-        is learnt from the prompts alone (label both the phase and what is not)."""
+        """What the last predict()'s prompts were warned of, as ``scopsam segment`` prints it (scribble pixels on
+        excluded pixels are ignored); empty after a prompt-free call."""
         return list(self._core.warnings())
 
 

@@ -212,20 +212,16 @@ class Segmentation(unittest.TestCase):
             numpy.testing.assert_array_equal(scopsam.segment(image, adaptation=path), scribbled)
         numpy.testing.assert_array_equal(scopsam.segment(image, scribbles=scribbles), scribbled)
         self.assertEqual(predictor.warnings, [])
-        # Three "not this" clicks where the network is sure of the phase: its mask stops guiding the head (the
-        # prompts overrule it), and the predictor says so; a prompt-free call has nothing to say.
-        _, automatic_probability = predictor.predict()
-        rows, columns = numpy.nonzero(automatic_probability >= 0.99)
-        self.assertGreaterEqual(len(rows), 3, "the network is sure somewhere on the sample")
-        picks = [(int(columns[i]), int(rows[i])) for i in (0, len(rows) // 2, len(rows) - 1)]
-        predictor.predict(points=picks[:2], labels=[0, 0])
-        self.assertEqual(predictor.warnings, [])
-        overruled, _ = predictor.predict(points=picks, labels=[0, 0, 0])
-        self.assertEqual(len(predictor.warnings), 1)
-        self.assertIn("3 of 3 prompts contradict the network", predictor.warnings[0])
-        self.assertFalse(overruled.any(), "one class labelled: that class everywhere")
-        predictor.predict()
-        self.assertEqual(predictor.warnings, [])
+        # Scribble pixels on excluded pixels are ignored, and the predictor says so; a prompt-free call has nothing
+        # to say.
+        excluded = numpy.zeros(image.shape, dtype=numpy.uint8)
+        excluded[row, max(0, column - 3):column] = 1
+        fenced = scopsam.Predictor(image, exclusion_mask=excluded)
+        fenced.predict(scribbles=scribbles)
+        self.assertEqual(len(fenced.warnings), 1)
+        self.assertIn("scribble pixels on excluded pixels are ignored", fenced.warnings[0])
+        fenced.predict()
+        self.assertEqual(fenced.warnings, [])
         with self.assertRaisesRegex(ValueError, "outside"):
             predictor.predict(points=[(600, 5)])
         with self.assertRaisesRegex(ValueError, "one label per point"):
