@@ -329,14 +329,9 @@ public:
       filter->Update();
       return true;
     });
-    m_Warnings.clear();
     if (!adapted)
     {
       return m_Automatic; // no prompt: the automatic result, unchanged
-    }
-    if (const auto made = filter->GetAdaptation())
-    {
-      m_Warnings = made->GetWarnings();
     }
     return { ArrayFromImage<float>(filter->GetOutput()), ArrayFromImage<unsigned char>(filter->GetMaskOutput()) };
   }
@@ -355,19 +350,20 @@ public:
     adaptation->Save(path);
   }
 
-  /** What the last predict()'s adaptation warned of (scribble pixels on excluded pixels ignored). */
+  /** What the last predict()'s adaptation warned of (scribble pixels on excluded pixels ignored): the filter's
+   * adaptation, which every predict() sets (none after a prompt-free one). */
   std::vector<std::string>
   Warnings()
   {
     const std::lock_guard<std::mutex> lock(m_Mutex);
-    return m_Warnings;
+    const auto                        adaptation = m_Filter.Filter->GetAdaptation();
+    return adaptation ? adaptation->GetWarnings() : std::vector<std::string>{};
   }
 
 private:
   ConfiguredFilter                                           m_Filter;
   Spacing                                                    m_Spacing;
   std::tuple<py::array_t<float>, py::array_t<unsigned char>> m_Automatic;
-  std::vector<std::string>                                   m_Warnings; // of the last predict()
   std::mutex                                                 m_Mutex;
 };
 

@@ -69,8 +69,7 @@ struct InteractiveRow
   double              NoC85{ 0 }, NoC90{ 0 };
   double              Steady{ 0 };         // fraction of clicks after which IoU did not fall by more than 0.001
   double              SecondsPerClick{ 0 }; // mean wall time of one prompted call
-  std::vector<std::string>         Images;  // per image of the set, in order: its name
-  std::vector<std::vector<double>> IoU;     // ... and its IoU after k = 0 .. ProtocolClicks clicks
+  std::vector<std::vector<double>> IoU; // per image of the table (BenchTable::Images): IoU after k = 0 .. ProtocolClicks clicks
 };
 /** An adaptation made on each image in turn and applied to the set's other images: mean over sources of the mean IoU
  * over targets, and the automatic IoU of the same targets. */
@@ -91,7 +90,7 @@ struct BenchRow
 struct BenchTable
 {
   std::string                 Dataset;
-  std::size_t                 Images{ 0 };
+  std::vector<std::string>    Images; // the set's images (names), in the order of every per-image list
   std::vector<BenchRow>       Rows;
   std::vector<InteractiveRow> Interactive; // with ProtocolClicks > 0
   std::vector<CarryRow>       Carry;       // with ProtocolClicks > 0 and at least two images

@@ -176,11 +176,10 @@ ClassicalForestSegmenter(const AdaptationImage & view)
 }
 
 InteractiveRow
-Summarise(const std::string & method, const std::vector<ProtocolRun> & runs, const std::vector<std::string> & images)
+Summarise(const std::string & method, const std::vector<ProtocolRun> & runs)
 {
   InteractiveRow row;
   row.Method = method;
-  row.Images = images;
   row.MeanIoU.assign(runs.front().IoU.size(), 0.0);
   std::size_t clicks = 0, drops = 0;
   double      seconds = 0;
@@ -243,14 +242,8 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
                 << samples.size() << std::flush;
     }
   }
-  std::vector<std::string> names;
-  for (const auto & item : items)
-  {
-    names.push_back(item.Name);
-  }
-  table.Interactive = { Summarise("SCoP-SAM, clicks", withClicks, names),
-                        Summarise("SCoP-SAM, scribbles", withScribbles, names),
-                        Summarise("random forest on classical features (ilastik-style), clicks", forest, names) };
+  table.Interactive = { Summarise("SCoP-SAM, clicks", withClicks), Summarise("SCoP-SAM, scribbles", withScribbles),
+                        Summarise("random forest on classical features (ilastik-style), clicks", forest) };
 
   // Carrying an adaptation: made on each image with CarryClicks protocol clicks (or strokes), applied to the others.
   if (samples.size() < 2 || o.CarryClicks < 1)
@@ -440,7 +433,10 @@ RunBench(const BenchOptions & o)
     }
     BenchTable table;
     table.Dataset = dataset;
-    table.Images = items.size();
+    for (const auto & item : items)
+    {
+      table.Images.push_back(item.Name);
+    }
     for (std::size_t m = 0; m < methods.size(); ++m)
     {
       BenchRow row{ methods[m].Name, Summarize(perMethod[m]).Mean };
@@ -487,9 +483,9 @@ RunBench(const BenchOptions & o)
       for (const auto & row : table.Interactive)
       {
         nlohmann::json images = nlohmann::json::array();
-        for (std::size_t i = 0; i < row.Images.size(); ++i)
+        for (std::size_t i = 0; i < row.IoU.size(); ++i)
         {
-          images.push_back({ { "image", row.Images[i] }, { "iou_after_clicks", row.IoU[i] } });
+          images.push_back({ { "image", table.Images[i] }, { "iou_after_clicks", row.IoU[i] } });
         }
         interactive.push_back({ { "method", row.Method }, { "miou_after_clicks", row.MeanIoU }, { "noc85", row.NoC85 },
                                 { "noc90", row.NoC90 }, { "steady_clicks", row.Steady },
@@ -499,7 +495,7 @@ RunBench(const BenchOptions & o)
       {
         carry.push_back({ { "method", row.Method }, { "iou", row.IoU }, { "automatic_iou", row.AutomaticIoU } });
       }
-      j.push_back({ { "dataset", table.Dataset }, { "images", table.Images }, { "rows", rows },
+      j.push_back({ { "dataset", table.Dataset }, { "images", table.Images.size() }, { "rows", rows },
                     { "interactive", interactive }, { "carry", carry } });
     }
     WriteTextFile(o.JSON, j.dump(2) + "\n");
@@ -513,7 +509,7 @@ BenchToMarkdown(const std::vector<BenchTable> & tables, const BenchOptions & o)
   std::ostringstream md;
   for (const auto & table : tables)
   {
-    md << "#### " << fs::path(table.Dataset).filename().string() << " (" << table.Images << " images)\n\n"
+    md << "#### " << fs::path(table.Dataset).filename().string() << " (" << table.Images.size() << " images)\n\n"
        << "| method | IoU | Dice | precision | recall | boundary F | object F1 | s/Mpx | predicted IoU | its error |\n"
        << "|---|---|---|---|---|---|---|---|---|---|\n";
     for (const auto & row : table.Rows)
