@@ -39,11 +39,13 @@ stage() {
     --checkpoints "$checkpoints" --threads 1 "${resume[@]}" "$@" >> "$work/$model.log"
 }
 
-# train MODEL PRIOR_ARGS...: both stages of one model (stage 2 takes its configuration from the stage-1 file).
+# train MODEL PRIOR_ARGS...: the three stages of one model (stage 2 takes its configuration from the stage-1 file).
 train() {
   local model=$1; shift
-  stage "$model" 1 "$@" --steps 3000 --lr 4e-4 --warmup 100 --seed 2026
-  stage "$model" 2 --init "$work/$model.stage1.pt" --coarse-phases --steps 2000 --lr 2e-4 --warmup 50 --seed 2027
+  if [ ! -f "$work/$model.stage2.pt" ]; then # a stage-2 file already there (a shipped one) skips stages 1 and 2
+    stage "$model" 1 "$@" --steps 3000 --lr 4e-4 --warmup 100 --seed 2026
+    stage "$model" 2 --init "$work/$model.stage1.pt" --coarse-phases --steps 2000 --lr 2e-4 --warmup 50 --seed 2027
+  fi
   stage "$model" 3 --init "$work/$model.stage2.pt" --coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite" \
     --synthetic-fraction 0 --steps 2000 --lr 2e-4 --warmup 50 --seed 2028
 }
