@@ -297,7 +297,8 @@ public:
   }
 
   std::tuple<py::array_t<float>, py::array_t<unsigned char>>
-  Predict(const Clicks & clicks, const std::optional<MaskArray> & scribbles, const std::string & adaptation)
+  Predict(const Clicks & clicks, const std::optional<MaskArray> & scribbles, const std::string & adaptation,
+          bool promptsOnly)
   {
     SegmentationFilter * filter = m_Filter.Filter;
     MaskImage::Pointer   labels;
@@ -321,6 +322,7 @@ public:
         filter->AddClick({ { x, y } }, label);
       }
       filter->SetScribbleImage(labels);
+      filter->SetPromptsOnly(promptsOnly);
       filter->SetAdaptation(given);
       if (!filter->UsesAdaptation())
       {
@@ -501,7 +503,8 @@ PYBIND11_MODULE(_scopsam, m)
          py::arg("image"), py::arg("spacing"), py::arg("model"), py::arg("box"), py::arg("threshold"),
          py::arg("tile_size"), py::arg("overlap"), py::arg("batch_size"), py::arg("device"), py::arg("threads"),
          py::arg("scale"), py::arg("exclusion"))
-    .def("predict", &Predictor::Predict, py::arg("clicks"), py::arg("scribbles"), py::arg("adaptation"))
+    .def("predict", &Predictor::Predict, py::arg("clicks"), py::arg("scribbles"), py::arg("adaptation"),
+         py::arg("prompts_only"))
     .def("save_adaptation", &Predictor::SaveAdaptation, py::arg("path"))
     .def("warnings", &Predictor::Warnings);
   m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),

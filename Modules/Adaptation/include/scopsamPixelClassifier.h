@@ -65,6 +65,7 @@ struct PixelClassifierOptions
   int           RelabelMinimumPixels{ 1 };   // ... of a class with at least this many labelled pixels
   double        RelabelWithin{ 4.0 };        // ... within this mean squared z-score of its pixels' features
   int           AppearanceFeatures{ 0 }; // prior samples like the labelled pixels in these first features take their label (0: all)
+  bool          OneClassEverywhere{ false }; // one labelled class and no other: that class everywhere (not an error)
   std::uint64_t Seed{ 1 };
 };
 
@@ -94,7 +95,7 @@ public:
 
   /** Fits the forest on `features` at the labelled pixels of `labels` (and prior samples from `prior`, CV_8U
    * non-zero = phase, optional). Throws InputError when no pixel is labelled, or when only one class is labelled
-   * and no prior gives the other. */
+   * and no prior gives the other (unless options.OneClassEverywhere: then the forest says that class everywhere). */
   void
   Fit(const FeatureStack & features, const cv::Mat & labels, const cv::Mat & prior = cv::Mat(),
       const PixelClassifierOptions & options = {});

@@ -40,7 +40,8 @@
  *    automatic mask as that particle (ClickLabels(); growing positive clicks into the missed region of their gray
  *    level, measured, lowered the protocol's IoU, so the default does not);
  *  - the automatic mask as weak labels (PixelClassifierOptions::PriorSamples pixels), outweighed by the prompts
- *    where they disagree, so that a click corrects the network where it is wrong and keeps it elsewhere;
+ *    where they disagree, so that a click corrects the network where it is wrong and keeps it elsewhere - unless
+ *    the user says the prompts alone define the phase (PhasePrompts::Alone);
  * and predicts every pixel (Adaptation::Apply()), a function of the head and the image alone, so that a saved
  * adaptation gives the same mask again. The network's own prompt path (appearance and point tokens) is not
  * run again per prompt: retraining showed that it moves IoU by less than 0.006 (Documentation/ModelCard.md), and it
@@ -64,6 +65,12 @@ struct SCoPSAMAdaptation_EXPORT PhasePrompts
   std::vector<cv::Point> Positions;
   std::vector<int>       Labels;    // per click: 1 "this phase", 0 "not this phase"
   cv::Mat                Scribbles; // CV_8U PromptLabel values (0 unlabelled, 1 this phase, 2 not this), optional
+  /** The user's word that the prompts alone define the phase: the automatic mask gives no weak labels (the
+   * network's probability stays among the features). For a phase that is not the network's target (nasa_super1's
+   * fine tertiary gamma-prime) or a micrograph unlike those it learnt from; where the prompts then label one class
+   * only, the head says that class everywhere until the other is labelled. Off by default: where the network's
+   * target is the user's, its mask is what a few clicks correct (Documentation/results.md). */
+  bool                   Alone{ false };
 
   bool
   Empty() const;
@@ -183,8 +190,8 @@ public:
   /** Fits the head on `image`'s features with `prompts`. Throws InputError when a click lies outside the image or
    * on an excluded pixel, when a click's label contradicts the scribble under it, when a scribble holds a value
    * other than 0, 1, 2 or is not of the image's size, when no prompt is given, or when only one class is labelled
-   * and the image has no automatic mask to give the other. Scribble pixels on excluded pixels are ignored, with a
-   * warning (GetWarnings()). */
+   * and the image has no automatic mask to give the other (or the prompts are given Alone: then that class
+   * everywhere, with a warning). Scribble pixels on excluded pixels are ignored, with a warning (GetWarnings()). */
   static Adaptation
   Fit(const AdaptationImage & image, const PhasePrompts & prompts, const AdaptationOptions & options = {});
 
@@ -202,6 +209,9 @@ public:
   GetSource() const;
   const std::vector<std::string> &
   GetWarnings() const;
+  /** Whether the head was taught by the prompts alone (PhasePrompts::Alone). */
+  bool
+  GetPromptsAlone() const;
 
   /** JSON text: kind, version, the model and the source image, the prompts (clicks; scribble pixel counts), the
    * head. FromJSON() reads it back (InputError when it cannot). Save() writes it atomically, Load() reads a file. */

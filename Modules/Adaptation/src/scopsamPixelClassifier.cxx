@@ -183,6 +183,18 @@ struct FlatForest
     return flat;
   }
 
+  /** A forest that says `value` everywhere: one tree, one leaf (what prompts of one class teach, where nothing
+   * gives the other; OpenCV's forest cannot be fitted on one value). */
+  static FlatForest
+  Constant(float value)
+  {
+    FlatForest flat;
+    flat.Nodes.resize(1);
+    flat.Nodes[0].Threshold = value;
+    flat.Roots = { 0 };
+    return flat;
+  }
+
   /** The mean over trees of the leaves `sample` (NumberOfFeatures floats) reaches. */
   float
   Predict(const float * sample) const
@@ -203,7 +215,7 @@ struct FlatForest
 
 struct PixelClassifier::Impl
 {
-  cv::Ptr<cv::ml::RTrees> Forest;
+  cv::Ptr<cv::ml::RTrees> Forest; // null for a constant (Flat is then one leaf)
   FlatForest              Flat;
   std::string             Signature;
   int                     NumberOfFeatures{ 0 };
@@ -302,7 +314,15 @@ PixelClassifier::FitSamples(const cv::Mat & samples, const std::vector<float> & 
   }
   if (!classes[0] || !classes[1])
   {
-    throw InputError("the prompts label only one class and no prior mask gives the other: label both, or give a prior");
+    if (!options.OneClassEverywhere)
+    {
+      throw InputError("the prompts label only one class and no prior mask gives the other: label both, or give a prior");
+    }
+    m_Impl->Forest = nullptr;
+    m_Impl->Flat = FlatForest::Constant(classes[1] ? 1.0f : 0.0f);
+    m_Impl->Signature = signature;
+    m_Impl->NumberOfFeatures = samples.cols;
+    return;
   }
   if (options.RelabelPriorSamples)
   {
@@ -346,7 +366,7 @@ PixelClassifier::FitSamples(const cv::Mat & samples, const std::vector<float> & 
 bool
 PixelClassifier::IsFitted() const
 {
-  return m_Impl->Forest && m_Impl->Forest->isTrained();
+  return !m_Impl->Flat.Roots.empty();
 }
 
 cv::Mat
@@ -411,6 +431,10 @@ PixelClassifier::PredictWithOpenCV(const cv::Mat & samples) const
     throw InputError("the pixel classifier is not fitted");
   }
   cv::Mat predicted;
+  if (!m_Impl->Forest)
+  {
+    return cv::Mat(samples.rows, 1, CV_32F, cv::Scalar(m_Impl->Flat.Nodes[0].Threshold));
+  }
   m_Impl->Forest->predict(samples, predicted);
   return predicted;
 }
@@ -428,13 +452,18 @@ PixelClassifier::ToJSON() const
   {
     throw InputError("the pixel classifier is not fitted");
   }
-  cv::FileStorage storage(".json", cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_JSON);
-  m_Impl->Forest->write(storage);
   nlohmann::json out;
   out["kind"] = "scopsam-pixel-classifier";
   out["version"] = 1;
   out["features"] = m_Impl->Signature;
   out["number_of_features"] = m_Impl->NumberOfFeatures;
+  if (!m_Impl->Forest)
+  {
+    out["constant"] = m_Impl->Flat.Nodes[0].Threshold; // one class labelled: 0 or 1 everywhere
+    return out.dump();
+  }
+  cv::FileStorage storage(".json", cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_JSON);
+  m_Impl->Forest->write(storage);
   out["forest"] = storage.releaseAndGetString();
   return out.dump();
 }
@@ -580,6 +609,19 @@ PixelClassifier::FromJSON(const std::string & text)
     if (in.at("kind").get<std::string>() != "scopsam-pixel-classifier" || in.at("version") != 1)
     {
       throw InputError("not a SCoP-SAM adaptation of a known version");
+    }
+    if (in.contains("constant"))
+    {
+      const auto value = in.at("constant").get<double>();
+      const int  features = JSONInteger<int>(in.at("number_of_features"));
+      if ((value != 0.0 && value != 1.0) || in.contains("forest") || features < 1)
+      {
+        throw InputError("the adaptation's constant head is malformed");
+      }
+      classifier.m_Impl->Flat = FlatForest::Constant(static_cast<float>(value));
+      classifier.m_Impl->Signature = in.at("features").get<std::string>();
+      classifier.m_Impl->NumberOfFeatures = features;
+      return classifier;
     }
     const std::string forestText = in.at("forest").get<std::string>();
     CheckForestStructure(nlohmann::json::parse(forestText));

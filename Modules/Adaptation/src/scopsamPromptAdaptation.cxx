@@ -211,6 +211,7 @@ struct Adaptation::Impl
   std::vector<int>         Labels;
   std::size_t              ScribbledPhase{ 0 }, ScribbledNotPhase{ 0 };
   std::vector<std::string> Warnings;
+  bool                     Alone{ false };
 };
 
 Adaptation::Adaptation()
@@ -297,9 +298,24 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   {
     labels.setTo(static_cast<unsigned char>(PromptLabel::Excluded), excluded); // neither labelled nor sampled
   }
-  TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), options.Classifier);
+  // The automatic mask teaches beside the prompts, unless the user says the prompts alone define the phase.
+  PixelClassifierOptions classifier = options.Classifier;
+  if (prompts.Alone)
+  {
+    classifier.PriorSamples = 0;
+    classifier.OneClassEverywhere = true;
+    const bool phase = cv::countNonZero(labels == static_cast<unsigned char>(PromptLabel::Phase)) > 0;
+    const bool notPhase = cv::countNonZero(labels == static_cast<unsigned char>(PromptLabel::NotPhase)) > 0;
+    if (phase != notPhase)
+    {
+      d.Warnings.push_back(std::string("the prompts alone label only \"") + (phase ? "this phase" : "not this phase") +
+                           "\": the mask is " + (phase ? "everything" : "empty") + " until the other is labelled");
+    }
+  }
+  TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), classifier);
   d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
-                          std::move(pixels.WeakTarget), image.Signature(), options.Classifier);
+                          std::move(pixels.WeakTarget), image.Signature(), classifier);
+  d.Alone = prompts.Alone;
   d.Model = image.GetModel();
   d.Source = image.GetName();
   d.Positions = prompts.Positions;
@@ -358,6 +374,11 @@ Adaptation::GetWarnings() const
 {
   return m_Impl->Warnings;
 }
+bool
+Adaptation::GetPromptsAlone() const
+{
+  return m_Impl->Alone;
+}
 
 std::string
 Adaptation::ToJSON() const
@@ -377,6 +398,7 @@ Adaptation::ToJSON() const
   }
   out["clicks"] = clicks;
   out["scribbled_pixels"] = { { "phase", d.ScribbledPhase }, { "not_phase", d.ScribbledNotPhase } };
+  out["prompts_alone"] = d.Alone;
   out["head"] = nlohmann::json::parse(d.Classifier.ToJSON());
   return out.dump(1);
 }
@@ -402,6 +424,7 @@ Adaptation::FromJSON(const std::string & text)
     }
     d.ScribbledPhase = JSONInteger<std::size_t>(in.at("scribbled_pixels").at("phase"));
     d.ScribbledNotPhase = JSONInteger<std::size_t>(in.at("scribbled_pixels").at("not_phase"));
+    d.Alone = in.value("prompts_alone", false); // absent in files written before the switch existed
     d.Classifier = PixelClassifier::FromJSON(in.at("head").dump());
     if (in.at("features").get<std::string>() != d.Classifier.GetFeatureSignature())
     {

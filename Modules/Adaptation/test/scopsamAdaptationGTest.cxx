@@ -208,6 +208,55 @@ TEST(PromptAdaptation, ScribblesAloneSwitchTheTargetWithoutANetwork)
   }
 }
 
+TEST(PromptAdaptation, PromptsAloneFindAPhaseThatTheNetworkDoesNotTarget)
+{
+  // A network sure of the bright phase (0.99 there, 0.01 elsewhere); the user is after the dark one.
+  const TwoPhases image;
+  cv::Mat         probability(image.Image.size(), CV_32F, cv::Scalar(0.01));
+  probability.setTo(0.99, image.Bright);
+  const scopsam::AdaptationImage view(image.Image, probability, 0.5, cv::Mat(), "model-a", "two phases");
+  scopsam::PhasePrompts          prompts;
+  prompts.Positions = { image.DarkCentres[0], image.DarkCentres[7], image.BrightCentres[0], { 32, 2 } };
+  prompts.Labels = { 1, 1, 0, 0 };
+
+  // By default the network's mask teaches beside the prompts: four clicks do not turn its target around.
+  const auto guided = scopsam::Adaptation::Fit(view, prompts);
+  EXPECT_FALSE(guided.GetPromptsAlone());
+  EXPECT_GT(FractionOn(guided.Apply(view), image.Bright), 0.5) << "the network's phase stays where not clicked";
+
+  // The user's word that the prompts alone define the phase: the dark phase everywhere, nothing else.
+  prompts.Alone = true;
+  const auto    alone = scopsam::Adaptation::Fit(view, prompts);
+  const cv::Mat found = alone.Apply(view);
+  EXPECT_TRUE(alone.GetPromptsAlone());
+  EXPECT_TRUE(alone.GetWarnings().empty());
+  EXPECT_GT(FractionOn(found, image.Dark), 0.8);
+  EXPECT_LT(FractionOn(found, image.Bright), 0.05);
+  EXPECT_LT(FractionOn(found, ~(image.Bright | image.Dark)), 0.05);
+  const auto reread = scopsam::Adaptation::FromJSON(alone.ToJSON());
+  EXPECT_TRUE(reread.GetPromptsAlone());
+  EXPECT_EQ(cv::norm(reread.Apply(view), found, cv::NORM_INF), 0.0);
+
+  // One class labelled and nothing to give the other: that class everywhere, said in a warning; a file of it reads
+  // back, and a forged constant does not.
+  scopsam::PhasePrompts notThis;
+  notThis.Positions = { image.BrightCentres[0] };
+  notThis.Labels = { 0 };
+  notThis.Alone = true;
+  const auto empty = scopsam::Adaptation::Fit(view, notThis);
+  EXPECT_EQ(cv::countNonZero(empty.Apply(view) >= scopsam::Adaptation::Threshold), 0);
+  ASSERT_EQ(empty.GetWarnings().size(), 1u);
+  EXPECT_NE(empty.GetWarnings()[0].find("only \"not this phase\""), std::string::npos) << empty.GetWarnings()[0];
+  EXPECT_EQ(cv::norm(scopsam::Adaptation::FromJSON(empty.ToJSON()).Apply(view), empty.Apply(view), cv::NORM_INF), 0.0);
+  std::string forged = empty.ToJSON();
+  const auto  at = forged.find("\"constant\": 0.0");
+  ASSERT_NE(at, std::string::npos) << forged.substr(0, 400);
+  forged.replace(at, std::string("\"constant\": 0.0").size(), "\"constant\": 0.5");
+  EXPECT_THROW(scopsam::Adaptation::FromJSON(forged), scopsam::InputError) << "a constant head says 0 or 1";
+  notThis.Labels = { 1 };
+  EXPECT_EQ(cv::countNonZero(scopsam::Adaptation::Fit(view, notThis).Apply(view) < scopsam::Adaptation::Threshold), 0);
+}
+
 TEST(PromptAdaptation, FeaturesPerBandEqualTheCachedOnesAndTheFileRoundTrips)
 {
   const TwoPhases                image;

@@ -43,7 +43,8 @@ namespace scopsam
  * classical filter bank, from an empty mask, driven by the same protocol): mIoU after 0, 1, 3, 5, 10 and
  * ProtocolClicks clicks, NoC@85 and NoC@90, the share of clicks that do not lower IoU by more than 0.001, seconds
  * per click; and the carry table: each image adapted with CarryClicks protocol clicks (and, separately, scribbles),
- * applied to the set's other images. */
+ * applied to the set's other images. With PromptsOnly (`--prompts-only`) SCoP-SAM's prompts alone define the
+ * phase (scopsam::PhasePrompts::Alone), as a user says for a phase that is not the network's target. */
 struct BenchOptions
 {
   std::vector<std::string> Datasets;     // dataset folders (DESIGN section 4 layout, or image/ + label/)
@@ -60,6 +61,7 @@ struct BenchOptions
   int                      ProtocolClicks{ 0 }; // > 0: the interactive tables (RITM's protocol, up to this many clicks)
   int                      CarryClicks{ 5 };    // with ProtocolClicks: adaptations from this many clicks carried to the
                                                 // set's other images
+  bool                     PromptsOnly{ false }; // with ProtocolClicks: SCoP-SAM's prompts alone define the phase
 };
 /** One prompted method through the click protocol on a set: means over images. */
 struct InteractiveRow

@@ -153,7 +153,8 @@ FilterSegmenter(Filter * filter)
 }
 
 /** The ilastik-style baseline: a random forest on the classical filter bank of the normalised micrograph, fitted on
- * the clicks' discs alone (no network, no prior). With one class labelled it can only say that class everywhere. */
+ * the clicks' discs alone (no network, no prior: the prompts alone). With one class labelled it can only say that
+ * class everywhere. */
 PromptedSegmenter
 ClassicalForestSegmenter(const AdaptationImage & view)
 {
@@ -165,12 +166,7 @@ ClassicalForestSegmenter(const AdaptationImage & view)
       prompts.Labels.push_back(click.Label);
     }
     prompts.Scribbles = scribbles;
-    const cv::Mat labels = scribbles.empty() ? LabelsFromClicks(view.Size(), prompts.Positions, prompts.Labels) : scribbles;
-    const bool    phase = cv::countNonZero(labels == 1) > 0, notPhase = cv::countNonZero(labels == 2) > 0;
-    if (!phase || !notPhase)
-    {
-      return cv::Mat(view.Size(), CV_8U, cv::Scalar(phase ? 255 : 0));
-    }
+    prompts.Alone = true;
     return cv::Mat(Adaptation::Fit(view, prompts).Apply(view) >= Adaptation::Threshold);
   };
 }
@@ -220,6 +216,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
     sample.Truth = MatFromImage(ReadMask(item.MaskPath).GetPointer());
     sample.Segmenter = MakeFilter(sample.Image, engine, o);
     sample.Segmenter->SetSourceName(item.Name);
+    sample.Segmenter->SetPromptsOnly(o.PromptsOnly);
     sample.Segmenter->Update();
     sample.Automatic = MatFromImage(sample.Segmenter->GetMaskOutput());
     samples.push_back(sample);
@@ -242,7 +239,9 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
                 << samples.size() << std::flush;
     }
   }
-  table.Interactive = { Summarise("SCoP-SAM, clicks", withClicks), Summarise("SCoP-SAM, scribbles", withScribbles),
+  const std::string alone = o.PromptsOnly ? ", prompts only" : "";
+  table.Interactive = { Summarise("SCoP-SAM, clicks" + alone, withClicks),
+                        Summarise("SCoP-SAM, scribbles" + alone, withScribbles),
                         Summarise("random forest on classical features (ilastik-style), clicks", forest) };
 
   // Carrying an adaptation: made on each image with CarryClicks protocol clicks (or strokes), applied to the others.
@@ -288,7 +287,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
     if (sources > 0)
     {
       table.Carry.push_back({ std::string("SCoP-SAM adaptation from ") + std::to_string(o.CarryClicks) +
-                                (strokes ? " scribbles" : " clicks"),
+                                (strokes ? " scribbles" : " clicks") + (o.PromptsOnly ? ", prompts only" : ""),
                               carried / static_cast<double>(sources), automatic / static_cast<double>(sources) });
     }
   }
@@ -315,6 +314,10 @@ RunBench(const BenchOptions & o)
   if (o.ProtocolClicks < 0 || o.ProtocolClicks > 100 || o.CarryClicks < 0 || o.CarryClicks > 100)
   {
     throw InputError("--clicks and --carry-clicks must be in [0, 100]");
+  }
+  if (o.PromptsOnly && o.ProtocolClicks == 0)
+  {
+    throw InputError("--prompts-only sets how the protocol's prompts act: give --clicks");
   }
   if (o.Model.empty() && !HasDefaultModel())
   {
@@ -605,6 +608,8 @@ RegisterBenchCommand(CLI::App & app)
   command->add_option("--carry-clicks", o->CarryClicks,
                       "With --clicks: adaptations made from this many protocol clicks, carried to the set's other images")
     ->capture_default_str();
+  command->add_flag("--prompts-only", o->PromptsOnly,
+                    "With --clicks: SCoP-SAM's clicks and scribbles alone define the phase (segment --prompts-only)");
   command->add_option("--markdown", o->Markdown, "Write the Markdown tables here");
   command->add_option("--json", o->JSON, "Write JSON here");
   return { command, [o] {

@@ -228,6 +228,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     filter->SetExclusionMask(exclude);
   }
+  filter->SetPromptsOnly(o.PromptsOnly);
   filter->SetAdaptation(adaptation);
   filter->SetSourceName(input);
   try
@@ -378,6 +379,10 @@ RunSegment(const SegmentOptions & o)
   }
   CheckThreadsArgument(o.Threads);
   const bool prompted = !o.Points.empty() || !o.Labels.empty();
+  if (o.PromptsOnly && !prompted)
+  {
+    throw InputError("--prompts-only says the clicks (--points) or scribbles (--labels) alone define the phase: give some");
+  }
   if (!o.SaveAdaptation.empty() && !prompted)
   {
     throw InputError("--save-adaptation saves what clicks (--points) or scribbles (--labels) taught: give some");
@@ -501,6 +506,9 @@ RegisterSegmentCommand(CLI::App & app)
   command->add_option("--labels", o->Labels,
                       "Scribbles: a label image of the micrograph's size, 1 this phase, 2 not this phase, 3 excluded "
                       "(as --exclude), 0 unlabelled");
+  command->add_flag("--prompts-only", o->PromptsOnly,
+                    "The clicks and scribbles alone define the phase: the network's mask does not teach beside them "
+                    "(a phase that is not the model's target; a micrograph unlike those it learnt from)");
   command->add_option("--save-adaptation", o->SaveAdaptation,
                       "Write what the clicks and scribbles taught (JSON, with model and provenance), for --adaptation");
   command->add_option("--adaptation", o->Adaptation,

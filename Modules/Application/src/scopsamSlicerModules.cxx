@@ -354,6 +354,10 @@ SegmentationSlicerModule(int argc, char ** argv)
       "Clicks and scribbles say which phase (\"this phase, everywhere\"); without them the model segments its default "
       "phase. Refine a mask by painting and running again.",
       { positivePoints, negativePoints, region,
+        Flag("promptsOnly", "Prompts only",
+             "The clicks and scribbles alone define the phase; the network's own mask does not teach beside them. "
+             "For a phase that is not the model's target, or a micrograph unlike those it learnt from.",
+             IntoFlag(o.PromptsOnly)),
         Described("string", "saveAdaptation", "Save adaptation to",
                   "Optional file (.json): what the clicks and scribbles taught, to apply to other micrographs.",
                   Into(o.SaveAdaptation)),

@@ -1232,6 +1232,20 @@ TEST(Segment, ScribblesAndAdaptationFiles)
                       "--adaptation", adaptation }),
             0);
   EXPECT_EQ(std::distance(fs::directory_iterator(out / "folder"), fs::directory_iterator()), 8) << "4 masks, 4 records";
+  // The prompts alone (--prompts-only): the file says so, and gives its mask again.
+  const std::string alone = (out / "alone.json").string();
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "alone.png").string(), "--model", model, "--labels", labels,
+                      "--points", "20,60,1", "--prompts-only", "--save-adaptation", alone }),
+            0);
+  std::ifstream aloneFile(alone), guidedFile(adaptation);
+  EXPECT_EQ(nlohmann::json::parse(aloneFile).at("prompts_alone"), true);
+  EXPECT_EQ(nlohmann::json::parse(guidedFile).at("prompts_alone"), false);
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "alone-again.png").string(), "--model", model, "--adaptation", alone,
+                      "--exclude", (out / "corner.png").string() }),
+            0);
+  EXPECT_EQ(cv::countNonZero(scopsam::MatFromImage(scopsam::ReadMask((out / "alone.png").string()).GetPointer()) !=
+                             scopsam::MatFromImage(scopsam::ReadMask((out / "alone-again.png").string()).GetPointer())),
+            0);
 
   // Bad input: exit status 2, one line, no output left behind.
   std::string error;
@@ -1247,6 +1261,9 @@ TEST(Segment, ScribblesAndAdaptationFiles)
                       (out / "b.json").string() }),
             2)
     << "nothing to save without prompts";
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--prompts-only" }, &error), 2)
+    << "the prompts alone, and none given";
+  EXPECT_NE(error.find("--prompts-only"), std::string::npos) << error;
   EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--labels", labels, "--points",
                       "15,40,0" }),
             2)
@@ -1279,14 +1296,15 @@ TEST(SlicerModules, SegmentationTakesOneLabelMapOfScribblesAndExcludedPixels)
   std::string err;
   ASSERT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule,
                          { "--modelFile", TileModel().string(), "--saveAdaptation", (out / "a.json").string(),
-                           "--probabilityVolume", (out / "p.mha").string(), "--promptLabels", map, image,
+                           "--promptsOnly", "--probabilityVolume", (out / "p.mha").string(), "--promptLabels", map, image,
                            (out / "m.png").string() },
                          nullptr, &err),
             0)
     << err;
   const cv::Mat mask = scopsam::MatFromImage(scopsam::ReadMask((out / "m.png").string()).GetPointer());
   EXPECT_EQ(cv::countNonZero(mask(cv::Rect(80, 60, 16, 20))), 0) << "label 3 is excluded";
-  EXPECT_TRUE(fs::exists(out / "a.json"));
+  std::ifstream saved(out / "a.json");
+  EXPECT_EQ(nlohmann::json::parse(saved).at("prompts_alone"), true) << "the module's 'Prompts only' reaches the head";
   // Only the required items, as Slicer passes them when nothing optional is set.
   EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, { "--modelFile", TileModel().string(), image, (out / "m2.png").string() },
                          nullptr, &err),

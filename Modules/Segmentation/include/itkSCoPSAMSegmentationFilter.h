@@ -193,6 +193,12 @@ public:
    * as Slicer's Segment Editor or ilastik paint them. Scribble pixels on excluded pixels are ignored, with a warning. */
   itkSetInputMacro(ScribbleImage, MaskImageType);
   itkGetInputMacro(ScribbleImage, MaskImageType);
+  /** Whether the clicks and scribbles alone define the phase (scopsam::PhasePrompts::Alone): the automatic mask
+   * does not teach the head beside them. For a phase that is not the network's target, or a micrograph unlike those
+   * it learnt from. Off by default. */
+  itkSetMacro(PromptsOnly, bool);
+  itkGetConstMacro(PromptsOnly, bool);
+  itkBooleanMacro(PromptsOnly);
   /** An adaptation to apply (made by prompts on this or another micrograph, with the same model; otherwise an
    * itk::InvalidArgumentError); not together with clicks or scribbles. nullptr: none. */
   void
@@ -364,6 +370,7 @@ private:
   TimeStamp                                          m_AdaptationImageTime;
   std::shared_ptr<const scopsam::Adaptation>         m_Adaptation;
   bool                                               m_AdaptationGiven{ false };
+  bool                                               m_PromptsOnly{ false };
   std::string                                        m_SourceName;
 };
 

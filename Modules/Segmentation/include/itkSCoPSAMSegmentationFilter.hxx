@@ -1084,6 +1084,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
       {
         prompts.Scribbles = scopsam::MatFromImage(scribbles);
       }
+      prompts.Alone = m_PromptsOnly;
       m_Adaptation = std::make_shared<const scopsam::Adaptation>(
         scopsam::Adaptation::Fit(*m_AdaptationImage, prompts));
     }
@@ -1118,6 +1119,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & o
   os << indent << "Scale: " << m_Scale << std::endl;
   os << indent << "ExclusionMask: " << (this->GetExclusionMask() ? "set" : "(none)") << std::endl;
   os << indent << "Clicks: " << m_Clicks.size() << std::endl;
+  os << indent << "PromptsOnly: " << m_PromptsOnly << std::endl;
   os << indent << "ScribbleImage: " << (this->GetScribbleImage() ? "set" : "(none)") << std::endl;
   os << indent << "Adaptation: " << (m_AdaptationGiven ? "given" : (m_Adaptation ? "made by the prompts" : "(none)"))
      << std::endl;

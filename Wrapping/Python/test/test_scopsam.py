@@ -222,6 +222,14 @@ class Segmentation(unittest.TestCase):
         self.assertIn("scribble pixels on excluded pixels are ignored", fenced.warnings[0])
         fenced.predict()
         self.assertEqual(fenced.warnings, [])
+        # The prompts alone (prompts_only): one "not this" click and nothing else labelled is an empty mask, said in
+        # a warning; the network's mask no longer teaches beside the click.
+        alone, _ = predictor.predict(points=[(column, row)], labels=[0], prompts_only=True)
+        self.assertEqual(alone.max(), 0)
+        self.assertEqual(len(predictor.warnings), 1)
+        self.assertIn("the prompts alone label only", predictor.warnings[0])
+        with self.assertRaisesRegex(ValueError, "prompts_only"):
+            predictor.predict(prompts_only=True)
         with self.assertRaisesRegex(ValueError, "outside"):
             predictor.predict(points=[(600, 5)])
         with self.assertRaisesRegex(ValueError, "one label per point"):
