@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The accuracy tables of Documentation/results.md, made again with the models of the day: the synthetic test sets
+# (regenerated from their seeds), the automatic-mode tables (`scopsam bench`, with the prior-off model of the same
+# recipe), then the interactive tables (RITM's click protocol, 20 clicks, adaptations carried from 5), on the val
+# splits first and the test sets (nbs2, aza) last. Each table is a Markdown and a JSON file in WORK_FOLDER.
+#
+#   Utilities/results_tables.sh [WORK_FOLDER]        (default build/results-tables)
+#   SCOPSAM=/path/to/scopsam REAL_DATA=/path/to/real Utilities/results_tables.sh
+#   PARTS="val test" Utilities/results_tables.sh     (any of: synthetic val test; default all three)
+#
+# The machine should be otherwise idle: the tables carry seconds per megapixel and per click. nbs2 and aza are test
+# sets: run the "test" part once per candidate model and say so in results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-build/results-tables}
+bin=${SCOPSAM:-build/bin/scopsam}
+real=${REAL_DATA:-../shared/data/real}
+parts=${PARTS:-synthetic val test}
+prior_off=Modules/Model/model/scopsam_small_prior_off.pt
+mkdir -p "$work"
+
+# bench NAME ARGS...: one `scopsam bench` run, its tables in WORK_FOLDER/NAME.md and NAME.json, its log beside them.
+bench() {
+  local name=$1; shift
+  "$bin" bench "$@" --threads 2 --markdown "$work/$name.md" --json "$work/$name.json" > "$work/$name.log" 2>&1
+  echo "$name: $work/$name.md"
+}
+
+for part in $parts; do
+  case $part in
+  synthetic)
+    for level in 1 2 3; do
+      [ -d "$work/test-level$level" ] || "$bin" synth "$work/test-level$level" --count 20 --size 512x512 --level "$level" \
+        --bit-depth mixed --seed "100$level" --train 0 --val 0 > /dev/null
+    done
+    [ -d "$work/test-coarse" ] || "$bin" synth "$work/test-coarse" --count 30 --size 512x512 --level mixed \
+      --bit-depth mixed --seed 1004 --coarse-phases --train 0 --val 0 > /dev/null
+    [ -d "$work/test-twophase" ] || "$bin" synth "$work/test-twophase" --count 20 --size 512x512 --level 1 \
+      --bit-depth mixed --seed 1005 --second-phase --train 0 --val 0 > /dev/null
+    bench synthetic "$work/test-level1" "$work/test-level2" "$work/test-level3" "$work/test-coarse" \
+      "$work/test-twophase" --prior-off-model "$prior_off"
+    ;;
+  val)
+    bench val "$real/nasa_super1" "$real/uhcs_cementite" --split val --prior-off-model "$prior_off"
+    bench val-clicks "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val \
+      --clicks 20 --carry-clicks 5
+    bench val-clicks-prompts-only "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" \
+      --split val --clicks 20 --carry-clicks 5 --prompts-only
+    ;;
+  test)
+    bench test "$real/nbs2" "$real/aza" --prior-off-model "$prior_off"
+    bench test-clicks "$real/nbs2" "$real/aza" --clicks 20 --carry-clicks 5
+    bench test-clicks-prompts-only "$real/nbs2" "$real/aza" --clicks 20 --carry-clicks 5 --prompts-only
+    ;;
+  *)
+    echo "unknown part '$part' (synthetic, val, test)" >&2
+    exit 2
+    ;;
+  esac
+done
