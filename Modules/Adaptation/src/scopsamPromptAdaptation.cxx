@@ -43,6 +43,58 @@ Describe(const cv::Point & p)
 {
   return "(" + std::to_string(p.x) + ", " + std::to_string(p.y) + ")";
 }
+
+/** How many prompts contradict the network where it was sure (at least `confidence` for the other class): a click by
+ * the probability at its pixel, a scribble stroke (a connected run of one label) by its mean. Many such prompts hint
+ * that the user is after another phase than the network's, which only the user can confirm (PhasePrompts::Alone): a
+ * rule that acted on it alone lost on the test sets (Documentation/results.md, "When the prompts overrule the
+ * network"). */
+struct Contradictions
+{
+  int Prompts{ 0 };
+  int Against{ 0 };
+};
+
+Contradictions
+PromptsAgainstASureNetwork(const cv::Mat & probability, const std::vector<cv::Point> & positions,
+                           const std::vector<int> & labels, const cv::Mat & scribbles, double confidence)
+{
+  Contradictions out;
+  const auto     count = [&](bool phase, double p) {
+    out.Against += (phase ? p <= 1.0 - confidence : p >= confidence) ? 1 : 0;
+    ++out.Prompts;
+  };
+  for (std::size_t i = 0; i < positions.size(); ++i)
+  {
+    count(labels[i] == 1, probability.at<float>(positions[i]));
+  }
+  for (const auto label : { PromptLabel::Phase, PromptLabel::NotPhase })
+  {
+    if (scribbles.empty())
+    {
+      break;
+    }
+    cv::Mat             strokes;
+    const int           number = cv::connectedComponents(scribbles == static_cast<unsigned char>(label), strokes, 8, CV_32S);
+    std::vector<double> sum(static_cast<std::size_t>(number), 0.0);
+    std::vector<int>    pixels(static_cast<std::size_t>(number), 0);
+    for (int y = 0; y < strokes.rows; ++y)
+    {
+      const int *   stroke = strokes.ptr<int>(y);
+      const float * p = probability.ptr<float>(y);
+      for (int x = 0; x < strokes.cols; ++x)
+      {
+        sum[static_cast<std::size_t>(stroke[x])] += p[x];
+        ++pixels[static_cast<std::size_t>(stroke[x])];
+      }
+    }
+    for (std::size_t c = 1; c < sum.size(); ++c) // 0: not this label
+    {
+      count(label == PromptLabel::Phase, sum[c] / pixels[c]);
+    }
+  }
+  return out;
+}
 } // namespace
 
 bool
@@ -316,6 +368,21 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
                           std::move(pixels.WeakTarget), image.Signature(), classifier);
   d.Alone = prompts.Alone;
+  if (!prompts.Alone && !image.GetProbability().empty())
+  {
+    constexpr int    HintPrompts = 3;   // at least this many prompts,
+    constexpr double HintShare = 0.9;   // this share of them against
+    constexpr double HintSureness = 0.95; // a network this sure of the other class
+    const Contradictions against =
+      PromptsAgainstASureNetwork(image.GetProbability(), prompts.Positions, prompts.Labels, scribbles, HintSureness);
+    if (against.Prompts >= HintPrompts && against.Against >= HintShare * against.Prompts)
+    {
+      d.Warnings.push_back(std::to_string(against.Against) + " of " + std::to_string(against.Prompts) +
+                           " prompts contradict the network where it is sure: if the phase you mean is not the "
+                           "model's, let the prompts alone define it (segment --prompts-only, "
+                           "predict(prompts_only=True), the Slicer module's 'Prompts only')");
+    }
+  }
   d.Model = image.GetModel();
   d.Source = image.GetName();
   d.Positions = prompts.Positions;

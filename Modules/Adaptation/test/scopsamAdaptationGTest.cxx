@@ -223,6 +223,24 @@ TEST(PromptAdaptation, PromptsAloneFindAPhaseThatTheNetworkDoesNotTarget)
   const auto guided = scopsam::Adaptation::Fit(view, prompts);
   EXPECT_FALSE(guided.GetPromptsAlone());
   EXPECT_GT(FractionOn(guided.Apply(view), image.Bright), 0.5) << "the network's phase stays where not clicked";
+  EXPECT_TRUE(guided.GetWarnings().empty()) << "3 of 4 prompts against the network: no hint yet";
+
+  // Three "not this" where the network is sure: a hint that the prompts alone may be what the user means (the head
+  // itself is unchanged by it); two are not enough, and prompts given alone need no hint.
+  scopsam::PhasePrompts against;
+  against.Positions = { image.BrightCentres[0], image.BrightCentres[5] };
+  against.Labels = { 0, 0 };
+  EXPECT_TRUE(scopsam::Adaptation::Fit(view, against).GetWarnings().empty());
+  against.Positions.push_back(image.BrightCentres[9]);
+  against.Labels.push_back(0);
+  const auto hinted = scopsam::Adaptation::Fit(view, against);
+  ASSERT_EQ(hinted.GetWarnings().size(), 1u);
+  EXPECT_NE(hinted.GetWarnings()[0].find("3 of 3 prompts contradict the network where it is sure"), std::string::npos)
+    << hinted.GetWarnings()[0];
+  against.Alone = true;
+  const auto told = scopsam::Adaptation::Fit(view, against);
+  ASSERT_EQ(told.GetWarnings().size(), 1u);
+  EXPECT_EQ(told.GetWarnings()[0].find("contradict"), std::string::npos) << "only the one-class warning";
 
   // The user's word that the prompts alone define the phase: the dark phase everywhere, nothing else.
   prompts.Alone = true;
