@@ -6,7 +6,8 @@
 # images, per set); the output is the trainer's pick on val. A run that stopped resumes from its checkpoints; a run
 # whose output exists is skipped.
 #
-#   Utilities/proxy_run.sh WORK NAME SEED STEPS EVERY [scopsam train options: --config, --priors, --synthetic-fraction]
+#   Utilities/proxy_run.sh WORK NAME SEED STEPS EVERY [scopsam train options: --config, --priors, --synthetic-fraction,
+#                                                      --fold I/K for a cross-validation fold (name the run per fold)]
 #   Utilities/proxy_run.sh --report WORK NAME SEED...   prints each run's CPU seconds and its validation lines
 #
 # Writes WORK/NAME.sSEED.{pt,log,time,checkpoints}; .time holds the run's CPU seconds (/usr/bin/time).

@@ -66,6 +66,16 @@ RunTrain(const TrainCommandOptions & o)
     throw InputError("--batch must be in [1, 256], got " + std::to_string(o.BatchSize));
   }
   CheckThreadsArgument(o.Threads);
+  int fold = 0, folds = 0; // cross-validation (--fold I/K); folds 0: the datasets' own splits
+  if (!o.Fold.empty())
+  {
+    char slash = 0;
+    std::istringstream in(o.Fold);
+    if (!(in >> fold >> slash >> folds) || slash != '/' || !in.eof() || o.Data.empty())
+    {
+      throw InputError("--fold takes I/K (fold I of K, counted from 0) and needs --data, got '" + o.Fold + "'");
+    }
+  }
   RefuseToOverwriteInputs(o.Output, { o.Init });
   DeviceOptions device;
   device.Device = o.Device;
@@ -116,6 +126,15 @@ RunTrain(const TrainCommandOptions & o)
   std::vector<ValidationImage> validationImages; // the val splits, whole: they pick the checkpoint and threshold
   for (const auto & folder : o.Data)
   {
+    if (folds > 0)
+    {
+      factory.AddDataset(folder, ReadDatasetFold(folder, fold, folds, false));
+      for (auto & image : factory.ValidationImages(folder, ReadDatasetFold(folder, fold, folds, true)))
+      {
+        validationImages.push_back(std::move(image));
+      }
+      continue;
+    }
     factory.AddDataset(folder, fs::exists(fs::path(folder) / "splits" / "train.txt") ? "train" : "");
     if (fs::exists(fs::path(folder) / "splits" / "val.txt"))
     {
@@ -411,6 +430,9 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
                       "Fine-tune this model: a file (e.g. imported SAM) or \"default\", the embedded default model");
   command->add_option("--priors", o->PriorEntryPoints, "Prior entry points of a fresh network, or none")->capture_default_str();
   command->add_option("--data", o->Data, "Dataset folder (repeatable); its train split trains, its val split validates");
+  command->add_option("--fold", o->Fold,
+                      "Cross-validation I/K: each --data set's train and val fields of view (name up to its first '_') "
+                      "dealt to K folds; fold I validates, the rest trains");
   command->add_option("--synthetic-fraction", o->SyntheticFraction, "Share of synthetic tiles (default 1 without data, 0.5 with)");
   command->add_option("--levels", o->Levels, "Synthetic levels drawn from, e.g. 1,2,3,3")->capture_default_str();
   command->add_flag("--coarse-phases", o->CoarsePhases,

@@ -18,6 +18,7 @@
 // The command line as a user meets it: exit statuses, one-line errors, no partial outputs, inputs never
 // overwritten; and the priors on a real micrograph.
 #include "scopsamCommands.h"
+#include "scopsamDataset.h"
 #include "scopsamImageIO.h"
 #include "scopsamModelConfig.h"
 #include "scopsamSegmentationEngine.h"
@@ -898,6 +899,52 @@ TEST(Segment, ScaleResamplesAndComesBackOnTheInputGrid)
             1e-4);
   EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", TileModel().string(), "--scale", "0" }), 2);
   EXPECT_FALSE(fs::exists(out / "x.png"));
+}
+
+TEST(Train, ACrossValidationFoldValidatesOnItsHeldOutFields)
+{
+  // The synthetic dataset's four images renamed as four fields of view of one image each ("fA_0", ...): fold 1 of 2
+  // trains on two fields and validates on the other two, whole.
+  const fs::path out = Scratch("train-fold");
+  const fs::path data = out / "fields";
+  fs::create_directories(data / "images");
+  fs::create_directories(data / "masks");
+  const auto items = scopsam::ReadDataset(Dataset().string());
+  ASSERT_EQ(items.size(), 4u);
+  for (std::size_t i = 0; i < items.size(); ++i)
+  {
+    const std::string name = std::string("f") + static_cast<char>('A' + i) + "_0";
+    fs::copy_file(items[i].ImagePath, data / "images" / (name + ".png"));
+    fs::copy_file(items[i].MaskPath, data / "masks" / (name + ".png"));
+  }
+  const fs::path model = out / "fold.pt";
+  std::string    output;
+  ASSERT_EQ(RunMain(&scopsam::RunCommandLine,
+                    { "train", model.string(), "--init", TileModel().string(), "--data", data.string(), "--fold", "1/2",
+                      "--steps", "2", "--batch", "2", "--warmup", "1", "--validate-every", "2", "--checkpoint-every",
+                      "2", "--threads", "1", "--seed", "5" },
+                    &output),
+            0);
+  EXPECT_TRUE(fs::exists(model));
+  EXPECT_NE(output.find("val images"), std::string::npos) << "held-out fields validate, whole: " << output;
+  // Bad folds: one clear error, exit status 2, no output.
+  for (const auto & fold : { "2/2", "0/5", "1", "0/2x" })
+  {
+    std::string error;
+    EXPECT_EQ(Scopsam({ "train", (out / "bad.pt").string(), "--init", TileModel().string(), "--data", data.string(),
+                        "--fold", fold, "--steps", "1" },
+                      &error),
+              2)
+      << fold;
+    EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << error;
+  }
+  EXPECT_EQ(Scopsam({ "train", (out / "bad.pt").string(), "--init", TileModel().string(), "--data", Dataset().string(),
+                      "--fold", "0/2", "--steps", "1" }),
+            2)
+    << "the synthetic dataset is one field of view (synth_...)";
+  EXPECT_EQ(Scopsam({ "train", (out / "bad.pt").string(), "--init", TileModel().string(), "--fold", "0/2", "--steps", "1" }), 2)
+    << "--fold needs --data";
+  EXPECT_FALSE(fs::exists(out / "bad.pt"));
 }
 
 TEST(Train, ADatasetsValSplitPicksTheOutputAndItsStoredThreshold)

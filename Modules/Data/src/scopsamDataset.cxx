@@ -151,4 +151,56 @@ ReadDataset(const std::string & folder, const std::string & split)
   return selected;
 }
 
+std::vector<DatasetItem>
+ReadDatasetFold(const std::string & folder, int fold, int folds, bool heldOut)
+{
+  // The pool: train and val together where the dataset has those splits, every item otherwise.
+  std::vector<DatasetItem> pool;
+  const fs::path           splits = fs::path(folder) / "splits";
+  if (fs::exists(splits / "train.txt") && fs::exists(splits / "val.txt"))
+  {
+    pool = ReadDataset(folder, "train");
+    for (auto & item : ReadDataset(folder, "val"))
+    {
+      pool.push_back(std::move(item));
+    }
+  }
+  else
+  {
+    pool = ReadDataset(folder);
+  }
+  // Fields of view: the name up to its first '_'; in name order, dealt to the folds in turn.
+  const auto field = [](const DatasetItem & item) { return item.Name.substr(0, item.Name.find('_')); };
+  std::set<std::string> fields;
+  for (const auto & item : pool)
+  {
+    fields.insert(field(item));
+  }
+  if (folds < 2 || folds > static_cast<int>(fields.size()) || fold < 0 || fold >= folds)
+  {
+    throw InputError("cross-validation of " + folder + ": a fold in [0, folds) and folds in [2, " +
+                     std::to_string(fields.size()) + "] (its fields of view), got fold " + std::to_string(fold) +
+                     " of " + std::to_string(folds));
+  }
+  std::set<std::string> inFold;
+  int                   index = 0;
+  for (const auto & name : fields)
+  {
+    if (index++ % folds == fold)
+    {
+      inFold.insert(name);
+    }
+  }
+  std::vector<DatasetItem> selected;
+  for (const auto & item : pool)
+  {
+    if ((inFold.count(field(item)) > 0) == heldOut)
+    {
+      selected.push_back(item);
+    }
+  }
+  std::sort(selected.begin(), selected.end(), [](const DatasetItem & a, const DatasetItem & b) { return a.Name < b.Name; });
+  return selected;
+}
+
 } // namespace scopsam

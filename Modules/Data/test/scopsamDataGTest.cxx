@@ -39,6 +39,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 #include <sys/stat.h>
 
 namespace fs = std::filesystem;
@@ -326,6 +328,72 @@ TEST(Dataset, PublicLayoutWithSuffixedMasks)
   EXPECT_EQ(fs::path(items[1].MaskPath).filename(), "b_L.png");
   EXPECT_THROW(scopsam::ReadDataset((folder / "image").string()), scopsam::InputError);
   EXPECT_THROW(scopsam::ReadDataset(folder.string(), "train"), scopsam::InputError);
+}
+
+TEST(Dataset, CrossValidationFoldsHoldOutWholeFieldsOfView)
+{
+  // Seven fields of view of 1-3 images each (nasa_super1's layout: spotN_...), a train/val split and a test image
+  // that the folds must not touch.
+  const fs::path folder = Scratch("folds");
+  fs::create_directories(folder / "image");
+  fs::create_directories(folder / "label");
+  fs::create_directories(folder / "splits");
+  const auto image = scopsam::ImageFromMat<unsigned char>(cv::Mat(8, 8, CV_8U, cv::Scalar(3)));
+  const std::vector<std::string> train = { "spot1_a", "spot1_b", "spot2_a", "spot3_a", "spot3_b", "spot4_a", "spot6_a" },
+                                 val = { "spot5_a", "spot5_b", "spot5_c", "spot7_a" };
+  std::ofstream trainFile(folder / "splits" / "train.txt"), valFile(folder / "splits" / "val.txt");
+  for (const auto & name : train)
+  {
+    trainFile << name << "\n";
+  }
+  for (const auto & name : val)
+  {
+    valFile << name << "\n";
+  }
+  trainFile.close();
+  valFile.close();
+  for (const auto & name : { "spot1_a", "spot1_b", "spot2_a", "spot3_a", "spot3_b", "spot4_a", "spot5_a", "spot5_b",
+                             "spot5_c", "spot6_a", "spot7_a", "spot8_test" })
+  {
+    scopsam::WriteImage(image.GetPointer(), (folder / "image" / (std::string(name) + ".png")).string());
+    scopsam::WriteImage(image.GetPointer(), (folder / "label" / (std::string(name) + ".png")).string());
+  }
+  const auto field = [](const std::string & name) { return name.substr(0, name.find('_')); };
+  for (const int folds : { 2, 3, 7 })
+  {
+    std::map<std::string, int> heldOutTimes;
+    for (int fold = 0; fold < folds; ++fold)
+    {
+      const auto held = scopsam::ReadDatasetFold(folder.string(), fold, folds, true);
+      const auto rest = scopsam::ReadDatasetFold(folder.string(), fold, folds, false);
+      EXPECT_EQ(held.size() + rest.size(), train.size() + val.size()) << "fold " << fold << " of " << folds;
+      std::set<std::string> heldFields;
+      for (const auto & item : held)
+      {
+        ++heldOutTimes[item.Name];
+        heldFields.insert(field(item.Name));
+        EXPECT_FALSE(item.MaskPath.empty());
+      }
+      for (const auto & item : rest)
+      {
+        EXPECT_EQ(heldFields.count(field(item.Name)), 0u) << item.Name << ": a field on both sides";
+        EXPECT_NE(item.Name, "spot8_test") << "the test image stays out";
+      }
+      EXPECT_FALSE(held.empty());
+    }
+    EXPECT_EQ(heldOutTimes.size(), train.size() + val.size()) << folds << " folds";
+    for (const auto & [name, times] : heldOutTimes)
+    {
+      EXPECT_EQ(times, 1) << name << " held out once in " << folds << " folds";
+    }
+  }
+  // Seven folds of seven fields: leave one field out, in name order.
+  const auto fifth = scopsam::ReadDatasetFold(folder.string(), 4, 7, true);
+  ASSERT_EQ(fifth.size(), 3u);
+  EXPECT_EQ(fifth[0].Name, "spot5_a");
+  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 2, 2, true), scopsam::InputError);
+  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 0, 1, true), scopsam::InputError);
+  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 0, 8, true), scopsam::InputError) << "more folds than fields";
 }
 
 TEST(ImageIO, BadFilesAreOneLineInputErrors)

@@ -19,6 +19,7 @@
 #define scopsamTrainingSamples_h
 
 #include "SCoPSAMTrainingExport.h"
+#include "scopsamDataset.h"
 #include "scopsamModelConfig.h"
 #include "scopsamErrors.h"
 #include "scopsamSyntheticMicrograph.h"
@@ -71,6 +72,9 @@ public:
   /** Adds the annotated images of a dataset folder (its split, or all where split is empty). Throws InputError. */
   void
   AddDataset(const std::string & folder, const std::string & split = "train");
+  /** The same for chosen items of the dataset folder (a cross-validation fold: ReadDatasetFold()). */
+  void
+  AddDataset(const std::string & folder, const std::vector<DatasetItem> & items);
   std::size_t
   GetNumberOfDatasetImages() const;
 
@@ -84,6 +88,9 @@ public:
   /** Every image of a dataset split, whole, for validation (Trainer::ValidateImages); their set is the folder's name. */
   std::vector<ValidationImage>
   ValidationImages(const std::string & folder, const std::string & split) const;
+  /** The same for chosen items of the dataset folder (a cross-validation fold's held-out fields). */
+  std::vector<ValidationImage>
+  ValidationImages(const std::string & folder, const std::vector<DatasetItem> & items) const;
 
   struct Impl;
 

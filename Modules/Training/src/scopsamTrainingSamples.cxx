@@ -320,8 +320,19 @@ TrainingSampleFactory::~TrainingSampleFactory() = default;
 void
 TrainingSampleFactory::AddDataset(const std::string & folder, const std::string & split)
 {
+  const auto items = ReadDataset(folder, split);
+  if (items.empty())
+  {
+    throw InputError("the dataset " + folder + " has no images" + (split.empty() ? "" : " in its " + split + " split"));
+  }
+  AddDataset(folder, items);
+}
+
+void
+TrainingSampleFactory::AddDataset(const std::string & folder, const std::vector<DatasetItem> & items)
+{
   DatasetImages set;
-  for (const auto & item : ReadDataset(folder, split))
+  for (const auto & item : items)
   {
     set.Images.push_back(PrepareAnnotated(item, "training", m_Impl->Config, m_Impl->Options.Threads));
     const auto pixels = static_cast<std::size_t>(set.Images.back().Width * set.Images.back().Height);
@@ -329,7 +340,7 @@ TrainingSampleFactory::AddDataset(const std::string & folder, const std::string 
   }
   if (set.Images.empty())
   {
-    throw InputError("the dataset " + folder + " has no images" + (split.empty() ? "" : " in its " + split + " split"));
+    throw InputError("no images of the dataset " + folder + " to train on");
   }
   m_Impl->Sets.push_back(std::move(set));
 }
@@ -401,9 +412,15 @@ TrainingSampleFactory::SyntheticValidation(int perLevel) const
 std::vector<ValidationImage>
 TrainingSampleFactory::ValidationImages(const std::string & folder, const std::string & split) const
 {
+  return ValidationImages(folder, ReadDataset(folder, split));
+}
+
+std::vector<ValidationImage>
+TrainingSampleFactory::ValidationImages(const std::string & folder, const std::vector<DatasetItem> & items) const
+{
   std::vector<ValidationImage> images;
   const std::string            set = SetName(folder);
-  for (const auto & item : ReadDataset(folder, split))
+  for (const auto & item : items)
   {
     auto            prepared = PrepareAnnotated(item, "validation", m_Impl->Config, m_Impl->Options.Threads);
     ValidationImage v;
