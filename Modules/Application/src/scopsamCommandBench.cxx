@@ -287,7 +287,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
     if (sources > 0)
     {
       table.Carry.push_back({ std::string("SCoP-SAM adaptation from ") + std::to_string(o.CarryClicks) +
-                                (strokes ? " scribbles" : " clicks") + (o.PromptsOnly ? ", prompts only" : ""),
+                                (strokes ? " scribbles" : " clicks") + alone,
                               carried / static_cast<double>(sources), automatic / static_cast<double>(sources) });
     }
   }
