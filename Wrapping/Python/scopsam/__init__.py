@@ -254,13 +254,14 @@ class Predictor:
 
 def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, threshold=None, tile_size=0,
             overlap=-1, batch_size=4, device="cpu", number_of_work_units=0, scale=1.0, exclusion_mask=None,
-            scribbles=None, adaptation=None):
+            scribbles=None, adaptation=None, prompts_only=False):
     """The phase mask (the segmentation filter's output 1): uint8, 255 where the probability is at least
     ``threshold`` (None: the model's stored threshold, chosen on validation images when it was trained), 0 elsewhere.
     Same keywords as s_co_psam_segmentation_filter, and those of ``scopsam segment``'s prompts: ``scribbles`` (a
-    label image: 1 this phase, 2 not this phase, 0 unlabelled) and ``adaptation`` (a file saved by
-    ``Predictor.save_adaptation`` or ``segment --save-adaptation``); these run through a one-shot Predictor."""
-    if scribbles is not None or adaptation is not None:
+    label image: 1 this phase, 2 not this phase, 0 unlabelled), ``adaptation`` (a file saved by
+    ``Predictor.save_adaptation`` or ``segment --save-adaptation``) and ``prompts_only`` (the clicks and scribbles
+    alone define the phase); these run through a one-shot Predictor."""
+    if scribbles is not None or adaptation is not None or prompts_only:
         predictor = Predictor(image, model_file_name or None, region_of_interest=region_of_interest,
                               threshold=threshold, tile_size=tile_size, overlap=overlap, batch_size=batch_size,
                               device=device, number_of_work_units=number_of_work_units, scale=scale,
@@ -268,7 +269,7 @@ def segment(image, *, model_file_name="", clicks=(), region_of_interest=None, th
         clicks = list(clicks)
         mask, _ = predictor.predict(points=[(x, y) for x, y, _ in clicks] or None,
                                     labels=[label for _, _, label in clicks] or None,
-                                    scribbles=scribbles, adaptation=adaptation)
+                                    scribbles=scribbles, adaptation=adaptation, prompts_only=prompts_only)
         return mask
     source, _, mask = _segmentation(image, model_file_name, clicks, region_of_interest, threshold, tile_size, overlap,
                                     batch_size, device, number_of_work_units, scale, exclusion_mask)

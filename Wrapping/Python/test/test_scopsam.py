@@ -228,6 +228,7 @@ class Segmentation(unittest.TestCase):
         self.assertEqual(alone.max(), 0)
         self.assertEqual(len(predictor.warnings), 1)
         self.assertIn("the prompts alone label only", predictor.warnings[0])
+        numpy.testing.assert_array_equal(scopsam.segment(image, clicks=[(column, row, 0)], prompts_only=True), alone)
         with self.assertRaisesRegex(ValueError, "prompts_only"):
             predictor.predict(prompts_only=True)
         with self.assertRaisesRegex(ValueError, "outside"):
