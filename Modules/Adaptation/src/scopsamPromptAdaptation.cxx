@@ -356,15 +356,19 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   {
     classifier.PriorSamples = 0;
     classifier.OneClassEverywhere = true;
-    const bool phase = cv::countNonZero(labels == static_cast<unsigned char>(PromptLabel::Phase)) > 0;
-    const bool notPhase = cv::countNonZero(labels == static_cast<unsigned char>(PromptLabel::NotPhase)) > 0;
+  }
+  TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), classifier);
+  if (prompts.Alone)
+  {
+    const auto & targets = pixels.LabelledTarget; // the labelled pixels' classes, as the head will see them
+    const bool   phase = std::find(targets.begin(), targets.end(), 1.0f) != targets.end();
+    const bool   notPhase = std::find(targets.begin(), targets.end(), 0.0f) != targets.end();
     if (phase != notPhase)
     {
       d.Warnings.push_back(std::string("the prompts alone label only \"") + (phase ? "this phase" : "not this phase") +
                            "\": the mask is " + (phase ? "everything" : "empty") + " until the other is labelled");
     }
   }
-  TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), classifier);
   d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
                           std::move(pixels.WeakTarget), image.Signature(), classifier);
   d.Alone = prompts.Alone;

@@ -128,8 +128,9 @@ RunTrain(const TrainCommandOptions & o)
   {
     if (folds > 0)
     {
-      factory.AddDataset(folder, ReadDatasetFold(folder, fold, folds, false));
-      for (auto & image : factory.ValidationImages(folder, ReadDatasetFold(folder, fold, folds, true)))
+      const DatasetFold split = ReadDatasetFold(folder, fold, folds);
+      factory.AddDataset(folder, split.Train);
+      for (auto & image : factory.ValidationImages(folder, split.HeldOut))
       {
         validationImages.push_back(std::move(image));
       }

@@ -53,14 +53,20 @@ HasImageExtension(const std::string & path);
 SCoPSAMData_EXPORT std::vector<DatasetItem>
 ReadDataset(const std::string & folder, const std::string & split = "");
 
+/** One cross-validation fold of a dataset: the items it trains on and those it holds out, each in name order. */
+struct DatasetFold
+{
+  std::vector<DatasetItem> Train;
+  std::vector<DatasetItem> HeldOut;
+};
+
 /** Grouped cross-validation of a dataset (issue 14: decisions on held-out fields of view rather than on 4 val
  * images): the items of its train and val splits together (every item where it has no such split files), grouped by
  * field of view - the name up to its first '_' (nasa_super1's spot, "spot3"; uhcs_cementite's whole name) - and the
- * fields in name order dealt to `folds` folds in turn. Returns fold `fold`'s items (`heldOut`) or every other item,
- * in name order; a field is never on both sides. Throws InputError for a fold outside [0, folds) or folds outside
- * [2, number of fields]. */
-SCoPSAMData_EXPORT std::vector<DatasetItem>
-ReadDatasetFold(const std::string & folder, int fold, int folds, bool heldOut);
+ * fields in name order dealt to `folds` folds in turn. Fold `fold` is held out, every other item trains; a field is
+ * never on both sides. Throws InputError for a fold outside [0, folds) or folds outside [2, number of fields]. */
+SCoPSAMData_EXPORT DatasetFold
+ReadDatasetFold(const std::string & folder, int fold, int folds);
 
 /** Image files of a plain folder (not a dataset), in name order, each as an item without mask. */
 SCoPSAMData_EXPORT std::vector<DatasetItem>

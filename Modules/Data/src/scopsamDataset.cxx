@@ -151,8 +151,8 @@ ReadDataset(const std::string & folder, const std::string & split)
   return selected;
 }
 
-std::vector<DatasetItem>
-ReadDatasetFold(const std::string & folder, int fold, int folds, bool heldOut)
+DatasetFold
+ReadDatasetFold(const std::string & folder, int fold, int folds)
 {
   // The pool: train and val together where the dataset has those splits, every item otherwise.
   std::vector<DatasetItem> pool;
@@ -191,16 +191,13 @@ ReadDatasetFold(const std::string & folder, int fold, int folds, bool heldOut)
       inFold.insert(name);
     }
   }
-  std::vector<DatasetItem> selected;
-  for (const auto & item : pool)
+  std::sort(pool.begin(), pool.end(), [](const DatasetItem & a, const DatasetItem & b) { return a.Name < b.Name; });
+  DatasetFold out;
+  for (auto & item : pool)
   {
-    if ((inFold.count(field(item)) > 0) == heldOut)
-    {
-      selected.push_back(item);
-    }
+    (inFold.count(field(item)) > 0 ? out.HeldOut : out.Train).push_back(std::move(item));
   }
-  std::sort(selected.begin(), selected.end(), [](const DatasetItem & a, const DatasetItem & b) { return a.Name < b.Name; });
-  return selected;
+  return out;
 }
 
 } // namespace scopsam

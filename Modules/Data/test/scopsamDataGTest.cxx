@@ -364,8 +364,9 @@ TEST(Dataset, CrossValidationFoldsHoldOutWholeFieldsOfView)
     std::map<std::string, int> heldOutTimes;
     for (int fold = 0; fold < folds; ++fold)
     {
-      const auto held = scopsam::ReadDatasetFold(folder.string(), fold, folds, true);
-      const auto rest = scopsam::ReadDatasetFold(folder.string(), fold, folds, false);
+      const auto split = scopsam::ReadDatasetFold(folder.string(), fold, folds);
+      const auto & held = split.HeldOut;
+      const auto & rest = split.Train;
       EXPECT_EQ(held.size() + rest.size(), train.size() + val.size()) << "fold " << fold << " of " << folds;
       std::set<std::string> heldFields;
       for (const auto & item : held)
@@ -388,12 +389,12 @@ TEST(Dataset, CrossValidationFoldsHoldOutWholeFieldsOfView)
     }
   }
   // Seven folds of seven fields: leave one field out, in name order.
-  const auto fifth = scopsam::ReadDatasetFold(folder.string(), 4, 7, true);
+  const auto fifth = scopsam::ReadDatasetFold(folder.string(), 4, 7).HeldOut;
   ASSERT_EQ(fifth.size(), 3u);
   EXPECT_EQ(fifth[0].Name, "spot5_a");
-  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 2, 2, true), scopsam::InputError);
-  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 0, 1, true), scopsam::InputError);
-  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 0, 8, true), scopsam::InputError) << "more folds than fields";
+  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 2, 2), scopsam::InputError);
+  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 0, 1), scopsam::InputError);
+  EXPECT_THROW(scopsam::ReadDatasetFold(folder.string(), 0, 8), scopsam::InputError) << "more folds than fields";
 }
 
 TEST(ImageIO, BadFilesAreOneLineInputErrors)
