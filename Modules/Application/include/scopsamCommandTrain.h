@@ -39,6 +39,7 @@ struct TrainCommandOptions
   std::string              Init;      // a model file to fine-tune (else fresh weights)
   std::string              PriorEntryPoints{ "encoder,prompt,decoder" };
   std::vector<std::string> Data;      // dataset folders (their train split; val split for validation)
+  std::vector<std::string> PromptedData; // dataset folders whose masks are a target of clicks only (DatasetTarget::Prompted)
   std::string              Fold;      // "I/K": each --data set's train and val fields of view dealt to K folds,
                                       // fold I validates, the others train (ReadDatasetFold); empty: the splits
   double                   SyntheticFraction{ -1.0 }; // -1: 1 without data, 0.5 with

@@ -71,7 +71,7 @@ RunTrain(const TrainCommandOptions & o)
   {
     char slash = 0;
     std::istringstream in(o.Fold);
-    if (!(in >> fold >> slash >> folds) || slash != '/' || !in.eof() || o.Data.empty())
+    if (!(in >> fold >> slash >> folds) || slash != '/' || !in.eof() || (o.Data.empty() && o.PromptedData.empty()))
     {
       throw InputError("--fold takes I/K (fold I of K, counted from 0) and needs --data, got '" + o.Fold + "'");
     }
@@ -120,26 +120,36 @@ RunTrain(const TrainCommandOptions & o)
   samples.CoarsePhases = o.CoarsePhases;
   samples.SecondPhase = o.SecondPhase;
   samples.Effects = InstrumentEffects::Parse(o.Effects);
-  samples.SyntheticFraction = o.SyntheticFraction >= 0.0 ? o.SyntheticFraction : (o.Data.empty() ? 1.0 : 0.5);
+  const bool anyData = !o.Data.empty() || !o.PromptedData.empty();
+  samples.SyntheticFraction = o.SyntheticFraction >= 0.0 ? o.SyntheticFraction : (anyData ? 0.5 : 1.0);
   TrainingSampleFactory factory(config, samples);
   std::vector<TrainingSample>  validation = factory.SyntheticValidation(4);
   std::vector<ValidationImage> validationImages; // the val splits, whole: they pick the checkpoint and threshold
+  std::vector<std::pair<std::string, DatasetTarget>> datasets;
   for (const auto & folder : o.Data)
+  {
+    datasets.emplace_back(folder, DatasetTarget::Automatic);
+  }
+  for (const auto & folder : o.PromptedData)
+  {
+    datasets.emplace_back(folder, DatasetTarget::Prompted);
+  }
+  for (const auto & [folder, target] : datasets)
   {
     if (folds > 0)
     {
       const DatasetFold split = ReadDatasetFold(folder, fold, folds);
-      factory.AddDataset(folder, split.Train);
-      for (auto & image : factory.ValidationImages(folder, split.HeldOut))
+      factory.AddDataset(folder, split.Train, target);
+      for (auto & image : factory.ValidationImages(folder, split.HeldOut, target))
       {
         validationImages.push_back(std::move(image));
       }
       continue;
     }
-    factory.AddDataset(folder, fs::exists(fs::path(folder) / "splits" / "train.txt") ? "train" : "");
+    factory.AddDataset(folder, fs::exists(fs::path(folder) / "splits" / "train.txt") ? "train" : "", target);
     if (fs::exists(fs::path(folder) / "splits" / "val.txt"))
     {
-      for (auto & image : factory.ValidationImages(folder, "val"))
+      for (auto & image : factory.ValidationImages(folder, "val", target))
       {
         validationImages.push_back(std::move(image));
       }
@@ -152,6 +162,7 @@ RunTrain(const TrainCommandOptions & o)
   training.LearningRate = o.LearningRate;
   training.WarmupSteps = std::min(o.WarmupSteps, o.Steps);
   training.ValidateEvery = o.ValidateEvery;
+  training.ValidateFirst = !o.Init.empty(); // a fine-tuning: what it starts from, scored first (step 0)
   training.CheckpointEvery = o.CheckpointEvery;
   training.CheckpointFolder = o.Checkpoints.empty() ? o.Output + ".checkpoints" : o.Checkpoints;
   training.Seed = o.Seed;
@@ -193,12 +204,12 @@ RunTrain(const TrainCommandOptions & o)
                       }
                       line << "  IoU head error " << r.Validation.IoUHeadError << (r.Best ? "  (best)" : "");
                     }
-                    if (firstStep < 0)
+                    if (firstStep < 0 && r.Step > 0)
                     {
                       firstStep = r.Step - 1;
                     }
                     line << "  " << std::setprecision(0) << r.Seconds << " s, cpu " << r.CPUSeconds << " s";
-                    if (r.Step < r.Steps && r.Step > firstStep)
+                    if (r.Step < r.Steps && firstStep >= 0 && r.Step > firstStep)
                     {
                       // From the rate measured so far in this run (validations included).
                       const double left = r.Seconds / (r.Step - firstStep) * (r.Steps - r.Step);
@@ -428,12 +439,17 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
     ->check(CLI::IsMember(ModelConfig::Names()))
     ->capture_default_str();
   command->add_option("--init", o->Init,
-                      "Fine-tune this model: a file (e.g. imported SAM) or \"default\", the embedded default model");
+                      "Fine-tune this model: a file (e.g. imported SAM) or \"default\", the embedded default model; "
+                      "with val splits, its own weights are scored first (step 0) and may be the output");
   command->add_option("--priors", o->PriorEntryPoints, "Prior entry points of a fresh network, or none")->capture_default_str();
   command->add_option("--data", o->Data, "Dataset folder (repeatable); its train split trains, its val split validates");
+  command->add_option("--prompted-data", o->PromptedData,
+                      "Dataset folder (repeatable) whose masks are a target of clicks only (a phase other than automatic "
+                      "mode's, e.g. nasa_super1_tertiary): its tiles always carry clicks drawn from the mask, never train "
+                      "automatic mode; its val split is scored with fixed clicks, reported beside the automatic sets");
   command->add_option("--fold", o->Fold,
-                      "Cross-validation I/K: each --data set's train and val fields of view (name up to its first '_') "
-                      "dealt to K folds; fold I validates, the rest trains");
+                      "Cross-validation I/K: each --data (and --prompted-data) set's train and val fields of view (name up "
+                      "to its first '_') dealt to K folds; fold I validates, the rest trains");
   command->add_option("--synthetic-fraction", o->SyntheticFraction, "Share of synthetic tiles (default 1 without data, 0.5 with)");
   command->add_option("--levels", o->Levels, "Synthetic levels drawn from, e.g. 1,2,3,3")->capture_default_str();
   command->add_flag("--coarse-phases", o->CoarsePhases,

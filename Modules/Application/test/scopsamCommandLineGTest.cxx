@@ -947,6 +947,33 @@ TEST(Train, ACrossValidationFoldValidatesOnItsHeldOutFields)
   EXPECT_FALSE(fs::exists(out / "bad.pt"));
 }
 
+TEST(Train, APromptedDatasetIsScoredWithClicksBesideTheAutomaticOnes)
+{
+  // The synthetic dataset again, as a second set whose masks are a target of clicks only ("dots"): its val images are
+  // scored with their fixed clicks and reported beside the automatic set, which alone picks the output.
+  const fs::path out = Scratch("train-prompted");
+  const fs::path dots = out / "dots";
+  fs::copy(Dataset(), dots, fs::copy_options::recursive);
+  const fs::path model = out / "prompted.pt";
+  std::string    output;
+  ASSERT_EQ(RunMain(&scopsam::RunCommandLine,
+                    { "train", model.string(), "--init", TileModel().string(), "--data", Dataset().string(),
+                      "--prompted-data", dots.string(), "--steps", "2", "--batch", "2", "--warmup", "1",
+                      "--validate-every", "2", "--checkpoint-every", "2", "--threads", "1", "--seed", "5" },
+                    &output),
+            0);
+  EXPECT_TRUE(fs::exists(model));
+  EXPECT_NE(output.find("dots (prompted)"), std::string::npos) << output;
+  EXPECT_EQ(output.find("step 0/2"), output.find("step ")) << "a fine-tuning scores its initial weights first: " << output;
+  EXPECT_NE(output.find(Dataset().filename().string() + " "), std::string::npos) << output;
+  std::string error;
+  EXPECT_EQ(Scopsam({ "train", (out / "bad.pt").string(), "--init", TileModel().string(), "--prompted-data",
+                      (out / "absent").string(), "--steps", "1" },
+                    &error),
+            2);
+  EXPECT_FALSE(fs::exists(out / "bad.pt"));
+}
+
 TEST(Train, ADatasetsValSplitPicksTheOutputAndItsStoredThreshold)
 {
   // A fine-tuning run on a dataset with a val split: the output is the checkpoint picked on the val images, with the

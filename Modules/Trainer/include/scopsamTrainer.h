@@ -37,7 +37,7 @@
  * linear warm-up and cosine decay to MinimumLearningRateFraction x LearningRate; gradient norm clipped at 1.
  * Prompt simulation: a fraction PromptedFraction of the tiles get 1..MaxPositiveClicks positive and
  * 0..MaxNegativeClicks negative clicks drawn from the mask (each an appearance token and a point token); the others
- * train automatic mode. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
+ * train automatic mode. Tiles of a prompted dataset (TrainingSample::PromptedOnly) are always prompted. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
  * engine's (DeviceOptions::Threads), held with one BLAS thread while the trainer runs and restored after
  * (ScopedThreadSettings); 0 leaves LibTorch's and the BLAS library's own settings.
  *
@@ -50,7 +50,10 @@ namespace scopsam
 
 /** One training tile: Size x Size pixels, Image and Mask (0 or 1) row-major, Priors as PriorChannels planes.
  * Phases, where the tile holds two phases: per pixel 0 (rest), 1 or 2 (which phase), Mask being both; the
- * trainer then draws, for some of its prompted tiles, clicks that pick one phase and makes that phase the target. */
+ * trainer then draws, for some of its prompted tiles, clicks that pick one phase and makes that phase the target.
+ * PromptedOnly: the Mask is a target only under clicks (a prompted dataset, DatasetTarget::Prompted: a phase that is
+ * not automatic mode's target on the same pixels); the trainer then always draws clicks from it, at least one, and
+ * never trains automatic mode on it. */
 struct TrainingSample
 {
   std::int64_t              Size{ 0 };
@@ -58,10 +61,13 @@ struct TrainingSample
   std::vector<float>        Priors;
   std::vector<float>        Mask;
   std::vector<std::uint8_t> Phases; // empty: one phase
+  bool                      PromptedOnly{ false };
 };
 
 /** A whole validation image of one dataset split, prepared like a training image (normalised image, priors, mask):
- * the trainer runs the engine over it as inference does (tile grid, blending) and scores the whole image. */
+ * the trainer runs the engine over it as inference does (tile grid, blending) and scores the whole image - in
+ * automatic mode, or, for an image of a prompted dataset, with its Clicks (fixed per image, drawn from its mask by
+ * the sample factory). */
 struct ValidationImage
 {
   std::string        Set;  // the dataset it belongs to: scores are reported and averaged per set
@@ -70,17 +76,20 @@ struct ValidationImage
   std::vector<float> Image;
   std::vector<float> Priors;
   std::vector<float> Mask;
+  std::vector<Click> Clicks; // empty: automatic mode
 };
 
-/** Automatic mode on the validation images: per set, the mean IoU over its images at the chosen threshold; the
- * threshold is the one (of 0.20, 0.25, ..., 0.80) with the highest mean over sets of the per-set means, so that a
- * set of 4 images counts as much as one of 20. */
+/** The validation images scored: per set, the mean IoU over its images at the chosen threshold; the threshold is
+ * the one (of 0.20, 0.25, ..., 0.80) with the highest mean over sets of the per-set means, so that a set of 4 images
+ * counts as much as one of 20. Score and threshold are automatic mode's (the model stores the threshold for automatic
+ * mode): they are taken over the automatic sets, and the prompted sets (images with Clicks) are reported beside, at
+ * that threshold, as "SET (prompted)"; only where every set is prompted do those decide. */
 struct ValidationScore
 {
   double                                        Score{ -1 };      // mean over sets at Threshold; -1: nothing validated
   double                                        Threshold{ 0.5 };
   std::vector<std::pair<std::string, double>>   SetIoU;           // per set, at Threshold
-  double                                        IoUHeadError{ -1 }; // mean |predicted IoU - true IoU| over images
+  double                                        IoUHeadError{ -1 }; // mean |predicted IoU - true IoU| over the images that decide
 };
 
 /** Makes training tile number `index`; the same index must give the same tile (for repeatable runs). */
@@ -100,6 +109,7 @@ struct TrainingOptions
   int           MaxPositiveClicks{ 3 };
   int           MaxNegativeClicks{ 2 };
   int           ValidateEvery{ 200 };
+  bool          ValidateFirst{ false }; // a run that starts at step 0 validates its initial weights first (step 0)
   int           CheckpointEvery{ 200 };
   std::string   CheckpointFolder; // empty: no checkpoints
   bool          MakeBatchesAhead{ true }; // the next batch is made on a worker thread while a step runs
@@ -138,7 +148,9 @@ public:
   int
   GetStep() const;
 
-  /** Runs the remaining steps; validation (automatic mode, mean IoU at 0.5) every ValidateEvery steps and at the end;
+  /** Runs the remaining steps; validation (automatic mode, mean IoU at 0.5) every ValidateEvery steps and at the end
+   * (and at step 0, before any step, with ValidateFirst: a fine-tuning's initial weights are then scored, reported
+   * with Loss 0, and are a candidate for best.pt like every later validation);
    * checkpoints every CheckpointEvery steps and at the end. The next batch is made on a worker thread while the
    * current step runs. With validation images, every validation also scores them (ValidateImages()) and the best
    * score so far is kept, with its threshold stored in the model, as best.pt in the checkpoint folder: the weights

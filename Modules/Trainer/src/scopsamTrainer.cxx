@@ -130,7 +130,8 @@ struct Trainer::Impl
       const auto &         sample = samples[static_cast<std::size_t>(b)];
       network::TilePrompts prompts;
       std::vector<float>   xy, labels;
-      if (unit(random) < Options.PromptedFraction)
+      // A prompted dataset's tile always gets clicks (without consuming the draw, so that runs without one repeat).
+      if (sample.PromptedOnly || unit(random) < Options.PromptedFraction)
       {
         std::vector<int64_t> on, off;
         if (!sample.Phases.empty() && unit(random) < 2.0 / 3.0)
@@ -162,7 +163,11 @@ struct Trainer::Impl
           }
         }
         const int positives = on.empty() ? 0 : std::uniform_int_distribution<int>(1, Options.MaxPositiveClicks)(random);
-        const int negatives = off.empty() ? 0 : std::uniform_int_distribution<int>(0, Options.MaxNegativeClicks)(random);
+        int       negatives = off.empty() ? 0 : std::uniform_int_distribution<int>(0, Options.MaxNegativeClicks)(random);
+        if (sample.PromptedOnly && positives == 0 && negatives == 0 && !off.empty())
+        {
+          negatives = 1; // a tile without the phase: "not this" somewhere, never automatic mode on this target
+        }
         for (int k = 0; k < positives + negatives; ++k)
         {
           const auto & pool = k < positives ? on : off;
@@ -386,8 +391,10 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
     block.Image = v.Image.data();
     block.Priors = v.Priors.empty() ? nullptr : v.Priors.data();
     std::vector<float> probability(static_cast<std::size_t>(whole.Pixels()));
+    Prompts            prompts;
+    prompts.Clicks = v.Clicks; // none: automatic mode
     predictedIoU[k] =
-      engine.Predict(engine.MakeTileGrid(v.Width, v.Height, TilingOptions{}), block, Prompts{}, whole, probability.data())
+      engine.Predict(engine.MakeTileGrid(v.Width, v.Height, TilingOptions{}), block, prompts, whole, probability.data())
         .PredictedIoU;
     for (int c = 0; c < Candidates; ++c)
     {
@@ -403,11 +410,18 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
     }
   }
   net->train();
-  // Per set, the mean over its images at every candidate; the score of a candidate is the mean over sets.
+  // Per set, the mean over its images at every candidate; the score of a candidate is the mean over the sets that
+  // decide: the automatic ones (prompted sets are reported beside them), or the prompted ones where all are.
+  const bool anyAutomatic =
+    std::any_of(images.begin(), images.end(), [](const ValidationImage & v) { return v.Clicks.empty(); });
+  const auto decides = [anyAutomatic](const ValidationImage & v) { return v.Clicks.empty() == anyAutomatic; };
   std::map<std::string, std::pair<std::array<double, Candidates>, std::size_t>> perSet; // sums and image counts
+  std::map<std::string, bool>                                                   setDecides;
   for (std::size_t k = 0; k < images.size(); ++k)
   {
-    auto & [sums, count] = perSet[images[k].Set];
+    const std::string name = images[k].Set + (images[k].Clicks.empty() ? "" : " (prompted)");
+    auto & [sums, count] = perSet[name];
+    setDecides[name] = decides(images[k]);
     for (int c = 0; c < Candidates; ++c)
     {
       sums[static_cast<std::size_t>(c)] += iou[k][static_cast<std::size_t>(c)];
@@ -418,11 +432,16 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
   for (int c = 0; c < Candidates; ++c)
   {
     double sum = 0;
+    int    sets = 0;
     for (const auto & [set, entry] : perSet)
     {
-      sum += entry.first[static_cast<std::size_t>(c)] / static_cast<double>(entry.second);
+      if (setDecides[set])
+      {
+        sum += entry.first[static_cast<std::size_t>(c)] / static_cast<double>(entry.second);
+        ++sets;
+      }
     }
-    const double mean = sum / static_cast<double>(perSet.size());
+    const double mean = sum / static_cast<double>(sets);
     if (mean > score.Score)
     {
       score.Score = mean;
@@ -436,12 +455,16 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
   }
   if (!engine.IsTorchScript())
   {
-    double error = 0;
+    double error = 0, counted = 0;
     for (std::size_t k = 0; k < images.size(); ++k)
     {
-      error += std::abs(predictedIoU[k] - iou[k][chosen]);
+      if (decides(images[k]))
+      {
+        error += std::abs(predictedIoU[k] - iou[k][chosen]);
+        ++counted;
+      }
     }
-    score.IoUHeadError = error / static_cast<double>(images.size());
+    score.IoUHeadError = error / counted;
   }
   return score;
 }
@@ -517,6 +540,43 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
   {
     next = std::async(launch, makeBatch, impl.Step);
   }
+  // One validation: the synthetic tiles, and the whole images, whose best score so far is kept as best.pt.
+  const auto validate = [&](TrainingReport & report) {
+    report.ValidationIoU = Validate(validation);
+    if (validationImages.empty())
+    {
+      return;
+    }
+    report.Validation = ValidateImages(validationImages);
+    if (report.Validation.Score > impl.BestScore && !impl.BestPath().empty())
+    {
+      impl.BestScore = report.Validation.Score;
+      impl.BestStep = impl.Step;
+      impl.BestThreshold = report.Validation.Threshold;
+      const double kept = impl.Engine.GetConfig().Threshold;
+      impl.Engine.SetThreshold(impl.BestThreshold);
+      fs::create_directories(impl.Options.CheckpointFolder);
+      impl.Engine.Save(impl.BestPath());
+      impl.Engine.SetThreshold(kept);
+      report.Best = true;
+    }
+  };
+  const auto finish = [&](TrainingReport & report) {
+    report.Seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    report.CPUSeconds = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+    if (callback)
+    {
+      callback(report);
+    }
+  };
+  if (impl.Options.ValidateFirst && impl.Step == 0 && impl.Options.Steps > 0)
+  {
+    TrainingReport report; // the initial weights, before any step
+    report.Steps = impl.Options.Steps;
+    report.LearningRate = impl.LearningRate(0);
+    validate(report);
+    finish(report);
+  }
   net->train();
   for (; impl.Step < impl.Options.Steps;)
   {
@@ -549,34 +609,13 @@ Trainer::Train(const SampleSource & source, const std::vector<TrainingSample> & 
     report.LearningRate = learningRate;
     if (impl.Step % impl.Options.ValidateEvery == 0 || impl.Step == impl.Options.Steps)
     {
-      report.ValidationIoU = Validate(validation);
-      if (!validationImages.empty())
-      {
-        report.Validation = ValidateImages(validationImages);
-        if (report.Validation.Score > impl.BestScore && !impl.BestPath().empty())
-        {
-          impl.BestScore = report.Validation.Score;
-          impl.BestStep = impl.Step;
-          impl.BestThreshold = report.Validation.Threshold;
-          const double kept = impl.Engine.GetConfig().Threshold;
-          impl.Engine.SetThreshold(impl.BestThreshold);
-          fs::create_directories(impl.Options.CheckpointFolder);
-          impl.Engine.Save(impl.BestPath());
-          impl.Engine.SetThreshold(kept);
-          report.Best = true;
-        }
-      }
+      validate(report);
     }
     if (impl.Step % impl.Options.CheckpointEvery == 0 || impl.Step == impl.Options.Steps)
     {
       impl.SaveCheckpoint();
     }
-    report.Seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    report.CPUSeconds = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
-    if (callback)
-    {
-      callback(report);
-    }
+    finish(report);
   }
   net->eval();
 }

@@ -160,6 +160,34 @@ TEST(Trainer, ARunWithTheSameSeedRepeatsExactly)
   EXPECT_NE(Probabilities(*untrained), trained) << "training moved the weights";
 }
 
+TEST(Trainer, ATileOfAPromptedDatasetIsAlwaysPrompted)
+{
+  // With no prompted share, an ordinary tile trains automatic mode whatever the click seed; a tile whose mask is a
+  // target of clicks only gets clicks all the same (they change the network's output, hence the loss), and a
+  // different click seed draws different clicks. A prompted tile without the phase still gets a click ("not this").
+  auto            engine = SegmentationEngine::Create(TinyTestConfiguration(), 6);
+  TrainingOptions options = Short(1);
+  options.PromptedFraction = 0.0;
+  Trainer         trainer(*engine, options);
+  const std::vector<TrainingSample> plain{ DiskTile(21), DiskTile(22) };
+  auto                              prompted = plain;
+  for (auto & tile : prompted)
+  {
+    tile.PromptedOnly = true;
+  }
+  EXPECT_DOUBLE_EQ(trainer.EvaluateLoss(plain, 1), trainer.EvaluateLoss(plain, 2)) << "no clicks: automatic mode";
+  EXPECT_NE(trainer.EvaluateLoss(prompted, 1), trainer.EvaluateLoss(plain, 1)) << "clicks were drawn";
+  EXPECT_NE(trainer.EvaluateLoss(prompted, 1), trainer.EvaluateLoss(prompted, 2)) << "from the click seed";
+  auto empty = DiskTile(23);
+  std::fill(empty.Mask.begin(), empty.Mask.end(), 0.0f);
+  auto emptyPrompted = empty;
+  emptyPrompted.PromptedOnly = true;
+  for (std::uint64_t seed = 1; seed <= 8; ++seed) // every draw, including "no negative click", ends with one
+  {
+    EXPECT_NE(trainer.EvaluateLoss({ emptyPrompted }, seed), trainer.EvaluateLoss({ empty }, seed)) << "seed " << seed;
+  }
+}
+
 TEST(Trainer, RefusesOptionsThatCannotWork)
 {
   auto engine = SegmentationEngine::Create(TinyTestConfiguration(), 3);

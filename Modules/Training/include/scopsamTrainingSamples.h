@@ -63,18 +63,39 @@ struct SampleOptions
   unsigned int        Threads{ 0 };
 };
 
+/** What a dataset's masks are the target of. Automatic: automatic mode's (and of clicks drawn from them). Prompted:
+ * only of clicks - a phase that is not automatic mode's target on the same kind of micrograph (nasa_super1_tertiary:
+ * the fine tertiary gamma-prime, where nasa_super1 marks all gamma-prime), so that the network learns to follow
+ * clicks to it without learning to mark it unasked (TrainingSample::PromptedOnly); its validation images carry
+ * fixed clicks (PromptedValidationClicks). */
+enum class DatasetTarget
+{
+  Automatic,
+  Prompted
+};
+
+/** The clicks a prompted validation image is scored with: PositiveClicks on the mask and NegativeClicks off it,
+ * drawn uniformly (as the trainer draws its clicks) with a seed made from the image's name alone, so that every run
+ * and every checkpoint is scored with the same clicks. `mask` is width x height, row-major, > 0.5 = phase. */
+SCoPSAMTraining_EXPORT std::vector<Click>
+PromptedValidationClicks(const std::vector<float> & mask, std::int64_t width, std::int64_t height,
+                         const std::string & name);
+
 class SCoPSAMTraining_EXPORT TrainingSampleFactory
 {
 public:
   TrainingSampleFactory(const ModelConfig & config, const SampleOptions & options);
   ~TrainingSampleFactory();
 
-  /** Adds the annotated images of a dataset folder (its split, or all where split is empty). Throws InputError. */
+  /** Adds the annotated images of a dataset folder (its split, or all where split is empty). A dataset is one set of
+   * the uniform draw, whatever its target. Throws InputError. */
   void
-  AddDataset(const std::string & folder, const std::string & split = "train");
+  AddDataset(const std::string & folder, const std::string & split = "train",
+             DatasetTarget target = DatasetTarget::Automatic);
   /** The same for chosen items of the dataset folder (a cross-validation fold: ReadDatasetFold()). */
   void
-  AddDataset(const std::string & folder, const std::vector<DatasetItem> & items);
+  AddDataset(const std::string & folder, const std::vector<DatasetItem> & items,
+             DatasetTarget target = DatasetTarget::Automatic);
   std::size_t
   GetNumberOfDatasetImages() const;
 
@@ -85,12 +106,15 @@ public:
   /** A fixed set of synthetic validation tiles (seeds apart from the training ones), `perLevel` of each level. */
   std::vector<TrainingSample>
   SyntheticValidation(int perLevel) const;
-  /** Every image of a dataset split, whole, for validation (Trainer::ValidateImages); their set is the folder's name. */
+  /** Every image of a dataset split, whole, for validation (Trainer::ValidateImages); their set is the folder's name.
+   * A prompted dataset's images carry their PromptedValidationClicks(). */
   std::vector<ValidationImage>
-  ValidationImages(const std::string & folder, const std::string & split) const;
+  ValidationImages(const std::string & folder, const std::string & split,
+                   DatasetTarget target = DatasetTarget::Automatic) const;
   /** The same for chosen items of the dataset folder (a cross-validation fold's held-out fields). */
   std::vector<ValidationImage>
-  ValidationImages(const std::string & folder, const std::vector<DatasetItem> & items) const;
+  ValidationImages(const std::string & folder, const std::vector<DatasetItem> & items,
+                   DatasetTarget target = DatasetTarget::Automatic) const;
 
   struct Impl;
 

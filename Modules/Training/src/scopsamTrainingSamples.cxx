@@ -30,6 +30,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 namespace scopsam
 {
@@ -160,6 +161,7 @@ struct DatasetImages
 {
   std::vector<PreparedImage> Images;
   std::vector<std::size_t>   Weights; // cumulative pixel counts, for drawing images by size
+  DatasetTarget              Target{ DatasetTarget::Automatic };
 };
 
 struct TrainingSampleFactory::Impl
@@ -318,20 +320,21 @@ TrainingSampleFactory::TrainingSampleFactory(const ModelConfig & config, const S
 TrainingSampleFactory::~TrainingSampleFactory() = default;
 
 void
-TrainingSampleFactory::AddDataset(const std::string & folder, const std::string & split)
+TrainingSampleFactory::AddDataset(const std::string & folder, const std::string & split, DatasetTarget target)
 {
   const auto items = ReadDataset(folder, split);
   if (items.empty())
   {
     throw InputError("the dataset " + folder + " has no images" + (split.empty() ? "" : " in its " + split + " split"));
   }
-  AddDataset(folder, items);
+  AddDataset(folder, items, target);
 }
 
 void
-TrainingSampleFactory::AddDataset(const std::string & folder, const std::vector<DatasetItem> & items)
+TrainingSampleFactory::AddDataset(const std::string & folder, const std::vector<DatasetItem> & items, DatasetTarget target)
 {
   DatasetImages set;
+  set.Target = target;
   for (const auto & item : items)
   {
     set.Images.push_back(PrepareAnnotated(item, "training", m_Impl->Config, m_Impl->Options.Threads));
@@ -375,13 +378,19 @@ TrainingSampleFactory::Make(std::uint64_t index) const
   const std::size_t which =
     static_cast<std::size_t>(std::upper_bound(set.Weights.begin(), set.Weights.end(), pick) - set.Weights.begin());
   const auto &       image = set.Images[std::min(which, set.Images.size() - 1)];
+  TrainingSample     tile;
   if (o.Augment)
   {
-    return Crop(m_Impl->AugmentedTile(image, random), P, o.TileSize, 0, 0, orientation);
+    tile = Crop(m_Impl->AugmentedTile(image, random), P, o.TileSize, 0, 0, orientation);
   }
-  const std::int64_t x0 = image.Width > o.TileSize ? random.Integer(0, static_cast<int>(image.Width - o.TileSize)) : 0;
-  const std::int64_t y0 = image.Height > o.TileSize ? random.Integer(0, static_cast<int>(image.Height - o.TileSize)) : 0;
-  return Crop(image, P, o.TileSize, x0, y0, orientation);
+  else
+  {
+    const std::int64_t x0 = image.Width > o.TileSize ? random.Integer(0, static_cast<int>(image.Width - o.TileSize)) : 0;
+    const std::int64_t y0 = image.Height > o.TileSize ? random.Integer(0, static_cast<int>(image.Height - o.TileSize)) : 0;
+    tile = Crop(image, P, o.TileSize, x0, y0, orientation);
+  }
+  tile.PromptedOnly = set.Target == DatasetTarget::Prompted;
+  return tile;
 }
 
 std::vector<TrainingSample>
@@ -409,14 +418,47 @@ TrainingSampleFactory::SyntheticValidation(int perLevel) const
   return samples;
 }
 
-std::vector<ValidationImage>
-TrainingSampleFactory::ValidationImages(const std::string & folder, const std::string & split) const
+std::vector<Click>
+PromptedValidationClicks(const std::vector<float> & mask, std::int64_t width, std::int64_t height,
+                         const std::string & name)
 {
-  return ValidationImages(folder, ReadDataset(folder, split));
+  constexpr int PositiveClicks = 3, NegativeClicks = 2; // the trainer's most (TrainingOptions' defaults)
+  if (width < 1 || height < 1 || static_cast<std::int64_t>(mask.size()) != width * height)
+  {
+    throw InputError("prompted validation clicks: the mask is not width x height");
+  }
+  std::uint64_t seed = 14695981039346656037ULL; // FNV-1a of the name: the same clicks on every platform
+  for (const unsigned char c : name)
+  {
+    seed = (seed ^ c) * 1099511628211ULL;
+  }
+  std::vector<std::int64_t> on, off;
+  for (std::int64_t i = 0; i < width * height; ++i)
+  {
+    (mask[static_cast<std::size_t>(i)] > 0.5f ? on : off).push_back(i);
+  }
+  Random             random(seed);
+  std::vector<Click> clicks;
+  for (const auto & [pool, count, label] : { std::tuple{ &on, PositiveClicks, 1 }, std::tuple{ &off, NegativeClicks, 0 } })
+  {
+    for (int k = 0; k < count && !pool->empty(); ++k)
+    {
+      const auto at = (*pool)[static_cast<std::size_t>(random.Integer(0, static_cast<int>(pool->size()) - 1))];
+      clicks.push_back(Click{ static_cast<double>(at % width), static_cast<double>(at / width), label });
+    }
+  }
+  return clicks;
 }
 
 std::vector<ValidationImage>
-TrainingSampleFactory::ValidationImages(const std::string & folder, const std::vector<DatasetItem> & items) const
+TrainingSampleFactory::ValidationImages(const std::string & folder, const std::string & split, DatasetTarget target) const
+{
+  return ValidationImages(folder, ReadDataset(folder, split), target);
+}
+
+std::vector<ValidationImage>
+TrainingSampleFactory::ValidationImages(const std::string & folder, const std::vector<DatasetItem> & items,
+                                        DatasetTarget target) const
 {
   std::vector<ValidationImage> images;
   const std::string            set = SetName(folder);
@@ -431,6 +473,10 @@ TrainingSampleFactory::ValidationImages(const std::string & folder, const std::v
     v.Image = std::move(prepared.Image);
     v.Priors = std::move(prepared.Priors);
     v.Mask = std::move(prepared.Mask);
+    if (target == DatasetTarget::Prompted)
+    {
+      v.Clicks = PromptedValidationClicks(v.Mask, v.Width, v.Height, item.Name);
+    }
     images.push_back(std::move(v));
   }
   return images;

@@ -21,10 +21,15 @@
 #include "scopsamTrainer.h"
 #include "scopsamTestConfigurations.h"
 #include "scopsamTrainingSamples.h"
+#include "scopsamErrors.h"
+#include "scopsamSyntheticMicrograph.h"
+#include "scopsamOpenCVBridge.h"
+#include "scopsamImageIO.h"
 
 #include "gtest/gtest.h"
 #include "scopsamTestScratch.h"
 
+#include <algorithm>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -70,6 +75,28 @@ Parameters(const SegmentationEngine & engine, const fs::path & scratch)
   copy->Predict(copy->MakeTileGrid(64, 64, {}), { { 0, 0, 64, 64 }, image.data(), priors.data() }, {}, { 0, 0, 64, 64 },
                 probabilities.data());
   return probabilities;
+}
+
+/** A dataset folder of two small synthetic micrographs and their masks (images/, masks/), as `scopsam synth` lays
+ * one out. */
+void
+MakeTinyDataset(const fs::path & folder)
+{
+  fs::create_directories(folder / "images");
+  fs::create_directories(folder / "masks");
+  for (int i = 0; i < 2; ++i)
+  {
+    SyntheticParameters p;
+    p.Width = 80;
+    p.Height = 72;
+    p.Level = 1;
+    p.BitDepth = 8;
+    p.Seed = 40 + static_cast<std::uint64_t>(i);
+    const auto        micrograph = GenerateSyntheticMicrograph(p);
+    const std::string name = "tiny_" + std::to_string(i) + ".png";
+    WriteImage(ImageFromMat<unsigned char>(micrograph.Image).GetPointer(), (folder / "images" / name).string());
+    WriteImage(ImageFromMat<unsigned char>(micrograph.Mask).GetPointer(), (folder / "masks" / name).string());
+  }
 }
 
 } // namespace
@@ -309,6 +336,143 @@ TEST(Trainer, ValidationImagesPickTheCheckpointAndStoreItsThreshold)
   EXPECT_NEAR(again.ValidateImages(images).Score, best->Validation.Score, 1e-6);
   // The trained engine itself keeps its own threshold (the best one is only stored in best.pt).
   EXPECT_DOUBLE_EQ(engine->GetConfig().Threshold, 0.5);
+}
+
+TEST(TrainingSamples, PromptedValidationClicksAreFixedByTheNameAndLieOnTheirClass)
+{
+  constexpr std::int64_t W = 40, H = 30;
+  std::vector<float>     mask(W * H, 0.0f);
+  for (std::int64_t y = 5; y < 12; ++y)
+  {
+    for (std::int64_t x = 20; x < 31; ++x)
+    {
+      mask[static_cast<std::size_t>(y * W + x)] = 1.0f;
+    }
+  }
+  const auto clicks = PromptedValidationClicks(mask, W, H, "spot1_0d_0");
+  ASSERT_EQ(clicks.size(), 5u);
+  int positives = 0;
+  for (const auto & c : clicks)
+  {
+    ASSERT_GE(c.X, 0);
+    ASSERT_LT(c.X, W);
+    ASSERT_GE(c.Y, 0);
+    ASSERT_LT(c.Y, H);
+    const float truth = mask[static_cast<std::size_t>(c.Y * W + c.X)];
+    EXPECT_EQ(truth > 0.5f, c.Label == 1) << "a positive click on the phase, a negative one off it";
+    positives += c.Label;
+  }
+  EXPECT_EQ(positives, 3);
+  const auto again = PromptedValidationClicks(mask, W, H, "spot1_0d_0");
+  const auto other = PromptedValidationClicks(mask, W, H, "spot1_0d_1");
+  bool       same = true, differs = false;
+  for (std::size_t i = 0; i < clicks.size(); ++i)
+  {
+    same = same && again[i].X == clicks[i].X && again[i].Y == clicks[i].Y && again[i].Label == clicks[i].Label;
+    differs = differs || other[i].X != clicks[i].X || other[i].Y != clicks[i].Y;
+  }
+  EXPECT_TRUE(same) << "the same image, the same clicks";
+  EXPECT_TRUE(differs) << "another image, other clicks";
+  // No phase in the image: negative clicks only.
+  const auto none = PromptedValidationClicks(std::vector<float>(W * H, 0.0f), W, H, "x");
+  ASSERT_EQ(none.size(), 2u);
+  EXPECT_EQ(none[0].Label + none[1].Label, 0);
+  EXPECT_THROW(PromptedValidationClicks(mask, W + 1, H, "x"), InputError);
+}
+
+TEST(TrainingSamples, APromptedDatasetMarksItsTilesAndGivesItsValidationImagesClicks)
+{
+  const fs::path folder = Scratch("prompted-dataset");
+  MakeTinyDataset(folder);
+  for (const auto target : { DatasetTarget::Automatic, DatasetTarget::Prompted })
+  {
+    SampleOptions options = TinySamples();
+    options.SyntheticFraction = 0.0;
+    TrainingSampleFactory factory(Tiny(), options);
+    factory.AddDataset(folder.string(), "", target);
+    for (std::uint64_t i = 0; i < 4; ++i)
+    {
+      EXPECT_EQ(factory.Make(i).PromptedOnly, target == DatasetTarget::Prompted);
+    }
+    const auto images = factory.ValidationImages(folder.string(), "", target);
+    ASSERT_FALSE(images.empty());
+    for (const auto & v : images)
+    {
+      EXPECT_EQ(v.Clicks.empty(), target == DatasetTarget::Automatic);
+      if (!v.Clicks.empty())
+      {
+        const auto expected = PromptedValidationClicks(v.Mask, v.Width, v.Height, v.Name);
+        ASSERT_EQ(v.Clicks.size(), expected.size());
+        EXPECT_EQ(v.Clicks.front().X, expected.front().X);
+      }
+    }
+  }
+}
+
+TEST(Trainer, PromptedSetsAreScoredWithTheirClicksBesideTheAutomaticOnes)
+{
+  auto                  engine = SegmentationEngine::Create(Tiny(), 8);
+  TrainingSampleFactory factory(Tiny(), TinySamples());
+  auto                  images = ValidationImagesOf(factory); // sets "even" and "odd", automatic
+  std::vector<ValidationImage> prompted;
+  for (const auto & v : images)
+  {
+    if (v.Set == "even")
+    {
+      ValidationImage p = v;
+      p.Clicks = PromptedValidationClicks(p.Mask, p.Width, p.Height, p.Name);
+      prompted.push_back(std::move(p));
+    }
+  }
+  Trainer trainer(*engine, ShortRun(20, 20)); // trained a little, so that its masks are not all or nothing
+  trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, {});
+  const auto automatic = trainer.ValidateImages(images);
+  auto       both = images;
+  both.insert(both.end(), prompted.begin(), prompted.end());
+  const auto scored = trainer.ValidateImages(both);
+  // The automatic sets decide the score and the threshold; the prompted one is reported beside, under its own name.
+  EXPECT_DOUBLE_EQ(scored.Score, automatic.Score);
+  EXPECT_DOUBLE_EQ(scored.Threshold, automatic.Threshold);
+  EXPECT_DOUBLE_EQ(scored.IoUHeadError, automatic.IoUHeadError);
+  ASSERT_EQ(scored.SetIoU.size(), 3u);
+  const auto named = std::find_if(scored.SetIoU.begin(), scored.SetIoU.end(),
+                                  [](const auto & entry) { return entry.first == "even (prompted)"; });
+  ASSERT_NE(named, scored.SetIoU.end());
+  const auto even = std::find_if(scored.SetIoU.begin(), scored.SetIoU.end(),
+                                 [](const auto & entry) { return entry.first == "even"; });
+  ASSERT_NE(even, scored.SetIoU.end());
+  EXPECT_NE(named->second, even->second) << "the same images, scored with their clicks";
+  // Prompted sets alone: they decide.
+  const auto alone = trainer.ValidateImages(prompted);
+  ASSERT_EQ(alone.SetIoU.size(), 1u);
+  EXPECT_DOUBLE_EQ(alone.Score, alone.SetIoU.front().second);
+}
+
+TEST(Trainer, AFineTuningScoresItsInitialWeightsFirst)
+{
+  const fs::path        scratch = Scratch("validate-first");
+  auto                  engine = SegmentationEngine::Create(Tiny(), 9);
+  TrainingSampleFactory factory(Tiny(), TinySamples());
+  const auto            images = ValidationImagesOf(factory);
+  TrainingOptions       options = ShortRun(4, 2);
+  options.CheckpointFolder = (scratch / "checkpoints").string();
+  options.ValidateFirst = true;
+  const double                initial = Trainer(*engine, options).ValidateImages(images).Score;
+  Trainer                     trainer(*engine, options);
+  std::vector<TrainingReport> validated;
+  trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, {},
+                [&validated](const TrainingReport & r) {
+                  if (r.Validation.Score >= 0.0)
+                  {
+                    validated.push_back(r);
+                  }
+                },
+                images);
+  ASSERT_EQ(validated.size(), 3u) << "steps 0, 2 and 4";
+  EXPECT_EQ(validated.front().Step, 0);
+  EXPECT_DOUBLE_EQ(validated.front().Validation.Score, initial) << "the weights before any step";
+  EXPECT_TRUE(validated.front().Best) << "a candidate for the output like any later validation";
+  EXPECT_EQ(validated[1].Step, 2);
 }
 
 TEST(Trainer, TheIoUHeadLearnsTheIoUOfItsMasks)

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Issue 14 item 1: nasa_super1_tertiary as a prompted target (`scopsam train --prompted-data`): its masks (the fine
+# tertiary gamma-prime only, on the same fields as nasa_super1, whose masks mark all gamma-prime) train the network's
+# click path only - its tiles always carry clicks drawn from them, automatic mode never sees them - and its val split
+# is scored with fixed clicks (3 on the phase, 2 off it, per image; scopsam::PromptedValidationClicks). Declared
+# before any run of this study (2026-12-07):
+#   prompted   the embedded default fine-tuned on the stage-3 mix (train splits of nasa_super1 and uhcs_cementite,
+#              a quarter synthetic tiles with coarse phases) plus --prompted-data nasa_super1_tertiary, each of the
+#              three sets drawn as often as the others
+#   control    the same without --prompted-data
+#   both       800 steps of batch 8, lr 2e-4 (stage 3's), 50 warm-up steps, seed 3301, one thread, validated at steps
+#              0 (the embedded default), 200, 400, 600, 800; the output is the trainer's pick on the automatic val sets
+#   measure    the tertiary val split's IoU under its fixed clicks (the network's own click path; the control's output
+#              scored by a scoring run: its weights at step 0 of a one-step run with --prompted-data), and the
+#              automatic val IoU per set
+#   rule       the prompted target teaches the click path where the prompted arm's tertiary score exceeds both the
+#              control's and the embedded default's by more than 0.015 (the proxy recipe's spread between seeds), at
+#              a cost to the automatic mean of the sets of at most 0.015. Nothing of this study ships by itself: the
+#              shipped head does not run the network's click path (Design.md section 13), and a new default needs
+#              every table of issue 14 (ModelCard.md).
+# nbs2 and aza play no part.
+#
+#   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=${1:-build/prompted-study}
+bin=${SCOPSAM:-build/bin/scopsam}
+real=${REAL_DATA:-../shared/data/real}
+mkdir -p "$work"
+common=(--init default --coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite" --synthetic-fraction 0.25
+        --steps 800 --batch 8 --lr 2e-4 --warmup 50 --seed 3301 --validate-every 200 --checkpoint-every 200 --threads 1)
+run() { # NAME [more options]
+  local name=$work/$1
+  shift
+  [ -f "$name.pt" ] && return 0
+  local resume=()
+  [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
+  /usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
+    "$bin" train "$name.pt" "${common[@]}" "$@" --checkpoints "$name.checkpoints" "${resume[@]}" >> "$name.log" 2>&1
+}
+run prompted --prompted-data "$real/nasa_super1_tertiary" & prompted=$!
+run control & control=$!
+wait "$prompted"
+wait "$control"
+# The control's output under the tertiary clicks: step 0 of a one-step run from it (its weights, before any step).
+if [ ! -f "$work/control.scored.log" ]; then
+  "$bin" train "$work/control.scored.pt" --init "$work/control.pt" --data "$real/nasa_super1" \
+    --data "$real/uhcs_cementite" --prompted-data "$real/nasa_super1_tertiary" --steps 1 --validate-every 1 \
+    --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
+  mv "$work/control.scored.log.part" "$work/control.scored.log"
+fi
+for name in prompted control control.scored; do
+  echo "$name:"
+  grep '^step' "$work/$name.log" | sed 's/^/  /'
+  [ -f "$work/$name.time" ] && tail -1 "$work/$name.time"
+done
