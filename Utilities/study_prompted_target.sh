@@ -18,6 +18,12 @@
 #              a cost to the automatic mean of the sets of at most 0.015. Nothing of this study ships by itself: the
 #              shipped head does not run the network's click path (Design.md section 13), and a new default needs
 #              every table of issue 14 (ModelCard.md).
+# Second part, declared after the first part's runs and before its own (2026-12-07): the first part's prompted arm
+# paid 0.016 on the automatic sets, plausibly for drawing the prompted set as often as each automatic one (a third
+# of the dataset tiles). Two more arms, the prompted arm's command with `--prompted-share S`:
+#   share10    S = 0.1 (a tenth of the dataset tiles prompted-target tiles)
+#   share20    S = 0.2
+# same seed, steps and measure; compared with the first part's control by the same rule.
 # nbs2 and aza play no part.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
@@ -42,6 +48,10 @@ run prompted --prompted-data "$real/nasa_super1_tertiary" & prompted=$!
 run control & control=$!
 wait "$prompted"
 wait "$control"
+run share10 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 & share10=$!
+run share20 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.2 & share20=$!
+wait "$share10"
+wait "$share20"
 # The control's output under the tertiary clicks: step 0 of a one-step run from it (its weights, before any step).
 if [ ! -f "$work/control.scored.log" ]; then
   "$bin" train "$work/control.scored.pt" --init "$work/control.pt" --data "$real/nasa_super1" \
@@ -49,7 +59,7 @@ if [ ! -f "$work/control.scored.log" ]; then
     --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
   mv "$work/control.scored.log.part" "$work/control.scored.log"
 fi
-for name in prompted control control.scored; do
+for name in prompted control control.scored share10 share20; do
   echo "$name:"
   grep '^step' "$work/$name.log" | sed 's/^/  /'
   [ -f "$work/$name.time" ] && tail -1 "$work/$name.time"

@@ -43,6 +43,7 @@ struct TrainCommandOptions
   std::string              Fold;      // "I/K": each --data set's train and val fields of view dealt to K folds,
                                       // fold I validates, the others train (ReadDatasetFold); empty: the splits
   double                   SyntheticFraction{ -1.0 }; // -1: 1 without data, 0.5 with
+  double                   PromptedShare{ -1.0 };     // of the dataset tiles, from the --prompted-data sets (-1: as any set)
   std::string              Levels{ "1,2,3,3" };
   bool                     CoarsePhases{ false }; // synthetic tiles may hold the coarse morphologies
   bool                     SecondPhase{ false };  // synthetic tiles may hold a second phase, picked by clicks

@@ -121,6 +121,11 @@ RunTrain(const TrainCommandOptions & o)
   samples.SecondPhase = o.SecondPhase;
   samples.Effects = InstrumentEffects::Parse(o.Effects);
   const bool anyData = !o.Data.empty() || !o.PromptedData.empty();
+  if (o.PromptedShare != -1.0 && (!(o.PromptedShare >= 0.0 && o.PromptedShare <= 1.0) || o.PromptedData.empty() || o.Data.empty()))
+  {
+    throw InputError("--prompted-share takes a share in [0, 1] and needs --data and --prompted-data");
+  }
+  samples.PromptedShare = o.PromptedShare;
   samples.SyntheticFraction = o.SyntheticFraction >= 0.0 ? o.SyntheticFraction : (anyData ? 0.5 : 1.0);
   TrainingSampleFactory factory(config, samples);
   std::vector<TrainingSample>  validation = factory.SyntheticValidation(4);
@@ -447,6 +452,8 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
                       "Dataset folder (repeatable) whose masks are a target of clicks only (a phase other than automatic "
                       "mode's, e.g. nasa_super1_tertiary): its tiles always carry clicks drawn from the mask, never train "
                       "automatic mode; its val split is scored with fixed clicks, reported beside the automatic sets");
+  command->add_option("--prompted-share", o->PromptedShare,
+                      "Share of the dataset tiles drawn from the --prompted-data sets (default: each set as often as any other)");
   command->add_option("--fold", o->Fold,
                       "Cross-validation I/K: each --data (and --prompted-data) set's train and val fields of view (name up "
                       "to its first '_') dealt to K folds; fold I validates, the rest trains");

@@ -972,6 +972,20 @@ TEST(Train, APromptedDatasetIsScoredWithClicksBesideTheAutomaticOnes)
                     &error),
             2);
   EXPECT_FALSE(fs::exists(out / "bad.pt"));
+  for (const auto & share : { "1.5", "-0.5", "nan" })
+  {
+    EXPECT_EQ(Scopsam({ "train", (out / "bad.pt").string(), "--init", TileModel().string(), "--data", Dataset().string(),
+                        "--prompted-data", dots.string(), "--prompted-share", share, "--steps", "1" },
+                      &error),
+              2)
+      << share;
+  }
+  EXPECT_EQ(Scopsam({ "train", (out / "bad.pt").string(), "--init", TileModel().string(), "--data", Dataset().string(),
+                      "--prompted-share", "0.2", "--steps", "1" },
+                    &error),
+            2)
+    << "a share of no prompted set";
+  EXPECT_FALSE(fs::exists(out / "bad.pt"));
 }
 
 TEST(Train, ADatasetsValSplitPicksTheOutputAndItsStoredThreshold)

@@ -38,7 +38,9 @@
  * on offer when CoarsePhases is set. Dataset tiles are random
  * crops of annotated micrographs (DESIGN section 4 layout), normalised and given their priors once per image, on the
  * whole image, as the segmentation filter does. Each dataset is one set: a dataset tile draws its set uniformly, then
- * an image of the set by its size, so that a set of 10 images and one of 16 weigh the same. Augmentations: every
+ * an image of the set by its size, so that a set of 10 images and one of 16 weigh the same; with PromptedShare in
+ * [0, 1] and sets of both targets, that share of the dataset tiles comes from the prompted sets (uniformly among
+ * them) and the rest from the automatic ones. Augmentations: every
  * tile is flipped and rotated by a multiple of 90 degrees (image, priors and mask together); synthetic tiles also
  * get a gamma in [0.7, 1.4], Gaussian noise up to 0.02 and a blur up to sigma 0.8 before their priors are computed
  * (so the priors see what the network sees). Dataset tiles, with Augment, are resampled by a scale in [0.5, 2]
@@ -59,6 +61,7 @@ struct SampleOptions
   bool                SecondPhase{ false };  // SyntheticParameters::SecondPhase: TrainingSample::Phases filled
   InstrumentEffects   Effects;               // each on a synthetic tile with probability 1/2, independently
   double              SyntheticFraction{ 1.0 };
+  double              PromptedShare{ -1.0 }; // of the dataset tiles, drawn from the prompted sets (-1: each set alike)
   bool                Augment{ true };
   unsigned int        Threads{ 0 };
 };

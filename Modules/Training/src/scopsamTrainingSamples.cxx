@@ -171,6 +171,24 @@ struct TrainingSampleFactory::Impl
   std::vector<DatasetImages> Sets;
   unsigned int               Reach{ 0 }; // pixels the prior filters read beyond a tile
 
+  /** The set a dataset tile comes from: uniformly among all sets, or, with a PromptedShare and sets of both targets,
+   * a prompted set with that probability and an automatic one otherwise (uniformly within each kind). */
+  const DatasetImages &
+  DrawSet(Random & random) const
+  {
+    std::vector<std::size_t> prompted, automatic;
+    for (std::size_t i = 0; i < Sets.size(); ++i)
+    {
+      (Sets[i].Target == DatasetTarget::Prompted ? prompted : automatic).push_back(i);
+    }
+    if (Options.PromptedShare < 0.0 || prompted.empty() || automatic.empty())
+    {
+      return Sets[static_cast<std::size_t>(random.Integer(0, static_cast<int>(Sets.size()) - 1))];
+    }
+    const auto & kind = random.Uniform() < Options.PromptedShare ? prompted : automatic;
+    return Sets[kind[static_cast<std::size_t>(random.Integer(0, static_cast<int>(kind.size()) - 1))]];
+  }
+
   /** A T x T tile of a dataset image with the real-micrograph augmentations: a window of T / scale pixels around
    * (cx, cy) resampled to T, gray levels changed, the priors recomputed from the changed tile (padded by Reach). */
   PreparedImage
@@ -304,9 +322,11 @@ struct TrainingSampleFactory::Impl
 TrainingSampleFactory::TrainingSampleFactory(const ModelConfig & config, const SampleOptions & options)
   : m_Impl(std::make_unique<Impl>())
 {
-  if (options.TileSize < 16 || options.Levels.empty() || !(options.SyntheticFraction >= 0.0 && options.SyntheticFraction <= 1.0))
+  if (options.TileSize < 16 || options.Levels.empty() || !(options.SyntheticFraction >= 0.0 && options.SyntheticFraction <= 1.0) ||
+      !(options.PromptedShare == -1.0 || (options.PromptedShare >= 0.0 && options.PromptedShare <= 1.0)))
   {
-    throw InputError("invalid sample options: tile of at least 16 px, at least one level, a synthetic fraction in [0, 1]");
+    throw InputError("invalid sample options: tile of at least 16 px, at least one level, a synthetic fraction in [0, 1], "
+                     "a prompted share in [0, 1] (or -1)");
   }
   for (const int level : options.Levels)
   {
@@ -372,8 +392,8 @@ TrainingSampleFactory::Make(std::uint64_t index) const
     const auto prepared = m_Impl->Synthetic(random.Next(), o.Augment);
     return Crop(prepared, P, o.TileSize, 0, 0, orientation);
   }
-  // A set drawn uniformly, an image of it by its size, a crop at random inside it.
-  const auto &      set = m_Impl->Sets[static_cast<std::size_t>(random.Integer(0, static_cast<int>(m_Impl->Sets.size()) - 1))];
+  // A set drawn uniformly (or first its target, by PromptedShare), an image of it by its size, a crop inside it.
+  const auto &      set = m_Impl->DrawSet(random);
   const std::size_t pick = static_cast<std::size_t>(random.Uniform() * static_cast<double>(set.Weights.back()));
   const std::size_t which =
     static_cast<std::size_t>(std::upper_bound(set.Weights.begin(), set.Weights.end(), pick) - set.Weights.begin());

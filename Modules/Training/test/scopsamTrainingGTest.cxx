@@ -409,6 +409,35 @@ TEST(TrainingSamples, APromptedDatasetMarksItsTilesAndGivesItsValidationImagesCl
   }
 }
 
+TEST(TrainingSamples, ThePromptedShareSetsHowManyDatasetTilesArePrompted)
+{
+  const fs::path automatic = Scratch("share-automatic"), prompted = Scratch("share-prompted");
+  MakeTinyDataset(automatic);
+  MakeTinyDataset(prompted);
+  const auto promptedTiles = [&](double share) {
+    SampleOptions options = TinySamples();
+    options.SyntheticFraction = 0.0;
+    options.Augment = false;
+    options.PromptedShare = share;
+    TrainingSampleFactory factory(Tiny(), options);
+    factory.AddDataset(automatic.string(), "");
+    factory.AddDataset(prompted.string(), "", DatasetTarget::Prompted);
+    int count = 0;
+    for (std::uint64_t i = 0; i < 200; ++i)
+    {
+      count += factory.Make(i).PromptedOnly ? 1 : 0;
+    }
+    return count;
+  };
+  EXPECT_EQ(promptedTiles(0.0), 0);
+  EXPECT_EQ(promptedTiles(1.0), 200);
+  EXPECT_NEAR(promptedTiles(0.2), 40, 17) << "about a fifth";
+  EXPECT_NEAR(promptedTiles(-1.0), 100, 25) << "each set alike: half";
+  SampleOptions bad = TinySamples();
+  bad.PromptedShare = 1.5;
+  EXPECT_THROW(TrainingSampleFactory(Tiny(), bad), InputError);
+}
+
 TEST(Trainer, PromptedSetsAreScoredWithTheirClicksBesideTheAutomaticOnes)
 {
   auto                  engine = SegmentationEngine::Create(Tiny(), 8);
