@@ -281,6 +281,22 @@ ValidationImagesOf(const TrainingSampleFactory & factory)
   return images;
 }
 
+/** Trains `trainer` on `factory`'s tiles and returns the reports of its validations on `images`. */
+std::vector<TrainingReport>
+TrainAndKeepValidations(Trainer & trainer, const TrainingSampleFactory & factory, const std::vector<ValidationImage> & images)
+{
+  std::vector<TrainingReport> validated;
+  trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, {},
+                [&validated](const TrainingReport & r) {
+                  if (r.Validation.Score >= 0.0)
+                  {
+                    validated.push_back(r);
+                  }
+                },
+                images);
+  return validated;
+}
+
 /** A short run of the tiny network: batch 4, learning rate 2e-3, validation every `validateEvery` steps. */
 TrainingOptions
 ShortRun(int steps, int validateEvery)
@@ -304,16 +320,8 @@ TEST(Trainer, ValidationImagesPickTheCheckpointAndStoreItsThreshold)
   const auto            images = ValidationImagesOf(factory);
   TrainingOptions       options = ShortRun(30, 10);
   options.CheckpointFolder = (scratch / "checkpoints").string();
-  Trainer                      trainer(*engine, options);
-  std::vector<TrainingReport> validated;
-  trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, {},
-                [&validated](const TrainingReport & r) {
-                  if (r.Validation.Score >= 0.0)
-                  {
-                    validated.push_back(r);
-                  }
-                },
-                images);
+  Trainer                           trainer(*engine, options);
+  const std::vector<TrainingReport> validated = TrainAndKeepValidations(trainer, factory, images);
   ASSERT_EQ(validated.size(), 3u);
   const auto best = std::max_element(validated.begin(), validated.end(), [](const TrainingReport & a, const TrainingReport & b) {
     return a.Validation.Score < b.Validation.Score;
@@ -487,16 +495,8 @@ TEST(Trainer, AFineTuningScoresItsInitialWeightsFirst)
   options.CheckpointFolder = (scratch / "checkpoints").string();
   options.ValidateFirst = true;
   const double                initial = Trainer(*engine, options).ValidateImages(images).Score;
-  Trainer                     trainer(*engine, options);
-  std::vector<TrainingReport> validated;
-  trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, {},
-                [&validated](const TrainingReport & r) {
-                  if (r.Validation.Score >= 0.0)
-                  {
-                    validated.push_back(r);
-                  }
-                },
-                images);
+  Trainer                           trainer(*engine, options);
+  const std::vector<TrainingReport> validated = TrainAndKeepValidations(trainer, factory, images);
   ASSERT_EQ(validated.size(), 3u) << "steps 0, 2 and 4";
   EXPECT_EQ(validated.front().Step, 0);
   EXPECT_DOUBLE_EQ(validated.front().Validation.Score, initial) << "the weights before any step";
