@@ -73,7 +73,8 @@ RunTrain(const TrainCommandOptions & o)
     std::istringstream in(o.Fold);
     if (!(in >> fold >> slash >> folds) || slash != '/' || !in.eof() || (o.Data.empty() && o.PromptedData.empty()))
     {
-      throw InputError("--fold takes I/K (fold I of K, counted from 0) and needs --data, got '" + o.Fold + "'");
+      throw InputError("--fold takes I/K (fold I of K, counted from 0) and needs --data or --prompted-data, got '" +
+                       o.Fold + "'");
     }
   }
   RefuseToOverwriteInputs(o.Output, { o.Init });
@@ -121,11 +122,11 @@ RunTrain(const TrainCommandOptions & o)
   samples.SecondPhase = o.SecondPhase;
   samples.Effects = InstrumentEffects::Parse(o.Effects);
   const bool anyData = !o.Data.empty() || !o.PromptedData.empty();
-  if (o.PromptedShare != -1.0 && (!(o.PromptedShare >= 0.0 && o.PromptedShare <= 1.0) || o.PromptedData.empty() || o.Data.empty()))
+  if (o.PromptedShare != -1.0 && (o.PromptedData.empty() || o.Data.empty()))
   {
-    throw InputError("--prompted-share takes a share in [0, 1] and needs --data and --prompted-data");
+    throw InputError("--prompted-share needs --data and --prompted-data");
   }
-  samples.PromptedShare = o.PromptedShare;
+  samples.PromptedShare = o.PromptedShare; // its range: the sample factory's
   samples.SyntheticFraction = o.SyntheticFraction >= 0.0 ? o.SyntheticFraction : (anyData ? 0.5 : 1.0);
   TrainingSampleFactory factory(config, samples);
   std::vector<TrainingSample>  validation = factory.SyntheticValidation(4);

@@ -322,11 +322,13 @@ struct TrainingSampleFactory::Impl
 TrainingSampleFactory::TrainingSampleFactory(const ModelConfig & config, const SampleOptions & options)
   : m_Impl(std::make_unique<Impl>())
 {
-  if (options.TileSize < 16 || options.Levels.empty() || !(options.SyntheticFraction >= 0.0 && options.SyntheticFraction <= 1.0) ||
-      !(options.PromptedShare == -1.0 || (options.PromptedShare >= 0.0 && options.PromptedShare <= 1.0)))
+  if (options.TileSize < 16 || options.Levels.empty() || !(options.SyntheticFraction >= 0.0 && options.SyntheticFraction <= 1.0))
   {
-    throw InputError("invalid sample options: tile of at least 16 px, at least one level, a synthetic fraction in [0, 1], "
-                     "a prompted share in [0, 1] (or -1)");
+    throw InputError("invalid sample options: tile of at least 16 px, at least one level, a synthetic fraction in [0, 1]");
+  }
+  if (!(options.PromptedShare == -1.0 || (options.PromptedShare >= 0.0 && options.PromptedShare <= 1.0)))
+  {
+    throw InputError("the prompted share must lie in [0, 1], got " + std::to_string(options.PromptedShare));
   }
   for (const int level : options.Levels)
   {
