@@ -33,6 +33,14 @@
 # same seed and steps; a candidate for a fourth stage of the default where its automatic val mean is at least the
 # embedded default's (0.777), its tertiary score under the fixed clicks above 0.04, and its synthetic levels 1 and 2
 # at least the embedded default's (0.529 / 0.391, `scopsam bench` on results_tables.sh's synthetic sets).
+# Fourth part, declared after the third part's runs and before its own (2026-12-07): under RITM's click protocol
+# (val only, a temporary build feeding clicks to the network) the third part's share-0.1 arm finds the tertiary phase
+# from one positive click (0.519) but ignores the protocol's first clicks, which are negative (0.026 after 10): no
+# prompted tile was ever trained with negative clicks alone. One arm:
+#   negalone   share10syn50's command with --negative-clicks-alone 0.33 (a third of the prompted-target tiles that
+#              hold the phase get 1-2 negative clicks and no positive one)
+# same seed and steps; judged by the third part's criteria and, after the run, by the same protocol measurement
+# (mIoU after 1 / 3 / 5 / 10 clicks on the tertiary val split, and on nasa_super1 and uhcs_cementite val).
 # nbs2 and aza play no part.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
@@ -65,6 +73,8 @@ run share10syn50 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0
 run share20syn50 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.2 --synthetic-fraction 0.5 & b=$!
 wait "$a"
 wait "$b"
+run negalone --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --synthetic-fraction 0.5 \
+  --negative-clicks-alone 0.33
 # The control's output under the tertiary clicks: step 0 of a one-step run from it (its weights, before any step).
 if [ ! -f "$work/control.scored.log" ]; then
   "$bin" train "$work/control.scored.pt" --init "$work/control.pt" --data "$real/nasa_super1" \
@@ -72,7 +82,7 @@ if [ ! -f "$work/control.scored.log" ]; then
     --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
   mv "$work/control.scored.log.part" "$work/control.scored.log"
 fi
-for name in prompted control control.scored share10 share20 share10syn50 share20syn50; do
+for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone; do
   echo "$name:"
   grep '^step' "$work/$name.log" | sed 's/^/  /'
   [ -f "$work/$name.time" ] && tail -1 "$work/$name.time"

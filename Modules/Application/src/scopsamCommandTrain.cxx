@@ -169,6 +169,7 @@ RunTrain(const TrainCommandOptions & o)
   training.WarmupSteps = std::min(o.WarmupSteps, o.Steps);
   training.ValidateEvery = o.ValidateEvery;
   training.ValidateFirst = !o.Init.empty(); // a fine-tuning: what it starts from, scored first (step 0)
+  training.NegativeClicksAlone = o.NegativeClicksAlone; // its range: the trainer's
   training.CheckpointEvery = o.CheckpointEvery;
   training.CheckpointFolder = o.Checkpoints.empty() ? o.Output + ".checkpoints" : o.Checkpoints;
   training.Seed = o.Seed;
@@ -455,6 +456,9 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
                       "automatic mode; its val split is scored with fixed clicks, reported beside the automatic sets");
   command->add_option("--prompted-share", o->PromptedShare,
                       "Share of the dataset tiles drawn from the --prompted-data sets (default: each set as often as any other)");
+  command->add_option("--negative-clicks-alone", o->NegativeClicksAlone,
+                      "Share of the --prompted-data tiles holding the phase whose clicks are negative only (\"not this\" "
+                      "without \"this\", as the first clicks on a mask of the other phase are); default 0");
   command->add_option("--fold", o->Fold,
                       "Cross-validation I/K: each --data (and --prompted-data) set's train and val fields of view (name up "
                       "to its first '_') dealt to K folds; fold I validates, the rest trains");

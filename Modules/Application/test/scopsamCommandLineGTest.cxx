@@ -985,6 +985,10 @@ TEST(Train, APromptedDatasetIsScoredWithClicksBesideTheAutomaticOnes)
                     &error),
             2)
     << "a share of no prompted set";
+  EXPECT_EQ(Scopsam({ "train", (out / "bad.pt").string(), "--init", TileModel().string(), "--data", Dataset().string(),
+                      "--prompted-data", dots.string(), "--negative-clicks-alone", "2", "--steps", "1" },
+                    &error),
+            2);
   EXPECT_FALSE(fs::exists(out / "bad.pt"));
 }
 

@@ -37,7 +37,8 @@
  * linear warm-up and cosine decay to MinimumLearningRateFraction x LearningRate; gradient norm clipped at 1.
  * Prompt simulation: a fraction PromptedFraction of the tiles get 1..MaxPositiveClicks positive and
  * 0..MaxNegativeClicks negative clicks drawn from the mask (each an appearance token and a point token); the others
- * train automatic mode. Tiles of a prompted dataset (TrainingSample::PromptedOnly) are always prompted. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
+ * train automatic mode. Tiles of a prompted dataset (TrainingSample::PromptedOnly) are always prompted, a share
+ * NegativeClicksAlone of them with negative clicks only (what a user clicks first on a mask that marks the other phase). With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
  * engine's (DeviceOptions::Threads), held with one BLAS thread while the trainer runs and restored after
  * (ScopedThreadSettings); 0 leaves LibTorch's and the BLAS library's own settings.
  *
@@ -108,6 +109,8 @@ struct TrainingOptions
   double        PromptedFraction{ 0.5 };
   int           MaxPositiveClicks{ 3 };
   int           MaxNegativeClicks{ 2 };
+  double        NegativeClicksAlone{ 0.0 }; // of the prompted-target tiles that hold the phase: this share gets only
+                                            // negative clicks (1..MaxNegativeClicks), "not this" without "this"
   int           ValidateEvery{ 200 };
   bool          ValidateFirst{ false }; // a run that starts at step 0 validates its initial weights first (step 0)
   int           CheckpointEvery{ 200 };

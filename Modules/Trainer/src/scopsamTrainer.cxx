@@ -162,8 +162,14 @@ struct Trainer::Impl
             (sample.Mask[static_cast<std::size_t>(i)] > 0.5f ? on : off).push_back(i);
           }
         }
-        const int positives = on.empty() ? 0 : std::uniform_int_distribution<int>(1, Options.MaxPositiveClicks)(random);
-        int       negatives = off.empty() ? 0 : std::uniform_int_distribution<int>(0, Options.MaxNegativeClicks)(random);
+        int positives = on.empty() ? 0 : std::uniform_int_distribution<int>(1, Options.MaxPositiveClicks)(random);
+        int negatives = off.empty() ? 0 : std::uniform_int_distribution<int>(0, Options.MaxNegativeClicks)(random);
+        if (sample.PromptedOnly && Options.NegativeClicksAlone > 0.0 && positives > 0 && !off.empty() &&
+            unit(random) < Options.NegativeClicksAlone)
+        {
+          positives = 0; // "not this" alone: where a mask of the other phase gets its first clicks
+          negatives = std::max(negatives, 1);
+        }
         if (sample.PromptedOnly && positives == 0 && negatives == 0 && !off.empty())
         {
           negatives = 1; // a tile without the phase: "not this" somewhere, never automatic mode on this target
@@ -268,6 +274,11 @@ Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
       options.ValidateEvery < 1 || options.CheckpointEvery < 1 || options.MaxPositiveClicks < 1 || options.MaxNegativeClicks < 0)
   {
     throw ModelError("invalid training options: steps, batch size, warm-up, intervals and positive clicks must be positive");
+  }
+  if (!(options.NegativeClicksAlone >= 0.0 && options.NegativeClicksAlone <= 1.0) ||
+      (options.NegativeClicksAlone > 0.0 && options.MaxNegativeClicks < 1))
+  {
+    throw ModelError("invalid training options: the share of negative clicks alone lies in [0, 1] and needs negative clicks");
   }
   auto & model = ModelOf(engine);
   if (model.Half)

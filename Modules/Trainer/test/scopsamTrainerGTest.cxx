@@ -186,6 +186,16 @@ TEST(Trainer, ATileOfAPromptedDatasetIsAlwaysPrompted)
   {
     EXPECT_NE(trainer.EvaluateLoss({ emptyPrompted }, seed), trainer.EvaluateLoss({ empty }, seed)) << "seed " << seed;
   }
+  // Negative clicks alone, on every prompted tile that holds the phase: other clicks than the default's, and the
+  // same as any other run with that share (the draws come from the click seed).
+  TrainingOptions negatives = options;
+  negatives.NegativeClicksAlone = 1.0;
+  Trainer alone(*engine, negatives);
+  EXPECT_NE(alone.EvaluateLoss(prompted, 1), trainer.EvaluateLoss(prompted, 1));
+  EXPECT_DOUBLE_EQ(alone.EvaluateLoss(prompted, 1), Trainer(*engine, negatives).EvaluateLoss(prompted, 1));
+  EXPECT_DOUBLE_EQ(alone.EvaluateLoss(plain, 1), trainer.EvaluateLoss(plain, 1)) << "ordinary tiles: unchanged";
+  negatives.NegativeClicksAlone = 1.5;
+  EXPECT_THROW(Trainer(*engine, negatives), ModelError);
 }
 
 TEST(Trainer, RefusesOptionsThatCannotWork)
