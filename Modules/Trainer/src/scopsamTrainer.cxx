@@ -426,29 +426,33 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
   const bool anyAutomatic =
     std::any_of(images.begin(), images.end(), [](const ValidationImage & v) { return v.Clicks.empty(); });
   const auto decides = [anyAutomatic](const ValidationImage & v) { return v.Clicks.empty() == anyAutomatic; };
-  std::map<std::string, std::pair<std::array<double, Candidates>, std::size_t>> perSet; // sums and image counts
-  std::map<std::string, bool>                                                   setDecides;
+  struct SetSums // per set: the IoU sums at every candidate, its image count, whether it decides
+  {
+    std::array<double, Candidates> Sums{};
+    std::size_t                    Images{ 0 };
+    bool                           Decides{ false };
+  };
+  std::map<std::string, SetSums> perSet;
   for (std::size_t k = 0; k < images.size(); ++k)
   {
-    const std::string name = images[k].Set + (images[k].Clicks.empty() ? "" : " (prompted)");
-    auto & [sums, count] = perSet[name];
-    setDecides[name] = decides(images[k]);
+    auto & set = perSet[images[k].Set + (images[k].Clicks.empty() ? "" : " (prompted)")];
+    set.Decides = decides(images[k]);
     for (int c = 0; c < Candidates; ++c)
     {
-      sums[static_cast<std::size_t>(c)] += iou[k][static_cast<std::size_t>(c)];
+      set.Sums[static_cast<std::size_t>(c)] += iou[k][static_cast<std::size_t>(c)];
     }
-    ++count;
+    ++set.Images;
   }
   std::size_t chosen = 0;
   for (int c = 0; c < Candidates; ++c)
   {
     double sum = 0;
     int    sets = 0;
-    for (const auto & [set, entry] : perSet)
+    for (const auto & [name, set] : perSet)
     {
-      if (setDecides[set])
+      if (set.Decides)
       {
-        sum += entry.first[static_cast<std::size_t>(c)] / static_cast<double>(entry.second);
+        sum += set.Sums[static_cast<std::size_t>(c)] / static_cast<double>(set.Images);
         ++sets;
       }
     }
@@ -460,9 +464,9 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
       chosen = static_cast<std::size_t>(c);
     }
   }
-  for (const auto & [set, entry] : perSet)
+  for (const auto & [name, set] : perSet)
   {
-    score.SetIoU.emplace_back(set, entry.first[chosen] / static_cast<double>(entry.second));
+    score.SetIoU.emplace_back(name, set.Sums[chosen] / static_cast<double>(set.Images));
   }
   if (!engine.IsTorchScript())
   {
