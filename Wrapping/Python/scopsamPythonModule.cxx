@@ -298,13 +298,17 @@ public:
 
   std::tuple<py::array_t<float>, py::array_t<unsigned char>>
   Predict(const Clicks & clicks, const std::optional<MaskArray> & scribbles, const std::string & adaptation,
-          bool promptsOnly)
+          bool promptsOnly, const std::optional<MaskArray> & previousMask)
   {
     SegmentationFilter * filter = m_Filter.Filter;
-    MaskImage::Pointer   labels;
+    MaskImage::Pointer   labels, previous;
     if (scribbles)
     {
       labels = ImageFromArray<MaskImage>(*scribbles, m_Spacing, "scribbles");
+    }
+    if (previousMask)
+    {
+      previous = ImageFromArray<MaskImage>(*previousMask, m_Spacing, "previous_mask");
     }
     std::shared_ptr<const scopsam::Adaptation> given;
     if (!adaptation.empty())
@@ -322,6 +326,7 @@ public:
         filter->AddClick({ { x, y } }, label);
       }
       filter->SetScribbleImage(labels);
+      filter->SetPreviousMask(previous);
       filter->SetPromptsOnly(promptsOnly);
       filter->SetAdaptation(given);
       if (!filter->UsesAdaptation())
@@ -504,7 +509,7 @@ PYBIND11_MODULE(_scopsam, m)
          py::arg("tile_size"), py::arg("overlap"), py::arg("batch_size"), py::arg("device"), py::arg("threads"),
          py::arg("scale"), py::arg("exclusion"))
     .def("predict", &Predictor::Predict, py::arg("clicks"), py::arg("scribbles"), py::arg("adaptation"),
-         py::arg("prompts_only"))
+         py::arg("prompts_only"), py::arg("previous_mask"))
     .def("save_adaptation", &Predictor::SaveAdaptation, py::arg("path"))
     .def("warnings", &Predictor::Warnings);
   m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),

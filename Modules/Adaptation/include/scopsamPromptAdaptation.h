@@ -94,7 +94,27 @@ struct AdaptationOptions
     return r;
   }();
   std::size_t            CachedPixels{ std::size_t(16) << 20 }; // micrographs up to this size keep their features
+  /** StepFromPrevious(): the head moves a pixel of the previous mask only where its probability lies at least this
+   * far beyond the threshold (the steadiest of the margins measured on the val splits with the click protocol,
+   * Documentation/results.md "Steady steps"; not the default path: used where a front end gives a previous mask). */
+  double                 StepMargin{ 0.2 };
 };
+
+/** One step of an interactive session: the head's probability moves the mask the prompts were given on, as Segment
+ * Anything's predictor takes the previous mask (`mask_input`) with each new set of prompts.
+ *
+ * A prompt asks for a direction where it contradicts `previous` (CV_8U, non-zero = phase): a positive click or a
+ * "this phase" scribble pixel outside the mask asks to add, a negative click or a "not this phase" scribble pixel
+ * inside it asks to remove. A pixel takes the head's side where that side is asked for and the head's probability
+ * (`probability`, CV_32F) lies at least `margin` beyond `threshold`; every other pixel keeps its side of `previous`.
+ * So a click adds or removes pixels like the ones it labels, everywhere, and the refit's other changes (pixels near
+ * the head's threshold, and those moved against the click) do not reach the mask; prompts that `previous` already
+ * honours change nothing. Returns the head's probability held at `threshold` (or just below it) where a pixel keeps
+ * its side: cut at `threshold`, it is the new mask. Throws InputError when `previous` is not CV_8U of the
+ * probability's size. */
+SCoPSAMAdaptation_EXPORT cv::Mat
+StepFromPrevious(const cv::Mat & previous, const cv::Mat & probability, const PhasePrompts & prompts,
+                 double threshold, double margin);
 
 /** One micrograph as the adaptation sees it, made once and prompted many times. */
 class SCoPSAMAdaptation_EXPORT AdaptationImage

@@ -25,6 +25,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <sstream>
 
@@ -96,6 +97,51 @@ PromptsAgainstASureNetwork(const cv::Mat & probability, const std::vector<cv::Po
   return out;
 }
 } // namespace
+
+cv::Mat
+StepFromPrevious(const cv::Mat & previous, const cv::Mat & probability, const PhasePrompts & prompts,
+                 double threshold, double margin)
+{
+  if (previous.type() != CV_8U || previous.size() != probability.size() || probability.type() != CV_32F)
+  {
+    throw InputError("the previous mask must be 8-bit and of the micrograph's size (" +
+                     std::to_string(probability.cols) + " x " + std::to_string(probability.rows) + ")");
+  }
+  // The directions the prompts ask for: where they contradict the previous mask.
+  bool add = false, remove = false;
+  for (std::size_t i = 0; i < prompts.Positions.size() && i < prompts.Labels.size(); ++i)
+  {
+    const cv::Point p = prompts.Positions[i];
+    if (p.x < 0 || p.y < 0 || p.x >= previous.cols || p.y >= previous.rows)
+    {
+      continue; // Fit() refuses such a click
+    }
+    const bool inside = previous.at<unsigned char>(p) != 0;
+    add = add || (prompts.Labels[i] == 1 && !inside);
+    remove = remove || (prompts.Labels[i] == 0 && inside);
+  }
+  if (!prompts.Scribbles.empty() && prompts.Scribbles.size() == previous.size())
+  {
+    add = add || cv::countNonZero((prompts.Scribbles == 1) & (previous == 0)) > 0;
+    remove = remove || cv::countNonZero((prompts.Scribbles == 2) & (previous != 0)) > 0;
+  }
+  const float t = static_cast<float>(threshold);
+  const float below = std::nextafter(t, 0.0f);
+  const float addAt = static_cast<float>(threshold + margin), removeBelow = static_cast<float>(threshold - margin);
+  cv::Mat     out(probability.size(), CV_32F);
+  for (int y = 0; y < probability.rows; ++y)
+  {
+    const unsigned char * was = previous.ptr<unsigned char>(y);
+    const float *         head = probability.ptr<float>(y);
+    float *               q = out.ptr<float>(y);
+    for (int x = 0; x < probability.cols; ++x)
+    {
+      const bool moves = was[x] ? (remove && head[x] < removeBelow) : (add && head[x] >= addAt);
+      q[x] = moves ? head[x] : (was[x] ? std::max(head[x], t) : std::min(head[x], below));
+    }
+  }
+  return out;
+}
 
 bool
 PhasePrompts::Empty() const

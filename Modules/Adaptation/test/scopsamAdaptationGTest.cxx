@@ -337,3 +337,65 @@ TEST(PromptAdaptation, BadPromptsAreOneClearErrorAndScribblesOnExcludedPixelsAWa
   const cv::Mat probability = adaptation.Apply(view);
   EXPECT_EQ(cv::countNonZero(probability(cv::Rect(0, 0, 40, 40))), 0) << "excluded pixels get 0";
 }
+
+TEST(StepFromPrevious, MovesThePreviousMaskOnlyWhereTheHeadIsSureAndAsThePromptsAsk)
+{
+  // A 4 x 3 head probability against a previous mask: the left half phase, the right half not.
+  const cv::Mat head = (cv::Mat_<float>(3, 4) << 0.95f, 0.05f, 0.95f, 0.05f, //
+                        0.60f, 0.40f, 0.60f, 0.40f,                              //
+                        0.75f, 0.25f, 0.75f, 0.25f);
+  cv::Mat       previous = cv::Mat::zeros(3, 4, CV_8U);
+  previous.colRange(0, 2).setTo(255);
+  const double threshold = 0.5, margin = 0.2;
+  const auto   maskOf = [&](const scopsam::PhasePrompts & prompts) {
+    cv::Mat q = scopsam::StepFromPrevious(previous, head, prompts, threshold, margin);
+    EXPECT_EQ(q.type(), CV_32F);
+    return cv::Mat(q >= threshold);
+  };
+  const auto expect = [](const cv::Mat & mask, const std::vector<unsigned char> & rowMajor) {
+    ASSERT_EQ(mask.total(), rowMajor.size());
+    for (int i = 0; i < static_cast<int>(rowMajor.size()); ++i)
+    {
+      EXPECT_EQ(mask.at<unsigned char>(i / mask.cols, i % mask.cols) != 0, rowMajor[i] != 0) << "pixel " << i;
+    }
+  };
+
+  // A positive click outside the mask adds the pixels the head is sure of (>= 0.7), removes nothing.
+  scopsam::PhasePrompts add;
+  add.Positions = { { 2, 0 } };
+  add.Labels = { 1 };
+  expect(maskOf(add), { 1, 1, 1, 0, //
+                        1, 1, 0, 0, //
+                        1, 1, 1, 0 });
+  // A negative click inside the mask removes the pixels the head is sure are not phase (< 0.3), adds nothing.
+  scopsam::PhasePrompts remove;
+  remove.Positions = { { 1, 0 } };
+  remove.Labels = { 0 };
+  expect(maskOf(remove), { 1, 0, 0, 0, //
+                           1, 1, 0, 0, //
+                           1, 0, 0, 0 });
+  // Both directions from scribbles; unsure pixels (0.4, 0.6) keep their side either way.
+  scopsam::PhasePrompts both;
+  both.Scribbles = cv::Mat::zeros(3, 4, CV_8U);
+  both.Scribbles.at<unsigned char>(0, 2) = 1;
+  both.Scribbles.at<unsigned char>(0, 1) = 2;
+  expect(maskOf(both), { 1, 0, 1, 0, //
+                         1, 1, 0, 0, //
+                         1, 0, 1, 0 });
+  // Prompts the previous mask already honours ask for nothing: the mask stays as it was.
+  scopsam::PhasePrompts honoured;
+  honoured.Positions = { { 0, 0 }, { 3, 0 } };
+  honoured.Labels = { 1, 0 };
+  expect(maskOf(honoured), { 1, 1, 0, 0, //
+                             1, 1, 0, 0, //
+                             1, 1, 0, 0 });
+  // Where the mask moves, the probability is the head's; where it holds, the head's held at the threshold.
+  const cv::Mat q = scopsam::StepFromPrevious(previous, head, add, threshold, margin);
+  EXPECT_FLOAT_EQ(q.at<float>(0, 2), 0.95f);
+  EXPECT_FLOAT_EQ(q.at<float>(0, 1), 0.5f);
+  EXPECT_LT(q.at<float>(1, 2), 0.5f);
+  EXPECT_FLOAT_EQ(q.at<float>(0, 0), 0.95f);
+
+  EXPECT_THROW(scopsam::StepFromPrevious(cv::Mat::zeros(2, 4, CV_8U), head, add, threshold, margin),
+               scopsam::InputError);
+}

@@ -129,11 +129,14 @@ SegmentWithBaseline(const GrayImage2D * image, BaselineMethod method)
 }
 
 /** SCoP-SAM as the protocol prompts it: one filter per image, kept, so that the network runs once per image and each
- * new set of prompts reruns the adaptation only. */
+ * new set of prompts reruns the adaptation only. With `passBack`, each mask goes back to the filter with the next
+ * prompts (its previous mask), as an interactive front end may pass it. */
 PromptedSegmenter
-FilterSegmenter(Filter * filter)
+FilterSegmenter(Filter * filter, bool passBack)
 {
-  return [filter](const std::vector<SimulatedClick> & clicks, const cv::Mat & scribbles) {
+  auto previous = std::make_shared<Filter::MaskImageType::Pointer>();
+  return [filter, previous, passBack](const std::vector<SimulatedClick> & clicks, const cv::Mat & scribbles) {
+    filter->SetPreviousMask(passBack ? previous->GetPointer() : nullptr);
     filter->ClearClicks();
     filter->SetAdaptation(nullptr);
     for (const auto & click : clicks)
@@ -148,7 +151,13 @@ FilterSegmenter(Filter * filter)
     }
     filter->SetScribbleImage(labels);
     filter->Update();
-    return MatFromImage(filter->GetMaskOutput());
+    cv::Mat mask = MatFromImage(filter->GetMaskOutput());
+    if (passBack)
+    {
+      *previous = ImageFromMat<unsigned char>(mask);
+      (*previous)->CopyInformation(filter->GetInput());
+    }
+    return mask;
   };
 }
 
@@ -228,8 +237,10 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
   for (std::size_t i = 0; i < samples.size(); ++i)
   {
     const auto & s = samples[i];
-    withClicks.push_back(RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter), clicks));
-    withScribbles.push_back(RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter), scribbles));
+    withClicks.push_back(
+      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks), clicks));
+    withScribbles.push_back(
+      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks), scribbles));
     const AdaptationImage view(NormalizedMat(s.Image), cv::Mat(), 0.5, cv::Mat(), "", items[i].Name);
     forest.push_back(RunClickProtocol(s.Truth, cv::Mat(), cv::Mat::zeros(s.Truth.size(), CV_8U),
                                       ClassicalForestSegmenter(view), clicks));
@@ -239,9 +250,9 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
                 << samples.size() << std::flush;
     }
   }
-  const std::string alone = o.PromptsOnly ? ", prompts only" : "";
-  table.Interactive = { Summarise("SCoP-SAM, clicks" + alone, withClicks),
-                        Summarise("SCoP-SAM, scribbles" + alone, withScribbles),
+  const std::string variant = std::string(o.PromptsOnly ? ", prompts only" : "") + (o.PreviousMasks ? ", previous masks" : "");
+  table.Interactive = { Summarise("SCoP-SAM, clicks" + variant, withClicks),
+                        Summarise("SCoP-SAM, scribbles" + variant, withScribbles),
                         Summarise("random forest on classical features (ilastik-style), clicks", forest) };
 
   // Carrying an adaptation: made on each image with CarryClicks protocol clicks (or strokes), applied to the others.
@@ -259,7 +270,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
       ProtocolOptions few;
       few.MaximumClicks = o.CarryClicks;
       few.Scribbles = strokes;
-      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter), few).Clicks == 0)
+      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks), few).Clicks == 0)
       {
         continue; // a perfect automatic mask: nothing to teach
       }
@@ -274,6 +285,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
         const auto & t = samples[target];
         t.Segmenter->ClearClicks();
         t.Segmenter->SetScribbleImage(nullptr);
+        t.Segmenter->SetPreviousMask(nullptr);
         t.Segmenter->SetAdaptation(adaptation);
         t.Segmenter->Update();
         onTargets += MaskIoU(MatFromImage(t.Segmenter->GetMaskOutput()), t.Truth);
@@ -287,7 +299,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
     if (sources > 0)
     {
       table.Carry.push_back({ std::string("SCoP-SAM adaptation from ") + std::to_string(o.CarryClicks) +
-                                (strokes ? " scribbles" : " clicks") + alone,
+                                (strokes ? " scribbles" : " clicks") + variant,
                               carried / static_cast<double>(sources), automatic / static_cast<double>(sources) });
     }
   }
@@ -318,6 +330,10 @@ RunBench(const BenchOptions & o)
   if (o.PromptsOnly && o.ProtocolClicks == 0)
   {
     throw InputError("--prompts-only sets how the protocol's prompts act: give --clicks");
+  }
+  if (o.PreviousMasks && o.ProtocolClicks == 0)
+  {
+    throw InputError("--previous-masks sets how the protocol's prompts act: give --clicks");
   }
   if (o.Model.empty() && !HasDefaultModel())
   {
@@ -610,6 +626,8 @@ RegisterBenchCommand(CLI::App & app)
     ->capture_default_str();
   command->add_flag("--prompts-only", o->PromptsOnly,
                     "With --clicks: SCoP-SAM's clicks and scribbles alone define the phase (segment --prompts-only)");
+  command->add_flag("--previous-masks", o->PreviousMasks,
+                    "With --clicks: each protocol mask goes back with the next prompts (segment --previous-mask)");
   command->add_option("--markdown", o->Markdown, "Write the Markdown tables here");
   command->add_option("--json", o->JSON, "Write JSON here");
   return { command, [o] {

@@ -112,13 +112,13 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
 {
   if (!o.SaveAdaptation.empty())
   {
-    RefuseToOverwriteInputs(o.SaveAdaptation, { input, o.Exclude, o.Labels, o.Adaptation });
+    RefuseToOverwriteInputs(o.SaveAdaptation, { input, o.Exclude, o.Labels, o.Adaptation, o.PreviousMask });
   }
   if (!overlayPath.empty())
   {
     RefuseToOverwriteInputs(overlayPath, { input, o.Exclude });
   }
-  RefuseToOverwriteInputs(output, { input, o.Exclude, o.Labels, o.Adaptation });
+  RefuseToOverwriteInputs(output, { input, o.Exclude, o.Labels, o.Adaptation, o.PreviousMask });
   if (!probabilityPath.empty())
   {
     RefuseToOverwriteInputs(probabilityPath, { input, o.Exclude });
@@ -227,6 +227,12 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   if (exclude)
   {
     filter->SetExclusionMask(exclude);
+  }
+  if (!o.PreviousMask.empty())
+  {
+    UInt8Image2D::Pointer previous = ReadMask(o.PreviousMask);
+    onImageGrid(previous);
+    filter->SetPreviousMask(previous);
   }
   filter->SetPromptsOnly(o.PromptsOnly);
   filter->SetAdaptation(adaptation);
@@ -383,6 +389,10 @@ RunSegment(const SegmentOptions & o)
   {
     throw InputError("--prompts-only says the clicks (--points) or scribbles (--labels) alone define the phase: give some");
   }
+  if (!o.PreviousMask.empty() && !prompted)
+  {
+    throw InputError("--previous-mask is the mask the clicks (--points) or scribbles (--labels) move: give some");
+  }
   if (!o.SaveAdaptation.empty() && !prompted)
   {
     throw InputError("--save-adaptation saves what clicks (--points) or scribbles (--labels) taught: give some");
@@ -424,7 +434,7 @@ RunSegment(const SegmentOptions & o)
     // Every output checked before the work: none fails after another was written.
     outputs.insert(outputs.end(), { { "OUTPUT", o.Output }, { "--probability", o.Probability }, { "--overlay", o.Overlay },
                                     { "--save-adaptation", o.SaveAdaptation } });
-    CheckOutputPaths(outputs, { o.Input, o.Exclude, o.Labels, o.Adaptation });
+    CheckOutputPaths(outputs, { o.Input, o.Exclude, o.Labels, o.Adaptation, o.PreviousMask });
     SegmentOne(o, engine, adaptation, o.Input, o.Output, o.Probability, o.Overlay, bar, quantifier.get());
     if (quantifier)
     {
@@ -509,6 +519,10 @@ RegisterSegmentCommand(CLI::App & app)
   command->add_flag("--prompts-only", o->PromptsOnly,
                     "The clicks and scribbles alone define the phase: the network's mask does not teach beside them "
                     "(a phase that is not the model's target; a micrograph unlike those it learnt from)");
+  command->add_option("--previous-mask", o->PreviousMask,
+                      "The mask the clicks and scribbles move (the last result of an interactive session; non-zero = "
+                      "phase): they add or remove only where the head is sure, in the directions they ask for. "
+                      "Default: the automatic mask");
   command->add_option("--save-adaptation", o->SaveAdaptation,
                       "Write what the clicks and scribbles taught (JSON, with model and provenance), for --adaptation");
   command->add_option("--adaptation", o->Adaptation,

@@ -349,7 +349,12 @@ SegmentationSlicerModule(int argc, char ** argv)
         Optional("image", "promptLabels", "Scribbles and excluded regions",
                  "A label map (Segment Editor): 1 this phase, 2 not this phase, 3 excluded (data bar, background), 0 "
                  "nothing said. Refine a mask by painting and running again.",
-                 "input", "label", Into(o.Labels)) } },
+                 "input", "label", Into(o.Labels)),
+        Optional("image", "previousMask", "Mask to correct",
+                 "Optional: the mask the clicks and scribbles correct (the last run's phase mask when refining); they "
+                 "add or remove only where the adaptation is sure, in the directions they ask for. Empty: the "
+                 "automatic mask.",
+                 "input", "label", Into(o.PreviousMask)) } },
     { "Prompts",
       "Clicks and scribbles say which phase (\"this phase, everywhere\"); without them the model segments its default "
       "phase. Refine a mask by painting and running again.",

@@ -863,6 +863,17 @@ TEST(Bench, ClickProtocolTablesKeepEachImagesIoUTrace)
       EXPECT_NEAR(sum[k] / static_cast<double>(images), mean[k], 1e-9) << row["method"] << " after " << k << " clicks";
     }
   }
+  // Each protocol mask given back with the next prompts (--previous-masks): its own rows, named so; only with --clicks.
+  ASSERT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--split", "train", "--clicks", "3",
+                      "--carry-clicks", "0", "--previous-masks", "--json", (out / "previous.json").string() }),
+            0);
+  std::ifstream previousJSON(out / "previous.json");
+  const auto    previous = nlohmann::json::parse(previousJSON);
+  EXPECT_EQ(previous[0]["interactive"][0]["method"], "SCoP-SAM, clicks, previous masks");
+  EXPECT_EQ(previous[0]["interactive"][1]["method"], "SCoP-SAM, scribbles, previous masks");
+  std::string error;
+  EXPECT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--previous-masks" }, &error), 2);
+  EXPECT_NE(error.find("--previous-masks"), std::string::npos) << error;
 }
 
 TEST(Segment, ScaleResamplesAndComesBackOnTheInputGrid)
@@ -1372,6 +1383,63 @@ TEST(Segment, ScribblesAndAdaptationFiles)
             2);
   EXPECT_FALSE(fs::exists(out / "x.png"));
   EXPECT_FALSE(fs::exists(out / "b.json"));
+}
+
+// An interactive loop on the command line: each result goes back with the next prompts (--previous-mask), which
+// then only remove (a negative click inside the mask) or only add (a positive one outside it).
+TEST(Segment, APreviousMaskIsMovedOnlyAsThePromptsAsk)
+{
+  const fs::path    out = Scratch("segment-previous");
+  const std::string image = (Dataset() / "images" / "synth_00001.png").string(); // 96x80
+  const std::string model = TileModel().string();
+  const auto        read = [](const fs::path & path) {
+    return scopsam::MatFromImage(scopsam::ReadMask(path.string()).GetPointer());
+  };
+  // A previous mask of half the image (the left half), then "not this" inside it, then "this" outside it.
+  cv::Mat half = cv::Mat::zeros(80, 96, CV_8U);
+  half.colRange(0, 48).setTo(255);
+  const std::string previous = (out / "previous.png").string();
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(half).GetPointer(), previous);
+  std::string error;
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "removed.png").string(), "--model", model, "--points", "20,40,0",
+                      "--previous-mask", previous },
+                    &error),
+            0)
+    << error;
+  const cv::Mat removed = read(out / "removed.png");
+  EXPECT_EQ(cv::countNonZero((removed != 0) & (half == 0)), 0) << "a negative click inside the mask adds nothing";
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "added.png").string(), "--model", model, "--points", "20,40,0;70,40,1",
+                      "--previous-mask", (out / "removed.png").string() }),
+            0);
+  const cv::Mat added = read(out / "added.png");
+  EXPECT_EQ(cv::countNonZero((removed != 0) & (added == 0)), 0) << "the positive click outside removes nothing";
+
+  // Bad input: exit status 2, one line, nothing written, the previous mask untouched.
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--previous-mask", previous }, &error),
+            2)
+    << "a previous mask without prompts";
+  EXPECT_NE(error.find("--previous-mask"), std::string::npos) << error;
+  EXPECT_EQ(Scopsam({ "segment", image, previous, "--model", model, "--points", "20,40,0", "--previous-mask", previous }),
+            2)
+    << "the output would overwrite the previous mask";
+  EXPECT_EQ(cv::countNonZero((read(previous) != 0) != (half != 0)), 0) << "the previous mask is untouched";
+  scopsam::WriteImage(scopsam::ImageFromMat<unsigned char>(cv::Mat(cv::Mat::zeros(40, 48, CV_8U))).GetPointer(),
+                      (out / "small.png").string());
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--points", "20,40,0",
+                      "--previous-mask", (out / "small.png").string() }, &error),
+            2)
+    << "a previous mask of another size";
+  EXPECT_NE(error.find("previous mask"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(out / "x.png"));
+
+  // The Slicer module's "Mask to correct" reaches the filter the same way.
+  ASSERT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule,
+                         { "--modelFile", model, "--negativePoints", "20,40,0", "--previousMask", previous, image,
+                           (out / "slicer.png").string() },
+                         nullptr, &error),
+            0)
+    << error;
+  EXPECT_EQ(cv::countNonZero(read(out / "slicer.png") != removed), 0);
 }
 
 TEST(SlicerModules, SegmentationTakesOneLabelMapOfScribblesAndExcludedPixels)

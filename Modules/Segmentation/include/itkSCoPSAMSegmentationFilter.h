@@ -64,7 +64,10 @@ namespace itk
  * Anything's SamPredictor. GetAdaptation() is what the prompts taught, to save and apply to other micrographs
  * (SetAdaptation(), without prompts). With prompts or an adaptation the whole image is one region (the head sees
  * the whole micrograph); the mask is the adapted probability cut at scopsam::Adaptation::Threshold (0.5) unless
- * SetThreshold() was called. Without them the automatic result is unchanged.
+ * SetThreshold() was called. With a previous mask (SetPreviousMask(), an interactive loop's last result) the head
+ * moves that mask instead, only where it is sure and in the directions the prompts ask for
+ * (scopsam::StepFromPrevious()): steadier clicks for a little accuracy (Documentation/results.md, "Steady steps").
+ * Without prompts the automatic result is unchanged.
  *
  * Scale (SetScale()): the network sees the input resampled by Scale (a mini-pipeline inside the filter:
  * ResampleImageFilter before, this filter at scale 1, ResampleImageFilter after), and the probability comes back on
@@ -193,6 +196,12 @@ public:
    * as Slicer's Segment Editor or ilastik paint them. Scribble pixels on excluded pixels are ignored, with a warning. */
   itkSetInputMacro(ScribbleImage, MaskImageType);
   itkGetInputMacro(ScribbleImage, MaskImageType);
+  /** The mask the prompts correct (optional; non-zero = phase, on the input's grid), as Segment Anything's
+   * predictor takes the previous mask: the prompts move it only in the directions they ask for and only where the
+   * head is sure (scopsam::StepFromPrevious()). An interactive loop passes each result back with the next prompts.
+   * Without it the output is the head's own. Used with clicks or scribbles only (not with SetAdaptation()). */
+  itkSetInputMacro(PreviousMask, MaskImageType);
+  itkGetInputMacro(PreviousMask, MaskImageType);
   /** Whether the clicks and scribbles alone define the phase (scopsam::PhasePrompts::Alone): the automatic mask
    * does not teach the head beside them. For a phase that is not the network's target, or a micrograph unlike those
    * it learnt from. Off by default. */

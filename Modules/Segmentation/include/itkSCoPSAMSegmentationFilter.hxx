@@ -68,6 +68,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SCoPSAMSegmentationFilter(
   this->SetNthOutput(1, this->MakeOutput(1));
   this->AddOptionalInputName("ExclusionMask");
   this->AddOptionalInputName("ScribbleImage");
+  this->AddOptionalInputName("PreviousMask");
   m_IntensityRange.Fill(0.0);
 }
 
@@ -574,22 +575,14 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::VerifyInputInformation() I
             << ", size " << largest.GetSize() << ")";
     ThrowInvalidArgument(__FILE__, __LINE__, message.str());
   }
-  if (const MaskImageType * exclusion = this->GetExclusionMask())
+  for (const auto & [what, mask] : { std::pair{ "the exclusion mask", this->GetExclusionMask() },
+                                      std::pair{ "the scribble image", this->GetScribbleImage() },
+                                      std::pair{ "the previous mask", this->GetPreviousMask() } })
   {
-    if (exclusion->GetLargestPossibleRegion() != largest)
+    if (mask != nullptr && mask->GetLargestPossibleRegion() != largest)
     {
       std::ostringstream message;
-      message << "the exclusion mask (size " << exclusion->GetLargestPossibleRegion().GetSize()
-              << ") differs in size from the image (size " << largest.GetSize() << ")";
-      ThrowInvalidArgument(__FILE__, __LINE__, message.str());
-    }
-  }
-  if (const MaskImageType * scribbles = this->GetScribbleImage())
-  {
-    if (scribbles->GetLargestPossibleRegion() != largest)
-    {
-      std::ostringstream message;
-      message << "the scribble image (size " << scribbles->GetLargestPossibleRegion().GetSize()
+      message << what << " (size " << mask->GetLargestPossibleRegion().GetSize()
               << ") differs in size from the image (size " << largest.GetSize() << ")";
       ThrowInvalidArgument(__FILE__, __LINE__, message.str());
     }
@@ -649,7 +642,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateInputRequestedRegi
   {
     // The resampled image's whole-image statistics and tiles need the whole input; so does the adaptation's head.
     input->SetRequestedRegionToLargestPossibleRegion();
-    for (const char * name : { "ExclusionMask", "ScribbleImage" })
+    for (const char * name : { "ExclusionMask", "ScribbleImage", "PreviousMask" })
     {
       if (auto * mask = dynamic_cast<MaskImageType *>(this->ProcessObject::GetInput(name)))
       {
@@ -1068,11 +1061,16 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
     m_AdaptationImageTime.Modified();
   }
 
-  // The prompts' head (or the one given), applied to every pixel.
+  // The prompts' head (or the one given), applied to every pixel; with a previous mask, the prompts' head moves that
+  // mask instead.
   cv::Mat probability;
   try
   {
-    if (!m_AdaptationGiven)
+    if (m_AdaptationGiven)
+    {
+      probability = m_Adaptation->Apply(*m_AdaptationImage);
+    }
+    else
     {
       scopsam::PhasePrompts prompts;
       for (const auto & click : this->MakePrompts().Clicks)
@@ -1085,10 +1083,16 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
         prompts.Scribbles = scopsam::MatFromImage(scribbles);
       }
       prompts.Alone = m_PromptsOnly;
+      const scopsam::AdaptationOptions options;
       m_Adaptation = std::make_shared<const scopsam::Adaptation>(
-        scopsam::Adaptation::Fit(*m_AdaptationImage, prompts));
+        scopsam::Adaptation::Fit(*m_AdaptationImage, prompts, options));
+      probability = m_Adaptation->Apply(*m_AdaptationImage);
+      if (const MaskImageType * previous = this->GetPreviousMask())
+      {
+        probability = scopsam::StepFromPrevious(scopsam::MatFromImage(previous) != 0, probability, prompts,
+                                                this->GetEffectiveThreshold(), options.StepMargin);
+      }
     }
-    probability = m_Adaptation->Apply(*m_AdaptationImage);
   }
   catch (const scopsam::InputError & e)
   {
@@ -1120,6 +1124,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & o
   os << indent << "ExclusionMask: " << (this->GetExclusionMask() ? "set" : "(none)") << std::endl;
   os << indent << "Clicks: " << m_Clicks.size() << std::endl;
   os << indent << "PromptsOnly: " << m_PromptsOnly << std::endl;
+  os << indent << "PreviousMask: " << (this->GetPreviousMask() ? "given" : "(none)") << std::endl;
   os << indent << "ScribbleImage: " << (this->GetScribbleImage() ? "set" : "(none)") << std::endl;
   os << indent << "Adaptation: " << (m_AdaptationGiven ? "given" : (m_Adaptation ? "made by the prompts" : "(none)"))
      << std::endl;

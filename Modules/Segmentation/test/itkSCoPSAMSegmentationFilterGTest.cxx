@@ -560,6 +560,16 @@ struct TwoPhaseMicrograph
   }
 };
 
+/** A mask image of `image`'s grid, all 0: scribbles or a previous mask to paint. */
+Filter::MaskImageType::Pointer
+BlankMask(const U16Image * image)
+{
+  auto mask = Filter::MaskImageType::New();
+  mask->SetRegions(image->GetLargestPossibleRegion());
+  mask->Allocate(true);
+  return mask;
+}
+
 double
 MaskFraction(const Filter::MaskImageType * mask, const cv::Mat & region)
 {
@@ -589,10 +599,8 @@ TEST(SCoPSAMSegmentationFilter, ScribblesSwitchThePhaseAndTheAdaptationCarriesTo
   Filter::MaskImageType::Pointer darkWanted;
   for (const bool wantDark : { false, true })
   {
-    auto scribbles = Filter::MaskImageType::New();
+    auto scribbles = BlankMask(sample.Image);
     darkWanted = scribbles;
-    scribbles->SetRegions(sample.Image->GetLargestPossibleRegion());
-    scribbles->Allocate(true);
     const auto paint = [&](const cv::Point & c, unsigned char label) { // a particle painted over (radius 5)
       for (int dy = -5; dy <= 5; ++dy)
       {
@@ -668,9 +676,7 @@ TEST(SCoPSAMSegmentationFilter, ANegativeClickRemovesAFalseComponentAndPromptsDo
   filter->SetInput(sample.Image);
   filter->SetModelFileName(TinyModel());
   // A scribble that makes both phases "this phase" (an over-segmenting start), then a negative click on one dark disc.
-  auto scribbles = Filter::MaskImageType::New();
-  scribbles->SetRegions(sample.Image->GetLargestPossibleRegion());
-  scribbles->Allocate(true);
+  auto scribbles = BlankMask(sample.Image);
   for (const auto & c : { sample.DarkCentres[0], sample.BrightCentres[0] })
   {
     scribbles->SetPixel({ { c.x, c.y } }, 1);
@@ -688,4 +694,60 @@ TEST(SCoPSAMSegmentationFilter, ANegativeClickRemovesAFalseComponentAndPromptsDo
   EXPECT_LT(MaskFraction(filter->GetMaskOutput(), clicked), 0.5) << "at least half of the clicked component goes";
   EXPECT_LE(MaskFraction(filter->GetMaskOutput(), sample.Dark), darkBefore);
   EXPECT_LE(progressEvents, 3u) << "only the head ran again, not the network's tiles";
+}
+
+TEST(SCoPSAMSegmentationFilter, APreviousMaskMovesOnlyInTheDirectionsThePromptsAsk)
+{
+  const TwoPhaseMicrograph sample;
+  auto                     filter = Filter::New();
+  filter->SetInput(sample.Image);
+  filter->SetModelFileName(TinyModel());
+  // "Not this" on three bright particles, "this" on three dark ones: first the head's own probability.
+  auto scribbles = BlankMask(sample.Image);
+  for (const int i : { 0, 3, 6 })
+  {
+    scribbles->SetPixel({ { sample.DarkCentres[i].x, sample.DarkCentres[i].y } }, 1);
+    scribbles->SetPixel({ { sample.BrightCentres[i].x, sample.BrightCentres[i].y } }, 2);
+  }
+  filter->SetScribbleImage(scribbles);
+  filter->Update();
+  Filter::OutputImageType::Pointer head = filter->GetOutput();
+  head->DisconnectPipeline();
+
+  // Then the same prompts on a previous mask holding both phases: the dark scribbles lie inside it (they ask for
+  // nothing), the bright ones ask to remove. So the mask is the previous one less the pixels where the head is
+  // sure of "not this phase", and nothing is added.
+  auto previous = BlankMask(sample.Image);
+  const cv::Mat both = sample.Dark | sample.Bright;
+  for (int y = 0; y < both.rows; ++y)
+  {
+    for (int x = 0; x < both.cols; ++x)
+    {
+      previous->SetPixel({ { x, y } }, both.at<unsigned char>(y, x));
+    }
+  }
+  filter->SetPreviousMask(previous);
+  filter->Update();
+  const double margin = scopsam::AdaptationOptions{}.StepMargin;
+  std::size_t  wrong = 0, removed = 0;
+  for (int y = 0; y < both.rows; ++y)
+  {
+    for (int x = 0; x < both.cols; ++x)
+    {
+      const bool was = both.at<unsigned char>(y, x) != 0;
+      const bool sureNot = head->GetPixel({ { x, y } }) < scopsam::Adaptation::Threshold - margin;
+      const bool is = filter->GetMaskOutput()->GetPixel({ { x, y } }) != 0;
+      wrong += is != (was && !sureNot);
+      removed += was && !is;
+    }
+  }
+  EXPECT_EQ(wrong, 0u) << "the previous mask less the pixels the head is sure are not phase";
+  EXPECT_GT(removed, 0u);
+
+  // A previous mask of another size is bad input.
+  auto small = Filter::MaskImageType::New();
+  small->SetRegions(Filter::MaskImageType::SizeType{ { 8, 8 } });
+  small->Allocate(true);
+  filter->SetPreviousMask(small);
+  EXPECT_THROW(filter->Update(), itk::InvalidArgumentError);
 }

@@ -215,15 +215,18 @@ class Predictor:
                                         *_tiling(tile_size, overlap, batch_size), str(device),
                                         _whole("number_of_work_units", number_of_work_units), float(scale), exclusion)
 
-    def predict(self, points=None, labels=None, scribbles=None, adaptation=None, prompts_only=False):
+    def predict(self, points=None, labels=None, scribbles=None, adaptation=None, prompts_only=False,
+                previous_mask=None):
         """The mask (uint8, 255 phase) and the probability (float32) for these prompts.
 
         ``points``: (column, row) pairs; ``labels``: one per point, 1 "this phase" or 0 "not this phase" (default
         all 1); ``scribbles``: a label image of the image's shape, 1 this phase, 2 not this phase, 0 unlabelled;
         ``adaptation``: a file saved by ``save_adaptation`` (or ``scopsam segment --save-adaptation``) to apply
         instead of prompts; ``prompts_only``: the prompts alone define the phase, the network's own mask does not
-        teach beside them (a phase that is not the model's target; ``scopsam segment --prompts-only``). No prompt:
-        the automatic result."""
+        teach beside them (a phase that is not the model's target; ``scopsam segment --prompts-only``);
+        ``previous_mask``: the mask these prompts correct, as SAM's ``mask_input`` (pass each result back with the
+        next prompts; non-zero = phase): they move it only where the head is sure, in the directions they ask for
+        (default: the automatic mask). No prompt: the automatic result."""
         points = [] if points is None else [tuple(p) for p in numpy.asarray(points).reshape(-1, 2).tolist()]
         labels = [1] * len(points) if labels is None else numpy.asarray(labels).reshape(-1).tolist()
         if len(labels) != len(points):
@@ -237,8 +240,16 @@ class Predictor:
             marks = marks.astype(numpy.uint8)
         if prompts_only and not clicks and marks is None:
             raise ValueError("prompts_only: the points or scribbles alone define the phase, give some")
+        previous = None
+        if previous_mask is not None:
+            previous = numpy.asarray(_Input(previous_mask, "previous_mask").array)
+            if previous.shape != self._shape:
+                raise ValueError(f"previous_mask has shape {previous.shape}, the image {self._shape}")
+            if not clicks and marks is None:
+                raise ValueError("previous_mask is the mask the points or scribbles correct: give some")
+            previous = (previous != 0).astype(numpy.uint8)
         probability, mask = self._core.predict(clicks, marks, "" if adaptation is None else str(adaptation),
-                                               bool(prompts_only))
+                                               bool(prompts_only), previous)
         return self._source.give_back(mask), self._source.give_back(probability)
 
     def save_adaptation(self, path):

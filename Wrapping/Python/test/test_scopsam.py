@@ -237,6 +237,15 @@ class Segmentation(unittest.TestCase):
             predictor.predict(points=[(5, 5), (6, 6)], labels=[1])
         with self.assertRaisesRegex(ValueError, "scribble"):
             predictor.predict(scribbles=numpy.full(image.shape, 3, dtype=numpy.uint8))
+        # The previous mask (SAM's mask_input): a negative click given on the last result only removes from it.
+        stepped, _ = predictor.predict(points=[(column, row)], labels=[0], previous_mask=automatic)
+        self.assertFalse(((stepped > 0) & (automatic == 0)).any())
+        self.assertEqual(stepped[row, column], 0)
+        self.assertLessEqual(((stepped > 0) & ~truth)[window].sum(), ((automatic > 0) & ~truth)[window].sum())
+        with self.assertRaisesRegex(ValueError, "previous_mask has shape"):
+            predictor.predict(points=[(column, row)], labels=[0], previous_mask=automatic[1:])
+        with self.assertRaisesRegex(ValueError, "previous_mask"):
+            predictor.predict(previous_mask=automatic)
 
     def test_a_missing_model_is_a_value_error(self):
         with self.assertRaisesRegex(ValueError, "no-such-model.pt"):
