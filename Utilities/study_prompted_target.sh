@@ -41,6 +41,18 @@
 #              hold the phase get 1-2 negative clicks and no positive one)
 # same seed and steps; judged by the third part's criteria and, after the run, by the same protocol measurement
 # (mIoU after 1 / 3 / 5 / 10 clicks on the tertiary val split, and on nasa_super1 and uhcs_cementite val).
+# Fifth part, declared after the fourth part's runs and before its own (2026-12-07, session 14): every arm so far drew
+# its clicks from the truth, while the protocol's first click (and a user's) lands on the error of the automatic mask:
+# the share-1/3 arm empties much of a right nasa_super1 mask at a first negative click (0.907 -> 0.280), the fourth
+# part's arm switches it to the tertiary phase (0.905 -> 0.244). Segment Anything trains its later points on the
+# error of the previous mask; `--error-clicks S` gives that share of the prompted tiles one click on the error of the
+# network's own automatic mask instead (interior first; positive on a missed pixel, negative on a false one). Arms:
+#   err50          share10syn50's command with --error-clicks 0.5
+#   share20err50   --prompted-share 0.2 --synthetic-fraction 0.5 --error-clicks 0.5
+# same seed and steps. A candidate for a fourth stage of the default where it passes the third part's criteria and,
+# under the protocol (val only, the temporary build feeding clicks to the network, --clicks 10): the tertiary set
+# above 0.3 after 5 clicks, nasa_super1 and uhcs_cementite never more than 0.02 under their automatic IoU at any
+# click count. Nothing of it ships by itself (the segmentation filter does not run the click path).
 # nbs2 and aza play no part.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
@@ -75,6 +87,12 @@ wait "$a"
 wait "$b"
 run negalone --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --synthetic-fraction 0.5 \
   --negative-clicks-alone 0.33
+run err50 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --synthetic-fraction 0.5 \
+  --error-clicks 0.5 & a=$!
+run share20err50 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.2 --synthetic-fraction 0.5 \
+  --error-clicks 0.5 & b=$!
+wait "$a"
+wait "$b"
 # The control's output under the tertiary clicks: step 0 of a one-step run from it (its weights, before any step).
 if [ ! -f "$work/control.scored.log" ]; then
   "$bin" train "$work/control.scored.pt" --init "$work/control.pt" --data "$real/nasa_super1" \
@@ -82,7 +100,7 @@ if [ ! -f "$work/control.scored.log" ]; then
     --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
   mv "$work/control.scored.log.part" "$work/control.scored.log"
 fi
-for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone; do
+for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50; do
   echo "$name:"
   grep '^step' "$work/$name.log" | sed 's/^/  /'
   [ -f "$work/$name.time" ] && tail -1 "$work/$name.time"

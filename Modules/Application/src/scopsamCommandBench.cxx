@@ -129,12 +129,17 @@ SegmentWithBaseline(const GrayImage2D * image, BaselineMethod method)
 }
 
 /** SCoP-SAM as the protocol prompts it: one filter per image, kept, so that the network runs once per image and each
- * new set of prompts reruns the adaptation only. With `passBack`, each mask goes back to the filter with the next
- * prompts (its previous mask), as an interactive front end may pass it. */
+ * new set of prompts reruns the adaptation only. With `passBack`, each mask (first the protocol's `start`) goes back
+ * to the filter with the next prompts (its previous mask), as an interactive front end may pass it. */
 PromptedSegmenter
-FilterSegmenter(Filter * filter, bool passBack)
+FilterSegmenter(Filter * filter, bool passBack, const cv::Mat & start)
 {
   auto previous = std::make_shared<Filter::MaskImageType::Pointer>();
+  if (passBack)
+  {
+    *previous = ImageFromMat<unsigned char>(start);
+    (*previous)->CopyInformation(filter->GetInput());
+  }
   return [filter, previous, passBack](const std::vector<SimulatedClick> & clicks, const cv::Mat & scribbles) {
     filter->SetPreviousMask(passBack ? previous->GetPointer() : nullptr);
     filter->ClearClicks();
@@ -238,9 +243,9 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
   {
     const auto & s = samples[i];
     withClicks.push_back(
-      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks), clicks));
+      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks, s.Automatic), clicks));
     withScribbles.push_back(
-      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks), scribbles));
+      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks, s.Automatic), scribbles));
     const AdaptationImage view(NormalizedMat(s.Image), cv::Mat(), 0.5, cv::Mat(), "", items[i].Name);
     forest.push_back(RunClickProtocol(s.Truth, cv::Mat(), cv::Mat::zeros(s.Truth.size(), CV_8U),
                                       ClassicalForestSegmenter(view), clicks));
@@ -270,7 +275,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
       ProtocolOptions few;
       few.MaximumClicks = o.CarryClicks;
       few.Scribbles = strokes;
-      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks), few).Clicks == 0)
+      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks, s.Automatic), few).Clicks == 0)
       {
         continue; // a perfect automatic mask: nothing to teach
       }

@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <random>
 #include <memory>
 #include <string>
 #include <vector>
@@ -38,7 +39,10 @@
  * Prompt simulation: a fraction PromptedFraction of the tiles get 1..MaxPositiveClicks positive and
  * 0..MaxNegativeClicks negative clicks drawn from the mask (each an appearance token and a point token); the others
  * train automatic mode. Tiles of a prompted dataset (TrainingSample::PromptedOnly) are always prompted, a share
- * NegativeClicksAlone of them with negative clicks only (what a user clicks first on a mask that marks the other phase). With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
+ * NegativeClicksAlone of them with negative clicks only (what a user clicks first on a mask that marks the other phase).
+ * A share ErrorClicks of the prompted tiles gets instead the click a user gives first: the network's automatic mask
+ * of the tile is made (no gradient) and one click lands on its error (ErrorRegionClick()), as Segment Anything's
+ * training draws its later points from the error region of the previous mask. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
  * engine's (DeviceOptions::Threads), held with one BLAS thread while the trainer runs and restored after
  * (ScopedThreadSettings); 0 leaves LibTorch's and the BLAS library's own settings.
  *
@@ -93,6 +97,20 @@ struct ValidationScore
   double                                        IoUHeadError{ -1 }; // mean |predicted IoU - true IoU| over the images that decide
 };
 
+/** A simulated click on a mask's error (SAM's training points after the first; RITM's protocol in spirit): a pixel
+ * drawn uniformly from the interior of the error (missed or false pixels whose 5 x 5 neighbourhood is all of their
+ * kind; the whole error where no interior is left), positive on a missed pixel, negative on a false one - so the
+ * larger error region gets the click more often, and thin boundary errors rarely. `predicted` and `truth`: Size x
+ * Size, row-major, non-zero = phase. False where the mask has no error. */
+struct ErrorClick
+{
+  std::int64_t X{ 0 }, Y{ 0 };
+  int          Label{ 1 };
+};
+SCoPSAMTrainer_EXPORT bool
+ErrorRegionClick(const std::vector<std::uint8_t> & predicted, const std::vector<std::uint8_t> & truth, std::int64_t size,
+                 std::mt19937_64 & random, ErrorClick & click);
+
 /** Makes training tile number `index`; the same index must give the same tile (for repeatable runs). */
 using SampleSource = std::function<TrainingSample(std::uint64_t index)>;
 
@@ -111,6 +129,8 @@ struct TrainingOptions
   int           MaxNegativeClicks{ 2 };
   double        NegativeClicksAlone{ 0.0 }; // of the prompted-target tiles that hold the phase: this share gets only
                                             // negative clicks (1..MaxNegativeClicks), "not this" without "this"
+  double        ErrorClicks{ 0.0 }; // of the prompted tiles: this share gets instead one click on the error of the
+                                    // network's own automatic mask (ErrorRegionClick()), as SAM's training draws them
   int           ValidateEvery{ 200 };
   bool          ValidateFirst{ false }; // a run that starts at step 0 validates its initial weights first (step 0)
   int           CheckpointEvery{ 200 };

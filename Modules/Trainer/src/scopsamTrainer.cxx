@@ -130,8 +130,39 @@ struct Trainer::Impl
       const auto &         sample = samples[static_cast<std::size_t>(b)];
       network::TilePrompts prompts;
       std::vector<float>   xy, labels;
+      auto                 tileEmbedding = embedding.narrow(0, b, 1);
+      auto                 tilePriors = priors.narrow(0, b, 1);
+      const auto           decode = [&](const std::vector<float> & at, const std::vector<float> & label) {
+        const int64_t K = static_cast<int64_t>(label.size());
+        auto coordinates = torch::from_blob(const_cast<float *>(at.data()), { 1, K, 2 }).clone().to(Device());
+        auto pointLabels = torch::from_blob(const_cast<float *>(label.data()), { 1, K }).clone().to(Device());
+        prompts.PointCoordinates = coordinates;
+        prompts.PointLabels = pointLabels;
+        prompts.Appearance = K > 0 ? net->prompt_encoder->appearanceTokens(tileEmbedding, tilePriors, coordinates[0],
+                                                                             pointLabels[0])
+                                   : torch::Tensor();
+        return net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts);
+      };
       // A prompted dataset's tile always gets clicks (without consuming the draw, so that runs without one repeat).
-      if (sample.PromptedOnly || unit(random) < Options.PromptedFraction)
+      const bool prompted = sample.PromptedOnly || unit(random) < Options.PromptedFraction;
+      // Some prompted tiles get the click a user gives first: on the error of the network's own automatic mask.
+      if (prompted && Options.ErrorClicks > 0.0 && unit(random) < Options.ErrorClicks)
+      {
+        std::vector<std::uint8_t> predicted, truth(sample.Mask.size());
+        {
+          torch::NoGradGuard noGradient;
+          const auto automatic = (decode({}, {}).Logits > 0).to(torch::kUInt8).cpu().contiguous();
+          predicted.assign(automatic.data_ptr<std::uint8_t>(), automatic.data_ptr<std::uint8_t>() + automatic.numel());
+        }
+        std::transform(sample.Mask.begin(), sample.Mask.end(), truth.begin(), [](float m) { return m > 0.5f; });
+        ErrorClick click;
+        if (ErrorRegionClick(predicted, truth, sample.Size, random, click))
+        {
+          xy = { static_cast<float>(click.X), static_cast<float>(click.Y) };
+          labels = { static_cast<float>(click.Label) };
+        }
+      }
+      if (prompted && labels.empty())
       {
         std::vector<int64_t> on, off;
         if (!sample.Phases.empty() && unit(random) < 2.0 / 3.0)
@@ -183,18 +214,7 @@ struct Trainer::Impl
           labels.push_back(k < positives ? 1.0f : 0.0f);
         }
       }
-      const int64_t K = static_cast<int64_t>(labels.size());
-      auto          coordinates = torch::from_blob(xy.data(), { 1, K, 2 }).clone().to(Device());
-      auto          pointLabels = torch::from_blob(labels.data(), { 1, K }).clone().to(Device());
-      prompts.PointCoordinates = coordinates;
-      prompts.PointLabels = pointLabels;
-      auto tileEmbedding = embedding.narrow(0, b, 1);
-      auto tilePriors = priors.narrow(0, b, 1);
-      if (K > 0)
-      {
-        prompts.Appearance = net->prompt_encoder->appearanceTokens(tileEmbedding, tilePriors, coordinates[0], pointLabels[0]);
-      }
-      auto decoded = net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts);
+      auto decoded = decode(xy, labels);
       logits.push_back(decoded.Logits);
       predictedIoU.push_back(decoded.PredictedIoU);
     }
@@ -263,6 +283,59 @@ struct Trainer::Impl
   }
 };
 
+bool
+ErrorRegionClick(const std::vector<std::uint8_t> & predicted, const std::vector<std::uint8_t> & truth, std::int64_t size,
+                 std::mt19937_64 & random, ErrorClick & click)
+{
+  const auto pixels = static_cast<std::size_t>(size * size);
+  if (size < 1 || predicted.size() != pixels || truth.size() != pixels)
+  {
+    throw ModelError("an error click needs a predicted and a true mask of the tile's size");
+  }
+  // Per pixel: 1 missed, 2 false, 0 right.
+  std::vector<std::uint8_t> error(pixels);
+  for (std::size_t i = 0; i < pixels; ++i)
+  {
+    error[i] = truth[i] && !predicted[i] ? 1 : (!truth[i] && predicted[i] ? 2 : 0);
+  }
+  constexpr std::int64_t Reach = 2; // the interior: a 5 x 5 neighbourhood of the same error, inside the tile
+  std::vector<std::int64_t> interior, any;
+  for (std::int64_t y = 0; y < size; ++y)
+  {
+    for (std::int64_t x = 0; x < size; ++x)
+    {
+      const auto kind = error[static_cast<std::size_t>(y * size + x)];
+      if (kind == 0)
+      {
+        continue;
+      }
+      any.push_back(y * size + x);
+      bool inside = y >= Reach && x >= Reach && y < size - Reach && x < size - Reach;
+      for (std::int64_t dy = -Reach; inside && dy <= Reach; ++dy)
+      {
+        for (std::int64_t dx = -Reach; inside && dx <= Reach; ++dx)
+        {
+          inside = error[static_cast<std::size_t>((y + dy) * size + x + dx)] == kind;
+        }
+      }
+      if (inside)
+      {
+        interior.push_back(y * size + x);
+      }
+    }
+  }
+  const auto & pool = interior.empty() ? any : interior;
+  if (pool.empty())
+  {
+    return false;
+  }
+  const auto at = pool[std::uniform_int_distribution<std::size_t>(0, pool.size() - 1)(random)];
+  click.X = at % size;
+  click.Y = at / size;
+  click.Label = error[static_cast<std::size_t>(at)] == 1 ? 1 : 0;
+  return true;
+}
+
 Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
   : m_Impl(std::make_unique<Impl>(engine, options))
 {
@@ -274,6 +347,10 @@ Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
       options.ValidateEvery < 1 || options.CheckpointEvery < 1 || options.MaxPositiveClicks < 1 || options.MaxNegativeClicks < 0)
   {
     throw ModelError("invalid training options: steps, batch size, warm-up, intervals and positive clicks must be positive");
+  }
+  if (!(options.ErrorClicks >= 0.0 && options.ErrorClicks <= 1.0))
+  {
+    throw ModelError("invalid training options: the share of error clicks lies in [0, 1]");
   }
   if (!(options.NegativeClicksAlone >= 0.0 && options.NegativeClicksAlone <= 1.0) ||
       (options.NegativeClicksAlone > 0.0 && options.MaxNegativeClicks < 1))

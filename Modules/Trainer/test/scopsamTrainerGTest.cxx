@@ -198,6 +198,64 @@ TEST(Trainer, ATileOfAPromptedDatasetIsAlwaysPrompted)
   EXPECT_THROW(Trainer(*engine, negatives), ModelError);
 }
 
+// The click a user gives first: inside the larger error of the network's mask, positive on a missed region,
+// negative on a false one; none where the mask is right.
+TEST(Trainer, ErrorClicksLandInsideTheErrorWithItsLabel)
+{
+  constexpr std::int64_t    size = 32;
+  std::vector<std::uint8_t> truth(size * size, 0), predicted(size * size, 0);
+  const auto at = [](std::int64_t x, std::int64_t y) { return static_cast<std::size_t>(y * size + x); };
+  for (std::int64_t y = 4; y < 20; ++y) // a missed square of 16 x 16 and a false bar 1 px wide
+  {
+    for (std::int64_t x = 4; x < 20; ++x)
+    {
+      truth[at(x, y)] = 1;
+    }
+  }
+  for (std::int64_t y = 0; y < size; ++y)
+  {
+    predicted[at(28, y)] = 1;
+  }
+  std::mt19937_64    random(5);
+  scopsam::ErrorClick click;
+  for (int k = 0; k < 50; ++k)
+  {
+    ASSERT_TRUE(scopsam::ErrorRegionClick(predicted, truth, size, random, click));
+    EXPECT_EQ(click.Label, 1) << "the bar has no interior: the click goes to the missed square's";
+    EXPECT_GE(click.X, 6);
+    EXPECT_LE(click.X, 17);
+    EXPECT_GE(click.Y, 6);
+    EXPECT_LE(click.Y, 17);
+  }
+  // Only the false bar left: a negative click on it.
+  std::vector<std::uint8_t> found = predicted;
+  for (std::size_t i = 0; i < truth.size(); ++i)
+  {
+    found[i] = found[i] || truth[i];
+  }
+  ASSERT_TRUE(scopsam::ErrorRegionClick(found, truth, size, random, click));
+  EXPECT_EQ(click.Label, 0);
+  EXPECT_EQ(click.X, 28);
+  EXPECT_FALSE(scopsam::ErrorRegionClick(truth, truth, size, random, click)) << "no error, no click";
+  EXPECT_THROW(scopsam::ErrorRegionClick(truth, truth, size + 1, random, click), ModelError);
+
+  // In training: every prompted tile then gets its click from the network's mask instead (other clicks, so another
+  // loss), repeatably; tiles of automatic mode are untouched; a share outside [0, 1] is refused.
+  auto            engine = SegmentationEngine::Create(TinyTestConfiguration(), 6);
+  TrainingOptions options = Short(1);
+  options.PromptedFraction = 1.0;
+  TrainingOptions errors = options;
+  errors.ErrorClicks = 1.0;
+  const std::vector<TrainingSample> tiles{ DiskTile(21), DiskTile(22) };
+  Trainer                           drawn(*engine, options), fromErrors(*engine, errors);
+  EXPECT_NE(fromErrors.EvaluateLoss(tiles, 1), drawn.EvaluateLoss(tiles, 1));
+  EXPECT_DOUBLE_EQ(fromErrors.EvaluateLoss(tiles, 1), Trainer(*engine, errors).EvaluateLoss(tiles, 1));
+  options.PromptedFraction = errors.PromptedFraction = 0.0;
+  EXPECT_DOUBLE_EQ(Trainer(*engine, errors).EvaluateLoss(tiles, 1), Trainer(*engine, options).EvaluateLoss(tiles, 1));
+  errors.ErrorClicks = -0.1;
+  EXPECT_THROW(Trainer(*engine, errors), ModelError);
+}
+
 TEST(Trainer, RefusesOptionsThatCannotWork)
 {
   auto engine = SegmentationEngine::Create(TinyTestConfiguration(), 3);
