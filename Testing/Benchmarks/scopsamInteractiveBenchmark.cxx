@@ -20,7 +20,9 @@
 //  - BM_SetImage: the first update (priors, the network over every tile, the adaptation's features), what
 //    scopsam.Predictor(image) costs;
 //  - BM_PredictOneMoreClick: after set_image and 4 clicks, one update with a 5th click (the head fitted and applied
-//    again; the network not rerun), what one more predict() costs. IO excluded. Figures: Documentation/benchmarks.md.
+//    again; the network not rerun), what one more predict() costs; its second argument 1: the 4-click mask given
+//    back as the previous mask (SetPreviousMask, the steady step of scopsam::StepFromPrevious). IO excluded.
+//    Figures: Documentation/benchmarks.md.
 //
 //   build/bin/scopsamInteractiveBenchmark --benchmark_counters_tabular=true
 #include "itkSCoPSAMSegmentationFilter.h"
@@ -112,6 +114,12 @@ BM_PredictOneMoreClick(benchmark::State & state)
   auto      filter = MakeFilter(threads);
   AddClicks(filter, 4);
   filter->Update(); // set_image and four clicks
+  if (state.range(1) != 0)
+  {
+    Filter::MaskImageType::Pointer previous = filter->GetMaskOutput();
+    previous->DisconnectPipeline();
+    filter->SetPreviousMask(previous);
+  }
   std::size_t n = 0;
   for (auto _ : state)
   {
@@ -123,5 +131,9 @@ BM_PredictOneMoreClick(benchmark::State & state)
 } // namespace
 
 BENCHMARK(BM_SetImage)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
-BENCHMARK(BM_PredictOneMoreClick)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_PredictOneMoreClick)
+  ->ArgsProduct({ { 1, 2 }, { 0, 1 } })
+  ->ArgNames({ "threads", "previous" })
+  ->Unit(benchmark::kMillisecond)
+  ->UseRealTime();
 BENCHMARK_MAIN();

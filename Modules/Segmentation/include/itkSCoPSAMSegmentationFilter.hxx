@@ -1089,6 +1089,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
       probability = m_Adaptation->Apply(*m_AdaptationImage);
       if (const MaskImageType * previous = this->GetPreviousMask())
       {
+        // (Excluded pixels are zeroed with every output, WriteOutputs(), whatever the previous mask says there.)
         probability = scopsam::StepFromPrevious(scopsam::MatFromImage(previous) != 0, probability, prompts,
                                                 this->GetEffectiveThreshold(), options.StepMargin);
       }

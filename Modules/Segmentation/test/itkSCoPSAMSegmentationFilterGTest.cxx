@@ -744,6 +744,19 @@ TEST(SCoPSAMSegmentationFilter, APreviousMaskMovesOnlyInTheDirectionsThePromptsA
   EXPECT_EQ(wrong, 0u) << "the previous mask less the pixels the head is sure are not phase";
   EXPECT_GT(removed, 0u);
 
+  // Excluded pixels stay out of the mask, whatever the previous mask says there: a previous mask of one pixel of a
+  // dark particle, which is excluded, and prompts that ask only to add (the "this phase" scribbles lie outside it).
+  auto         excluded = BlankMask(sample.Image), onePixel = BlankMask(sample.Image);
+  const auto & particle = sample.DarkCentres[5];
+  excluded->SetPixel({ { particle.x, particle.y } }, 1);
+  onePixel->SetPixel({ { particle.x, particle.y } }, 1);
+  filter->SetExclusionMask(excluded);
+  filter->SetPreviousMask(onePixel);
+  filter->Update();
+  EXPECT_EQ(filter->GetMaskOutput()->GetPixel({ { particle.x, particle.y } }), 0);
+  EXPECT_EQ(filter->GetOutput()->GetPixel({ { particle.x, particle.y } }), 0.0f);
+  filter->SetExclusionMask(nullptr);
+
   // A previous mask of another size is bad input.
   auto small = Filter::MaskImageType::New();
   small->SetRegions(Filter::MaskImageType::SizeType{ { 8, 8 } });
