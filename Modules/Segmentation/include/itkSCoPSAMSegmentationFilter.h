@@ -287,6 +287,10 @@ protected:
   using DataObjectPointerArraySizeType = ProcessObject::DataObjectPointerArraySizeType;
   DataObject::Pointer
   MakeOutput(DataObjectPointerArraySizeType index) override;
+  /** The output of a name: by its index (ImageSource's own makes every output a TOutputImage, which would give the
+   * mask output a float image when DisconnectPipeline() asks for a new one). */
+  DataObject::Pointer
+  MakeOutput(const ProcessObject::DataObjectIdentifierType & name) override;
 
   void
   VerifyPreconditions() ITKv5_CONST override;

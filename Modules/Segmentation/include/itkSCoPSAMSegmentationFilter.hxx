@@ -84,6 +84,17 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::MakeOutput(DataObjectPoint
 }
 
 template <typename TInputImage, typename TOutputImage>
+DataObject::Pointer
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::MakeOutput(const ProcessObject::DataObjectIdentifierType & name)
+{
+  if (this->IsIndexedOutputName(name))
+  {
+    return this->MakeOutput(this->MakeIndexFromOutputName(name));
+  }
+  return Superclass::MakeOutput(name);
+}
+
+template <typename TInputImage, typename TOutputImage>
 auto
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetMaskOutput() -> MaskImageType *
 {

@@ -764,3 +764,26 @@ TEST(SCoPSAMSegmentationFilter, APreviousMaskMovesOnlyInTheDirectionsThePromptsA
   filter->SetPreviousMask(small);
   EXPECT_THROW(filter->Update(), itk::InvalidArgumentError);
 }
+
+// ITK's idiom for keeping a result while the filter runs again: DisconnectPipeline() on either output.
+TEST(SCoPSAMSegmentationFilter, OutputsDisconnectedFromThePipelineAreReplaced)
+{
+  const TwoPhaseMicrograph sample;
+  auto                     filter = Filter::New();
+  filter->SetInput(sample.Image);
+  filter->SetModelFileName(TinyModel());
+  filter->AddClick({ { sample.DarkCentres[0].x, sample.DarkCentres[0].y } }, 1);
+  filter->Update();
+  Filter::MaskImageType::Pointer   kept = filter->GetMaskOutput();
+  Filter::OutputImageType::Pointer keptProbability = filter->GetOutput();
+  kept->DisconnectPipeline();
+  keptProbability->DisconnectPipeline();
+  ASSERT_NE(filter->GetMaskOutput(), nullptr);
+  ASSERT_NE(filter->GetOutput(), nullptr);
+  filter->AddClick({ { sample.BrightCentres[0].x, sample.BrightCentres[0].y } }, 0);
+  filter->Update();
+  ASSERT_NE(filter->GetMaskOutput(), nullptr);
+  EXPECT_NE(filter->GetMaskOutput(), kept.GetPointer());
+  EXPECT_EQ(filter->GetMaskOutput()->GetLargestPossibleRegion(), kept->GetLargestPossibleRegion());
+  EXPECT_EQ(filter->GetMaskOutput()->GetBufferedRegion(), kept->GetBufferedRegion());
+}
