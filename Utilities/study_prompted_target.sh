@@ -53,6 +53,14 @@
 # under the protocol (val only, the temporary build feeding clicks to the network, --clicks 10): the tertiary set
 # above 0.3 after 5 clicks, nasa_super1 and uhcs_cementite never more than 0.02 under their automatic IoU at any
 # click count. Nothing of it ships by itself (the segmentation filter does not run the click path).
+# Sixth part, declared after the fifth part's runs and before its own (2026-12-07, session 14): err50 read the first
+# click as the protocol means it on nasa_super1 (0.892 after it) but later clicks undid it (0.752 after 5) and the
+# tertiary phase was lost (0.081 after 5): one error click per tile teaches the first click only. Segment Anything
+# trains several rounds, each click on the error of the mask the clicks before it give; `--error-click-rounds N`
+# gives such a tile 1..N of them (the loss on the last mask). Arms:
+#   rounds4        err50's command with --error-click-rounds 4
+#   rounds4all     the same with --error-clicks 1 (every prompted tile's clicks on the errors)
+# same seed and steps, judged by the fifth part's criteria.
 # nbs2 and aza play no part.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
@@ -93,6 +101,12 @@ run share20err50 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0
   --error-clicks 0.5 & b=$!
 wait "$a"
 wait "$b"
+run rounds4 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --synthetic-fraction 0.5 \
+  --error-clicks 0.5 --error-click-rounds 4 & a=$!
+run rounds4all --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --synthetic-fraction 0.5 \
+  --error-clicks 1 --error-click-rounds 4 & b=$!
+wait "$a"
+wait "$b"
 # The control's output under the tertiary clicks: step 0 of a one-step run from it (its weights, before any step).
 if [ ! -f "$work/control.scored.log" ]; then
   "$bin" train "$work/control.scored.pt" --init "$work/control.pt" --data "$real/nasa_super1" \
@@ -100,7 +114,7 @@ if [ ! -f "$work/control.scored.log" ]; then
     --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
   mv "$work/control.scored.log.part" "$work/control.scored.log"
 fi
-for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50; do
+for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all; do
   echo "$name:"
   grep '^step' "$work/$name.log" | sed 's/^/  /'
   [ -f "$work/$name.time" ] && tail -1 "$work/$name.time"

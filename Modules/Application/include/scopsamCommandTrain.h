@@ -45,7 +45,8 @@ struct TrainCommandOptions
   double                   SyntheticFraction{ -1.0 }; // -1: 1 without data, 0.5 with
   double                   PromptedShare{ -1.0 };     // of the dataset tiles, from the --prompted-data sets (-1: as any set)
   double                   NegativeClicksAlone{ 0.0 }; // of the prompted-target tiles, with negative clicks only
-  double                   ErrorClicks{ 0.0 }; // of the prompted tiles, one click on the automatic mask's error
+  double                   ErrorClicks{ 0.0 }; // of the prompted tiles, clicks on the error of the network's masks
+  int                      ErrorClickRounds{ 1 }; // up to this many, each on the error of the mask before it
   std::string              Levels{ "1,2,3,3" };
   bool                     CoarsePhases{ false }; // synthetic tiles may hold the coarse morphologies
   bool                     SecondPhase{ false };  // synthetic tiles may hold a second phase, picked by clicks

@@ -171,6 +171,7 @@ RunTrain(const TrainCommandOptions & o)
   training.ValidateFirst = !o.Init.empty(); // a fine-tuning: what it starts from, scored first (step 0)
   training.NegativeClicksAlone = o.NegativeClicksAlone; // its range: the trainer's
   training.ErrorClicks = o.ErrorClicks;                 // likewise
+  training.ErrorClickRounds = o.ErrorClickRounds;       // likewise
   training.CheckpointEvery = o.CheckpointEvery;
   training.CheckpointFolder = o.Checkpoints.empty() ? o.Output + ".checkpoints" : o.Checkpoints;
   training.Seed = o.Seed;
@@ -458,9 +459,12 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
   command->add_option("--prompted-share", o->PromptedShare,
                       "Share of the dataset tiles drawn from the --prompted-data sets (default: each set as often as any other)");
   command->add_option("--error-clicks", o->ErrorClicks,
-                      "Share of the prompted tiles that get instead one click on the error of the network's own "
-                      "automatic mask (positive on a missed pixel, negative on a false one), as Segment Anything's "
-                      "training and the click protocol's first click; default 0");
+                      "Share of the prompted tiles that get instead clicks on the error of the network's own masks "
+                      "(positive on a missed pixel, negative on a false one), the first on the automatic mask's, as "
+                      "Segment Anything's training and the click protocol draw them; default 0");
+  command->add_option("--error-click-rounds", o->ErrorClickRounds,
+                      "With --error-clicks: such a tile gets 1..N clicks, each on the error of the mask the clicks "
+                      "before it give; default 1");
   command->add_option("--negative-clicks-alone", o->NegativeClicksAlone,
                       "Share of the --prompted-data tiles holding the phase whose clicks are negative only (\"not this\" "
                       "without \"this\", as the first clicks on a mask of the other phase are); default 0");

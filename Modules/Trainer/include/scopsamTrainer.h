@@ -40,9 +40,10 @@
  * 0..MaxNegativeClicks negative clicks drawn from the mask (each an appearance token and a point token); the others
  * train automatic mode. Tiles of a prompted dataset (TrainingSample::PromptedOnly) are always prompted, a share
  * NegativeClicksAlone of them with negative clicks only (what a user clicks first on a mask that marks the other phase).
- * A share ErrorClicks of the prompted tiles gets instead the click a user gives first: the network's automatic mask
- * of the tile is made (no gradient) and one click lands on its error (ErrorRegionClick()), as Segment Anything's
- * training draws its later points from the error region of the previous mask. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
+ * A share ErrorClicks of the prompted tiles gets instead the clicks a user gives: the network's automatic mask of
+ * the tile is made (no gradient) and a click lands on its error (ErrorRegionClick()), then, for up to
+ * ErrorClickRounds rounds, the mask those clicks give and a click on its error, as Segment Anything's training
+ * draws its later points from the error region of the previous mask; the loss is taken on the last mask. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
  * engine's (DeviceOptions::Threads), held with one BLAS thread while the trainer runs and restored after
  * (ScopedThreadSettings); 0 leaves LibTorch's and the BLAS library's own settings.
  *
@@ -129,8 +130,10 @@ struct TrainingOptions
   int           MaxNegativeClicks{ 2 };
   double        NegativeClicksAlone{ 0.0 }; // of the prompted-target tiles that hold the phase: this share gets only
                                             // negative clicks (1..MaxNegativeClicks), "not this" without "this"
-  double        ErrorClicks{ 0.0 }; // of the prompted tiles: this share gets instead one click on the error of the
-                                    // network's own automatic mask (ErrorRegionClick()), as SAM's training draws them
+  double        ErrorClicks{ 0.0 }; // of the prompted tiles: this share gets instead clicks on the error of the
+                                    // network's own masks (ErrorRegionClick()), as SAM's training draws them
+  int           ErrorClickRounds{ 1 }; // such a tile gets 1..ErrorClickRounds clicks, each on the error of the mask
+                                       // the clicks before it give (the first: of the automatic mask)
   int           ValidateEvery{ 200 };
   bool          ValidateFirst{ false }; // a run that starts at step 0 validates its initial weights first (step 0)
   int           CheckpointEvery{ 200 };

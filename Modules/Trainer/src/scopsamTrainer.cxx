@@ -145,21 +145,29 @@ struct Trainer::Impl
       };
       // A prompted dataset's tile always gets clicks (without consuming the draw, so that runs without one repeat).
       const bool prompted = sample.PromptedOnly || unit(random) < Options.PromptedFraction;
-      // Some prompted tiles get the click a user gives first: on the error of the network's own automatic mask.
+      // Some prompted tiles get the clicks a user gives: each on the error of the mask the clicks before it give,
+      // the first on the error of the network's own automatic mask.
       if (prompted && Options.ErrorClicks > 0.0 && unit(random) < Options.ErrorClicks)
       {
+        const int rounds = Options.ErrorClickRounds > 1
+                             ? std::uniform_int_distribution<int>(1, Options.ErrorClickRounds)(random)
+                             : 1;
         std::vector<std::uint8_t> predicted, truth(sample.Mask.size());
-        {
-          torch::NoGradGuard noGradient;
-          const auto automatic = (decode({}, {}).Logits > 0).to(torch::kUInt8).cpu().contiguous();
-          predicted.assign(automatic.data_ptr<std::uint8_t>(), automatic.data_ptr<std::uint8_t>() + automatic.numel());
-        }
         std::transform(sample.Mask.begin(), sample.Mask.end(), truth.begin(), [](float m) { return m > 0.5f; });
-        ErrorClick click;
-        if (ErrorRegionClick(predicted, truth, sample.Size, random, click))
+        for (int round = 0; round < rounds; ++round)
         {
-          xy = { static_cast<float>(click.X), static_cast<float>(click.Y) };
-          labels = { static_cast<float>(click.Label) };
+          {
+            torch::NoGradGuard noGradient;
+            const auto mask = (decode(xy, labels).Logits > 0).to(torch::kUInt8).cpu().contiguous();
+            predicted.assign(mask.data_ptr<std::uint8_t>(), mask.data_ptr<std::uint8_t>() + mask.numel());
+          }
+          ErrorClick click;
+          if (!ErrorRegionClick(predicted, truth, sample.Size, random, click))
+          {
+            break; // no error left
+          }
+          xy.insert(xy.end(), { static_cast<float>(click.X), static_cast<float>(click.Y) });
+          labels.push_back(static_cast<float>(click.Label));
         }
       }
       if (prompted && labels.empty())
@@ -348,9 +356,10 @@ Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
   {
     throw ModelError("invalid training options: steps, batch size, warm-up, intervals and positive clicks must be positive");
   }
-  if (!(options.ErrorClicks >= 0.0 && options.ErrorClicks <= 1.0))
+  if (!(options.ErrorClicks >= 0.0 && options.ErrorClicks <= 1.0) || options.ErrorClickRounds < 1 ||
+      options.ErrorClickRounds > 20)
   {
-    throw ModelError("invalid training options: the share of error clicks lies in [0, 1]");
+    throw ModelError("invalid training options: the share of error clicks lies in [0, 1], their rounds in [1, 20]");
   }
   if (!(options.NegativeClicksAlone >= 0.0 && options.NegativeClicksAlone <= 1.0) ||
       (options.NegativeClicksAlone > 0.0 && options.MaxNegativeClicks < 1))

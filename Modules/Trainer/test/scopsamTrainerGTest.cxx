@@ -250,8 +250,19 @@ TEST(Trainer, ErrorClicksLandInsideTheErrorWithItsLabel)
   Trainer                           drawn(*engine, options), fromErrors(*engine, errors);
   EXPECT_NE(fromErrors.EvaluateLoss(tiles, 1), drawn.EvaluateLoss(tiles, 1));
   EXPECT_DOUBLE_EQ(fromErrors.EvaluateLoss(tiles, 1), Trainer(*engine, errors).EvaluateLoss(tiles, 1));
+  // Several rounds, each click on the error of the mask the clicks before it give: other clicks again, repeatably.
+  TrainingOptions rounds = errors;
+  rounds.ErrorClickRounds = 4;
+  Trainer severalRounds(*engine, rounds);
+  EXPECT_NE(severalRounds.EvaluateLoss(tiles, 3), fromErrors.EvaluateLoss(tiles, 3));
+  EXPECT_DOUBLE_EQ(severalRounds.EvaluateLoss(tiles, 3), Trainer(*engine, rounds).EvaluateLoss(tiles, 3));
   options.PromptedFraction = errors.PromptedFraction = 0.0;
   EXPECT_DOUBLE_EQ(Trainer(*engine, errors).EvaluateLoss(tiles, 1), Trainer(*engine, options).EvaluateLoss(tiles, 1));
+  for (const int bad : { 0, 21 })
+  {
+    rounds.ErrorClickRounds = bad;
+    EXPECT_THROW(Trainer(*engine, rounds), ModelError) << bad << " rounds";
+  }
   errors.ErrorClicks = -0.1;
   EXPECT_THROW(Trainer(*engine, errors), ModelError);
 }
