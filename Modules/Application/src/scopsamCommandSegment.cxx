@@ -521,8 +521,8 @@ RegisterSegmentCommand(CLI::App & app)
                     "(a phase that is not the model's target; a micrograph unlike those it learnt from)");
   command->add_option("--previous-mask", o->PreviousMask,
                       "The mask the clicks and scribbles move (the last result of an interactive session; non-zero = "
-                      "phase): they add or remove only where the head is sure, in the directions they ask for. "
-                      "Default: the automatic mask");
+                      "phase): they add or remove only where the head is sure, in the directions they ask for - "
+                      "steadier, slightly less accurate. Without it: the head's own mask");
   command->add_option("--save-adaptation", o->SaveAdaptation,
                       "Write what the clicks and scribbles taught (JSON, with model and provenance), for --adaptation");
   command->add_option("--adaptation", o->Adaptation,

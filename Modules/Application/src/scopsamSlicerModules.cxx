@@ -353,7 +353,7 @@ SegmentationSlicerModule(int argc, char ** argv)
         Optional("image", "previousMask", "Mask to correct",
                  "Optional: the mask the clicks and scribbles correct (the last run's phase mask when refining); they "
                  "add or remove only where the adaptation is sure, in the directions they ask for. Empty: the "
-                 "automatic mask.",
+                 "adaptation's own mask.",
                  "input", "label", Into(o.PreviousMask)) } },
     { "Prompts",
       "Clicks and scribbles say which phase (\"this phase, everywhere\"); without them the model segments its default "

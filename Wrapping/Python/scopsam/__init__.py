@@ -226,7 +226,7 @@ class Predictor:
         teach beside them (a phase that is not the model's target; ``scopsam segment --prompts-only``);
         ``previous_mask``: the mask these prompts correct, as SAM's ``mask_input`` (pass each result back with the
         next prompts; non-zero = phase): they move it only where the head is sure, in the directions they ask for
-        (default: the automatic mask). No prompt: the automatic result."""
+        (steadier, slightly less accurate; without it, the head's own mask). No prompt: the automatic result."""
         points = [] if points is None else [tuple(p) for p in numpy.asarray(points).reshape(-1, 2).tolist()]
         labels = [1] * len(points) if labels is None else numpy.asarray(labels).reshape(-1).tolist()
         if len(labels) != len(points):
