@@ -61,6 +61,11 @@
 #   rounds4        err50's command with --error-click-rounds 4
 #   rounds4all     the same with --error-clicks 1 (every prompted tile's clicks on the errors)
 # same seed and steps, judged by the fifth part's criteria.
+# Seventh part, declared after the sixth part's runs and before its own (2026-12-07, session 14): rounds4 came within
+# the bounds but for a 0.036 dip on nasa_super1 (bound 0.02) and level 1 0.002 under the embedded default. Two arms:
+#   rounds4.s3302  rounds4 with seed 3302 (its seed spread, to tell the level-1 shortfall from noise)
+#   rounds8        rounds4 with --error-click-rounds 8 (longer sequences, for the dip at the first clicks)
+# judged by the same criteria, each arm on its own.
 # nbs2 and aza play no part.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
@@ -71,7 +76,7 @@ bin=${SCOPSAM:-build/bin/scopsam}
 real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
 common=(--init default --coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite"
-        --steps 800 --batch 8 --lr 2e-4 --warmup 50 --seed 3301 --validate-every 200 --checkpoint-every 200 --threads 1)
+        --steps 800 --batch 8 --lr 2e-4 --warmup 50 --validate-every 200 --checkpoint-every 200 --threads 1)
 run() { # NAME [more options]
   local name=$work/$1
   shift
@@ -79,7 +84,7 @@ run() { # NAME [more options]
   local resume=()
   [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
   /usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
-    "$bin" train "$name.pt" "${common[@]}" "$@" --checkpoints "$name.checkpoints" "${resume[@]}" >> "$name.log" 2>&1
+    "$bin" train "$name.pt" "${common[@]}" --seed "${SEED:-3301}" "$@" --checkpoints "$name.checkpoints" "${resume[@]}" >> "$name.log" 2>&1
 }
 run prompted --synthetic-fraction 0.25 --prompted-data "$real/nasa_super1_tertiary" & prompted=$!
 run control --synthetic-fraction 0.25 & control=$!
@@ -107,6 +112,12 @@ run rounds4all --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1
   --error-clicks 1 --error-click-rounds 4 & b=$!
 wait "$a"
 wait "$b"
+SEED=3302 run rounds4.s3302 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 \
+  --synthetic-fraction 0.5 --error-clicks 0.5 --error-click-rounds 4 & a=$!
+run rounds8 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --synthetic-fraction 0.5 \
+  --error-clicks 0.5 --error-click-rounds 8 & b=$!
+wait "$a"
+wait "$b"
 # The control's output under the tertiary clicks: step 0 of a one-step run from it (its weights, before any step).
 if [ ! -f "$work/control.scored.log" ]; then
   "$bin" train "$work/control.scored.pt" --init "$work/control.pt" --data "$real/nasa_super1" \
@@ -114,7 +125,7 @@ if [ ! -f "$work/control.scored.log" ]; then
     --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
   mv "$work/control.scored.log.part" "$work/control.scored.log"
 fi
-for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all; do
+for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all rounds4.s3302 rounds8; do
   echo "$name:"
   grep '^step' "$work/$name.log" | sed 's/^/  /'
   [ -f "$work/$name.time" ] && tail -1 "$work/$name.time"
