@@ -66,6 +66,11 @@
 #   rounds4.s3302  rounds4 with seed 3302 (its seed spread, to tell the level-1 shortfall from noise)
 #   rounds8        rounds4 with --error-click-rounds 8 (longer sequences, for the dip at the first clicks)
 # judged by the same criteria, each arm on its own.
+# Eighth part, declared after the seventh part's runs and before its own (2026-12-07, session 14): rounds8 passed
+# every criterion. What a fourth stage needs next:
+#   rounds8.s3302    rounds8 with seed 3302 (its seed spread)
+#   rounds8.prioroff rounds8 from the shipped prior-off model (the ablation's counterpart of the same recipe)
+# judged by the same criteria (the prior-off arm against the prior-off model's own automatic and synthetic figures).
 # nbs2 and aza play no part.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
@@ -75,7 +80,7 @@ work=${1:-build/prompted-study}
 bin=${SCOPSAM:-build/bin/scopsam}
 real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
-common=(--init default --coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite"
+common=(--coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite"
         --steps 800 --batch 8 --lr 2e-4 --warmup 50 --validate-every 200 --checkpoint-every 200 --threads 1)
 run() { # NAME [more options]
   local name=$work/$1
@@ -84,7 +89,7 @@ run() { # NAME [more options]
   local resume=()
   [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
   /usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
-    "$bin" train "$name.pt" "${common[@]}" --seed "${SEED:-3301}" "$@" --checkpoints "$name.checkpoints" "${resume[@]}" >> "$name.log" 2>&1
+    "$bin" train "$name.pt" --init "${INIT:-default}" "${common[@]}" --seed "${SEED:-3301}" "$@" --checkpoints "$name.checkpoints" "${resume[@]}" >> "$name.log" 2>&1
 }
 run prompted --synthetic-fraction 0.25 --prompted-data "$real/nasa_super1_tertiary" & prompted=$!
 run control --synthetic-fraction 0.25 & control=$!
@@ -118,6 +123,12 @@ run rounds8 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --
   --error-clicks 0.5 --error-click-rounds 8 & b=$!
 wait "$a"
 wait "$b"
+SEED=3302 run rounds8.s3302 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 \
+  --synthetic-fraction 0.5 --error-clicks 0.5 --error-click-rounds 8 & a=$!
+INIT=Modules/Model/model/scopsam_small_prior_off.pt run rounds8.prioroff --prompted-data "$real/nasa_super1_tertiary" \
+  --prompted-share 0.1 --synthetic-fraction 0.5 --error-clicks 0.5 --error-click-rounds 8 & b=$!
+wait "$a"
+wait "$b"
 # The control's output under the tertiary clicks: step 0 of a one-step run from it (its weights, before any step).
 if [ ! -f "$work/control.scored.log" ]; then
   "$bin" train "$work/control.scored.pt" --init "$work/control.pt" --data "$real/nasa_super1" \
@@ -125,7 +136,7 @@ if [ ! -f "$work/control.scored.log" ]; then
     --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
   mv "$work/control.scored.log.part" "$work/control.scored.log"
 fi
-for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all rounds4.s3302 rounds8; do
+for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all rounds4.s3302 rounds8 rounds8.s3302 rounds8.prioroff; do
   echo "$name:"
   grep '^step' "$work/$name.log" | sed 's/^/  /'
   [ -f "$work/$name.time" ] && tail -1 "$work/$name.time"
