@@ -91,6 +91,46 @@ struct PredictionSummary
 
 struct LoadedModel;
 
+/** The image embeddings of one image's tiles (the image encoder's output, [C, T/16, T/16] each), kept between
+ * SegmentationEngine::Predict() calls on that image so that new prompts rerun only the prompt encoder and the mask
+ * decoder: Segment Anything's SamPredictor.set_image() / predict() over a grid of tiles.
+ *
+ * Tiles are kept by their place on the image, the grid's tiles and the tiles centred on clicks (ClickTile()) alike,
+ * as they are first encoded, up to a byte budget (the default 1 GiB holds a 256-px tile's 128 KB for about 8000
+ * tiles, some 300 Mpx with the default overlap); beyond it a tile is encoded again at every call, with the same
+ * values. A cache belongs to one image as the network sees it (the same normalised pixels and priors): the caller
+ * that changes the image calls Clear(); Predict() clears it itself when the model, the tile size or the image size
+ * differ from those it was filled with. Thread-safe; Predict()'s workers share it. */
+class SCoPSAMModel_EXPORT TileEmbeddings
+{
+public:
+  static constexpr std::size_t DefaultMaximumBytes = std::size_t(1) << 30;
+
+  explicit TileEmbeddings(std::size_t maximumBytes = DefaultMaximumBytes);
+  ~TileEmbeddings();
+  TileEmbeddings(const TileEmbeddings &) = delete;
+  TileEmbeddings &
+  operator=(const TileEmbeddings &) = delete;
+
+  /** Forgets every tile (a new image). */
+  void
+  Clear();
+  /** Tiles kept, and their bytes. */
+  std::size_t
+  GetTiles() const;
+  std::size_t
+  GetBytes() const;
+  /** Tiles the image encoder ran on through this cache since it was made (kept or not): what a prompt cost. */
+  std::size_t
+  GetEncoded() const;
+
+  struct Impl; // src/scopsamTilePredictor.h
+
+private:
+  friend class TilePredictor;
+  std::unique_ptr<Impl> m_Impl;
+};
+
 class SCoPSAMModel_EXPORT SegmentationEngine
 {
 public:
@@ -160,11 +200,14 @@ public:
    * threads of the calling thread, which ScopedThreadSettings sets), each with one LibTorch and one BLAS thread;
    * the process-wide settings are put back when Predict() returns. Calls from several threads, on one engine or
    * on several, are serialised (one process-wide lock, see ScopedThreadSettings): each already uses the N
-   * threads it was given. On CUDA the tiles of a batch run as one. */
+   * threads it was given. On CUDA the tiles of a batch run as one.
+   *
+   * `embeddings`, when given, keeps the tiles' image embeddings of this image between calls (TileEmbeddings): a
+   * call then runs the image encoder only on the tiles it does not hold, with the same probabilities as without. */
   PredictionSummary
   Predict(const TileGrid & grid, const ImageBlock & input, const Prompts & prompts, const PixelRegion & output,
           float * probabilities, const ProgressCallback & progress = nullptr,
-          const std::atomic<bool> * abort = nullptr) const;
+          const std::atomic<bool> * abort = nullptr, TileEmbeddings * embeddings = nullptr) const;
 
   /** Loads the shared parts of a SAM ViT-B checkpoint (a plain dict of tensors, see Utilities/convert_sam_checkpoint.py)
    * into a vit_b network. Returns the names of SAM's tensors that found no home (expected: none) and fills

@@ -160,7 +160,7 @@ SegmentationEngine::MakeTileGrid(std::int64_t width, std::int64_t height, const 
 PredictionSummary
 SegmentationEngine::Predict(const TileGrid & grid, const ImageBlock & input, const Prompts & prompts,
                             const PixelRegion & output, float * probabilities, const ProgressCallback & progress,
-                            const std::atomic<bool> * abort) const
+                            const std::atomic<bool> * abort, TileEmbeddings * embeddings) const
 {
   // One run at a time in the process: the thread settings below belong to the process.
   const ScopedThreadSettings lock(0, 0);
@@ -168,7 +168,8 @@ SegmentationEngine::Predict(const TileGrid & grid, const ImageBlock & input, con
   const int threads = m_Model->Threads > 0 ? m_Model->Threads : ScopedThreadSettings::GetIntraOpThreads();
   // Each tile single-threaded: a tile's probabilities do not depend on the thread count.
   const ScopedThreadSettings single(cpu ? 1 : 0, cpu ? 1 : 0);
-  return TilePredictor(*m_Model, grid, input, prompts).Predict(output, probabilities, cpu ? threads : 1, progress, abort);
+  return TilePredictor(*m_Model, grid, input, prompts, embeddings)
+    .Predict(output, probabilities, cpu ? threads : 1, progress, abort);
 }
 
 } // namespace scopsam

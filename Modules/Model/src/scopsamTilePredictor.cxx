@@ -88,12 +88,84 @@ Shape(const torch::Tensor & t)
 
 } // namespace
 
+TileEmbeddings::TileEmbeddings(std::size_t maximumBytes)
+  : m_Impl(std::make_unique<Impl>(maximumBytes))
+{}
+
+TileEmbeddings::~TileEmbeddings() = default;
+
+void
+TileEmbeddings::Clear()
+{
+  std::lock_guard<std::mutex> lock(m_Impl->Mutex);
+  m_Impl->Tiles.clear();
+  m_Impl->Bytes = 0;
+}
+
+std::size_t
+TileEmbeddings::GetTiles() const
+{
+  std::lock_guard<std::mutex> lock(m_Impl->Mutex);
+  return m_Impl->Tiles.size();
+}
+
+std::size_t
+TileEmbeddings::GetBytes() const
+{
+  std::lock_guard<std::mutex> lock(m_Impl->Mutex);
+  return m_Impl->Bytes;
+}
+
+std::size_t
+TileEmbeddings::GetEncoded() const
+{
+  std::lock_guard<std::mutex> lock(m_Impl->Mutex);
+  return m_Impl->Encoded;
+}
+
+void
+TileEmbeddings::Impl::Bind(const LoadedModel & model, const TileGrid & grid)
+{
+  std::lock_guard<std::mutex> lock(Mutex);
+  const std::string           identity = model.Identity + " on " + model.Device.str() + (model.Half ? " (half)" : "");
+  if (identity != Model || grid.TileSize != TileSize || grid.ImageWidth != Width || grid.ImageHeight != Height)
+  {
+    Tiles.clear();
+    Bytes = 0;
+    Model = identity;
+    TileSize = grid.TileSize;
+    Width = grid.ImageWidth;
+    Height = grid.ImageHeight;
+  }
+}
+
+torch::Tensor
+TileEmbeddings::Impl::Find(const PixelRegion & tile) const
+{
+  std::lock_guard<std::mutex> lock(Mutex);
+  const auto                  found = Tiles.find({ tile.X, tile.Y });
+  return found == Tiles.end() ? torch::Tensor() : found->second;
+}
+
+void
+TileEmbeddings::Impl::Keep(const PixelRegion & tile, const torch::Tensor & embedding)
+{
+  const auto                  bytes = static_cast<std::size_t>(embedding.numel() * embedding.element_size());
+  std::lock_guard<std::mutex> lock(Mutex);
+  ++Encoded;
+  if (Bytes + bytes <= MaximumBytes && Tiles.emplace(std::make_pair(tile.X, tile.Y), embedding).second)
+  {
+    Bytes += bytes;
+  }
+}
+
 TilePredictor::TilePredictor(const LoadedModel & model, const TileGrid & grid, const ImageBlock & input,
-                             const Prompts & prompts)
+                             const Prompts & prompts, TileEmbeddings * embeddings)
   : m_Model(model)
   , m_Grid(grid)
   , m_Input(input)
   , m_Prompts(prompts)
+  , m_Embeddings(embeddings ? embeddings->m_Impl.get() : nullptr)
 {}
 
 void
@@ -126,6 +198,39 @@ TilePredictor::ToDevice(torch::Tensor t) const
 }
 
 torch::Tensor
+TilePredictor::Embed(const std::vector<PixelRegion> & tiles, const torch::Tensor & images, const torch::Tensor & priors) const
+{
+  network::SCoPSAMNet net = m_Model.Net; // a holder that shares the model's module
+  if (m_Embeddings == nullptr)
+  {
+    return net->encode(images, priors);
+  }
+  std::vector<torch::Tensor> embeddings(tiles.size());
+  std::vector<std::int64_t>  missing;
+  for (std::size_t i = 0; i < tiles.size(); ++i)
+  {
+    embeddings[i] = m_Embeddings->Find(tiles[i]);
+    if (!embeddings[i].defined())
+    {
+      missing.push_back(static_cast<std::int64_t>(i));
+    }
+  }
+  if (!missing.empty())
+  {
+    const auto which = torch::tensor(missing, torch::kLong).to(images.device());
+    const auto encoded = missing.size() == tiles.size() ? net->encode(images, priors)
+                                                        : net->encode(images.index_select(0, which), priors.index_select(0, which));
+    for (std::size_t j = 0; j < missing.size(); ++j)
+    {
+      const auto i = static_cast<std::size_t>(missing[j]);
+      embeddings[i] = encoded.slice(0, static_cast<std::int64_t>(j), static_cast<std::int64_t>(j) + 1).clone();
+      m_Embeddings->Keep(tiles[i], embeddings[i]);
+    }
+  }
+  return embeddings.size() == 1 ? embeddings.front() : torch::cat(embeddings, 0);
+}
+
+torch::Tensor
 TilePredictor::AppearanceTokens() const
 {
   if (m_Prompts.Clicks.empty() || m_Model.Script)
@@ -145,7 +250,7 @@ TilePredictor::AppearanceTokens() const
     Gather(tile, image.data_ptr<float>(), priors.data_ptr<float>());
     image = ToDevice(image);
     priors = ToDevice(priors);
-    const auto embedding = net->encode(image, priors);
+    const auto embedding = Embed({ tile }, image, priors);
     const auto where = ToDevice(torch::tensor({ static_cast<float>(click.X - tile.X), static_cast<float>(click.Y - tile.Y) }).view({ 1, 2 }));
     const auto label = ToDevice(torch::tensor({ static_cast<float>(click.Label) }));
     tokens.push_back(net->prompt_encoder->appearanceTokens(embedding, priors, where, label));
@@ -221,7 +326,10 @@ TilePredictor::RunTiles(std::size_t first, std::size_t count) const
       }
       tilePrompts.Boxes = ToDevice(boxes);
     }
-    const auto prediction = net->forward(ToDevice(images), ToDevice(priors), tilePrompts);
+    const auto onDevice = ToDevice(images), priorsOnDevice = ToDevice(priors);
+    const std::vector<PixelRegion> tiles(m_Tiles.begin() + static_cast<std::ptrdiff_t>(first),
+                                         m_Tiles.begin() + static_cast<std::ptrdiff_t>(first + count));
+    const auto prediction = net->decode(Embed(tiles, onDevice, priorsOnDevice), onDevice, priorsOnDevice, tilePrompts);
     logits = prediction.Logits;
     iou = prediction.PredictedIoU.to(torch::kCPU, torch::kFloat32).reshape({ B }).contiguous();
   }
@@ -419,6 +527,10 @@ TilePredictor::Predict(const PixelRegion & output, float * probabilities, int th
   }
 
   torch::InferenceMode inference;
+  if (m_Embeddings != nullptr)
+  {
+    m_Embeddings->Bind(m_Model, m_Grid);
+  }
   m_Appearance = AppearanceTokens();
   m_RegionOfInterest = RegionOfInterest(m_Prompts, width, height);
   m_Tiles.clear();

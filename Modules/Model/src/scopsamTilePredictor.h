@@ -23,10 +23,40 @@
 #include "scopsamLoadedModel.h"
 
 #include <atomic>
+#include <map>
+#include <mutex>
+#include <string>
+#include <utility>
 #include <vector>
 
 namespace scopsam
 {
+
+/** What a TileEmbeddings holds: embeddings by tile origin, for one model, tile size and image size. */
+struct TileEmbeddings::Impl
+{
+  explicit Impl(std::size_t maximumBytes)
+    : MaximumBytes(maximumBytes)
+  {}
+  /** Makes the cache this image's: forgets every tile when the model, the tile size or the image size differ. */
+  void
+  Bind(const LoadedModel & model, const TileGrid & grid);
+  /** The tile's embedding [1, C, h, w], or an undefined tensor. */
+  torch::Tensor
+  Find(const PixelRegion & tile) const;
+  /** Keeps a tile's embedding where the budget allows. */
+  void
+  Keep(const PixelRegion & tile, const torch::Tensor & embedding);
+
+  const std::size_t                                         MaximumBytes;
+  mutable std::mutex                                        Mutex;
+  std::map<std::pair<std::int64_t, std::int64_t>, torch::Tensor> Tiles;
+  std::size_t                                               Bytes{ 0 };
+  std::size_t                                               Encoded{ 0 };
+  std::string                                               Model; // identity and device
+  int                                                       TileSize{ 0 };
+  std::int64_t                                              Width{ 0 }, Height{ 0 };
+};
 
 /** Runs the tiles of a grid that touch an output region through a loaded model and blends their probabilities.
  *
@@ -39,11 +69,15 @@ namespace scopsam
  *
  * On a CPU the tiles run one by one (BLAS picks its kernels by matrix size, so a batched product rounds
  * differently from a single one) on `threads` workers at a time, each with one LibTorch thread; on CUDA a batch
- * runs as one, on the calling thread (there results agree to float precision, not to the bit). */
+ * runs as one, on the calling thread (there results agree to float precision, not to the bit).
+ *
+ * With a TileEmbeddings, a tile's image embedding comes from it where it is kept, and the image encoder runs only
+ * on the others (decode(embedding) is what forward() runs after encode(), so the probabilities are the same). */
 class TilePredictor
 {
 public:
-  TilePredictor(const LoadedModel & model, const TileGrid & grid, const ImageBlock & input, const Prompts & prompts);
+  TilePredictor(const LoadedModel & model, const TileGrid & grid, const ImageBlock & input, const Prompts & prompts,
+                TileEmbeddings * embeddings = nullptr);
 
   PredictionSummary
   Predict(const PixelRegion & output, float * probabilities, int threads, const ProgressCallback & progress,
@@ -54,6 +88,10 @@ private:
   Gather(const PixelRegion & tile, float * image, float * priors) const;
   torch::Tensor
   ToDevice(torch::Tensor t) const;
+  /** The image embeddings [B, C, h, w] of `tiles`, whose images and priors (on the device) are given: kept ones
+   * from the cache, the others through the image encoder as one batch (and kept). */
+  torch::Tensor
+  Embed(const std::vector<PixelRegion> & tiles, const torch::Tensor & images, const torch::Tensor & priors) const;
   /** The clicks' appearance tokens [K, C], or undefined (no clicks, or a TorchScript model). */
   torch::Tensor
   AppearanceTokens() const;
@@ -80,6 +118,7 @@ private:
   const TileGrid &         m_Grid;
   const ImageBlock &       m_Input;
   const Prompts &          m_Prompts;
+  TileEmbeddings::Impl *   m_Embeddings; // or null
   PixelRegion              m_RegionOfInterest;
   std::vector<PixelRegion> m_Tiles;       // that touch the output and the region of interest, in the grid's order
   std::vector<std::size_t> m_BatchPoints; // point tokens of each batch of BatchSize tiles

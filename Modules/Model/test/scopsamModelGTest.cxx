@@ -360,6 +360,54 @@ TEST(Prompts, ClicksAndBoxesChangeTheResultWhereTheyShould)
   EXPECT_THROW(PredictAll(*engine, image, outside), scopsam::ModelError);
 }
 
+TEST(Prompts, KeptEmbeddingsRerunOnlyTheDecoderAndGiveTheSameProbabilities)
+{
+  // SamPredictor's encode once, prompt many: with a TileEmbeddings the first call encodes every tile it runs (and
+  // each click's own tile), later calls only tiles they have not seen, and every call gives exactly the
+  // probabilities of a call without it.
+  auto             engine = SegmentationEngine::Create(Tiny(), 6);
+  const auto       image = MakeImage(181, 133); // 4 x 3 tiles of 64 pixels
+  const auto       grid = engine->MakeTileGrid(image.Width, image.Height, {});
+  const PixelRegion whole{ 0, 0, image.Width, image.Height };
+  scopsam::TileEmbeddings kept;
+  auto predict = [&](const scopsam::Prompts & prompts, scopsam::TileEmbeddings * embeddings) {
+    std::vector<float> out(image.Width * image.Height);
+    engine->Predict(grid, image.Block(), prompts, whole, out.data(), nullptr, nullptr, embeddings);
+    return out;
+  };
+  EXPECT_EQ(predict({}, &kept), predict({}, nullptr)) << "automatic";
+  EXPECT_EQ(kept.GetEncoded(), grid.Tiles.size());
+  EXPECT_EQ(kept.GetTiles(), grid.Tiles.size());
+  EXPECT_GT(kept.GetBytes(), 0u);
+
+  scopsam::Prompts one, two;
+  one.Clicks = { { 20, 30, 1 } };   // its own tile is the grid's first (clamped to the corner): nothing to encode
+  two.Clicks = { { 20, 30, 1 }, { 100, 70, 0 } };
+  EXPECT_EQ(predict(one, &kept), predict(one, nullptr)) << "one click";
+  EXPECT_EQ(kept.GetEncoded(), grid.Tiles.size()) << "a click on a kept tile reruns the decoder only";
+  const auto clicked = predict(two, &kept);
+  EXPECT_EQ(clicked, predict(two, nullptr)) << "two clicks";
+  EXPECT_EQ(kept.GetEncoded(), grid.Tiles.size() + 1) << "only the second click's own tile was new";
+  EXPECT_NE(clicked, predict({}, &kept)) << "the prompts still act";
+  EXPECT_EQ(kept.GetEncoded(), grid.Tiles.size() + 1);
+
+  // Another image size, tile size or model forgets what was kept; a budget too small keeps nothing and still gives
+  // the same probabilities.
+  auto other = SegmentationEngine::Create(Tiny(), 7);
+  std::vector<float> out(image.Width * image.Height);
+  other->Predict(grid, image.Block(), {}, whole, out.data(), nullptr, nullptr, &kept);
+  EXPECT_EQ(kept.GetEncoded(), 2 * grid.Tiles.size() + 1) << "another model encodes again";
+  EXPECT_EQ(kept.GetTiles(), grid.Tiles.size());
+  scopsam::TileEmbeddings none(1);
+  EXPECT_EQ(predict(two, &none), clicked);
+  EXPECT_EQ(predict(two, &none), clicked);
+  EXPECT_EQ(none.GetTiles(), 0u);
+  EXPECT_EQ(none.GetEncoded(), 2 * (grid.Tiles.size() + 2)) << "nothing kept: every call encodes every tile";
+  kept.Clear();
+  EXPECT_EQ(kept.GetTiles(), 0u);
+  EXPECT_EQ(kept.GetBytes(), 0u);
+}
+
 TEST(ModelFile, SaveLoadRoundTripGivesIdenticalOutputs)
 {
   const fs::path folder = Scratch("roundtrip");
