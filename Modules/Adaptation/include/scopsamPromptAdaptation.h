@@ -170,6 +170,12 @@ public:
   {
     return m_AutomaticMask;
   }
+  /** The same micrograph with another network probability (CV_32F, the image's size): the network's answer to the
+   * prompts where its own click path reads them. The classical planes are shared, the probability's planes, the
+   * automatic mask (the head's weak labels) and nothing else made again. Throws InputError on a mismatched
+   * probability, or where this image has none (the classical baseline). */
+  AdaptationImage
+  WithProbability(const cv::Mat & probability) const;
   /** The features of `rows` (all planes, those rows only): from the cache, or computed on the rows and their
    * reach. */
   FeatureStack
@@ -189,6 +195,9 @@ public:
 private:
   FeatureStack
   Compute(const cv::Range & rows) const;
+  /** The probability and its smoothings, the network's planes. */
+  static void
+  AppendNetworkFeatures(const cv::Mat & probability, FeatureStack & features);
 
   cv::Mat      m_Image, m_Probability, m_Excluded, m_AutomaticMask;
   double       m_Threshold{ 0.5 };

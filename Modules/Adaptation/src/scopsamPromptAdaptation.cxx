@@ -198,6 +198,59 @@ AdaptationImage::AdaptationImage(const cv::Mat & image, const cv::Mat & probabil
   m_Planes = some.Planes.size();
 }
 
+AdaptationImage
+AdaptationImage::WithProbability(const cv::Mat & probability) const
+{
+  if (m_Probability.empty())
+  {
+    throw InputError("the classical features alone have no network probability to replace");
+  }
+  if (probability.size() != m_Image.size() || probability.type() != CV_32F)
+  {
+    throw InputError("the network's probability must be a float image of the micrograph's size");
+  }
+  AdaptationImage out = *this; // the classical planes are shared, not copied
+  out.m_Probability = probability;
+  out.m_AutomaticMask = cv::Mat(); // shared with this image's: a MatExpr would be written into it
+  out.m_AutomaticMask = probability >= m_Threshold;
+  if (!m_Excluded.empty())
+  {
+    out.m_AutomaticMask.setTo(0, m_Excluded);
+  }
+  if (!m_Cache.Planes.empty())
+  {
+    FeatureStack network;
+    AppendNetworkFeatures(probability, network);
+    const std::size_t classical = m_Cache.Planes.size() - network.Planes.size();
+    out.m_Cache = FeatureStack();
+    for (std::size_t i = 0; i < classical; ++i)
+    {
+      out.m_Cache.Append(m_Cache.Planes[i], m_Cache.Names[i]);
+    }
+    for (std::size_t i = 0; i < network.Planes.size(); ++i)
+    {
+      out.m_Cache.Append(network.Planes[i], network.Names[i]);
+    }
+  }
+  return out;
+}
+
+void
+AdaptationImage::AppendNetworkFeatures(const cv::Mat & probability, FeatureStack & features)
+{
+  features.Append(probability, "network");
+  for (const double sigma : ProbabilityScales)
+  {
+    cv::Mat   smooth;
+    const int radius = static_cast<int>(std::ceil(3.0 * sigma));
+    cv::GaussianBlur(probability, smooth, cv::Size(2 * radius + 1, 2 * radius + 1), sigma, sigma,
+                     cv::BORDER_REFLECT_101);
+    std::ostringstream name;
+    name << "network_s" << sigma;
+    features.Append(smooth, name.str());
+  }
+}
+
 FeatureStack
 AdaptationImage::Compute(const cv::Range & rows) const
 {
@@ -207,18 +260,7 @@ AdaptationImage::Compute(const cv::Range & rows) const
   FeatureStack    all = ClassicalFeatures(m_Image.rowRange(padded));
   if (!m_Probability.empty())
   {
-    const cv::Mat probability = m_Probability.rowRange(padded);
-    all.Append(probability, "network");
-    for (const double sigma : ProbabilityScales)
-    {
-      cv::Mat   smooth;
-      const int radius = static_cast<int>(std::ceil(3.0 * sigma));
-      cv::GaussianBlur(probability, smooth, cv::Size(2 * radius + 1, 2 * radius + 1), sigma, sigma,
-                       cv::BORDER_REFLECT_101);
-      std::ostringstream name;
-      name << "network_s" << sigma;
-      all.Append(smooth, name.str());
-    }
+    AppendNetworkFeatures(m_Probability.rowRange(padded), all);
   }
   FeatureStack out;
   for (std::size_t i = 0; i < all.Planes.size(); ++i)

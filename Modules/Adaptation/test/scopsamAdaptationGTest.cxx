@@ -305,6 +305,43 @@ TEST(PromptAdaptation, FeaturesPerBandEqualTheCachedOnesAndTheFileRoundTrips)
   EXPECT_THROW(scopsam::Adaptation::Load("/nonexistent/adaptation.json"), scopsam::InputError);
 }
 
+TEST(PromptAdaptation, AnotherProbabilityGivesTheFeaturesOfAFreshImageWithIt)
+{
+  // The network's prompted probability replaces the automatic one without recomputing the classical bank: every
+  // plane, the weak labels and the fitted head are those of an AdaptationImage made from that probability.
+  const TwoPhases                image;
+  cv::Mat                        exclusion = cv::Mat::zeros(image.Image.size(), CV_8U);
+  exclusion(cv::Rect(0, 0, 40, 40)).setTo(255);
+  cv::Mat prompted(image.Image.size(), CV_32F, cv::Scalar(0.1));
+  prompted.setTo(0.9, image.Dark);
+  scopsam::AdaptationOptions noCache;
+  noCache.CachedPixels = 0;
+  for (const auto & options : { scopsam::AdaptationOptions(), noCache })
+  {
+    const scopsam::AdaptationImage automatic(image.Image, OverSegmenting(image), 0.5, exclusion, "model-a", "a", options);
+    const scopsam::AdaptationImage fresh(image.Image, prompted, 0.5, exclusion, "model-a", "a", options);
+    const scopsam::AdaptationImage swapped = automatic.WithProbability(prompted);
+    EXPECT_EQ(swapped.CachedBytes(), fresh.CachedBytes());
+    EXPECT_EQ(swapped.Signature(), fresh.Signature());
+    EXPECT_EQ(cv::countNonZero(swapped.GetAutomaticMask() != fresh.GetAutomaticMask()), 0) << "the weak labels";
+    EXPECT_NE(cv::countNonZero(swapped.GetAutomaticMask() != automatic.GetAutomaticMask()), 0);
+    const auto a = swapped.Features(cv::Range(30, 90)), b = fresh.Features(cv::Range(30, 90));
+    ASSERT_EQ(a.Planes.size(), b.Planes.size());
+    for (std::size_t i = 0; i < a.Planes.size(); ++i)
+    {
+      EXPECT_EQ(cv::norm(a.Planes[i], b.Planes[i], cv::NORM_INF), 0.0) << a.Names[i];
+    }
+    scopsam::PhasePrompts prompts;
+    prompts.Positions = { image.DarkCentres[2], image.BrightCentres[3] };
+    prompts.Labels = { 1, 0 };
+    EXPECT_EQ(cv::norm(scopsam::Adaptation::Fit(swapped, prompts).Apply(swapped),
+                       scopsam::Adaptation::Fit(fresh, prompts).Apply(fresh), cv::NORM_INF), 0.0);
+    EXPECT_THROW(automatic.WithProbability(cv::Mat(10, 10, CV_32F, cv::Scalar(0.5))), scopsam::InputError);
+  }
+  const scopsam::AdaptationImage classical(image.Image, cv::Mat(), 0.5, cv::Mat(), "", "a");
+  EXPECT_THROW(classical.WithProbability(prompted), scopsam::InputError);
+}
+
 TEST(PromptAdaptation, BadPromptsAreOneClearErrorAndScribblesOnExcludedPixelsAWarning)
 {
   const TwoPhases image;
