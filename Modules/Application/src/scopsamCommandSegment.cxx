@@ -235,6 +235,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     filter->SetPreviousMask(previous);
   }
   filter->SetPromptsOnly(o.PromptsOnly);
+  filter->SetNetworkClicks(ParseNetworkClicks(o.NetworkClicks));
   filter->SetAdaptation(adaptation);
   filter->SetSourceName(input);
   try
@@ -519,6 +520,10 @@ RegisterSegmentCommand(CLI::App & app)
   command->add_flag("--prompts-only", o->PromptsOnly,
                     "The clicks and scribbles alone define the phase: the network's mask does not teach beside them "
                     "(a phase that is not the model's target; a micrograph unlike those it learnt from)");
+  command->add_option("--network-clicks", o->NetworkClicks,
+                      "Whether clicks go to the network as well as to the prompt head: model (where the model's click "
+                      "path was trained; scopsam model says), on or off")
+    ->capture_default_str();
   command->add_option("--previous-mask", o->PreviousMask,
                       "The mask the clicks and scribbles move (the last result of an interactive session; non-zero = "
                       "phase): they add or remove only where the head is sure, in the directions they ask for - "

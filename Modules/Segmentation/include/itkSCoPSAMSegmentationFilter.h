@@ -23,6 +23,7 @@
 #include "itkVectorImage.h"
 #include "scopsamPromptAdaptation.h"
 #include "scopsamSegmentationEngine.h"
+#include "scopsamSegmentationSupport.h"
 
 #include <memory>
 #include <string>
@@ -68,6 +69,13 @@ namespace itk
  * moves that mask instead, only where it is sure and in the directions the prompts ask for
  * (scopsam::StepFromPrevious()): steadier clicks for a little accuracy (Documentation/results.md, "Steady steps").
  * Without prompts the automatic result is unchanged.
+ *
+ * Where the model's own click path was trained (ModelConfig::ClickPathTrained; SetNetworkClicks()), clicks go to
+ * the network too: the inner filter keeps the normalised image, its priors and the tiles' image embeddings
+ * (scopsam::TileEmbeddings), and each new set of clicks reruns only the prompt encoder and the mask decoder over the
+ * tiles. That prompted probability then takes the automatic one's place as the head's prior and weak labels
+ * (scopsam::AdaptationImage::WithProbability()), so that a click can switch the network to another phase while the
+ * head still honours every labelled pixel. At Scale 1 only; with another scale the clicks go to the head alone.
  *
  * Scale (SetScale()): the network sees the input resampled by Scale (a mini-pipeline inside the filter:
  * ResampleImageFilter before, this filter at scale 1, ResampleImageFilter after), and the probability comes back on
@@ -208,6 +216,23 @@ public:
   itkSetMacro(PromptsOnly, bool);
   itkGetConstMacro(PromptsOnly, bool);
   itkBooleanMacro(PromptsOnly);
+  /** Where clicks go besides the prompt head. FromModel (the default): to the network as well where the model's
+   * click path was trained (ModelConfig::ClickPathTrained), else to the head alone; On and Off decide for any model
+   * (measurements; files saved before the flag). */
+  using NetworkClicksType = scopsam::NetworkClicks;
+  void
+  SetNetworkClicks(NetworkClicksType use);
+  NetworkClicksType
+  GetNetworkClicks() const
+  {
+    return m_NetworkClicks;
+  }
+  /** Whether this filter's clicks reach the network (loads the model): NetworkClicks resolved, at Scale 1. */
+  bool
+  UsesNetworkClicks() const;
+  /** Bytes the kept image embeddings of the network's tiles hold (0 unless clicks reach the network). */
+  std::size_t
+  GetEmbeddingCacheBytes() const;
   /** An adaptation to apply (made by prompts on this or another micrograph, with the same model; otherwise an
    * itk::InvalidArgumentError); not together with clicks or scribbles. nullptr: none. */
   void
@@ -336,6 +361,15 @@ private:
   NetworkImageSize() const;
   void
   AddPrediction(const scopsam::PredictionSummary & summary);
+  /** The engine over the tiles of `output` (m_TileGrid), reporting progress and honouring AbortGenerateData()
+   * between tiles; the engine's errors as ITK exceptions. */
+  scopsam::PredictionSummary
+  RunNetwork(const scopsam::ImageBlock & input, const scopsam::Prompts & prompts, const scopsam::PixelRegion & output,
+             float * probabilities, scopsam::TileEmbeddings * embeddings);
+  /** The network's probability of the whole image with this filter's clicks, from what the inner automatic filter
+   * kept (its normalised image, priors and tile embeddings); 0 on excluded pixels. */
+  cv::Mat
+  PromptedProbability(Self & automatic);
 
   scopsam::Prompts
   MakePrompts() const;
@@ -384,6 +418,13 @@ private:
   std::shared_ptr<const scopsam::Adaptation>         m_Adaptation;
   bool                                               m_AdaptationGiven{ false };
   bool                                               m_PromptsOnly{ false };
+  NetworkClicksType                                  m_NetworkClicks{ NetworkClicksType::FromModel };
+  // Kept by an inner automatic filter whose outer filter gives clicks to the network: the network's input of the
+  // whole image (normalised image and priors, 20 bytes a pixel with 4 prior channels) and the tiles' embeddings.
+  bool                                               m_KeepNetworkInput{ false };
+  scopsam::PixelRegion                               m_NetworkRegion;
+  std::vector<float>                                 m_NetworkImage, m_NetworkPriors;
+  std::shared_ptr<scopsam::TileEmbeddings>           m_Embeddings;
   std::string                                        m_SourceName;
 };
 

@@ -319,6 +319,35 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UsesAdaptation() const
 
 template <typename TInputImage, typename TOutputImage>
 void
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetNetworkClicks(NetworkClicksType use)
+{
+  if (use != m_NetworkClicks)
+  {
+    m_NetworkClicks = use;
+    this->Modified();
+  }
+}
+
+template <typename TInputImage, typename TOutputImage>
+bool
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UsesNetworkClicks() const
+{
+  if (m_Scale != 1.0 || m_NetworkClicks == NetworkClicksType::Off)
+  {
+    return false;
+  }
+  return m_NetworkClicks == NetworkClicksType::On || this->GetEngine()->GetConfig().ClickPathTrained;
+}
+
+template <typename TInputImage, typename TOutputImage>
+std::size_t
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetEmbeddingCacheBytes() const
+{
+  return m_AutomaticFilter && m_AutomaticFilter->m_Embeddings ? m_AutomaticFilter->m_Embeddings->GetBytes() : 0;
+}
+
+template <typename TInputImage, typename TOutputImage>
+void
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetAdaptation(std::shared_ptr<const scopsam::Adaptation> adaptation)
 {
   m_Adaptation = std::move(adaptation);
@@ -774,20 +803,49 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
     }
   }
 
-  // The network over the tiles, reporting progress and honouring AbortGenerateData() between batches.
+  // The network over the tiles. An inner automatic filter whose outer filter gives clicks to the network keeps its
+  // input and the tiles' embeddings for them (it is asked for the whole image, in one region).
+  scopsam::TileEmbeddings * embeddings = nullptr;
+  if (m_KeepNetworkInput)
+  {
+    itkAssertOrThrowMacro(needed.Width == grid.ImageWidth && needed.Height == grid.ImageHeight,
+                          "the network's input is kept for the whole image");
+    m_Embeddings = std::make_shared<scopsam::TileEmbeddings>();
+    embeddings = m_Embeddings.get();
+  }
   std::vector<float> probabilities(static_cast<std::size_t>(output.Pixels()));
-  std::atomic<bool>  abort{ false };
+  this->AddPrediction(this->RunNetwork({ needed, image.data(), P > 0 ? priors.data() : nullptr }, prompts, output,
+                                       probabilities.data(), embeddings));
+  if (m_KeepNetworkInput)
+  {
+    m_NetworkRegion = needed;
+    m_NetworkImage = std::move(image);
+    m_NetworkPriors = std::move(priors);
+  }
+  this->WriteOutputs(outputRegion, probabilities.data());
+}
+
+template <typename TInputImage, typename TOutputImage>
+scopsam::PredictionSummary
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::RunNetwork(const scopsam::ImageBlock & input,
+                                                                 const scopsam::Prompts & prompts,
+                                                                 const scopsam::PixelRegion & output,
+                                                                 float * probabilities,
+                                                                 scopsam::TileEmbeddings * embeddings)
+{
+  std::atomic<bool> abort{ false };
   try
   {
     // LibTorch's and BLAS's settings are process-wide: set for this run (under a process-wide lock, so that runs
     // from several threads follow each other) and restored when it ends.
-    const scopsam::ScopedThreadSettings threadSettings(threads);
-    const auto summary = engine->Predict(grid, { needed, image.data(), P > 0 ? priors.data() : nullptr }, prompts, output,
-                    probabilities.data(), [this, &abort](std::size_t done, std::size_t total) {
-                      this->UpdateProgress(static_cast<float>(done) / static_cast<float>(std::max<std::size_t>(1, total)));
-                      abort = this->GetAbortGenerateData();
-                    }, &abort);
-    this->AddPrediction(summary);
+    const scopsam::ScopedThreadSettings threadSettings(static_cast<int>(this->GetNumberOfWorkUnits()));
+    return this->GetEngine()->Predict(
+      m_TileGrid, input, prompts, output, probabilities,
+      [this, &abort](std::size_t done, std::size_t total) {
+        this->UpdateProgress(static_cast<float>(done) / static_cast<float>(std::max<std::size_t>(1, total)));
+        abort = this->GetAbortGenerateData();
+      },
+      &abort, embeddings);
   }
   catch (const scopsam::AbortedError &)
   {
@@ -799,8 +857,24 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateData()
   {
     itkExceptionMacro(<< e.what());
   }
+}
 
-  this->WriteOutputs(outputRegion, probabilities.data());
+template <typename TInputImage, typename TOutputImage>
+cv::Mat
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PromptedProbability(Self & automatic)
+{
+  const auto & grid = m_TileGrid;
+  cv::Mat      probability(static_cast<int>(grid.ImageHeight), static_cast<int>(grid.ImageWidth), CV_32F);
+  const bool   priors = this->GetEngine()->GetConfig().PriorChannels > 0;
+  this->RunNetwork({ automatic.m_NetworkRegion, automatic.m_NetworkImage.data(),
+                     priors ? automatic.m_NetworkPriors.data() : nullptr },
+                   this->MakePrompts(), { 0, 0, grid.ImageWidth, grid.ImageHeight }, probability.ptr<float>(),
+                   automatic.m_Embeddings.get());
+  if (const MaskImageType * exclusion = this->GetExclusionMask())
+  {
+    probability.setTo(0.0f, scopsam::MatView(const_cast<MaskImageType *>(exclusion)) != 0);
+  }
+  return probability;
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -1016,6 +1090,13 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
   automatic.SetNumberOfWorkUnits(this->GetNumberOfWorkUnits());
   automatic.SetExclusionMask(this->GetExclusionMask());
   automatic.SetPriorImage(this->GetPriorImage());
+  const bool networkClicks = this->UsesNetworkClicks();
+  if (automatic.m_KeepNetworkInput != networkClicks)
+  {
+    automatic.m_KeepNetworkInput = networkClicks; // a run that did not keep them runs again
+    automatic.m_Embeddings.reset();
+    automatic.Modified();
+  }
   if (m_HasRegionOfInterest)
   {
     automatic.SetRegionOfInterest(m_RegionOfInterest);
@@ -1095,9 +1176,13 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
       }
       prompts.Alone = m_PromptsOnly;
       const scopsam::AdaptationOptions options;
-      m_Adaptation = std::make_shared<const scopsam::Adaptation>(
-        scopsam::Adaptation::Fit(*m_AdaptationImage, prompts, options));
-      probability = m_Adaptation->Apply(*m_AdaptationImage);
+      // With the network's click path, the network's answer to the clicks is the head's prior and weak labels.
+      const auto view = networkClicks && !m_Clicks.empty()
+                          ? std::make_shared<const scopsam::AdaptationImage>(
+                              m_AdaptationImage->WithProbability(this->PromptedProbability(automatic)))
+                          : m_AdaptationImage;
+      m_Adaptation = std::make_shared<const scopsam::Adaptation>(scopsam::Adaptation::Fit(*view, prompts, options));
+      probability = m_Adaptation->Apply(*view);
       if (const MaskImageType * previous = this->GetPreviousMask())
       {
         // (Excluded pixels are zeroed with every output, WriteOutputs(), whatever the previous mask says there.)

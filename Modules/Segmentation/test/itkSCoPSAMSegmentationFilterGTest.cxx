@@ -40,6 +40,7 @@
 #include "scopsamTestScratch.h"
 
 #include <algorithm>
+#include <array>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -283,6 +284,55 @@ TEST(SCoPSAMSegmentationFilter, ClicksAloneChangeTheOutput)
   prompted->ClearClicks();
   prompted->Update();
   EXPECT_EQ(MaxDifference<FloatImage>(prompted->GetOutput(), automatic->GetOutput()), 0.0) << "cleared";
+}
+
+TEST(SCoPSAMSegmentationFilter, ClicksReachTheNetworkWhereItsClickPathIsUsedAndKeptEmbeddingsChangeNothing)
+{
+  const auto image = Micrograph(150, 130); // 3 x 3 tiles of 64 pixels
+  auto       make = [&image](Filter::NetworkClicksType use, const std::vector<std::array<int, 3>> & clicks) {
+    auto filter = Filter::New();
+    filter->SetInput(image);
+    filter->SetModelFileName(TinyModel());
+    filter->SetNetworkClicks(use);
+    for (const auto & c : clicks)
+    {
+      filter->AddClick({ { c[0], c[1] } }, c[2]);
+    }
+    filter->Update();
+    return filter;
+  };
+  const std::vector<std::array<int, 3>> two{ { 30, 40, 1 }, { 100, 90, 0 } };
+  auto head = make(Filter::NetworkClicksType::Off, two);
+  auto both = make(Filter::NetworkClicksType::On, two);
+  EXPECT_FALSE(head->UsesNetworkClicks());
+  EXPECT_TRUE(both->UsesNetworkClicks());
+  EXPECT_GT(MaxDifference<FloatImage>(both->GetOutput(), head->GetOutput()), 1e-4)
+    << "the network's answer to the clicks is the head's prior";
+  EXPECT_EQ(head->GetEmbeddingCacheBytes(), 0u);
+  EXPECT_GT(both->GetEmbeddingCacheBytes(), 0u) << "the tiles' embeddings are kept for the next clicks";
+
+  // Prompt many: one more click on the kept embeddings gives what a fresh filter with all three clicks gives.
+  both->AddClick({ { 60, 20 } }, 1);
+  both->Update();
+  const auto fresh = make(Filter::NetworkClicksType::On, { two[0], two[1], { 60, 20, 1 } });
+  EXPECT_EQ(MaxDifference<FloatImage>(both->GetOutput(), fresh->GetOutput()), 0.0);
+
+  // No prompt: the automatic result, unchanged.
+  const auto automatic = make(Filter::NetworkClicksType::Off, {});
+  both->ClearClicks();
+  both->Update();
+  EXPECT_EQ(MaxDifference<FloatImage>(both->GetOutput(), automatic->GetOutput()), 0.0);
+
+  // The model's word decides by default; another scale gives the clicks to the head alone.
+  std::shared_ptr<scopsam::SegmentationEngine> trained = scopsam::SegmentationEngine::Load(TinyModel());
+  auto                                         filter = Filter::New();
+  filter->SetInput(image);
+  filter->SetEngine(trained);
+  EXPECT_FALSE(filter->UsesNetworkClicks()) << "a model whose click path was not trained";
+  trained->SetClickPathTrained(true);
+  EXPECT_TRUE(filter->UsesNetworkClicks());
+  filter->SetScale(2.0);
+  EXPECT_FALSE(filter->UsesNetworkClicks());
 }
 
 TEST(SCoPSAMSegmentationFilter, RegionOfInterestAndBadPrompts)
