@@ -72,6 +72,15 @@
 #   rounds8.prioroff rounds8 from the shipped prior-off model (the ablation's counterpart of the same recipe)
 # judged by the same criteria (the prior-off arm against the prior-off model's own automatic and synthetic figures).
 # nbs2 and aza play no part.
+# Ninth part, declared after the eighth part's runs and before its own (2026-12-07, session 15): no training. The
+# segmentation filter now gives clicks to the network as well (SetNetworkClicks; `bench --network-clicks`): the
+# network's answer to the clicks, over kept tile embeddings, is the prompt head's prior and weak labels. Measured for
+# rounds8 at both seeds, under RITM's protocol on the val splits (bench --split val --clicks 10 --carry-clicks 0
+# --threads 1), with --network-clicks on and off (off: the shipped path, the head alone, for the same weights):
+#   rule   the product path for a model whose click path was trained is the network and the head together where, at
+#          both seeds, nasa_super1 and uhcs_cementite are never more than 0.02 under the head alone after 1, 3, 5 and
+#          10 clicks, and the tertiary set reaches 0.3 after 5 clicks; otherwise the head alone stays the path and
+#          the click path is not worth a fourth stage yet.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
 set -euo pipefail
@@ -136,6 +145,18 @@ if [ ! -f "$work/control.scored.log" ]; then
     --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
   mv "$work/control.scored.log.part" "$work/control.scored.log"
 fi
+# Ninth part: the protocol on the val splits, the network's clicks on and off, for both seeds of rounds8.
+for name in rounds8 rounds8.s3302; do
+  for clicks in on off; do
+    out=$work/$name.network-$clicks
+    [ -f "$out.md" ] && continue
+    "$bin" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val --clicks 10 \
+      --carry-clicks 0 --threads 1 --model "$work/$name.pt" --network-clicks "$clicks" --markdown "$out.md.part" \
+      --json "$out.json" > "$out.log" 2>&1 &
+  done
+  wait
+  for clicks in on off; do mv "$work/$name.network-$clicks.md.part" "$work/$name.network-$clicks.md"; done
+done
 for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all rounds4.s3302 rounds8 rounds8.s3302 rounds8.prioroff; do
   echo "$name:"
   grep '^step' "$work/$name.log" | sed 's/^/  /'
