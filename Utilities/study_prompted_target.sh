@@ -155,7 +155,10 @@ for name in rounds8 rounds8.s3302; do
       --json "$out.json" > "$out.log" 2>&1 &
   done
   wait
-  for clicks in on off; do mv "$work/$name.network-$clicks.md.part" "$work/$name.network-$clicks.md"; done
+  for clicks in on off; do
+    part=$work/$name.network-$clicks.md.part
+    if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
+  done
 done
 for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all rounds4.s3302 rounds8 rounds8.s3302 rounds8.prioroff; do
   echo "$name:"
