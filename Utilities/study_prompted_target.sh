@@ -81,6 +81,17 @@
 #          both seeds, nasa_super1 and uhcs_cementite are never more than 0.02 under the head alone after 1, 3, 5 and
 #          10 clicks, and the tertiary set reaches 0.3 after 5 clicks; otherwise the head alone stays the path and
 #          the click path is not worth a fourth stage yet.
+# Tenth part, declared after the ninth part's runs and before its own (2026-12-07, session 15): the ninth part's rule
+# failed at both seeds - nasa_super1 0.917 -> 0.758 after 5 clicks (seed 3301: one image 0.903 -> 0.272 at its fifth
+# click, a negative one, restored by the next) and 0.908 -> 0.677 after the first click (seed 3302), where the head
+# alone holds; uhcs_cementite within 0.01; the tertiary set 0.026 -> 0.496 / 0.500 after 5. A negative click reads
+# "not this phase" to the trained click path and "not this spot" to the head, and only the user knows which is meant:
+# the switch that says it is --prompts-only ("my prompts define the phase", the tertiary user's case). Measured: the
+# same models and protocol with --prompts-only, --network-clicks on and off (on: the prompted probability is the
+# head's feature, the prompts alone its labels).
+#   rule   with --prompts-only the clicks go to the network too (for a model whose click path was trained) where, at
+#          both seeds, the tertiary set after 5 and after 10 clicks gains more than 0.015 with them, and nasa_super1
+#          and uhcs_cementite lose no more than 0.02 after 5 and after 10 clicks.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
 set -euo pipefail
@@ -157,6 +168,21 @@ for name in rounds8 rounds8.s3302; do
   wait
   for clicks in on off; do
     part=$work/$name.network-$clicks.md.part
+    if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
+  done
+done
+# Tenth part: the same with --prompts-only.
+for name in rounds8 rounds8.s3302; do
+  for clicks in on off; do
+    out=$work/$name.alone.network-$clicks
+    [ -f "$out.md" ] && continue
+    "$bin" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val --clicks 10 \
+      --carry-clicks 0 --threads 1 --model "$work/$name.pt" --prompts-only --network-clicks "$clicks" \
+      --markdown "$out.md.part" --json "$out.json" > "$out.log" 2>&1 &
+  done
+  wait
+  for clicks in on off; do
+    part=$work/$name.alone.network-$clicks.md.part
     if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
   done
 done
