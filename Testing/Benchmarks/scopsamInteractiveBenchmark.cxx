@@ -21,8 +21,9 @@
 //    scopsam.Predictor(image) costs;
 //  - BM_PredictOneMoreClick: after set_image and 4 clicks, one update with a 5th click (the head fitted and applied
 //    again; the network not rerun), what one more predict() costs; its second argument 1: the 4-click mask given
-//    back as the previous mask (SetPreviousMask, the steady step of scopsam::StepFromPrevious). IO excluded.
-//    Figures: Documentation/benchmarks.md.
+//    back as the previous mask (SetPreviousMask, the steady step of scopsam::StepFromPrevious); its third argument
+//    1: clicks go to the network too (SetNetworkClicks(true): the prompt encoder and the mask decoder rerun over every
+//    tile on the kept image embeddings, then the head). IO excluded. Figures: Documentation/benchmarks.md.
 //
 //   build/bin/scopsamInteractiveBenchmark --benchmark_counters_tabular=true
 #include "itkSCoPSAMSegmentationFilter.h"
@@ -74,12 +75,13 @@ Sample()
 }
 
 Filter::Pointer
-MakeFilter(int threads)
+MakeFilter(int threads, bool network)
 {
   auto filter = Filter::New();
   filter->SetInput(Sample().Pixels);
   filter->SetEngine(scopsam::LoadSharedEngine("", scopsam::DeviceOptions{}));
   filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(threads));
+  filter->SetNetworkClicks(network);
   return filter;
 }
 
@@ -100,10 +102,11 @@ BM_SetImage(benchmark::State & state)
   const int threads = static_cast<int>(state.range(0));
   for (auto _ : state)
   {
-    auto filter = MakeFilter(threads);
+    auto filter = MakeFilter(threads, state.range(1) != 0);
     AddClicks(filter, 1);
     filter->Update();
     state.counters["cache MB"] = static_cast<double>(filter->GetAdaptationCacheBytes()) / 1e6;
+    state.counters["embeddings MB"] = static_cast<double>(filter->GetEmbeddingCacheBytes()) / 1e6;
   }
 }
 
@@ -111,7 +114,7 @@ void
 BM_PredictOneMoreClick(benchmark::State & state)
 {
   const int threads = static_cast<int>(state.range(0));
-  auto      filter = MakeFilter(threads);
+  auto      filter = MakeFilter(threads, state.range(2) != 0);
   AddClicks(filter, 4);
   filter->Update(); // set_image and four clicks
   if (state.range(1) != 0)
@@ -130,10 +133,15 @@ BM_PredictOneMoreClick(benchmark::State & state)
 }
 } // namespace
 
-BENCHMARK(BM_SetImage)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(2);
-BENCHMARK(BM_PredictOneMoreClick)
+BENCHMARK(BM_SetImage)
   ->ArgsProduct({ { 1, 2 }, { 0, 1 } })
-  ->ArgNames({ "threads", "previous" })
+  ->ArgNames({ "threads", "network" })
+  ->Unit(benchmark::kMillisecond)
+  ->UseRealTime()
+  ->Iterations(2);
+BENCHMARK(BM_PredictOneMoreClick)
+  ->ArgsProduct({ { 1, 2 }, { 0, 1 }, { 0, 1 } })
+  ->ArgNames({ "threads", "previous", "network" })
   ->Unit(benchmark::kMillisecond)
   ->UseRealTime();
 BENCHMARK_MAIN();

@@ -65,7 +65,7 @@ struct BenchOptions
                                                 // set's other images
   bool                     PromptsOnly{ false }; // with ProtocolClicks: SCoP-SAM's prompts alone define the phase
   bool                     PreviousMasks{ false }; // with ProtocolClicks: each mask goes back with the next prompts
-  std::string              NetworkClicks{ "model" }; // where clicks go besides the head: model, on, off (ParseNetworkClicks)
+  bool                     NetworkClicks{ false }; // with ProtocolClicks: clicks go to the network too
 };
 /** One prompted method through the click protocol on a set: means over images. */
 struct InteractiveRow

@@ -43,7 +43,7 @@ struct SegmentOptions
   std::string Labels;      // scribbles: a label image, 1 this phase, 2 not this phase, 3 excluded, 0 unlabelled
   bool        PromptsOnly{ false }; // the clicks and scribbles alone define the phase (PhasePrompts::Alone)
   std::string PreviousMask; // the mask the clicks and scribbles move (the filter's SetPreviousMask), non-zero = phase
-  std::string NetworkClicks{ "model" }; // where clicks go besides the head: model, on, off (ParseNetworkClicks)
+  bool        NetworkClicks{ false }; // clicks go to the network's click path too (the filter's SetNetworkClicks)
   std::string SaveAdaptation; // write what the clicks and scribbles taught (JSON) here
   std::string Adaptation;  // apply this saved adaptation (to one image or a folder), without prompts
   std::string Exclude;     // a mask of regions to ignore (non-zero), e.g. a data bar

@@ -86,7 +86,7 @@ MakeFilter(const GrayImage2D * image, const std::shared_ptr<const SegmentationEn
   auto filter = Filter::New();
   filter->SetInput(image);
   filter->SetEngine(engine);
-  filter->SetNetworkClicks(ParseNetworkClicks(o.NetworkClicks));
+  filter->SetNetworkClicks(o.NetworkClicks);
   if (o.Threshold >= 0.0)
   {
     filter->SetThreshold(o.Threshold);
@@ -257,7 +257,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
     }
   }
   const std::string variant = std::string(o.PromptsOnly ? ", prompts only" : "") + (o.PreviousMasks ? ", previous masks" : "") +
-                              (o.NetworkClicks != "model" ? ", network clicks " + o.NetworkClicks : "");
+                              (o.NetworkClicks ? ", network clicks" : "");
   table.Interactive = { Summarise("SCoP-SAM, clicks" + variant, withClicks),
                         Summarise("SCoP-SAM, scribbles" + variant, withScribbles),
                         Summarise("random forest on classical features (ilastik-style), clicks", forest) };
@@ -338,11 +338,14 @@ RunBench(const BenchOptions & o)
   {
     throw InputError("--prompts-only sets how the protocol's prompts act: give --clicks");
   }
+  if (o.NetworkClicks && o.ProtocolClicks == 0)
+  {
+    throw InputError("--network-clicks sets how the protocol's clicks act: give --clicks");
+  }
   if (o.PreviousMasks && o.ProtocolClicks == 0)
   {
     throw InputError("--previous-masks sets how the protocol's prompts act: give --clicks");
   }
-  ParseNetworkClicks(o.NetworkClicks);
   if (o.Model.empty() && !HasDefaultModel())
   {
     throw InputError("--model is required: this build embeds no default model");
@@ -636,10 +639,9 @@ RegisterBenchCommand(CLI::App & app)
                     "With --clicks: SCoP-SAM's clicks and scribbles alone define the phase (segment --prompts-only)");
   command->add_flag("--previous-masks", o->PreviousMasks,
                     "With --clicks: each protocol mask goes back with the next prompts (segment --previous-mask)");
-  command->add_option("--network-clicks", o->NetworkClicks,
-                      "With --clicks: whether clicks go to the network as well as to the prompt head: model (where its "
-                      "click path was trained), on or off (segment --network-clicks)")
-    ->capture_default_str();
+  command->add_flag("--network-clicks", o->NetworkClicks,
+                    "With --clicks: clicks go to the network's click path as well as to the prompt head "
+                    "(segment --network-clicks)");
   command->add_option("--markdown", o->Markdown, "Write the Markdown tables here");
   command->add_option("--json", o->JSON, "Write JSON here");
   return { command, [o] {

@@ -131,10 +131,6 @@ RunCheckModel(const std::string & model, const std::string & resave)
         << (engine->IsTorchScript() ? " (TorchScript)" : "") << "\n"
         << "threshold: " << config.Threshold << "\n"
         << "IoU head: " << (config.IoUHeadTrained ? "trained" : "untrained") << "\n"
-        << "click path: "
-        << (config.ClickPathTrained ? "trained (clicks go to the network and the prompt head)"
-                                    : "untrained (clicks go to the prompt head)")
-        << "\n"
         << "training: " << (config.Training.empty() ? "(not recorded)" : config.Training) << "\n"
         << "checksum: " << engine->GetChecksum() << "\n";
     if (!resave.empty())

@@ -235,7 +235,7 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
     filter->SetPreviousMask(previous);
   }
   filter->SetPromptsOnly(o.PromptsOnly);
-  filter->SetNetworkClicks(ParseNetworkClicks(o.NetworkClicks));
+  filter->SetNetworkClicks(o.NetworkClicks);
   filter->SetAdaptation(adaptation);
   filter->SetSourceName(input);
   try
@@ -390,6 +390,10 @@ RunSegment(const SegmentOptions & o)
   {
     throw InputError("--prompts-only says the clicks (--points) or scribbles (--labels) alone define the phase: give some");
   }
+  if (o.NetworkClicks && o.Points.empty())
+  {
+    throw InputError("--network-clicks gives the clicks (--points) to the network as well: give some");
+  }
   if (!o.PreviousMask.empty() && !prompted)
   {
     throw InputError("--previous-mask is the mask the clicks (--points) or scribbles (--labels) move: give some");
@@ -520,10 +524,9 @@ RegisterSegmentCommand(CLI::App & app)
   command->add_flag("--prompts-only", o->PromptsOnly,
                     "The clicks and scribbles alone define the phase: the network's mask does not teach beside them "
                     "(a phase that is not the model's target; a micrograph unlike those it learnt from)");
-  command->add_option("--network-clicks", o->NetworkClicks,
-                      "Whether clicks go to the network as well as to the prompt head: model (where the model's click "
-                      "path was trained; scopsam model says), on or off")
-    ->capture_default_str();
+  command->add_flag("--network-clicks", o->NetworkClicks,
+                    "Clicks go to the network's own click path as well as to the prompt head: its answer is the "
+                    "head's prior (for a network trained with error-click rounds; off by default, see results.md)");
   command->add_option("--previous-mask", o->PreviousMask,
                       "The mask the clicks and scribbles move (the last result of an interactive session; non-zero = "
                       "phase): they add or remove only where the head is sure, in the directions they ask for - "

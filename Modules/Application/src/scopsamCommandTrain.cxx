@@ -175,8 +175,7 @@ RunTrain(const TrainCommandOptions & o)
   training.CheckpointEvery = o.CheckpointEvery;
   training.CheckpointFolder = o.Checkpoints.empty() ? o.Output + ".checkpoints" : o.Checkpoints;
   training.Seed = o.Seed;
-  std::string best;          // the checkpoint picked on the val splits
-  int         bestStep{ -1 }; // its step; -1: none picked, the last weights are the output
+  std::string best; // the checkpoint picked on the val splits
   try
   {
     Trainer trainer(*engine, training);
@@ -242,7 +241,6 @@ RunTrain(const TrainCommandOptions & o)
       std::cerr << std::endl;
     }
     best = trainer.GetBestModelPath();
-    bestStep = trainer.GetBestStep();
   }
   catch (const ModelError & e)
   {
@@ -264,8 +262,6 @@ RunTrain(const TrainCommandOptions & o)
   }
   engine->SetProvenance(o.CommandLine.empty() ? "scopsam train" : o.CommandLine, 1.0);
   engine->SetIoUHeadTrained(engine->GetConfig().IoUHeadTrained || training.IoUWeight > 0.0);
-  // Error-click rounds teach the click path what the filter then gives it; weights kept from step 0 learnt nothing.
-  engine->SetClickPathTrained(engine->GetConfig().ClickPathTrained || (training.ErrorClicks > 0.0 && bestStep != 0));
   try
   {
     engine->Save(o.Output);

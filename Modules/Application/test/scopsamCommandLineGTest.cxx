@@ -1367,6 +1367,19 @@ TEST(Segment, ScribblesAndAdaptationFiles)
   EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--prompts-only" }, &error), 2)
     << "the prompts alone, and none given";
   EXPECT_NE(error.find("--prompts-only"), std::string::npos) << error;
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--labels", labels,
+                      "--network-clicks" }, &error), 2)
+    << "clicks for the network, and none given";
+  EXPECT_NE(error.find("--network-clicks"), std::string::npos) << error;
+  // Clicks to the network as well: its answer is the head's prior, so the mask differs from the head's alone.
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "network.png").string(), "--model", model, "--points",
+                      "20,60,1;70,30,0", "--network-clicks" }),
+            0);
+  ASSERT_EQ(Scopsam({ "segment", image, (out / "head.png").string(), "--model", model, "--points", "20,60,1;70,30,0" }),
+            0);
+  EXPECT_NE(cv::countNonZero(scopsam::MatFromImage(scopsam::ReadMask((out / "network.png").string()).GetPointer()) !=
+                             scopsam::MatFromImage(scopsam::ReadMask((out / "head.png").string()).GetPointer())),
+            0);
   EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--labels", labels, "--points",
                       "15,40,0" }),
             2)

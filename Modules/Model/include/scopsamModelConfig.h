@@ -90,11 +90,6 @@ struct ModelConfig
   // Whether a loss term fitted the IoU head (scopsam train's IoU loss); false: its output is that of the random
   // initialisation or of an imported SAM checkpoint, and front ends show it marked "untrained".
   bool IoUHeadTrained{ false };
-  // Whether the network's own click path was taught to follow clicks on the errors of its masks (scopsam train's
-  // error-click rounds, TrainingOptions::ErrorClicks); where it was, the segmentation filter gives clicks to the
-  // network as well as to the prompt head (itk::SCoPSAMSegmentationFilter::SetNetworkClicks()). Files without it:
-  // false, the clicks go to the head alone.
-  bool ClickPathTrained{ false };
 
   // Provenance: how the weights were made (free text), and the pixel scale of the training data.
   std::string Training;

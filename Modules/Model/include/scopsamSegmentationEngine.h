@@ -182,10 +182,6 @@ public:
   /** Records whether a loss term fitted the IoU head (ModelConfig::IoUHeadTrained); the trainer's command sets it. */
   void
   SetIoUHeadTrained(bool trained);
-  /** Records whether error-click rounds taught the click path (ModelConfig::ClickPathTrained); the trainer's command
-   * sets it. */
-  void
-  SetClickPathTrained(bool trained);
 
   /** Writes weights and configuration to one file (temporary file, then rename). Native models only. */
   void

@@ -205,7 +205,6 @@ ModelConfig::ToJSON() const
   j["upper_percentile"] = UpperPercentile;
   j["threshold"] = Threshold;
   j["iou_head_trained"] = IoUHeadTrained;
-  j["click_path_trained"] = ClickPathTrained;
   j["training"] = Training;
   j["training_pixel_scale"] = TrainingPixelScale;
   return j.dump();
@@ -250,7 +249,6 @@ ModelConfig::FromJSON(const std::string & text)
     c.UpperPercentile = j.at("upper_percentile");
     c.Threshold = j.value("threshold", 0.5); // files written before the stored threshold: 0.5
     c.IoUHeadTrained = j.value("iou_head_trained", false);
-    c.ClickPathTrained = j.value("click_path_trained", false);
     c.Training = j.value("training", "");
     c.TrainingPixelScale = j.value("training_pixel_scale", 1.0);
   }

@@ -109,12 +109,6 @@ SegmentationEngine::SetIoUHeadTrained(bool trained)
 }
 
 void
-SegmentationEngine::SetClickPathTrained(bool trained)
-{
-  m_Model->Config.ClickPathTrained = trained;
-}
-
-void
 SegmentationEngine::Save(const std::string & path) const
 {
   WriteModelFile(*m_Model, path);

@@ -23,7 +23,6 @@
 #include "itkVectorImage.h"
 #include "scopsamPromptAdaptation.h"
 #include "scopsamSegmentationEngine.h"
-#include "scopsamSegmentationSupport.h"
 
 #include <memory>
 #include <string>
@@ -70,12 +69,12 @@ namespace itk
  * (scopsam::StepFromPrevious()): steadier clicks for a little accuracy (Documentation/results.md, "Steady steps").
  * Without prompts the automatic result is unchanged.
  *
- * Where the model's own click path was trained (ModelConfig::ClickPathTrained; SetNetworkClicks()), clicks go to
- * the network too: the inner filter keeps the normalised image, its priors and the tiles' image embeddings
- * (scopsam::TileEmbeddings), and each new set of clicks reruns only the prompt encoder and the mask decoder over the
- * tiles. That prompted probability then takes the automatic one's place as the head's prior and weak labels
- * (scopsam::AdaptationImage::WithProbability()), so that a click can switch the network to another phase while the
- * head still honours every labelled pixel. At Scale 1 only; with another scale the clicks go to the head alone.
+ * With NetworkClicks on (SetNetworkClicks(); off by default), clicks go to the network's own click path too: the
+ * inner filter keeps the normalised image, its priors and the tiles' image embeddings (scopsam::TileEmbeddings),
+ * each new set of clicks reruns only the prompt encoder and the mask decoder over the tiles, and that prompted
+ * probability takes the automatic one's place as the head's prior and weak labels
+ * (scopsam::AdaptationImage::WithProbability()). For networks whose click path was trained to follow clicks
+ * (Documentation/results.md, "A prompted target"); at Scale 1 only.
  *
  * Scale (SetScale()): the network sees the input resampled by Scale (a mini-pipeline inside the filter:
  * ResampleImageFilter before, this filter at scale 1, ResampleImageFilter after), and the probability comes back on
@@ -216,18 +215,13 @@ public:
   itkSetMacro(PromptsOnly, bool);
   itkGetConstMacro(PromptsOnly, bool);
   itkBooleanMacro(PromptsOnly);
-  /** Where clicks go besides the prompt head. FromModel (the default): to the network as well where the model's
-   * click path was trained (ModelConfig::ClickPathTrained), else to the head alone; On and Off decide for any model
-   * (measurements; files saved before the flag). */
-  using NetworkClicksType = scopsam::NetworkClicks;
-  void
-  SetNetworkClicks(NetworkClicksType use);
-  NetworkClicksType
-  GetNetworkClicks() const
-  {
-    return m_NetworkClicks;
-  }
-  /** Whether this filter's clicks reach the network (loads the model): NetworkClicks resolved, at Scale 1. */
+  /** Whether clicks go to the network's own click path as well as to the prompt head (off by default: measured on
+   * the val splits, the network's reading of a negative click - "not this phase" where the head reads "not this
+   * spot" - carried into the head's weak labels costs a right mask up to 0.23 of IoU at a click; results.md). */
+  itkSetMacro(NetworkClicks, bool);
+  itkGetConstMacro(NetworkClicks, bool);
+  itkBooleanMacro(NetworkClicks);
+  /** Whether this filter's clicks reach the network: NetworkClicks, at Scale 1. */
   bool
   UsesNetworkClicks() const;
   /** Bytes the kept image embeddings of the network's tiles hold (0 unless clicks reach the network). */
@@ -418,7 +412,7 @@ private:
   std::shared_ptr<const scopsam::Adaptation>         m_Adaptation;
   bool                                               m_AdaptationGiven{ false };
   bool                                               m_PromptsOnly{ false };
-  NetworkClicksType                                  m_NetworkClicks{ NetworkClicksType::FromModel };
+  bool                                               m_NetworkClicks{ false };
   // Kept by an inner automatic filter whose outer filter gives clicks to the network: the network's input of the
   // whole image (normalised image and priors, 20 bytes a pixel with 4 prior channels) and the tiles' embeddings.
   bool                                               m_KeepNetworkInput{ false };

@@ -318,25 +318,10 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UsesAdaptation() const
 }
 
 template <typename TInputImage, typename TOutputImage>
-void
-SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::SetNetworkClicks(NetworkClicksType use)
-{
-  if (use != m_NetworkClicks)
-  {
-    m_NetworkClicks = use;
-    this->Modified();
-  }
-}
-
-template <typename TInputImage, typename TOutputImage>
 bool
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UsesNetworkClicks() const
 {
-  if (m_Scale != 1.0 || m_NetworkClicks == NetworkClicksType::Off)
-  {
-    return false;
-  }
-  return m_NetworkClicks == NetworkClicksType::On || this->GetEngine()->GetConfig().ClickPathTrained;
+  return m_NetworkClicks && m_Scale == 1.0;
 }
 
 template <typename TInputImage, typename TOutputImage>

@@ -45,21 +45,6 @@ LoadSharedEngine(const std::string & path, const DeviceOptions & device);
 SCoPSAMSegmentation_EXPORT std::unique_ptr<SegmentationEngine>
 LoadEngine(const std::string & path, const DeviceOptions & device);
 
-/** Where a segmentation's clicks go besides the prompt head (itk::SCoPSAMSegmentationFilter::SetNetworkClicks()):
- * to the network as well where the model's click path was trained (FromModel, ModelConfig::ClickPathTrained), or
- * for any model (On), or never (Off).
- * \ingroup SCoPSAMSegmentation */
-enum class NetworkClicks
-{
-  FromModel,
-  On,
-  Off
-};
-
-/** "model", "on", "off" (the command lines' --network-clicks) to a NetworkClicks; throws InputError otherwise. */
-SCoPSAMSegmentation_EXPORT NetworkClicks
-ParseNetworkClicks(const std::string & name);
-
 /** Whether this build embeds the default model (Modules/Model/model/scopsam_small_default.pt at configure time). */
 SCoPSAMSegmentation_EXPORT bool
 HasDefaultModel();

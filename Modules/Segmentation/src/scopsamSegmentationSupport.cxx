@@ -16,8 +16,6 @@
  *
  *=========================================================================*/
 #include "scopsamSegmentationSupport.h"
-#include "scopsamErrors.h"
-
 
 #include <filesystem>
 #include <map>
@@ -109,24 +107,6 @@ LoadSharedEngine(const std::string & path, const DeviceOptions & device)
   std::shared_ptr<const SegmentationEngine> engine = SegmentationEngine::Load(path, device);
   cache[key] = engine;
   return engine;
-}
-
-NetworkClicks
-ParseNetworkClicks(const std::string & name)
-{
-  if (name == "model")
-  {
-    return NetworkClicks::FromModel;
-  }
-  if (name == "on")
-  {
-    return NetworkClicks::On;
-  }
-  if (name == "off")
-  {
-    return NetworkClicks::Off;
-  }
-  throw InputError("where clicks go (--network-clicks) must be model, on or off, got '" + name + "'");
 }
 
 } // namespace scopsam

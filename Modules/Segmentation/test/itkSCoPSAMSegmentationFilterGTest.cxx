@@ -286,14 +286,14 @@ TEST(SCoPSAMSegmentationFilter, ClicksAloneChangeTheOutput)
   EXPECT_EQ(MaxDifference<FloatImage>(prompted->GetOutput(), automatic->GetOutput()), 0.0) << "cleared";
 }
 
-TEST(SCoPSAMSegmentationFilter, ClicksReachTheNetworkWhereItsClickPathIsUsedAndKeptEmbeddingsChangeNothing)
+TEST(SCoPSAMSegmentationFilter, ClicksReachTheNetworkWhenAskedAndKeptEmbeddingsChangeNothing)
 {
   const auto image = Micrograph(150, 130); // 3 x 3 tiles of 64 pixels
-  auto       make = [&image](Filter::NetworkClicksType use, const std::vector<std::array<int, 3>> & clicks) {
+  auto       make = [&image](bool network, const std::vector<std::array<int, 3>> & clicks) {
     auto filter = Filter::New();
     filter->SetInput(image);
     filter->SetModelFileName(TinyModel());
-    filter->SetNetworkClicks(use);
+    filter->SetNetworkClicks(network);
     for (const auto & c : clicks)
     {
       filter->AddClick({ { c[0], c[1] } }, c[2]);
@@ -302,8 +302,8 @@ TEST(SCoPSAMSegmentationFilter, ClicksReachTheNetworkWhereItsClickPathIsUsedAndK
     return filter;
   };
   const std::vector<std::array<int, 3>> two{ { 30, 40, 1 }, { 100, 90, 0 } };
-  auto head = make(Filter::NetworkClicksType::Off, two);
-  auto both = make(Filter::NetworkClicksType::On, two);
+  auto head = make(false, two);
+  auto both = make(true, two);
   EXPECT_FALSE(head->UsesNetworkClicks());
   EXPECT_TRUE(both->UsesNetworkClicks());
   EXPECT_GT(MaxDifference<FloatImage>(both->GetOutput(), head->GetOutput()), 1e-4)
@@ -314,22 +314,21 @@ TEST(SCoPSAMSegmentationFilter, ClicksReachTheNetworkWhereItsClickPathIsUsedAndK
   // Prompt many: one more click on the kept embeddings gives what a fresh filter with all three clicks gives.
   both->AddClick({ { 60, 20 } }, 1);
   both->Update();
-  const auto fresh = make(Filter::NetworkClicksType::On, { two[0], two[1], { 60, 20, 1 } });
+  const auto fresh = make(true, { two[0], two[1], { 60, 20, 1 } });
   EXPECT_EQ(MaxDifference<FloatImage>(both->GetOutput(), fresh->GetOutput()), 0.0);
 
   // No prompt: the automatic result, unchanged.
-  const auto automatic = make(Filter::NetworkClicksType::Off, {});
+  const auto automatic = make(false, {});
   both->ClearClicks();
   both->Update();
   EXPECT_EQ(MaxDifference<FloatImage>(both->GetOutput(), automatic->GetOutput()), 0.0);
 
-  // The model's word decides by default; another scale gives the clicks to the head alone.
-  std::shared_ptr<scopsam::SegmentationEngine> trained = scopsam::SegmentationEngine::Load(TinyModel());
-  auto                                         filter = Filter::New();
+  // Off by default; at another scale the clicks go to the head alone.
+  auto filter = Filter::New();
   filter->SetInput(image);
-  filter->SetEngine(trained);
-  EXPECT_FALSE(filter->UsesNetworkClicks()) << "a model whose click path was not trained";
-  trained->SetClickPathTrained(true);
+  filter->SetModelFileName(TinyModel());
+  EXPECT_FALSE(filter->GetNetworkClicks());
+  filter->NetworkClicksOn();
   EXPECT_TRUE(filter->UsesNetworkClicks());
   filter->SetScale(2.0);
   EXPECT_FALSE(filter->UsesNetworkClicks());

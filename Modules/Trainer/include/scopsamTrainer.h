@@ -192,9 +192,6 @@ public:
   /** The path of the best checkpoint (best.pt in the checkpoint folder); empty when none was kept yet. */
   std::string
   GetBestModelPath() const;
-  /** The step of that checkpoint (0: the initial weights were never beaten). */
-  int
-  GetBestStep() const;
 
   /** Mean IoU (threshold 0.5, automatic mode) of the network on samples. */
   double

@@ -463,12 +463,6 @@ Trainer::GetBestModelPath() const
   return !path.empty() && m_Impl->BestScore >= 0.0 && fs::exists(path) ? path : std::string();
 }
 
-int
-Trainer::GetBestStep() const
-{
-  return m_Impl->BestStep;
-}
-
 ValidationScore
 Trainer::ValidateImages(const std::vector<ValidationImage> & images)
 {
