@@ -298,7 +298,7 @@ public:
 
   std::tuple<py::array_t<float>, py::array_t<unsigned char>>
   Predict(const Clicks & clicks, const std::optional<MaskArray> & scribbles, const std::string & adaptation,
-          bool promptsOnly, const std::optional<MaskArray> & previousMask)
+          bool promptsOnly, const std::optional<MaskArray> & previousMask, bool networkClicks)
   {
     SegmentationFilter * filter = m_Filter.Filter;
     MaskImage::Pointer   labels, previous;
@@ -328,6 +328,7 @@ public:
       filter->SetScribbleImage(labels);
       filter->SetPreviousMask(previous);
       filter->SetPromptsOnly(promptsOnly);
+      filter->SetNetworkClicks(networkClicks);
       filter->SetAdaptation(given);
       if (!filter->UsesAdaptation())
       {
@@ -509,7 +510,7 @@ PYBIND11_MODULE(_scopsam, m)
          py::arg("tile_size"), py::arg("overlap"), py::arg("batch_size"), py::arg("device"), py::arg("threads"),
          py::arg("scale"), py::arg("exclusion"))
     .def("predict", &Predictor::Predict, py::arg("clicks"), py::arg("scribbles"), py::arg("adaptation"),
-         py::arg("prompts_only"), py::arg("previous_mask"))
+         py::arg("prompts_only"), py::arg("previous_mask"), py::arg("network_clicks"))
     .def("save_adaptation", &Predictor::SaveAdaptation, py::arg("path"))
     .def("warnings", &Predictor::Warnings);
   m.def("quantify", &Quantify, py::arg("mask"), py::arg("spacing"), py::arg("unit"), py::arg("feature"),

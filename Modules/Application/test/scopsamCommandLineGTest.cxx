@@ -1478,6 +1478,21 @@ TEST(SlicerModules, SegmentationTakesOneLabelMapOfScribblesAndExcludedPixels)
   EXPECT_EQ(cv::countNonZero(mask(cv::Rect(80, 60, 16, 20))), 0) << "label 3 is excluded";
   std::ifstream saved(out / "a.json");
   EXPECT_EQ(nlohmann::json::parse(saved).at("prompts_alone"), true) << "the module's 'Prompts only' reaches the head";
+  // "Network clicks" reaches the filter: the network's answer to the clicks moves the probability.
+  std::vector<cv::Mat> probabilities;
+  for (const bool network : { false, true })
+  {
+    std::vector<std::string> args{ "--modelFile", TileModel().string(), "--positivePoints", "20,40,0",
+                                   "--negativePoints", "70,30,0", "--probabilityVolume", (out / "pn.mha").string() };
+    if (network)
+    {
+      args.push_back("--networkClicks");
+    }
+    args.insert(args.end(), { image, (out / "mn.png").string() });
+    ASSERT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, args, nullptr, &err), 0) << err;
+    probabilities.push_back(scopsam::MatFromImage(scopsam::ReadGrayImage((out / "pn.mha").string()).GetPointer()).clone());
+  }
+  EXPECT_GT(cv::norm(probabilities[0], probabilities[1], cv::NORM_INF), 1e-4);
   // Only the required items, as Slicer passes them when nothing optional is set.
   EXPECT_EQ(SlicerModule(&scopsam::SegmentationSlicerModule, { "--modelFile", TileModel().string(), image, (out / "m2.png").string() },
                          nullptr, &err),

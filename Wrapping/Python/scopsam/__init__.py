@@ -216,7 +216,7 @@ class Predictor:
                                         _whole("number_of_work_units", number_of_work_units), float(scale), exclusion)
 
     def predict(self, points=None, labels=None, scribbles=None, adaptation=None, prompts_only=False,
-                previous_mask=None):
+                previous_mask=None, network_clicks=False):
         """The mask (uint8, 255 phase) and the probability (float32) for these prompts.
 
         ``points``: (column, row) pairs; ``labels``: one per point, 1 "this phase" or 0 "not this phase" (default
@@ -226,7 +226,10 @@ class Predictor:
         teach beside them (a phase that is not the model's target; ``scopsam segment --prompts-only``);
         ``previous_mask``: the mask these prompts correct, as SAM's ``mask_input`` (pass each result back with the
         next prompts; non-zero = phase): they move it only where the head is sure, in the directions they ask for
-        (steadier, slightly less accurate; without it, the head's own mask). No prompt: the automatic result."""
+        (steadier, slightly less accurate; without it, the head's own mask); ``network_clicks``: the points go to the
+        network's own click path too, over the image embeddings kept since the first predict(), and its answer is
+        the head's prior (``scopsam segment --network-clicks``; off by default, see Documentation/results.md). No
+        prompt: the automatic result."""
         points = [] if points is None else [tuple(p) for p in numpy.asarray(points).reshape(-1, 2).tolist()]
         labels = [1] * len(points) if labels is None else numpy.asarray(labels).reshape(-1).tolist()
         if len(labels) != len(points):
@@ -240,6 +243,8 @@ class Predictor:
             marks = marks.astype(numpy.uint8)
         if prompts_only and not clicks and marks is None:
             raise ValueError("prompts_only: the points or scribbles alone define the phase, give some")
+        if network_clicks and not clicks:
+            raise ValueError("network_clicks: the points go to the network as well, give some")
         previous = None
         if previous_mask is not None:
             previous = numpy.asarray(_Input(previous_mask, "previous_mask").array)
@@ -249,7 +254,7 @@ class Predictor:
                 raise ValueError("previous_mask is the mask the points or scribbles correct: give some")
             previous = (previous != 0).astype(numpy.uint8)
         probability, mask = self._core.predict(clicks, marks, "" if adaptation is None else str(adaptation),
-                                               bool(prompts_only), previous)
+                                               bool(prompts_only), previous, bool(network_clicks))
         return self._source.give_back(mask), self._source.give_back(probability)
 
     def save_adaptation(self, path):

@@ -246,6 +246,16 @@ class Segmentation(unittest.TestCase):
             predictor.predict(points=[(column, row)], labels=[0], previous_mask=automatic[1:])
         with self.assertRaisesRegex(ValueError, "previous_mask"):
             predictor.predict(previous_mask=automatic)
+        # The network's own clicks (network_clicks): its answer to the click is the head's prior, so the probability
+        # moves; asked again on the kept embeddings, or from a fresh predictor, the same.
+        networked, networked_probability = predictor.predict(points=[(column, row)], labels=[0], network_clicks=True)
+        self.assertFalse(numpy.array_equal(networked_probability, probability))
+        numpy.testing.assert_array_equal(
+            predictor.predict(points=[(column, row)], labels=[0], network_clicks=True)[0], networked)
+        numpy.testing.assert_array_equal(
+            scopsam.Predictor(image).predict(points=[(column, row)], labels=[0], network_clicks=True)[0], networked)
+        with self.assertRaisesRegex(ValueError, "network_clicks"):
+            predictor.predict(network_clicks=True)
 
     def test_a_missing_model_is_a_value_error(self):
         with self.assertRaisesRegex(ValueError, "no-such-model.pt"):
