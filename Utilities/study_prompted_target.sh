@@ -92,6 +92,18 @@
 #   rule   with --prompts-only the clicks go to the network too (for a model whose click path was trained) where, at
 #          both seeds, the tertiary set after 5 and after 10 clicks gains more than 0.015 with them, and nasa_super1
 #          and uhcs_cementite lose no more than 0.02 after 5 and after 10 clicks.
+# Eleventh part, declared after the tenth part's runs and before its own (2026-12-07, session 15): both ways of
+# joining the click path to the head failed their rules. The network alone - its prompted mask as the output, what
+# the temporary build of parts 7-8 measured - is what a user who says "my prompts define the phase" could be given.
+# Its figures at seeds 3301 / 3302 were seen before this declaration, so they cannot decide: one more seed decides.
+#   rounds8.s3303  rounds8 with seed 3303 (800 steps, one thread)
+#   measure        RITM's protocol on the val splits (--clicks 10 --carry-clicks 0 --threads 1): the network alone
+#                  (the temporary build of parts 7-8, /work/bin-frozen/scopsam-probe with SCOPSAM_NETWORK_CLICKS=1,
+#                  not committed) against the prompts-only head of the same weights (bench --prompts-only)
+#   rule   the network alone becomes what --network-clicks does under --prompts-only (to be built in the filter)
+#          where, at seed 3303, the tertiary set gains more than 0.015 after 5 and after 10 clicks over the
+#          prompts-only head and nasa_super1 and uhcs_cementite lose no more than 0.02 after 5 and after 10 clicks;
+#          and the three seeds' mean gains agree in sign.
 #
 #   Utilities/study_prompted_target.sh [WORK_FOLDER]     (default build/prompted-study; resumes from checkpoints)
 set -euo pipefail
@@ -171,6 +183,8 @@ for name in rounds8 rounds8.s3302; do
     if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
   done
 done
+SEED=3303 run rounds8.s3303 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 \
+  --synthetic-fraction 0.5 --error-clicks 0.5 --error-click-rounds 8
 # Tenth part: the same with --prompts-only.
 for name in rounds8 rounds8.s3302; do
   for clicks in on off; do
@@ -186,7 +200,26 @@ for name in rounds8 rounds8.s3302; do
     if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
   done
 done
-for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all rounds4.s3302 rounds8 rounds8.s3302 rounds8.prioroff; do
+# Eleventh part: the network alone (the temporary build; PROBE names it) and the prompts-only head, seed 3303.
+probe=${PROBE:-/work/bin-frozen/scopsam-probe}
+if [ -x "$probe" ]; then
+  out=$work/rounds8.s3303
+  if [ ! -f "$out.network-alone.md" ]; then
+    SCOPSAM_NETWORK_CLICKS=1 "$probe" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" \
+      --split val --clicks 10 --carry-clicks 0 --threads 1 --model "$out.pt" --markdown "$out.network-alone.md.part" \
+      --json "$out.network-alone.json" > "$out.network-alone.log" 2>&1 &
+  fi
+  if [ ! -f "$out.alone.head.md" ]; then
+    "$bin" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val --clicks 10 \
+      --carry-clicks 0 --threads 1 --model "$out.pt" --prompts-only --markdown "$out.alone.head.md.part" \
+      --json "$out.alone.head.json" > "$out.alone.head.log" 2>&1 &
+  fi
+  wait
+  for part in "$out.network-alone.md.part" "$out.alone.head.md.part"; do
+    if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
+  done
+fi
+for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all rounds4.s3302 rounds8 rounds8.s3302 rounds8.prioroff rounds8.s3303; do
   echo "$name:"
   grep '^step' "$work/$name.log" | sed 's/^/  /'
   [ -f "$work/$name.time" ] && tail -1 "$work/$name.time"
