@@ -355,11 +355,12 @@ private:
   NetworkImageSize() const;
   void
   AddPrediction(const scopsam::PredictionSummary & summary);
-  /** The engine over the tiles of `output` (m_TileGrid), reporting progress and honouring AbortGenerateData()
-   * between tiles; the engine's errors as ITK exceptions. */
+  /** The engine over the tiles of `output` (m_TileGrid), reporting progress from `progressStart` over
+   * `progressSpan` and honouring AbortGenerateData() between tiles; the engine's errors as ITK exceptions. */
   scopsam::PredictionSummary
   RunNetwork(const scopsam::ImageBlock & input, const scopsam::Prompts & prompts, const scopsam::PixelRegion & output,
-             float * probabilities, scopsam::TileEmbeddings * embeddings);
+             float * probabilities, scopsam::TileEmbeddings * embeddings, float progressStart = 0.0f,
+             float progressSpan = 1.0f);
   /** The network's probability of the whole image with this filter's clicks, from what the inner automatic filter
    * kept (its normalised image, priors and tile embeddings); 0 on excluded pixels. */
   cv::Mat

@@ -816,7 +816,8 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::RunNetwork(const scopsam::
                                                                  const scopsam::Prompts & prompts,
                                                                  const scopsam::PixelRegion & output,
                                                                  float * probabilities,
-                                                                 scopsam::TileEmbeddings * embeddings)
+                                                                 scopsam::TileEmbeddings * embeddings,
+                                                                 float progressStart, float progressSpan)
 {
   std::atomic<bool> abort{ false };
   try
@@ -826,8 +827,9 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::RunNetwork(const scopsam::
     const scopsam::ScopedThreadSettings threadSettings(static_cast<int>(this->GetNumberOfWorkUnits()));
     return this->GetEngine()->Predict(
       m_TileGrid, input, prompts, output, probabilities,
-      [this, &abort](std::size_t done, std::size_t total) {
-        this->UpdateProgress(static_cast<float>(done) / static_cast<float>(std::max<std::size_t>(1, total)));
+      [this, &abort, progressStart, progressSpan](std::size_t done, std::size_t total) {
+        this->UpdateProgress(progressStart + progressSpan * static_cast<float>(done) /
+                                               static_cast<float>(std::max<std::size_t>(1, total)));
         abort = this->GetAbortGenerateData();
       },
       &abort, embeddings);
@@ -854,7 +856,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PromptedProbability(Self &
   this->RunNetwork({ automatic.m_NetworkRegion, automatic.m_NetworkImage.data(),
                      priors ? automatic.m_NetworkPriors.data() : nullptr },
                    this->MakePrompts(), { 0, 0, grid.ImageWidth, grid.ImageHeight }, probability.ptr<float>(),
-                   automatic.m_Embeddings.get());
+                   automatic.m_Embeddings.get(), 0.9f, 0.05f); // after the automatic result's 0.9
   if (const MaskImageType * exclusion = this->GetExclusionMask())
   {
     probability.setTo(0.0f, scopsam::MatView(const_cast<MaskImageType *>(exclusion)) != 0);
@@ -1078,8 +1080,10 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
   const bool networkClicks = this->UsesNetworkClicks();
   if (automatic.m_KeepNetworkInput != networkClicks)
   {
-    automatic.m_KeepNetworkInput = networkClicks; // a run that did not keep them runs again
+    automatic.m_KeepNetworkInput = networkClicks; // a run that did not keep them runs again; one that did lets go
     automatic.m_Embeddings.reset();
+    std::vector<float>().swap(automatic.m_NetworkImage);
+    std::vector<float>().swap(automatic.m_NetworkPriors);
     automatic.Modified();
   }
   if (m_HasRegionOfInterest)
@@ -1206,6 +1210,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::PrintSelf(std::ostream & o
   os << indent << "ExclusionMask: " << (this->GetExclusionMask() ? "set" : "(none)") << std::endl;
   os << indent << "Clicks: " << m_Clicks.size() << std::endl;
   os << indent << "PromptsOnly: " << m_PromptsOnly << std::endl;
+  os << indent << "NetworkClicks: " << m_NetworkClicks << std::endl;
   os << indent << "PreviousMask: " << (this->GetPreviousMask() ? "given" : "(none)") << std::endl;
   os << indent << "ScribbleImage: " << (this->GetScribbleImage() ? "set" : "(none)") << std::endl;
   os << indent << "Adaptation: " << (m_AdaptationGiven ? "given" : (m_Adaptation ? "made by the prompts" : "(none)"))

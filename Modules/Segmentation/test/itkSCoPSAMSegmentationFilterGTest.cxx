@@ -323,6 +323,16 @@ TEST(SCoPSAMSegmentationFilter, ClicksReachTheNetworkWhenAskedAndKeptEmbeddingsC
   both->Update();
   EXPECT_EQ(MaxDifference<FloatImage>(both->GetOutput(), automatic->GetOutput()), 0.0);
 
+  // Turned off, the filter lets go of what it kept, and its clicks go to the head alone again.
+  both->NetworkClicksOff();
+  for (const auto & c : two)
+  {
+    both->AddClick({ { c[0], c[1] } }, c[2]);
+  }
+  both->Update();
+  EXPECT_EQ(both->GetEmbeddingCacheBytes(), 0u);
+  EXPECT_EQ(MaxDifference<FloatImage>(both->GetOutput(), head->GetOutput()), 0.0);
+
   // Off by default; at another scale the clicks go to the head alone.
   auto filter = Filter::New();
   filter->SetInput(image);
