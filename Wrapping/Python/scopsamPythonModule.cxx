@@ -353,7 +353,10 @@ public:
     const auto                        adaptation = m_Filter.Filter->GetAdaptation();
     if (!adaptation)
     {
-      throw scopsam::InputError("no adaptation yet: call predict() with clicks or scribbles first");
+      throw scopsam::InputError(m_Filter.Filter->UsesNetworkAlone()
+                                  ? "no adaptation: with network_clicks and prompts_only the network alone answered the "
+                                    "points"
+                                  : "no adaptation yet: call predict() with clicks or scribbles first");
     }
     adaptation->Save(path);
   }

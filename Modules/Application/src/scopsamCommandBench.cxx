@@ -282,6 +282,10 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
         continue; // a perfect automatic mask: nothing to teach
       }
       const auto adaptation = s.Segmenter->GetAdaptation();
+      if (!adaptation)
+      {
+        continue; // the network alone answered the clicks (--network-clicks --prompts-only): no head to carry
+      }
       double     onTargets = 0, automaticOnTargets = 0;
       for (std::size_t target = 0; target < samples.size(); ++target)
       {

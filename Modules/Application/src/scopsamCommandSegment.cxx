@@ -246,6 +246,11 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   {
     throw InputError("cannot segment " + input + ": " + ExceptionMessage(e));
   }
+  if (!o.SaveAdaptation.empty() && filter->UsesNetworkAlone())
+  {
+    throw InputError("--save-adaptation: with --network-clicks and --prompts-only the network alone answers the "
+                     "clicks; no head is made to save");
+  }
 
   // The writers pull the filter's outputs piece by piece (tiles are placed on the whole image, so the pieces change
   // no pixel); overlay and statistics need the whole mask, kept in memory only then.
@@ -292,9 +297,9 @@ SegmentOne(const SegmentOptions & o, const std::shared_ptr<const SegmentationEng
   }
   WriteStreamed(outputs, rowsPerPiece);
   bar.Done();
-  if (filter->UsesAdaptation())
+  if (const auto adaptation = filter->GetAdaptation())
   {
-    for (const auto & warning : filter->GetAdaptation()->GetWarnings())
+    for (const auto & warning : adaptation->GetWarnings())
     {
       std::cerr << "scopsam segment: warning: " << input << ": " << warning << "\n";
     }

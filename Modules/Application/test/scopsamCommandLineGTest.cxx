@@ -1380,6 +1380,17 @@ TEST(Segment, ScribblesAndAdaptationFiles)
   EXPECT_NE(cv::countNonZero(scopsam::MatFromImage(scopsam::ReadMask((out / "network.png").string()).GetPointer()) !=
                              scopsam::MatFromImage(scopsam::ReadMask((out / "head.png").string()).GetPointer())),
             0);
+  // With --prompts-only the network alone answers the clicks: a mask, and no head to save.
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "alone-net.png").string(), "--model", model, "--points", "20,60,1",
+                      "--network-clicks", "--prompts-only" }),
+            0);
+  EXPECT_EQ(Scopsam({ "segment", image, (out / "y.png").string(), "--model", model, "--points", "20,60,1",
+                      "--network-clicks", "--prompts-only", "--save-adaptation", (out / "y.json").string() },
+                    &error),
+            2);
+  EXPECT_NE(error.find("no head"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(out / "y.png"));
+  EXPECT_FALSE(fs::exists(out / "y.json"));
   EXPECT_EQ(Scopsam({ "segment", image, (out / "x.png").string(), "--model", model, "--labels", labels, "--points",
                       "15,40,0" }),
             2)

@@ -73,8 +73,10 @@ namespace itk
  * inner filter keeps the normalised image, its priors and the tiles' image embeddings (scopsam::TileEmbeddings),
  * each new set of clicks reruns only the prompt encoder and the mask decoder over the tiles, and that prompted
  * probability takes the automatic one's place as the head's prior and weak labels
- * (scopsam::AdaptationImage::WithProbability()). For networks whose click path was trained to follow clicks
- * (Documentation/results.md, "A prompted target"); at Scale 1 only.
+ * (scopsam::AdaptationImage::WithProbability()) - or, where the user says the prompts alone define the phase
+ * (SetPromptsOnly()) and gives clicks only, it is the output itself, at the model's threshold: no head is fitted
+ * (UsesNetworkAlone()). For networks whose click path was trained to follow clicks (Documentation/results.md, "A
+ * prompted target"); at Scale 1 only.
  *
  * Scale (SetScale()): the network sees the input resampled by Scale (a mini-pipeline inside the filter:
  * ResampleImageFilter before, this filter at scale 1, ResampleImageFilter after), and the probability comes back on
@@ -224,6 +226,12 @@ public:
   /** Whether this filter's clicks reach the network: NetworkClicks, at Scale 1. */
   bool
   UsesNetworkClicks() const;
+  /** Whether the network alone answers the prompts: its clicks reach the network, the prompts alone define the phase
+   * (PromptsOnly), and they are clicks only (no scribbles, no adaptation given). Then no head is fitted
+   * (GetAdaptation() gives nullptr: nothing to save or carry) and the mask is the network's prompted probability
+   * cut at the model's threshold (or SetThreshold()'s). */
+  bool
+  UsesNetworkAlone() const;
   /** Bytes the kept image embeddings of the network's tiles hold (0 unless clicks reach the network). */
   std::size_t
   GetEmbeddingCacheBytes() const;

@@ -289,7 +289,7 @@ template <typename TInputImage, typename TOutputImage>
 double
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GetEffectiveThreshold() const
 {
-  if (m_UseModelThreshold && this->UsesAdaptation())
+  if (m_UseModelThreshold && this->UsesAdaptation() && !this->UsesNetworkAlone())
   {
     return scopsam::Adaptation::Threshold; // the head's probability, fitted to 0/1 targets
   }
@@ -322,6 +322,14 @@ bool
 SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UsesNetworkClicks() const
 {
   return m_NetworkClicks && m_Scale == 1.0;
+}
+
+template <typename TInputImage, typename TOutputImage>
+bool
+SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::UsesNetworkAlone() const
+{
+  return this->UsesNetworkClicks() && m_PromptsOnly && !m_Clicks.empty() && this->GetScribbleImage() == nullptr &&
+         !m_AdaptationGiven;
 }
 
 template <typename TInputImage, typename TOutputImage>
@@ -1165,13 +1173,22 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
       }
       prompts.Alone = m_PromptsOnly;
       const scopsam::AdaptationOptions options;
-      // With the network's click path, the network's answer to the clicks is the head's prior and weak labels.
-      const auto view = networkClicks && !m_Clicks.empty()
-                          ? std::make_shared<const scopsam::AdaptationImage>(
-                              m_AdaptationImage->WithProbability(this->PromptedProbability(automatic)))
-                          : m_AdaptationImage;
-      m_Adaptation = std::make_shared<const scopsam::Adaptation>(scopsam::Adaptation::Fit(*view, prompts, options));
-      probability = m_Adaptation->Apply(*view);
+      if (this->UsesNetworkAlone())
+      {
+        // The prompts alone define the phase and they are clicks: the network's own answer is the output.
+        probability = this->PromptedProbability(automatic);
+        m_Adaptation.reset();
+      }
+      else
+      {
+        // With the network's click path, the network's answer to the clicks is the head's prior and weak labels.
+        const auto view = networkClicks && !m_Clicks.empty()
+                            ? std::make_shared<const scopsam::AdaptationImage>(
+                                m_AdaptationImage->WithProbability(this->PromptedProbability(automatic)))
+                            : m_AdaptationImage;
+        m_Adaptation = std::make_shared<const scopsam::Adaptation>(scopsam::Adaptation::Fit(*view, prompts, options));
+        probability = m_Adaptation->Apply(*view);
+      }
       if (const MaskImageType * previous = this->GetPreviousMask())
       {
         // (Excluded pixels are zeroed with every output, WriteOutputs(), whatever the previous mask says there.)

@@ -323,6 +323,40 @@ TEST(SCoPSAMSegmentationFilter, ClicksReachTheNetworkWhenAskedAndKeptEmbeddingsC
   both->Update();
   EXPECT_EQ(MaxDifference<FloatImage>(both->GetOutput(), automatic->GetOutput()), 0.0);
 
+  // The prompts alone, as clicks: the network alone answers them - no head, the mask its probability at the
+  // model's threshold, not the head's. A scribble brings the head back.
+  std::shared_ptr<scopsam::SegmentationEngine> lowered = scopsam::SegmentationEngine::Load(TinyModel());
+  lowered->SetThreshold(0.3); // a stored threshold that is not the head's 0.5
+  auto alone = make(true, two);
+  alone->SetEngine(lowered);
+  alone->PromptsOnlyOn();
+  alone->Update();
+  EXPECT_TRUE(alone->UsesNetworkAlone());
+  EXPECT_EQ(alone->GetAdaptation(), nullptr);
+  const double modelThreshold = alone->GetEngine()->GetConfig().Threshold;
+  EXPECT_EQ(modelThreshold, 0.3);
+  EXPECT_EQ(alone->GetEffectiveThreshold(), modelThreshold);
+  std::size_t disagreements = 0;
+  for (itk::ImageRegionConstIteratorWithIndex<FloatImage> it(alone->GetOutput(), alone->GetOutput()->GetBufferedRegion());
+       !it.IsAtEnd(); ++it)
+  {
+    disagreements += (it.Get() >= modelThreshold) != (alone->GetMaskOutput()->GetPixel(it.GetIndex()) != 0);
+  }
+  EXPECT_EQ(disagreements, 0u);
+  auto headAlone = make(false, two);
+  headAlone->PromptsOnlyOn();
+  headAlone->Update();
+  EXPECT_GT(MaxDifference<FloatImage>(alone->GetOutput(), headAlone->GetOutput()), 1e-4);
+  auto scribbles = Filter::MaskImageType::New();
+  scribbles->CopyInformation(image);
+  scribbles->SetRegions(image->GetLargestPossibleRegion());
+  scribbles->Allocate(true);
+  scribbles->SetPixel({ { 5, 5 } }, 2);
+  alone->SetScribbleImage(scribbles);
+  alone->Update();
+  EXPECT_FALSE(alone->UsesNetworkAlone());
+  EXPECT_NE(alone->GetAdaptation(), nullptr);
+
   // Turned off, the filter lets go of what it kept, and its clicks go to the head alone again.
   both->NetworkClicksOff();
   for (const auto & c : two)

@@ -256,6 +256,12 @@ class Segmentation(unittest.TestCase):
             scopsam.Predictor(image).predict(points=[(column, row)], labels=[0], network_clicks=True)[0], networked)
         with self.assertRaisesRegex(ValueError, "network_clicks"):
             predictor.predict(network_clicks=True)
+        # With prompts_only the network alone answers the points: a mask, and no head to save.
+        alone, _ = predictor.predict(points=[(column, row)], labels=[1], prompts_only=True, network_clicks=True)
+        self.assertEqual(alone.shape, image.shape)
+        self.assertEqual(predictor.warnings, [])
+        with self.assertRaisesRegex(ValueError, "network alone"):
+            predictor.save_adaptation("/tmp/never-written.json")
 
     def test_a_missing_model_is_a_value_error(self):
         with self.assertRaisesRegex(ValueError, "no-such-model.pt"):
