@@ -23,7 +23,8 @@
 //    again; the network not rerun), what one more predict() costs; its second argument 1: the 4-click mask given
 //    back as the previous mask (SetPreviousMask, the steady step of scopsam::StepFromPrevious); its third argument
 //    1: clicks go to the network too (SetNetworkClicks(true): the prompt encoder and the mask decoder rerun over every
-//    tile on the kept image embeddings, then the head). IO excluded. Figures: Documentation/benchmarks.md.
+//    tile on the kept image embeddings, then the head), 2: the network alone answers them (SetPromptsOnly(true) as
+//    well: no head). IO excluded. Figures: Documentation/benchmarks.md.
 //
 //   build/bin/scopsamInteractiveBenchmark --benchmark_counters_tabular=true
 #include "itkSCoPSAMSegmentationFilter.h"
@@ -75,13 +76,14 @@ Sample()
 }
 
 Filter::Pointer
-MakeFilter(int threads, bool network)
+MakeFilter(int threads, int network)
 {
   auto filter = Filter::New();
   filter->SetInput(Sample().Pixels);
   filter->SetEngine(scopsam::LoadSharedEngine("", scopsam::DeviceOptions{}));
   filter->SetNumberOfWorkUnits(static_cast<itk::ThreadIdType>(threads));
-  filter->SetNetworkClicks(network);
+  filter->SetNetworkClicks(network > 0);
+  filter->SetPromptsOnly(network > 1);
   return filter;
 }
 
@@ -102,7 +104,7 @@ BM_SetImage(benchmark::State & state)
   const int threads = static_cast<int>(state.range(0));
   for (auto _ : state)
   {
-    auto filter = MakeFilter(threads, state.range(1) != 0);
+    auto filter = MakeFilter(threads, static_cast<int>(state.range(1)));
     AddClicks(filter, 1);
     filter->Update();
     state.counters["cache MB"] = static_cast<double>(filter->GetAdaptationCacheBytes()) / 1e6;
@@ -114,7 +116,7 @@ void
 BM_PredictOneMoreClick(benchmark::State & state)
 {
   const int threads = static_cast<int>(state.range(0));
-  auto      filter = MakeFilter(threads, state.range(2) != 0);
+  auto      filter = MakeFilter(threads, static_cast<int>(state.range(2)));
   AddClicks(filter, 4);
   filter->Update(); // set_image and four clicks
   if (state.range(1) != 0)
@@ -140,7 +142,7 @@ BENCHMARK(BM_SetImage)
   ->UseRealTime()
   ->Iterations(2);
 BENCHMARK(BM_PredictOneMoreClick)
-  ->ArgsProduct({ { 1, 2 }, { 0, 1 }, { 0, 1 } })
+  ->ArgsProduct({ { 1, 2 }, { 0, 1 }, { 0, 1, 2 } })
   ->ArgNames({ "threads", "previous", "network" })
   ->Unit(benchmark::kMillisecond)
   ->UseRealTime();
