@@ -530,8 +530,9 @@ RegisterSegmentCommand(CLI::App & app)
                     "The clicks and scribbles alone define the phase: the network's mask does not teach beside them "
                     "(a phase that is not the model's target; a micrograph unlike those it learnt from)");
   command->add_flag("--network-clicks", o->NetworkClicks,
-                    "Clicks go to the network's own click path as well as to the prompt head: its answer is the "
-                    "head's prior (for a network trained with error-click rounds; off by default, see results.md)");
+                    "Clicks go to the network's own click path as well: its answer is the prompt head's prior, or "
+                    "with --prompts-only and clicks only the output itself (for a network trained with error-click "
+                    "rounds; the embedded model's is not; see results.md)");
   command->add_option("--previous-mask", o->PreviousMask,
                       "The mask the clicks and scribbles move (the last result of an interactive session; non-zero = "
                       "phase): they add or remove only where the head is sure, in the directions they ask for - "

@@ -364,8 +364,9 @@ SegmentationSlicerModule(int argc, char ** argv)
              "For a phase that is not the model's target, or a micrograph unlike those it learnt from.",
              IntoFlag(o.PromptsOnly)),
         Flag("networkClicks", "Network clicks",
-             "The clicks go to the network's own click path too; its answer is the adaptation's prior. Off by "
-             "default: for a network trained to follow clicks (see Documentation/results.md).",
+             "The clicks go to the network's own click path too: its answer is the adaptation's prior, or with "
+             "'Prompts only' and clicks only the result itself. For a network trained to follow clicks (the "
+             "embedded model's is not; see Documentation/results.md).",
              IntoFlag(o.NetworkClicks)),
         Described("string", "saveAdaptation", "Save adaptation to",
                   "Optional file (.json): what the clicks and scribbles taught, to apply to other micrographs.",

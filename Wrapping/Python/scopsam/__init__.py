@@ -227,9 +227,10 @@ class Predictor:
         ``previous_mask``: the mask these prompts correct, as SAM's ``mask_input`` (pass each result back with the
         next prompts; non-zero = phase): they move it only where the head is sure, in the directions they ask for
         (steadier, slightly less accurate; without it, the head's own mask); ``network_clicks``: the points go to the
-        network's own click path too, over the image embeddings kept since the first predict(), and its answer is
-        the head's prior (``scopsam segment --network-clicks``; off by default, see Documentation/results.md). No
-        prompt: the automatic result."""
+        network's own click path too, over the image embeddings kept since the first predict(): its answer is the
+        head's prior, or with ``prompts_only`` and points only the result itself, with no head to save (``scopsam
+        segment --network-clicks``; for a network trained to follow clicks, which the embedded one is not; see
+        Documentation/results.md). No prompt: the automatic result."""
         points = [] if points is None else [tuple(p) for p in numpy.asarray(points).reshape(-1, 2).tolist()]
         labels = [1] * len(points) if labels is None else numpy.asarray(labels).reshape(-1).tolist()
         if len(labels) != len(points):
