@@ -326,10 +326,10 @@ TilePredictor::RunTiles(std::size_t first, std::size_t count) const
       }
       tilePrompts.Boxes = ToDevice(boxes);
     }
-    const auto onDevice = ToDevice(images), priorsOnDevice = ToDevice(priors);
+    const auto imagesOnDevice = ToDevice(images), priorsOnDevice = ToDevice(priors);
     const std::vector<PixelRegion> tiles(m_Tiles.begin() + static_cast<std::ptrdiff_t>(first),
                                          m_Tiles.begin() + static_cast<std::ptrdiff_t>(first + count));
-    const auto prediction = net->decode(Embed(tiles, onDevice, priorsOnDevice), onDevice, priorsOnDevice, tilePrompts);
+    const auto prediction = net->decode(Embed(tiles, imagesOnDevice, priorsOnDevice), imagesOnDevice, priorsOnDevice, tilePrompts);
     logits = prediction.Logits;
     iou = prediction.PredictedIoU.to(torch::kCPU, torch::kFloat32).reshape({ B }).contiguous();
   }
