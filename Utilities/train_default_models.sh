@@ -2,7 +2,8 @@
 # Trains the two shipped models from nothing, as Documentation/ModelCard.md records them:
 #   Modules/Model/model/scopsam_small_default.pt    the embedded default (priors on)
 #   Modules/Model/model/scopsam_small_prior_off.pt  the same network with every prior entry point off (the ablation)
-# Each is trained in three stages, both networks with the same budget (7000 steps of batch 8 in all):
+# Each is trained in three stages, both networks with the same budget (7000 steps of batch 8 in all), and the default
+# in a fourth:
 #   stage 1  3000 steps on the fine synthetic morphologies (DESIGN section 4), seed 2026, lr 4e-4;
 #   stage 2  2000 steps from the stage-1 weights, the coarse morphologies on offer too (--coarse-phases), seed 2027,
 #            lr 2e-4;
@@ -12,6 +13,12 @@
 #            on the sets' val splits (whole images), with the threshold chosen there stored in the model file.
 #            (Real tiles only, SYNTHETIC_FRACTION=0, scored higher on the val splits and was not shipped: it marks
 #            nearly everything as phase on the synthetic sets; Documentation/ModelCard.md.)
+#   stage 4  (the default only) 800 steps from the stage-3 weights teaching the network's own click path: the
+#            stage-3 sets plus nasa_super1_tertiary as a prompted target (a tenth of the tiles; its masks reach the
+#            click path only), half the tiles synthetic, half the prompted tiles with 1-8 rounds of clicks on the
+#            errors of the network's own masks (SAM's training); seed 3301, lr 2e-4, validated every 200 steps
+#            (Utilities/study_prompted_target.sh's rounds8, Documentation/results.md "A fourth stage"). The same stage
+#            from the prior-off stage-3 file kept its step 0, so the prior-off model is its stage-3 file.
 # Stages 1 and 2 regenerate their data from the seeds; stage 3 reads REAL_DATA (default ../shared/data/real).
 #
 #   Utilities/train_default_models.sh [WORK_FOLDER]     (default build/model-training)
@@ -30,14 +37,15 @@ bin=${SCOPSAM:-build/bin/scopsam}
 real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
 
-# stage MODEL STAGE EXTRA_ARGS...: one stage of one model, resumed when its checkpoints exist.
+# stage MODEL STAGE EXTRA_ARGS...: one stage of one model, resumed when its checkpoints exist (EVERY: steps between
+# validations and checkpoints, 250 unless given).
 stage() {
   local model=$1 number=$2; shift 2
-  local output=$work/$model.stage$number.pt checkpoints=$work/$model.stage$number.checkpoints
+  local output=$work/$model.stage$number.pt checkpoints=$work/$model.stage$number.checkpoints every=${EVERY:-250}
   [ -f "$output" ] && return 0
   local resume=()
   [ -f "$checkpoints/state.json" ] && resume=(--resume)
-  "$bin" train "$output" --config small --batch 8 --validate-every 250 --checkpoint-every 250 \
+  "$bin" train "$output" --config small --batch 8 --validate-every "$every" --checkpoint-every "$every" \
     --checkpoints "$checkpoints" --threads 1 "${resume[@]}" "$@" >> "$work/$model.log"
 }
 
@@ -56,6 +64,10 @@ train scopsam_small_default & default=$!
 train scopsam_small_prior_off --priors none & prior_off=$!
 wait "$default"
 wait "$prior_off"
-cp "$work/scopsam_small_default.stage3.pt" Modules/Model/model/scopsam_small_default.pt
+EVERY=200 stage scopsam_small_default 4 --init "$work/scopsam_small_default.stage3.pt" --coarse-phases \
+  --data "$real/nasa_super1" --data "$real/uhcs_cementite" --prompted-data "$real/nasa_super1_tertiary" \
+  --prompted-share 0.1 --synthetic-fraction 0.5 --error-clicks 0.5 --error-click-rounds 8 --steps 800 --lr 2e-4 \
+  --warmup 50 --seed 3301
+cp "$work/scopsam_small_default.stage4.pt" Modules/Model/model/scopsam_small_default.pt
 cp "$work/scopsam_small_prior_off.stage3.pt" Modules/Model/model/scopsam_small_prior_off.pt
 echo "trained: Modules/Model/model/scopsam_small_default.pt and scopsam_small_prior_off.pt (logs in $work)"
