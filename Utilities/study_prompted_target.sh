@@ -168,56 +168,50 @@ if [ ! -f "$work/control.scored.log" ]; then
     --checkpoints "$work/control.scored.checkpoints" --threads 2 > "$work/control.scored.log.part" 2>&1
   mv "$work/control.scored.log.part" "$work/control.scored.log"
 fi
-# Ninth part: the protocol on the val splits, the network's clicks on and off, for both seeds of rounds8.
+# protocol OUT MODEL [BENCH_OPTIONS...]: RITM's protocol on the val splits of the three sets (10 clicks, none carried,
+# one thread) with MODEL, in the background; OUT.md appears when the run ends (land). Skipped where OUT.md exists.
+# The binary is "${runner[@]}" (the eleventh part swaps in the temporary build).
+runner=("$bin")
+protocol() {
+  local out=$1 model=$2; shift 2
+  [ -f "$out.md" ] && return 0
+  "${runner[@]}" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val --clicks 10 \
+    --carry-clicks 0 --threads 1 --model "$model" "$@" --markdown "$out.md.part" --json "$out.json" > "$out.log" 2>&1 &
+}
+# land OUT...: after `wait`, each finished run's Markdown under its own name.
+land() {
+  local out
+  for out in "$@"; do
+    if [ -f "$out.md.part" ]; then mv "$out.md.part" "$out.md"; fi
+  done
+}
+# Ninth part: the protocol on the val splits, the network's clicks on and off, for both seeds of rounds8 (then
+# measured with --network-clicks on / off, the option's form of the day; today's flag is on when given).
 for name in rounds8 rounds8.s3302; do
-  for clicks in on off; do
-    out=$work/$name.network-$clicks
-    [ -f "$out.md" ] && continue
-    "$bin" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val --clicks 10 \
-      --carry-clicks 0 --threads 1 --model "$work/$name.pt" --network-clicks "$clicks" --markdown "$out.md.part" \
-      --json "$out.json" > "$out.log" 2>&1 &
-  done
+  protocol "$work/$name.network-on" "$work/$name.pt" --network-clicks
+  protocol "$work/$name.network-off" "$work/$name.pt"
   wait
-  for clicks in on off; do
-    part=$work/$name.network-$clicks.md.part
-    if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
-  done
+  land "$work/$name.network-on" "$work/$name.network-off"
 done
 SEED=3303 run rounds8.s3303 --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 \
   --synthetic-fraction 0.5 --error-clicks 0.5 --error-click-rounds 8
 # Tenth part: the same with --prompts-only.
 for name in rounds8 rounds8.s3302; do
-  for clicks in on off; do
-    out=$work/$name.alone.network-$clicks
-    [ -f "$out.md" ] && continue
-    "$bin" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val --clicks 10 \
-      --carry-clicks 0 --threads 1 --model "$work/$name.pt" --prompts-only --network-clicks "$clicks" \
-      --markdown "$out.md.part" --json "$out.json" > "$out.log" 2>&1 &
-  done
+  protocol "$work/$name.alone.network-on" "$work/$name.pt" --prompts-only --network-clicks
+  protocol "$work/$name.alone.network-off" "$work/$name.pt" --prompts-only
   wait
-  for clicks in on off; do
-    part=$work/$name.alone.network-$clicks.md.part
-    if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
-  done
+  land "$work/$name.alone.network-on" "$work/$name.alone.network-off"
 done
 # Eleventh part: the network alone (the temporary build; PROBE names it) and the prompts-only head, seed 3303.
 probe=${PROBE:-/work/bin-frozen/scopsam-probe}
 if [ -x "$probe" ]; then
   out=$work/rounds8.s3303
-  if [ ! -f "$out.network-alone.md" ]; then
-    SCOPSAM_NETWORK_CLICKS=1 "$probe" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" \
-      --split val --clicks 10 --carry-clicks 0 --threads 1 --model "$out.pt" --markdown "$out.network-alone.md.part" \
-      --json "$out.network-alone.json" > "$out.network-alone.log" 2>&1 &
-  fi
-  if [ ! -f "$out.alone.head.md" ]; then
-    "$bin" bench "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val --clicks 10 \
-      --carry-clicks 0 --threads 1 --model "$out.pt" --prompts-only --markdown "$out.alone.head.md.part" \
-      --json "$out.alone.head.json" > "$out.alone.head.log" 2>&1 &
-  fi
+  runner=(env SCOPSAM_NETWORK_CLICKS=1 "$probe")
+  protocol "$out.network-alone" "$out.pt"
+  runner=("$bin")
+  protocol "$out.alone.head" "$out.pt" --prompts-only
   wait
-  for part in "$out.network-alone.md.part" "$out.alone.head.md.part"; do
-    if [ -f "$part" ]; then mv "$part" "${part%.part}"; fi
-  done
+  land "$out.network-alone" "$out.alone.head"
 fi
 for name in prompted control control.scored share10 share20 share10syn50 share20syn50 negalone err50 share20err50 rounds4 rounds4all rounds4.s3302 rounds8 rounds8.s3302 rounds8.prioroff rounds8.s3303; do
   echo "$name:"
