@@ -98,6 +98,9 @@ struct AdaptationOptions
    * far beyond the threshold (the steadiest of the margins measured on the val splits with the click protocol,
    * Documentation/results.md "Steady steps"; not the default path: used where a front end gives a previous mask). */
   double                 StepMargin{ 0.2 };
+  /** StepFromPrevious(): within this many pixels of a prompt that asks for a direction, the head moves the previous
+   * mask in that direction without the margin (0: the margin everywhere). */
+  int                    StepReach{ 0 };
 };
 
 /** One step of an interactive session: the head's probability moves the mask the prompts were given on, as Segment
@@ -109,12 +112,14 @@ struct AdaptationOptions
  * (`probability`, CV_32F) lies at least `margin` beyond `threshold`; every other pixel keeps its side of `previous`.
  * So a click adds or removes pixels like the ones it labels, everywhere, and the refit's other changes (pixels near
  * the head's threshold, and those moved against the click) do not reach the mask; prompts that `previous` already
- * honours change nothing. Returns the head's probability held at `threshold` (or just below it) where a pixel keeps
- * its side: cut at `threshold`, it is the new mask. Throws InputError when `previous` is not CV_8U of the
- * probability's size. */
+ * honours change nothing. Within `reach` pixels of a prompt that asks for a direction (a click, or a scribble pixel,
+ * contradicting `previous`), that direction needs no margin: the head's side of the threshold decides there, so
+ * a click moves its own neighbourhood as the head says and the rest of the field only where the head is sure.
+ * Returns the head's probability held at `threshold` (or just below it) where a pixel keeps its side: cut at
+ * `threshold`, it is the new mask. Throws InputError when `previous` is not CV_8U of the probability's size. */
 SCoPSAMAdaptation_EXPORT cv::Mat
 StepFromPrevious(const cv::Mat & previous, const cv::Mat & probability, const PhasePrompts & prompts,
-                 double threshold, double margin);
+                 double threshold, double margin, int reach = 0);
 
 /** One micrograph as the adaptation sees it, made once and prompted many times. */
 class SCoPSAMAdaptation_EXPORT AdaptationImage

@@ -100,15 +100,17 @@ PromptsAgainstASureNetwork(const cv::Mat & probability, const std::vector<cv::Po
 
 cv::Mat
 StepFromPrevious(const cv::Mat & previous, const cv::Mat & probability, const PhasePrompts & prompts,
-                 double threshold, double margin)
+                 double threshold, double margin, int reach)
 {
   if (previous.type() != CV_8U || previous.size() != probability.size() || probability.type() != CV_32F)
   {
     throw InputError("the previous mask must be 8-bit and of the micrograph's size (" +
                      std::to_string(probability.cols) + " x " + std::to_string(probability.rows) + ")");
   }
-  // The directions the prompts ask for: where they contradict the previous mask.
-  bool add = false, remove = false;
+  // The directions the prompts ask for: where they contradict the previous mask. Within `reach` of a prompt that
+  // asks for a direction, that direction needs no margin (nearAdd, nearRemove: non-zero there).
+  bool    add = false, remove = false;
+  cv::Mat nearAdd = cv::Mat::zeros(previous.size(), CV_8U), nearRemove = cv::Mat::zeros(previous.size(), CV_8U);
   for (std::size_t i = 0; i < prompts.Positions.size() && i < prompts.Labels.size(); ++i)
   {
     const cv::Point p = prompts.Positions[i];
@@ -117,13 +119,34 @@ StepFromPrevious(const cv::Mat & previous, const cv::Mat & probability, const Ph
       continue; // Fit() refuses such a click
     }
     const bool inside = previous.at<unsigned char>(p) != 0;
-    add = add || (prompts.Labels[i] == 1 && !inside);
-    remove = remove || (prompts.Labels[i] == 0 && inside);
+    if (prompts.Labels[i] == 1 && !inside)
+    {
+      add = true;
+      nearAdd.at<unsigned char>(p) = 255;
+    }
+    if (prompts.Labels[i] == 0 && inside)
+    {
+      remove = true;
+      nearRemove.at<unsigned char>(p) = 255;
+    }
   }
   if (!prompts.Scribbles.empty() && prompts.Scribbles.size() == previous.size())
   {
-    add = add || cv::countNonZero((prompts.Scribbles == 1) & (previous == 0)) > 0;
-    remove = remove || cv::countNonZero((prompts.Scribbles == 2) & (previous != 0)) > 0;
+    nearAdd |= (prompts.Scribbles == static_cast<unsigned char>(PromptLabel::Phase)) & (previous == 0);
+    nearRemove |= (prompts.Scribbles == static_cast<unsigned char>(PromptLabel::NotPhase)) & (previous != 0);
+    add = add || cv::countNonZero(nearAdd) > 0;
+    remove = remove || cv::countNonZero(nearRemove) > 0;
+  }
+  if (reach > 0)
+  {
+    const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1));
+    cv::dilate(nearAdd, nearAdd, disc);
+    cv::dilate(nearRemove, nearRemove, disc);
+  }
+  else
+  {
+    nearAdd.setTo(0);
+    nearRemove.setTo(0);
   }
   const float t = static_cast<float>(threshold);
   const float below = std::nextafter(t, 0.0f);
@@ -132,11 +155,14 @@ StepFromPrevious(const cv::Mat & previous, const cv::Mat & probability, const Ph
   for (int y = 0; y < probability.rows; ++y)
   {
     const unsigned char * was = previous.ptr<unsigned char>(y);
+    const unsigned char * addHere = nearAdd.ptr<unsigned char>(y);
+    const unsigned char * removeHere = nearRemove.ptr<unsigned char>(y);
     const float *         head = probability.ptr<float>(y);
     float *               q = out.ptr<float>(y);
     for (int x = 0; x < probability.cols; ++x)
     {
-      const bool moves = was[x] ? (remove && head[x] < removeBelow) : (add && head[x] >= addAt);
+      const bool moves = was[x] ? (remove && head[x] < (removeHere[x] ? t : removeBelow))
+                                : (add && head[x] >= (addHere[x] ? t : addAt));
       q[x] = moves ? head[x] : (was[x] ? std::max(head[x], t) : std::min(head[x], below));
     }
   }

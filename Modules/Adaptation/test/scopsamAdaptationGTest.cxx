@@ -436,3 +436,47 @@ TEST(StepFromPrevious, MovesThePreviousMaskOnlyWhereTheHeadIsSureAndAsThePrompts
   EXPECT_THROW(scopsam::StepFromPrevious(cv::Mat::zeros(2, 4, CV_8U), head, add, threshold, margin),
                scopsam::InputError);
 }
+
+TEST(StepFromPrevious, WithinItsReachAPromptMovesTheMaskWithoutTheMargin)
+{
+  // One row of 40 pixels: the previous mask is the left half; the head is unsure everywhere (0.6 on the right
+  // half, 0.4 on the left), so with the margin alone nothing would move.
+  cv::Mat head(1, 40, CV_32F, cv::Scalar(0.6f));
+  head.colRange(0, 20).setTo(0.4f);
+  cv::Mat previous = cv::Mat::zeros(1, 40, CV_8U);
+  previous.colRange(0, 20).setTo(255);
+  const double threshold = 0.5, margin = 0.2;
+  const auto   moved = [&](const scopsam::PhasePrompts & prompts, int reach) {
+    return cv::Mat((scopsam::StepFromPrevious(previous, head, prompts, threshold, margin, reach) >= threshold) !=
+                   previous);
+  };
+
+  scopsam::PhasePrompts add; // a positive click at x = 30, outside the mask
+  add.Positions = { { 30, 0 } };
+  add.Labels = { 1 };
+  EXPECT_EQ(cv::countNonZero(moved(add, 0)), 0) << "no reach: the margin holds every unsure pixel";
+  const cv::Mat added = moved(add, 4);
+  EXPECT_EQ(cv::countNonZero(added), 9) << "x = 26..34 join the mask";
+  EXPECT_EQ(cv::countNonZero(added.colRange(26, 35)), 9);
+
+  scopsam::PhasePrompts remove; // a negative click at x = 2, inside the mask: its reach is clipped by the border
+  remove.Positions = { { 2, 0 } };
+  remove.Labels = { 0 };
+  const cv::Mat removed = moved(remove, 4);
+  EXPECT_EQ(cv::countNonZero(removed), 7) << "x = 0..6 leave the mask";
+  EXPECT_EQ(cv::countNonZero(removed.colRange(0, 7)), 7);
+
+  // A reach serves its own direction only: the positive click's neighbourhood removes nothing, and a prompt the
+  // previous mask honours (a positive click inside it) reaches nothing.
+  scopsam::PhasePrompts honoured;
+  honoured.Positions = { { 10, 0 } };
+  honoured.Labels = { 1 };
+  EXPECT_EQ(cv::countNonZero(moved(honoured, 4)), 0);
+
+  // Scribble pixels reach like clicks: a "not this phase" stroke over x = 12..13.
+  scopsam::PhasePrompts stroke;
+  stroke.Scribbles = cv::Mat::zeros(1, 40, CV_8U);
+  stroke.Scribbles.colRange(12, 14).setTo(2);
+  const cv::Mat stroked = moved(stroke, 2);
+  EXPECT_EQ(cv::countNonZero(stroked), 6) << "x = 10..15 leave the mask";
+}

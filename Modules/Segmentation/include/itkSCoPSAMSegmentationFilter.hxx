@@ -1193,7 +1193,7 @@ SCoPSAMSegmentationFilter<TInputImage, TOutputImage>::GenerateAdaptedData()
       {
         // (Excluded pixels are zeroed with every output, WriteOutputs(), whatever the previous mask says there.)
         probability = scopsam::StepFromPrevious(scopsam::MatFromImage(previous) != 0, probability, prompts,
-                                                this->GetEffectiveThreshold(), options.StepMargin);
+                                                this->GetEffectiveThreshold(), options.StepMargin, options.StepReach);
       }
     }
   }
