@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The accuracy tables of Documentation/results.md, made again with the models of the day: the synthetic test sets
 # (regenerated from their seeds), the automatic-mode tables (`scopsam bench`, with the prior-off model of the same
-# recipe), then the interactive tables (RITM's click protocol, 20 clicks, adaptations carried from 5), on the val
-# splits first and the test sets (nbs2, aza) last. Each table is a Markdown and a JSON file in WORK_FOLDER.
+# recipe), then the interactive tables (RITM's click protocol, 20 clicks, adaptations carried from 5; each mask given
+# back with the next prompts, and without that), on the val splits first and the test sets (nbs2, aza) last. Each table is a Markdown and a JSON file in WORK_FOLDER.
 #
 #   Utilities/results_tables.sh [WORK_FOLDER]        (default build/results-tables)
 #   SCOPSAM=/path/to/scopsam REAL_DATA=/path/to/real Utilities/results_tables.sh
@@ -48,6 +48,8 @@ for part in $parts; do
     bench val "$real/nasa_super1" "$real/uhcs_cementite" --split val --prior-off-model "$prior_off"
     bench val-clicks "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val \
       --clicks 20 --carry-clicks 5
+    bench val-clicks-no-previous "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" --split val \
+      --clicks 20 --carry-clicks 5 --no-previous-masks
     bench val-clicks-prompts-only "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" \
       --split val --clicks 20 --carry-clicks 5 --prompts-only
     bench val-clicks-network "$real/nasa_super1" "$real/uhcs_cementite" "$real/nasa_super1_tertiary" \
@@ -56,6 +58,7 @@ for part in $parts; do
   test)
     bench test "$real/nbs2" "$real/aza" --prior-off-model "$prior_off"
     bench test-clicks "$real/nbs2" "$real/aza" --clicks 20 --carry-clicks 5
+    bench test-clicks-no-previous "$real/nbs2" "$real/aza" --clicks 20 --carry-clicks 5 --no-previous-masks
     bench test-clicks-prompts-only "$real/nbs2" "$real/aza" --clicks 20 --carry-clicks 5 --prompts-only
     bench test-clicks-network "$real/nbs2" "$real/aza" --clicks 20 --carry-clicks 5 --prompts-only --network-clicks
     ;;

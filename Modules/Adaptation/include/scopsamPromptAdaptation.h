@@ -94,13 +94,12 @@ struct AdaptationOptions
     return r;
   }();
   std::size_t            CachedPixels{ std::size_t(16) << 20 }; // micrographs up to this size keep their features
-  /** StepFromPrevious(): the head moves a pixel of the previous mask only where its probability lies at least this
-   * far beyond the threshold (the steadiest of the margins measured on the val splits with the click protocol,
-   * Documentation/results.md "Steady steps"; not the default path: used where a front end gives a previous mask). */
-  double                 StepMargin{ 0.2 };
-  /** StepFromPrevious(): within this many pixels of a prompt that asks for a direction, the head moves the previous
-   * mask in that direction without the margin (0: the margin everywhere). */
-  int                    StepReach{ 0 };
+  /** StepFromPrevious(): away from the prompts, the head moves a pixel of the previous mask only where its
+   * probability lies at least this far beyond the threshold; within StepReach pixels of a prompt that asks for a
+   * direction, with no margin. The pair chosen by the rule declared on the val splits with the click protocol
+   * (Documentation/results.md, "Steady steps", third part); used where a front end gives a previous mask. */
+  double                 StepMargin{ 0.3 };
+  int                    StepReach{ 24 };
 };
 
 /** One step of an interactive session: the head's probability moves the mask the prompts were given on, as Segment

@@ -44,9 +44,10 @@ namespace scopsam
  * ProtocolClicks clicks, NoC@85 and NoC@90, the share of clicks that do not lower IoU by more than 0.001, seconds
  * per click; and the carry table: each image adapted with CarryClicks protocol clicks (and, separately, scribbles),
  * applied to the set's other images. With PromptsOnly (`--prompts-only`) SCoP-SAM's prompts alone define the
- * phase (scopsam::PhasePrompts::Alone), as a user says for a phase that is not the network's target. With
- * PreviousMasks (`--previous-masks`) each protocol mask goes back to the filter with the next prompts (its previous
- * mask, scopsam::StepFromPrevious()), as an interactive front end may pass it. */
+ * phase (scopsam::PhasePrompts::Alone), as a user says for a phase that is not the network's target. Each
+ * protocol mask goes back to the filter with the next prompts (its previous mask, scopsam::StepFromPrevious()), as an
+ * interactive loop passes it and SAM's iterative evaluation feeds the previous mask (Documentation/results.md,
+ * "Steady steps"); with NoPreviousMasks (`--no-previous-masks`) each step starts from its prompts alone. */
 struct BenchOptions
 {
   std::vector<std::string> Datasets;     // dataset folders (DESIGN section 4 layout, or image/ + label/)
@@ -64,7 +65,7 @@ struct BenchOptions
   int                      CarryClicks{ 5 };    // with ProtocolClicks: adaptations from this many clicks carried to the
                                                 // set's other images
   bool                     PromptsOnly{ false }; // with ProtocolClicks: SCoP-SAM's prompts alone define the phase
-  bool                     PreviousMasks{ false }; // with ProtocolClicks: each mask goes back with the next prompts
+  bool                     NoPreviousMasks{ false }; // with ProtocolClicks: no mask goes back with the next prompts
   bool                     NetworkClicks{ false }; // with ProtocolClicks: clicks go to the network too
 };
 /** One prompted method through the click protocol on a set: means over images. */

@@ -244,9 +244,9 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
   {
     const auto & s = samples[i];
     withClicks.push_back(
-      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks, s.Automatic), clicks));
+      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, !o.NoPreviousMasks, s.Automatic), clicks));
     withScribbles.push_back(
-      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks, s.Automatic), scribbles));
+      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, !o.NoPreviousMasks, s.Automatic), scribbles));
     const AdaptationImage view(NormalizedMat(s.Image), cv::Mat(), 0.5, cv::Mat(), "", items[i].Name);
     forest.push_back(RunClickProtocol(s.Truth, cv::Mat(), cv::Mat::zeros(s.Truth.size(), CV_8U),
                                       ClassicalForestSegmenter(view), clicks));
@@ -256,7 +256,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
                 << samples.size() << std::flush;
     }
   }
-  const std::string variant = std::string(o.PromptsOnly ? ", prompts only" : "") + (o.PreviousMasks ? ", previous masks" : "") +
+  const std::string variant = std::string(o.PromptsOnly ? ", prompts only" : "") + (o.NoPreviousMasks ? ", no previous masks" : "") +
                               (o.NetworkClicks ? ", network clicks" : "");
   table.Interactive = { Summarise("SCoP-SAM, clicks" + variant, withClicks),
                         Summarise("SCoP-SAM, scribbles" + variant, withScribbles),
@@ -277,7 +277,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
       ProtocolOptions few;
       few.MaximumClicks = o.CarryClicks;
       few.Scribbles = strokes;
-      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, o.PreviousMasks, s.Automatic), few).Clicks == 0)
+      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, !o.NoPreviousMasks, s.Automatic), few).Clicks == 0)
       {
         continue; // a perfect automatic mask: nothing to teach
       }
@@ -346,9 +346,9 @@ RunBench(const BenchOptions & o)
   {
     throw InputError("--network-clicks sets how the protocol's clicks act: give --clicks");
   }
-  if (o.PreviousMasks && o.ProtocolClicks == 0)
+  if (o.NoPreviousMasks && o.ProtocolClicks == 0)
   {
-    throw InputError("--previous-masks sets how the protocol's prompts act: give --clicks");
+    throw InputError("--no-previous-masks sets how the protocol's prompts act: give --clicks");
   }
   if (o.Model.empty() && !HasDefaultModel())
   {
@@ -641,8 +641,9 @@ RegisterBenchCommand(CLI::App & app)
     ->capture_default_str();
   command->add_flag("--prompts-only", o->PromptsOnly,
                     "With --clicks: SCoP-SAM's clicks and scribbles alone define the phase (segment --prompts-only)");
-  command->add_flag("--previous-masks", o->PreviousMasks,
-                    "With --clicks: each protocol mask goes back with the next prompts (segment --previous-mask)");
+  command->add_flag("--no-previous-masks", o->NoPreviousMasks,
+                    "With --clicks: each protocol step from its prompts alone (by default each mask goes back with the "
+                    "next prompts, as segment --previous-mask)");
   command->add_flag("--network-clicks", o->NetworkClicks,
                     "With --clicks: clicks go to the network's click path as well as to the prompt head "
                     "(segment --network-clicks)");

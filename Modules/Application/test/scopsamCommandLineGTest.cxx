@@ -863,17 +863,18 @@ TEST(Bench, ClickProtocolTablesKeepEachImagesIoUTrace)
       EXPECT_NEAR(sum[k] / static_cast<double>(images), mean[k], 1e-9) << row["method"] << " after " << k << " clicks";
     }
   }
-  // Each protocol mask given back with the next prompts (--previous-masks): its own rows, named so; only with --clicks.
+  // Each step from its prompts alone, no protocol mask given back (--no-previous-masks): its own rows, named so; only
+  // with --clicks.
   ASSERT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--split", "train", "--clicks", "3",
-                      "--carry-clicks", "0", "--previous-masks", "--json", (out / "previous.json").string() }),
+                      "--carry-clicks", "0", "--no-previous-masks", "--json", (out / "alone.json").string() }),
             0);
-  std::ifstream previousJSON(out / "previous.json");
-  const auto    previous = nlohmann::json::parse(previousJSON);
-  EXPECT_EQ(previous[0]["interactive"][0]["method"], "SCoP-SAM, clicks, previous masks");
-  EXPECT_EQ(previous[0]["interactive"][1]["method"], "SCoP-SAM, scribbles, previous masks");
+  std::ifstream aloneJSON(out / "alone.json");
+  const auto    alone = nlohmann::json::parse(aloneJSON);
+  EXPECT_EQ(alone[0]["interactive"][0]["method"], "SCoP-SAM, clicks, no previous masks");
+  EXPECT_EQ(alone[0]["interactive"][1]["method"], "SCoP-SAM, scribbles, no previous masks");
   std::string error;
-  EXPECT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--previous-masks" }, &error), 2);
-  EXPECT_NE(error.find("--previous-masks"), std::string::npos) << error;
+  EXPECT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--no-previous-masks" }, &error), 2);
+  EXPECT_NE(error.find("--no-previous-masks"), std::string::npos) << error;
 }
 
 TEST(Segment, ScaleResamplesAndComesBackOnTheInputGrid)

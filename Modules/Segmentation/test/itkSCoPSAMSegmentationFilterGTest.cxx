@@ -808,8 +808,9 @@ TEST(SCoPSAMSegmentationFilter, APreviousMaskMovesOnlyInTheDirectionsThePromptsA
   head->DisconnectPipeline();
 
   // Then the same prompts on a previous mask holding both phases: the dark scribbles lie inside it (they ask for
-  // nothing), the bright ones ask to remove. So the mask is the previous one less the pixels where the head is
-  // sure of "not this phase", and nothing is added.
+  // nothing), the bright ones ask to remove. So the mask is the previous one less the pixels where the head says
+  // "not this phase" - within the step's reach of a bright scribble at the threshold, elsewhere by the margin - and
+  // nothing is added.
   auto previous = BlankMask(sample.Image);
   const cv::Mat both = sample.Dark | sample.Bright;
   for (int y = 0; y < both.rows; ++y)
@@ -821,21 +822,31 @@ TEST(SCoPSAMSegmentationFilter, APreviousMaskMovesOnlyInTheDirectionsThePromptsA
   }
   filter->SetPreviousMask(previous);
   filter->Update();
-  const double margin = scopsam::AdaptationOptions{}.StepMargin;
-  std::size_t  wrong = 0, removed = 0;
+  const scopsam::AdaptationOptions step;
+  cv::Mat                          nearRemoval = cv::Mat::zeros(both.size(), CV_8U);
+  for (const int i : { 0, 3, 6 })
+  {
+    cv::circle(nearRemoval, sample.BrightCentres[i], step.StepReach, cv::Scalar(255), cv::FILLED);
+  }
+  std::size_t wrong = 0, removed = 0, removedByTheReach = 0;
   for (int y = 0; y < both.rows; ++y)
   {
     for (int x = 0; x < both.cols; ++x)
     {
-      const bool was = both.at<unsigned char>(y, x) != 0;
-      const bool sureNot = head->GetPixel({ { x, y } }) < scopsam::Adaptation::Threshold - margin;
+      const bool   was = both.at<unsigned char>(y, x) != 0;
+      const bool   near = nearRemoval.at<unsigned char>(y, x) != 0;
+      const double p = head->GetPixel({ { x, y } });
+      const bool   sureNot = p < scopsam::Adaptation::Threshold - (near ? 0.0 : step.StepMargin);
+      removedByTheReach += was && near && p < scopsam::Adaptation::Threshold &&
+                           p >= scopsam::Adaptation::Threshold - step.StepMargin;
       const bool is = filter->GetMaskOutput()->GetPixel({ { x, y } }) != 0;
       wrong += is != (was && !sureNot);
       removed += was && !is;
     }
   }
-  EXPECT_EQ(wrong, 0u) << "the previous mask less the pixels the head is sure are not phase";
+  EXPECT_EQ(wrong, 0u) << "the previous mask less the pixels the head says are not phase";
   EXPECT_GT(removed, 0u);
+  EXPECT_GT(removedByTheReach, 0u) << "pixels near a bright scribble that the margin alone would have held";
 
   // Excluded pixels stay out of the mask, whatever the previous mask says there: a previous mask of one pixel of a
   // dark particle, which is excluded, and prompts that ask only to add (the "this phase" scribbles lie outside it).
