@@ -480,3 +480,39 @@ TEST(StepFromPrevious, WithinItsReachAPromptMovesTheMaskWithoutTheMargin)
   const cv::Mat stroked = moved(stroke, 2);
   EXPECT_EQ(cv::countNonZero(stroked), 6) << "x = 10..15 leave the mask";
 }
+
+TEST(StepFromPrevious, ItsReachIsADiscAroundEveryPromptAsADilationGivesIt)
+{
+  // On an unsure head (0.6) over an empty previous mask, positive prompts add exactly their reach: the prompts'
+  // pixels dilated by OpenCV's elliptic disc - for a few clicks (worked out around each) and for scribble speckles
+  // all over the field (one pass over the image).
+  const cv::Size size(200, 150);
+  const int      reach = 9;
+  const cv::Mat  head(size, CV_32F, cv::Scalar(0.6f)), previous = cv::Mat::zeros(size, CV_8U);
+  const cv::Mat  disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1));
+  cv::RNG        random(7);
+
+  scopsam::PhasePrompts clicks;
+  cv::Mat               clicked = cv::Mat::zeros(size, CV_8U);
+  for (const cv::Point p : { cv::Point(0, 0), cv::Point(199, 149), cv::Point(5, 140), cv::Point(100, 75),
+                             cv::Point(104, 80), cv::Point(190, 3) })
+  {
+    clicks.Positions.push_back(p);
+    clicks.Labels.push_back(1);
+    clicked.at<unsigned char>(p) = 255;
+  }
+  cv::Mat expected;
+  cv::dilate(clicked, expected, disc);
+  cv::Mat added = scopsam::StepFromPrevious(previous, head, clicks, 0.5, 0.2, reach) >= 0.5;
+  EXPECT_EQ(cv::countNonZero(added != expected), 0) << "a few clicks";
+
+  scopsam::PhasePrompts speckles;
+  speckles.Scribbles = cv::Mat::zeros(size, CV_8U);
+  for (int i = 0; i < 400; ++i)
+  {
+    speckles.Scribbles.at<unsigned char>(random.uniform(0, size.height), random.uniform(0, size.width)) = 1;
+  }
+  cv::dilate(speckles.Scribbles != 0, expected, disc);
+  added = scopsam::StepFromPrevious(previous, head, speckles, 0.5, 0.2, reach) >= 0.5;
+  EXPECT_EQ(cv::countNonZero(added != expected), 0) << "speckles all over the field";
+}

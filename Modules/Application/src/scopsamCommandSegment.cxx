@@ -535,8 +535,8 @@ RegisterSegmentCommand(CLI::App & app)
                     "rounds; the embedded model's is not; see results.md)");
   command->add_option("--previous-mask", o->PreviousMask,
                       "The mask the clicks and scribbles move (the last result of an interactive session; non-zero = "
-                      "phase): they add or remove only where the head is sure, in the directions they ask for - "
-                      "steadier, slightly less accurate. Without it: the head's own mask");
+                      "phase): they add or remove in the directions they ask for, near themselves as the head says and "
+                      "elsewhere only where it is sure - steadier clicks. Without it: the head's own mask");
   command->add_option("--save-adaptation", o->SaveAdaptation,
                       "Write what the clicks and scribbles taught (JSON, with model and provenance), for --adaptation");
   command->add_option("--adaptation", o->Adaptation,

@@ -352,8 +352,8 @@ SegmentationSlicerModule(int argc, char ** argv)
                  "input", "label", Into(o.Labels)),
         Optional("image", "previousMask", "Mask to correct",
                  "Optional: the mask the clicks and scribbles correct (the last run's phase mask when refining); they "
-                 "add or remove only where the adaptation is sure, in the directions they ask for. Empty: the "
-                 "adaptation's own mask.",
+                 "add or remove in the directions they ask for, near themselves as the adaptation says and elsewhere "
+                 "only where it is sure. Empty: the adaptation's own mask.",
                  "input", "label", Into(o.PreviousMask)) } },
     { "Prompts",
       "Clicks and scribbles say which phase (\"this phase, everywhere\"); without them the model segments its default "
