@@ -65,8 +65,8 @@ namespace itk
  * (SetAdaptation(), without prompts). With prompts or an adaptation the whole image is one region (the head sees
  * the whole micrograph); the mask is the adapted probability cut at scopsam::Adaptation::Threshold (0.5) unless
  * SetThreshold() was called. With a previous mask (SetPreviousMask(), an interactive loop's last result) the head
- * moves that mask instead, only where it is sure and in the directions the prompts ask for
- * (scopsam::StepFromPrevious()): steadier clicks for a little accuracy (Documentation/results.md, "Steady steps").
+ * moves that mask instead, in the directions the prompts ask for, near them as it says and elsewhere only where it
+ * is sure (scopsam::StepFromPrevious()): steadier clicks (Documentation/results.md, "Steady steps").
  * Without prompts the automatic result is unchanged.
  *
  * With NetworkClicks on (SetNetworkClicks(); off by default), clicks go to the network's own click path too: the
@@ -206,8 +206,8 @@ public:
   itkSetInputMacro(ScribbleImage, MaskImageType);
   itkGetInputMacro(ScribbleImage, MaskImageType);
   /** The mask the prompts correct (optional; non-zero = phase, on the input's grid), as Segment Anything's
-   * predictor takes the previous mask: the prompts move it only in the directions they ask for and only where the
-   * head is sure (scopsam::StepFromPrevious()). An interactive loop passes each result back with the next prompts.
+   * predictor takes the previous mask: the prompts move it only in the directions they ask for, near them as the
+   * head says and elsewhere only where it is sure (scopsam::StepFromPrevious()). An interactive loop passes each result back with the next prompts.
    * Without it the output is the head's own. Used with clicks or scribbles only (not with SetAdaptation()). */
   itkSetInputMacro(PreviousMask, MaskImageType);
   itkGetInputMacro(PreviousMask, MaskImageType);

@@ -226,11 +226,12 @@ class Predictor:
         teach beside them (a phase that is not the model's target; ``scopsam segment --prompts-only``);
         ``previous_mask``: the mask these prompts correct, as SAM's ``mask_input`` (pass each result back with the
         next prompts; non-zero = phase): they move it in the directions they ask for, near themselves as the head
-        says and elsewhere only where it is sure (steadier clicks; without it, the head's own mask); ``network_clicks``: the points go to the
-        network's own click path too, over the image embeddings kept since the first predict(): its answer is the
-        head's prior, or with ``prompts_only`` and points only the result itself, with no head to save (``scopsam
-        segment --network-clicks``; for a network trained to follow clicks, which the embedded one is not; see
-        Documentation/results.md). No prompt: the automatic result."""
+        says and elsewhere only where it is sure (steadier clicks; without it, the head's own mask);
+        ``network_clicks``: the points go to the network's own click path too, over the image embeddings kept since
+        the first predict(): its answer is the head's prior, or with ``prompts_only`` and points only the result
+        itself, with no head to save (``scopsam segment --network-clicks``; for a network trained to follow clicks,
+        as the embedded one is since its fourth stage; see Documentation/results.md). No prompt: the automatic
+        result."""
         points = [] if points is None else [tuple(p) for p in numpy.asarray(points).reshape(-1, 2).tolist()]
         labels = [1] * len(points) if labels is None else numpy.asarray(labels).reshape(-1).tolist()
         if len(labels) != len(points):
