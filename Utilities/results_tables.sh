@@ -2,7 +2,8 @@
 # The accuracy tables of Documentation/results.md, made again with the models of the day: the synthetic test sets
 # (regenerated from their seeds), the automatic-mode tables (`scopsam bench`, with the prior-off model of the same
 # recipe), then the interactive tables (RITM's click protocol, 20 clicks, adaptations carried from 5; each mask given
-# back with the next prompts, and without that), on the val splits first and the test sets (nbs2, aza) last. Each table is a Markdown and a JSON file in WORK_FOLDER.
+# back with the next prompts, and without that), on the val splits first and the test sets (nbs2, aza) last. Each
+# table is a Markdown and a JSON file in WORK_FOLDER.
 #
 #   Utilities/results_tables.sh [WORK_FOLDER]        (default build/results-tables)
 #   SCOPSAM=/path/to/scopsam REAL_DATA=/path/to/real Utilities/results_tables.sh

@@ -532,7 +532,7 @@ RegisterSegmentCommand(CLI::App & app)
   command->add_flag("--network-clicks", o->NetworkClicks,
                     "Clicks go to the network's own click path as well: its answer is the prompt head's prior, or "
                     "with --prompts-only and clicks only the output itself (for a network trained with error-click "
-                    "rounds; the embedded model's is not; see results.md)");
+                    "rounds, as the embedded model since its fourth stage; see results.md)");
   command->add_option("--previous-mask", o->PreviousMask,
                       "The mask the clicks and scribbles move (the last result of an interactive session; non-zero = "
                       "phase): they add or remove in the directions they ask for, near themselves as the head says and "

@@ -366,7 +366,7 @@ SegmentationSlicerModule(int argc, char ** argv)
         Flag("networkClicks", "Network clicks",
              "The clicks go to the network's own click path too: its answer is the adaptation's prior, or with "
              "'Prompts only' and clicks only the result itself. For a network trained to follow clicks (the "
-             "embedded model's is not; see Documentation/results.md).",
+             "embedded model is, on one prompted target; see Documentation/results.md).",
              IntoFlag(o.NetworkClicks)),
         Described("string", "saveAdaptation", "Save adaptation to",
                   "Optional file (.json): what the clicks and scribbles taught, to apply to other micrographs.",

@@ -207,8 +207,8 @@ public:
   itkGetInputMacro(ScribbleImage, MaskImageType);
   /** The mask the prompts correct (optional; non-zero = phase, on the input's grid), as Segment Anything's
    * predictor takes the previous mask: the prompts move it only in the directions they ask for, near them as the
-   * head says and elsewhere only where it is sure (scopsam::StepFromPrevious()). An interactive loop passes each result back with the next prompts.
-   * Without it the output is the head's own. Used with clicks or scribbles only (not with SetAdaptation()). */
+   * head says and elsewhere only where it is sure (scopsam::StepFromPrevious()). An interactive loop passes each
+   * result back with the next prompts. Without it the output is the head's own. Used with clicks or scribbles only (not with SetAdaptation()). */
   itkSetInputMacro(PreviousMask, MaskImageType);
   itkGetInputMacro(PreviousMask, MaskImageType);
   /** Whether the clicks and scribbles alone define the phase (scopsam::PhasePrompts::Alone): the automatic mask

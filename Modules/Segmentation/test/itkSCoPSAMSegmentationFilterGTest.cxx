@@ -826,8 +826,10 @@ TEST(SCoPSAMSegmentationFilter, APreviousMaskMovesOnlyInTheDirectionsThePromptsA
   cv::Mat                          nearRemoval = cv::Mat::zeros(both.size(), CV_8U);
   for (const int i : { 0, 3, 6 })
   {
-    cv::circle(nearRemoval, sample.BrightCentres[i], step.StepReach, cv::Scalar(255), cv::FILLED);
+    nearRemoval.at<unsigned char>(sample.BrightCentres[i]) = 255;
   }
+  cv::dilate(nearRemoval, nearRemoval,
+             cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * step.StepReach + 1, 2 * step.StepReach + 1)));
   std::size_t wrong = 0, removed = 0, removedByTheReach = 0;
   for (int y = 0; y < both.rows; ++y)
   {
