@@ -27,10 +27,6 @@ shift 5
 bin=${SCOPSAM:-build/bin/scopsam}
 real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
-[ -f "$name.pt" ] && exit 0
-resume=()
-[ -f "$name.checkpoints/state.json" ] && resume=(--resume)
-/usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
-  "$bin" train "$name.pt" "$@" --coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite" \
-  --steps "$steps" --batch 8 --lr 4e-4 --warmup 50 --seed "$seed" --validate-every "$every" --checkpoint-every "$every" \
-  --checkpoints "$name.checkpoints" --threads 1 "${resume[@]}" >> "$name.log" 2>&1
+SCOPSAM=$bin exec Utilities/train_run.sh "$name" "$@" --coarse-phases --data "$real/nasa_super1" \
+  --data "$real/uhcs_cementite" --steps "$steps" --batch 8 --lr 4e-4 --warmup 50 --seed "$seed" \
+  --validate-every "$every" --checkpoint-every "$every" --threads 1

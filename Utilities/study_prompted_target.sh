@@ -114,14 +114,10 @@ real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
 common=(--coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite"
         --steps 800 --batch 8 --lr 2e-4 --warmup 50 --validate-every 200 --checkpoint-every 200 --threads 1)
-run() { # NAME [more options]
-  local name=$work/$1
+run() { # NAME [more options]: one resumable run (Utilities/train_run.sh)
+  local name=$1
   shift
-  [ -f "$name.pt" ] && return 0
-  local resume=()
-  [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
-  /usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
-    "$bin" train "$name.pt" --init "${INIT:-default}" "${common[@]}" --seed "${SEED:-3301}" "$@" --checkpoints "$name.checkpoints" "${resume[@]}" >> "$name.log" 2>&1
+  SCOPSAM=$bin Utilities/train_run.sh "$work/$name" --init "${INIT:-default}" "${common[@]}" --seed "${SEED:-3301}" "$@"
 }
 run prompted --synthetic-fraction 0.25 --prompted-data "$real/nasa_super1_tertiary" & prompted=$!
 run control --synthetic-fraction 0.25 & control=$!

@@ -27,14 +27,10 @@ mkdir -p "$work"
 recipe=(--init default --coarse-phases --data "$real/nasa_super1" --data "$real/uhcs_cementite"
         --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --error-clicks 0.5 --error-click-rounds 8
         --steps 800 --batch 8 --lr 2e-4 --warmup 50 --validate-every 200 --checkpoint-every 200 --threads 1 --seed 3401)
-run() { # NAME [more options]
-  local name=$work/$1
+run() { # NAME [more options]: one resumable run of the recipe (Utilities/train_run.sh)
+  local name=$1
   shift
-  [ -f "$name.pt" ] && return 0
-  local resume=()
-  [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
-  /usr/bin/time -f "cpu seconds: %U user %S system, %e wall" -a -o "$name.time" \
-    "$bin" train "$name.pt" "${recipe[@]}" "$@" --checkpoints "$name.checkpoints" "${resume[@]}" >> "$name.log" 2>&1
+  SCOPSAM=$bin Utilities/train_run.sh "$work/$name" "${recipe[@]}" "$@"
 }
 run syn75 --synthetic-fraction 0.75 & syn75=$!
 run syn90 --synthetic-fraction 0.9 & syn90=$!

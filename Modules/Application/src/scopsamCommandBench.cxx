@@ -131,7 +131,7 @@ SegmentWithBaseline(const GrayImage2D * image, BaselineMethod method)
 
 /** SCoP-SAM as the protocol prompts it: one filter per image, kept, so that the network runs once per image and each
  * new set of prompts reruns the adaptation only. With `passBack`, each mask (first the protocol's `start`) goes back
- * to the filter with the next prompts (its previous mask), as an interactive front end may pass it. */
+ * to the filter with the next prompts (its previous mask), as an interactive loop does. */
 PromptedSegmenter
 FilterSegmenter(Filter * filter, bool passBack, const cv::Mat & start)
 {
@@ -223,6 +223,11 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
     cv::Mat              Truth, Automatic;
     Filter::Pointer      Segmenter;
   };
+  // SCoP-SAM as the protocol prompts it on one sample: each mask given back with the next prompts unless
+  // --no-previous-masks.
+  const auto prompted = [&o](const Sample & s) {
+    return FilterSegmenter(s.Segmenter, !o.NoPreviousMasks, s.Automatic);
+  };
   std::vector<Sample> samples;
   for (const auto & item : items)
   {
@@ -244,9 +249,9 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
   {
     const auto & s = samples[i];
     withClicks.push_back(
-      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, !o.NoPreviousMasks, s.Automatic), clicks));
+      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, prompted(s), clicks));
     withScribbles.push_back(
-      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, !o.NoPreviousMasks, s.Automatic), scribbles));
+      RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, prompted(s), scribbles));
     const AdaptationImage view(NormalizedMat(s.Image), cv::Mat(), 0.5, cv::Mat(), "", items[i].Name);
     forest.push_back(RunClickProtocol(s.Truth, cv::Mat(), cv::Mat::zeros(s.Truth.size(), CV_8U),
                                       ClassicalForestSegmenter(view), clicks));
@@ -277,7 +282,7 @@ RunInteractive(const std::vector<DatasetItem> & items, const std::shared_ptr<con
       ProtocolOptions few;
       few.MaximumClicks = o.CarryClicks;
       few.Scribbles = strokes;
-      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, FilterSegmenter(s.Segmenter, !o.NoPreviousMasks, s.Automatic), few).Clicks == 0)
+      if (RunClickProtocol(s.Truth, cv::Mat(), s.Automatic, prompted(s), few).Clicks == 0)
       {
         continue; // a perfect automatic mask: nothing to teach
       }

@@ -208,7 +208,8 @@ public:
   /** The mask the prompts correct (optional; non-zero = phase, on the input's grid), as Segment Anything's
    * predictor takes the previous mask: the prompts move it only in the directions they ask for, near them as the
    * head says and elsewhere only where it is sure (scopsam::StepFromPrevious()). An interactive loop passes each
-   * result back with the next prompts. Without it the output is the head's own. Used with clicks or scribbles only (not with SetAdaptation()). */
+   * result back with the next prompts. Without it the output is the head's own. Used with clicks or scribbles only
+   * (not with SetAdaptation()). */
   itkSetInputMacro(PreviousMask, MaskImageType);
   itkGetInputMacro(PreviousMask, MaskImageType);
   /** Whether the clicks and scribbles alone define the phase (scopsam::PhasePrompts::Alone): the automatic mask
