@@ -25,14 +25,10 @@ start="$work/stage2_synthetic_only.pt"
 for arm in $arms; do
   for seed in $seeds; do
     name="$work/$arm.s$seed"
-    if [ ! -f "$name.pt" ]; then
-      resume=()
-      [ -f "$name.checkpoints/state.json" ] && resume=(--resume)
-      "$bin" train "$name.pt" --init "$start" --coarse-phases --effects "$arm" \
-        --data "$real/nasa_super1" --data "$real/uhcs_cementite" --synthetic-fraction 1 \
-        --steps "$steps" --batch 8 --lr 2e-4 --warmup 50 --seed "$seed" --validate-every 250 --checkpoint-every 250 \
-        --checkpoints "$name.checkpoints" --threads 1 "${resume[@]}" >> "$name.log" 2>&1
-    fi
+    SCOPSAM=$bin Utilities/train_run.sh "$name" --init "$start" --coarse-phases --effects "$arm" \
+      --data "$real/nasa_super1" --data "$real/uhcs_cementite" --synthetic-fraction 1 \
+      --steps "$steps" --batch 8 --lr 2e-4 --warmup 50 --seed "$seed" --validate-every 250 --checkpoint-every 250 \
+      --threads 1
     echo "$arm seed $seed: $(grep '^step' "$name.log" | tail -1)"
   done
 done

@@ -37,16 +37,14 @@ bin=${SCOPSAM:-build/bin/scopsam}
 real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
 
-# stage MODEL STAGE EXTRA_ARGS...: one stage of one model, resumed when its checkpoints exist (EVERY: steps between
+# stage MODEL STAGE EXTRA_ARGS...: one stage of one model (Utilities/train_run.sh: skipped where its file exists,
+# resumed from WORK_FOLDER/<model>.stage<N>.checkpoints, logged to <model>.stage<N>.log; EVERY: steps between
 # validations and checkpoints, 250 unless given).
 stage() {
   local model=$1 number=$2; shift 2
-  local output=$work/$model.stage$number.pt checkpoints=$work/$model.stage$number.checkpoints every=${EVERY:-250}
-  [ -f "$output" ] && return 0
-  local resume=()
-  [ -f "$checkpoints/state.json" ] && resume=(--resume)
-  "$bin" train "$output" --config small --batch 8 --validate-every "$every" --checkpoint-every "$every" \
-    --checkpoints "$checkpoints" --threads 1 "${resume[@]}" "$@" >> "$work/$model.log"
+  local every=${EVERY:-250}
+  SCOPSAM=$bin Utilities/train_run.sh "$work/$model.stage$number" --config small --batch 8 --validate-every "$every" \
+    --checkpoint-every "$every" --threads 1 "$@"
 }
 
 # train MODEL PRIOR_ARGS...: the three stages of one model (stage 2 takes its configuration from the stage-1 file).

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# One resumable `scopsam train` run, the step the study scripts share (proxy_run.sh, study_prompted_target.sh,
+# One resumable `scopsam train` run, the step the training scripts share (train_default_models.sh and the study
+# scripts: proxy_run.sh, study_instrument_effects.sh, study_prompted_target.sh, study_stage3_synthetic.sh,
 # study_stage5_synthetic.sh): NAME.pt trained with the given options, its checkpoints in NAME.checkpoints, the
 # trainer's output appended to NAME.log and the run's CPU seconds to NAME.time (/usr/bin/time). Skipped where NAME.pt
 # exists; resumed from its checkpoints where a run stopped. Paths are the caller's (the repository root).
