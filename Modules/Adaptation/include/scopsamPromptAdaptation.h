@@ -223,8 +223,10 @@ public:
   /** Fits the head on `image`'s features with `prompts`. Throws InputError when a click lies outside the image or
    * on an excluded pixel, when a click's label contradicts the scribble under it, when a scribble holds a value
    * other than 0, 1, 2 or is not of the image's size, when no prompt is given, or when only one class is labelled
-   * and the image has no automatic mask to give the other (or the prompts are given Alone: then that class
-   * everywhere, with a warning). Scribble pixels on excluded pixels are ignored, with a warning (GetWarnings()).
+   * and the image has no automatic mask (the classical baseline). Where the prompts are given Alone and label one
+   * class, or where they and the automatic mask give one class only (prompts that agree with a mask of every pixel,
+   * or of none), the head says that class everywhere, with a warning. Scribble pixels on excluded pixels are
+   * ignored, with a warning (GetWarnings()).
    * Prompts that keep contradicting a sure network (at least 3, 9 in 10 of them where it gave the other class at
    * least 0.95) are fitted as any others, with a warning that suggests PhasePrompts::Alone: a hint only. */
   static Adaptation

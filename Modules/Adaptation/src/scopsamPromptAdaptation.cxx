@@ -502,23 +502,27 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
     labels.setTo(static_cast<unsigned char>(PromptLabel::Excluded), excluded); // neither labelled nor sampled
   }
   // The automatic mask teaches beside the prompts, unless the user says the prompts alone define the phase.
+  // Where the prompts and the automatic mask together give one class only (prompts that agree with a mask of every
+  // pixel, or of none), nothing says otherwise: the head says that class everywhere, with a warning.
   PixelClassifierOptions classifier = options.Classifier;
+  classifier.OneClassEverywhere = prompts.Alone || !image.GetAutomaticMask().empty();
   if (prompts.Alone)
   {
     classifier.PriorSamples = 0;
-    classifier.OneClassEverywhere = true;
   }
   TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), classifier);
-  if (prompts.Alone)
+  const auto gives = [&pixels](float target) { // the classes the head will see
+    const auto & labelled = pixels.LabelledTarget;
+    const auto & weak = pixels.WeakTarget;
+    return std::find(labelled.begin(), labelled.end(), target) != labelled.end() ||
+           std::find(weak.begin(), weak.end(), target) != weak.end();
+  };
+  if (classifier.OneClassEverywhere && gives(1.0f) != gives(0.0f))
   {
-    const auto & targets = pixels.LabelledTarget; // the labelled pixels' classes, as the head will see them
-    const bool   phase = std::find(targets.begin(), targets.end(), 1.0f) != targets.end();
-    const bool   notPhase = std::find(targets.begin(), targets.end(), 0.0f) != targets.end();
-    if (phase != notPhase)
-    {
-      d.Warnings.push_back(std::string("the prompts alone label only \"") + (phase ? "this phase" : "not this phase") +
-                           "\": the mask is " + (phase ? "everything" : "empty") + " until the other is labelled");
-    }
+    const bool phase = gives(1.0f);
+    d.Warnings.push_back(std::string(prompts.Alone ? "the prompts alone label" : "the prompts and the automatic mask label") +
+                         " only \"" + (phase ? "this phase" : "not this phase") + "\": the mask is " +
+                         (phase ? "everything" : "empty") + " until the other is labelled");
   }
   d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
                           std::move(pixels.WeakTarget), image.Signature(), classifier);

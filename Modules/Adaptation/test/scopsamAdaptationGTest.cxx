@@ -375,6 +375,38 @@ TEST(PromptAdaptation, BadPromptsAreOneClearErrorAndScribblesOnExcludedPixelsAWa
   EXPECT_EQ(cv::countNonZero(probability(cv::Rect(0, 0, 40, 40))), 0) << "excluded pixels get 0";
 }
 
+TEST(PromptAdaptation, PromptsThatAgreeWithAOneClassAutomaticMaskKeepItWithAWarning)
+{
+  // A network that marks every pixel as phase (or none): clicks that agree with it are no error (a model that
+  // over-segments a whole field met "1 click" of `scopsam bench` so); the head says that class everywhere.
+  const TwoPhases image;
+  for (const bool everything : { true, false })
+  {
+    const cv::Mat probability(image.Image.size(), CV_32F, cv::Scalar(everything ? 0.9 : 0.1));
+    const scopsam::AdaptationImage view(image.Image, probability, 0.5, cv::Mat(), "m", "one class");
+    scopsam::PhasePrompts          prompts;
+    prompts.Positions = { image.BrightCentres[0], image.DarkCentres[0] };
+    prompts.Labels = { everything ? 1 : 0, everything ? 1 : 0 };
+    const auto adaptation = scopsam::Adaptation::Fit(view, prompts);
+    const cv::Mat adapted = adaptation.Apply(view);
+    EXPECT_EQ(cv::countNonZero(adapted >= scopsam::Adaptation::Threshold), everything ? int(adapted.total()) : 0);
+    ASSERT_EQ(adaptation.GetWarnings().size(), 1u);
+    EXPECT_NE(adaptation.GetWarnings()[0].find("the prompts and the automatic mask label only"), std::string::npos);
+    // One click of the other class is heard: both classes, no warning.
+    prompts.Labels[1] = everything ? 0 : 1;
+    const auto corrected = scopsam::Adaptation::Fit(view, prompts);
+    EXPECT_TRUE(corrected.GetWarnings().empty());
+    const cv::Mat changed = corrected.Apply(view) >= scopsam::Adaptation::Threshold;
+    EXPECT_GT(cv::countNonZero(changed != (adapted >= scopsam::Adaptation::Threshold)), 0);
+  }
+  // Without a network (the classical baseline) one class labelled is still an error: nothing gives the other.
+  const scopsam::AdaptationImage classical(image.Image, cv::Mat(), 0.5, cv::Mat(), "", "no network");
+  scopsam::PhasePrompts          positive;
+  positive.Positions = { image.BrightCentres[0] };
+  positive.Labels = { 1 };
+  EXPECT_THROW(scopsam::Adaptation::Fit(classical, positive), scopsam::InputError);
+}
+
 TEST(StepFromPrevious, MovesThePreviousMaskOnlyWhereTheHeadIsSureAndAsThePromptsAsk)
 {
   // A 4 x 3 head probability against a previous mask: the left half phase, the right half not.
