@@ -519,9 +519,9 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   };
   if (classifier.OneClassEverywhere && gives(1.0f) != gives(0.0f))
   {
-    const bool phase = gives(1.0f);
-    d.Warnings.push_back(std::string(prompts.Alone ? "the prompts alone label" : "the prompts and the automatic mask label") +
-                         " only \"" + (phase ? "this phase" : "not this phase") + "\": the mask is " +
+    const bool        phase = gives(1.0f);
+    const std::string who = prompts.Alone ? "the prompts alone" : "the prompts and the automatic mask";
+    d.Warnings.push_back(who + " label only \"" + (phase ? "this phase" : "not this phase") + "\": the mask is " +
                          (phase ? "everything" : "empty") + " until the other is labelled");
   }
   d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
