@@ -46,16 +46,7 @@ arm syn50 0.5 & syn50=$!
 arm syn75 0.75 & syn75=$!
 wait "$syn50"
 wait "$syn75"
-# measure ARM NAME DATASETS... [bench options]: one val-split bench of an arm's stage-4 file into its tables folder.
-measure() {
-  local name=$1 table=$2; shift 2
-  "$bin" bench "$@" --split val --model "$work/$name.stage4.pt" --threads 2 --markdown "$work/$name.tables/$table.md" \
-    --json "$work/$name.tables/$table.json" > "$work/$name.tables/$table.log" 2>&1
-}
-for name in syn50 syn75; do
-  MODEL=$work/$name.stage4.pt PARTS=synthetic Utilities/results_tables.sh "$work/$name.tables"
-  measure "$name" val "$real/nasa_super1" "$real/uhcs_cementite"
-  measure "$name" val-clicks "$real/nasa_super1" "$real/uhcs_cementite" --clicks 5 --carry-clicks 0
-  measure "$name" tertiary-network "$real/nasa_super1_tertiary" --clicks 5 --carry-clicks 0 --prompts-only --network-clicks
+for name in syn50 syn75; do # Utilities/measure_candidate.sh: the synthetic tables and the val benches
+  SCOPSAM=$bin REAL_DATA=$real Utilities/measure_candidate.sh "$work/$name.stage4.pt" "$work/$name.tables"
 done
 echo "tables in $work/*.tables"

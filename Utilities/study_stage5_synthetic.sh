@@ -36,16 +36,7 @@ run syn75 --synthetic-fraction 0.75 & syn75=$!
 run syn90 --synthetic-fraction 0.9 & syn90=$!
 wait "$syn75"
 wait "$syn90"
-# measure ARM NAME DATASETS... [bench options]: one val-split bench of an arm's kept file into its tables folder.
-measure() {
-  local arm=$1 name=$2; shift 2
-  "$bin" bench "$@" --split val --model "$work/$arm.pt" --threads 2 --markdown "$work/$arm.tables/$name.md" \
-    --json "$work/$arm.tables/$name.json" > "$work/$arm.tables/$name.log" 2>&1
-}
-for arm in syn75 syn90; do
-  MODEL=$work/$arm.pt PARTS=synthetic Utilities/results_tables.sh "$work/$arm.tables"
-  measure "$arm" val "$real/nasa_super1" "$real/uhcs_cementite"
-  measure "$arm" val-clicks "$real/nasa_super1" "$real/uhcs_cementite" --clicks 5 --carry-clicks 0
-  measure "$arm" tertiary-network "$real/nasa_super1_tertiary" --clicks 5 --carry-clicks 0 --prompts-only --network-clicks
+for arm in syn75 syn90; do # Utilities/measure_candidate.sh: the synthetic tables and the val benches
+  SCOPSAM=$bin REAL_DATA=$real Utilities/measure_candidate.sh "$work/$arm.pt" "$work/$arm.tables"
 done
 echo "tables in $work/*.tables"
