@@ -27,7 +27,8 @@
 #include <vector>
 
 /** \file scopsamClickProtocol.h
- * \brief The simulated user of interactive segmentation benchmarks (RITM's rule, as SimpleClick and SAM use it).
+ * \brief The simulated user of interactive segmentation benchmarks (RITM's rule, as SimpleClick and SAM use it), for
+ * OpenCV images; the rule itself is scopsamProtocolClick.h's (plain C++, shared with the trainer's validation).
  *
  * After each mask, the next click goes where the mask is most wrong: the Euclidean distance transform of the missed
  * pixels (truth, not predicted) and of the false pixels (predicted, not truth), each computed with one pixel of "no

@@ -18,6 +18,7 @@
 #include "scopsamClickProtocol.h"
 
 #include "scopsamErrors.h"
+#include "scopsamProtocolClick.h"
 
 #include <opencv2/imgproc.hpp>
 
@@ -28,29 +29,14 @@ namespace scopsam
 namespace
 {
 
-/** The distance transform of `region` with one pixel of "no error" around it; the maximum and where it is. */
-std::pair<double, cv::Point>
-DeepestPoint(const cv::Mat & region)
+void
+CheckMasks(const cv::Mat & prediction, const cv::Mat & truth, const cv::Mat & ignore)
 {
-  cv::Mat padded;
-  cv::copyMakeBorder(region, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
-  cv::Mat distance;
-  cv::distanceTransform(padded, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE, CV_32F);
-  double    maximum = 0.0;
-  cv::Point where(-1, -1);
-  for (int y = 1; y + 1 < distance.rows; ++y)
+  if (prediction.size() != truth.size() || prediction.type() != CV_8U || truth.type() != CV_8U ||
+      (!ignore.empty() && (ignore.size() != truth.size() || ignore.type() != CV_8U)))
   {
-    const float * row = distance.ptr<float>(y);
-    for (int x = 1; x + 1 < distance.cols; ++x)
-    {
-      if (row[x] > maximum) // strict: the first maximum in row-major order wins
-      {
-        maximum = row[x];
-        where = cv::Point(x - 1, y - 1);
-      }
-    }
+    throw InputError("the click protocol needs a prediction, a truth (and an ignore mask) of one size, all 8-bit");
   }
-  return { maximum, where };
 }
 
 } // namespace
@@ -58,11 +44,7 @@ DeepestPoint(const cv::Mat & region)
 cv::Mat
 ErrorRegion(const cv::Mat & prediction, const cv::Mat & truth, int label, const cv::Mat & ignore)
 {
-  if (prediction.size() != truth.size() || prediction.type() != CV_8U || truth.type() != CV_8U ||
-      (!ignore.empty() && (ignore.size() != truth.size() || ignore.type() != CV_8U)))
-  {
-    throw InputError("the click protocol needs a prediction, a truth (and an ignore mask) of one size, all 8-bit");
-  }
+  CheckMasks(prediction, truth, ignore);
   cv::Mat predicted = prediction != 0, phase = truth != 0, region;
   region = label == 1 ? (phase & ~predicted) : (predicted & ~phase);
   if (!ignore.empty())
@@ -76,26 +58,22 @@ std::optional<SimulatedClick>
 NextClick(const cv::Mat & prediction, const cv::Mat & truth, const std::vector<SimulatedClick> & clicked,
           const cv::Mat & ignore)
 {
-  cv::Mat missed = ErrorRegion(prediction, truth, 1, ignore), wrong = ErrorRegion(prediction, truth, 0, ignore);
+  CheckMasks(prediction, truth, ignore);
+  // The rule itself is scopsamProtocolClick.h's, which the trainer's validation shares; it reads contiguous rows.
+  const auto    contiguous = [](const cv::Mat & m) { return m.empty() || m.isContinuous() ? m : m.clone(); };
+  const cv::Mat p = contiguous(prediction), t = contiguous(truth), i = contiguous(ignore);
+  std::vector<std::pair<std::int64_t, std::int64_t>> at;
   for (const auto & click : clicked)
   {
-    if (click.Position.inside(cv::Rect(0, 0, truth.cols, truth.rows)))
-    {
-      missed.at<unsigned char>(click.Position) = 0;
-      wrong.at<unsigned char>(click.Position) = 0;
-    }
+    at.emplace_back(click.Position.x, click.Position.y);
   }
-  const auto [missedDepth, missedAt] = DeepestPoint(missed);
-  const auto [wrongDepth, wrongAt] = DeepestPoint(wrong);
-  if (missedDepth <= 0.0 && wrongDepth <= 0.0)
+  const auto next = NextProtocolClick(p.ptr<std::uint8_t>(), t.ptr<std::uint8_t>(), i.empty() ? nullptr : i.ptr<std::uint8_t>(),
+                                      truth.cols, truth.rows, at);
+  if (!next)
   {
     return std::nullopt;
   }
-  if (missedDepth >= wrongDepth)
-  {
-    return SimulatedClick{ missedAt, 1, missedDepth };
-  }
-  return SimulatedClick{ wrongAt, 0, wrongDepth };
+  return SimulatedClick{ cv::Point(static_cast<int>(next->X), static_cast<int>(next->Y)), next->Label, next->Depth };
 }
 
 std::vector<cv::Point>

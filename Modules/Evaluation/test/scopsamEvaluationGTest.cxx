@@ -226,6 +226,62 @@ TEST(ClickProtocol, ClicksTheDeepestPointOfTheLargerErrorWithItsPolarity)
   EXPECT_THROW(scopsam::NextClick(prediction, cv::Mat::zeros(10, 10, CV_8U), {}), scopsam::InputError);
 }
 
+TEST(ClickProtocol, ClicksWhereOpenCVsExactDistanceTransformIsDeepest)
+{
+  // The rule is scopsamProtocolClick.h's own transform (shared with the trainer, which has no OpenCV); an oracle
+  // built on OpenCV's exact transform (DIST_MASK_PRECISE) must pick the same pixel, label and depth on random masks.
+  const auto deepest = [](const cv::Mat & region) {
+    cv::Mat padded, distance;
+    cv::copyMakeBorder(region, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(0));
+    cv::distanceTransform(padded, distance, cv::DIST_L2, cv::DIST_MASK_PRECISE, CV_32F);
+    float     maximum = 0;
+    cv::Point where(-1, -1);
+    for (int y = 0; y < region.rows; ++y)
+    {
+      for (int x = 0; x < region.cols; ++x)
+      {
+        if (distance.at<float>(y + 1, x + 1) > maximum)
+        {
+          maximum = distance.at<float>(y + 1, x + 1);
+          where = { x, y };
+        }
+      }
+    }
+    return std::pair{ maximum, where };
+  };
+  cv::RNG random(14);
+  int     clicks = 0;
+  for (int trial = 0; trial < 40; ++trial)
+  {
+    const cv::Size size(random.uniform(1, 90), random.uniform(1, 70));
+    cv::Mat        truth = cv::Mat::zeros(size, CV_8U), prediction = cv::Mat::zeros(size, CV_8U);
+    for (cv::Mat * m : { &truth, &prediction })
+    {
+      for (int k = random.uniform(0, 6); k > 0; --k)
+      {
+        cv::circle(*m, { random.uniform(0, size.width), random.uniform(0, size.height) }, random.uniform(1, 20),
+                   cv::Scalar(255), cv::FILLED);
+      }
+    }
+    const cv::Mat missed = scopsam::ErrorRegion(prediction, truth, 1), wrong = scopsam::ErrorRegion(prediction, truth, 0);
+    const auto [missedDepth, missedAt] = deepest(missed);
+    const auto [wrongDepth, wrongAt] = deepest(wrong);
+    const auto click = scopsam::NextClick(prediction, truth, {});
+    if (missedDepth <= 0 && wrongDepth <= 0)
+    {
+      EXPECT_FALSE(click) << "trial " << trial;
+      continue;
+    }
+    ASSERT_TRUE(click) << "trial " << trial;
+    ++clicks;
+    const bool positive = missedDepth >= wrongDepth;
+    EXPECT_EQ(click->Label, positive ? 1 : 0) << "trial " << trial;
+    EXPECT_EQ(click->Position, positive ? missedAt : wrongAt) << "trial " << trial;
+    EXPECT_NEAR(click->ErrorDepth, positive ? missedDepth : wrongDepth, 1e-4) << "trial " << trial;
+  }
+  EXPECT_GT(clicks, 20) << "most random masks have an error to click";
+}
+
 TEST(ClickProtocol, ScribblesAreShortStraightStrokesInsideTheRegion)
 {
   cv::Mat truth = cv::Mat::zeros(60, 60, CV_8U);

@@ -17,6 +17,7 @@
  *=========================================================================*/
 // The network and the tile engine: shapes and ranges, tiling invariances, prompts, model files.
 #include "scopsamLoadedModel.h"
+#include "scopsamProtocolClick.h"
 #include "scopsamSegmentationEngine.h"
 #include "scopsamSha256.h"
 #include "scopsamTestConfigurations.h"
@@ -406,6 +407,76 @@ TEST(Prompts, KeptEmbeddingsRerunOnlyTheDecoderAndGiveTheSameProbabilities)
   kept.Clear();
   EXPECT_EQ(kept.GetTiles(), 0u);
   EXPECT_EQ(kept.GetBytes(), 0u);
+}
+
+TEST(ProtocolClick, TheDistanceTransformIsExactAndTheClickGoesToTheDeeperError)
+{
+  // Brute force as the oracle: every region pixel's squared distance to the nearest pixel outside, the image
+  // surrounded by one pixel of outside.
+  std::mt19937 random(7);
+  for (int trial = 0; trial < 60; ++trial)
+  {
+    const std::int64_t        w = 1 + static_cast<std::int64_t>(random() % 23), h = 1 + static_cast<std::int64_t>(random() % 17);
+    const unsigned            density = random() % 10;
+    std::vector<std::uint8_t> region(static_cast<std::size_t>(w * h));
+    for (auto & r : region)
+    {
+      r = random() % 10 < density ? 1 : 0;
+    }
+    const auto distance = scopsam::SquaredDistanceToOutside(region.data(), w, h);
+    for (std::int64_t y = 0; y < h; ++y)
+    {
+      for (std::int64_t x = 0; x < w; ++x)
+      {
+        std::int64_t best = std::min({ (x + 1) * (x + 1), (w - x) * (w - x), (y + 1) * (y + 1), (h - y) * (h - y) });
+        for (std::int64_t v = 0; v < h; ++v)
+        {
+          for (std::int64_t u = 0; u < w; ++u)
+          {
+            if (region[static_cast<std::size_t>(v * w + u)] == 0)
+            {
+              best = std::min(best, (u - x) * (u - x) + (v - y) * (v - y));
+            }
+          }
+        }
+        const double expected = region[static_cast<std::size_t>(y * w + x)] ? static_cast<double>(best) : 0.0;
+        ASSERT_EQ(distance[static_cast<std::size_t>(y * w + x)], expected) << "trial " << trial << " at " << x << "," << y;
+      }
+    }
+  }
+
+  // A missed 5 x 5 square (depth 3) and a false 3 x 3 one (depth 2): a positive click at the missed square's centre.
+  const std::int64_t        w = 20, h = 10;
+  std::vector<std::uint8_t> truth(w * h, 0), predicted(w * h, 0);
+  for (std::int64_t y = 2; y < 7; ++y)
+  {
+    for (std::int64_t x = 2; x < 7; ++x)
+    {
+      truth[static_cast<std::size_t>(y * w + x)] = 1;
+    }
+  }
+  for (std::int64_t y = 3; y < 6; ++y)
+  {
+    for (std::int64_t x = 13; x < 16; ++x)
+    {
+      predicted[static_cast<std::size_t>(y * w + x)] = 1;
+    }
+  }
+  auto click = scopsam::NextProtocolClick(predicted.data(), truth.data(), nullptr, w, h, {});
+  ASSERT_TRUE(click);
+  EXPECT_EQ(click->Label, 1);
+  EXPECT_EQ(click->X, 4);
+  EXPECT_EQ(click->Y, 4);
+  EXPECT_DOUBLE_EQ(click->Depth, 3.0);
+  // Ignoring the missed square leaves the false one: a negative click at its centre.
+  click = scopsam::NextProtocolClick(predicted.data(), truth.data(), truth.data(), w, h, {});
+  ASSERT_TRUE(click);
+  EXPECT_EQ(click->Label, 0);
+  EXPECT_EQ(click->X, 14);
+  EXPECT_EQ(click->Y, 4);
+  EXPECT_DOUBLE_EQ(click->Depth, 2.0);
+  EXPECT_FALSE(scopsam::NextProtocolClick(truth.data(), truth.data(), nullptr, w, h, {})) << "no error, no click";
+  EXPECT_THROW(scopsam::NextProtocolClick(truth.data(), truth.data(), nullptr, 0, h, {}), std::invalid_argument);
 }
 
 TEST(ModelFile, SaveLoadRoundTripGivesIdenticalOutputs)

@@ -72,8 +72,9 @@ struct TrainingSample
 
 /** A whole validation image of one dataset split, prepared like a training image (normalised image, priors, mask):
  * the trainer runs the engine over it as inference does (tile grid, blending) and scores the whole image - in
- * automatic mode, or, for an image of a prompted dataset, with its Clicks (fixed per image, drawn from its mask by
- * the sample factory). */
+ * automatic mode, or, for an image of a prompted dataset, by the click protocol of `scopsam bench` (RITM's rule,
+ * scopsamProtocolClick.h): from the automatic mask, TrainingOptions::ValidationClicks clicks, each at the deepest
+ * error of the mask the clicks before it give, all earlier clicks kept, answered by the network's own click path. */
 struct ValidationImage
 {
   std::string        Set;  // the dataset it belongs to: scores are reported and averaged per set
@@ -82,20 +83,21 @@ struct ValidationImage
   std::vector<float> Image;
   std::vector<float> Priors;
   std::vector<float> Mask;
-  std::vector<Click> Clicks; // empty: automatic mode
+  bool               Prompted{ false }; // the Mask is the target of clicks only: scored by the click protocol
 };
 
-/** The validation images scored: per set, the mean IoU over its images at the chosen threshold; the threshold is
- * the one (of 0.20, 0.25, ..., 0.80) with the highest mean over sets of the per-set means, so that a set of 4 images
- * counts as much as one of 20. Score and threshold are automatic mode's (the model stores the threshold for automatic
- * mode): they are taken over the automatic sets, and the prompted sets (images with Clicks) are reported beside, at
- * that threshold, as "SET (prompted)"; only where every set is prompted do those decide. */
+/** The validation images scored. The threshold (of 0.20, 0.25, ..., 0.80) is automatic mode's, the one the model
+ * stores: the one with the highest mean over the automatic sets of their per-set mean IoU, so that a set of 4 images
+ * counts as much as one of 20 (where no set is automatic, the model's own threshold stays). At that threshold each
+ * set gets one figure - an automatic set the mean IoU of its automatic masks, a prompted set ("SET (prompted)") the
+ * mean IoU after the protocol's clicks - and Score, which picks the checkpoint, is the mean over every set. */
 struct ValidationScore
 {
   double                                        Score{ -1 };      // mean over sets at Threshold; -1: nothing validated
   double                                        Threshold{ 0.5 };
   std::vector<std::pair<std::string, double>>   SetIoU;           // per set, at Threshold
-  double                                        IoUHeadError{ -1 }; // mean |predicted IoU - true IoU| over the images that decide
+  double                                        IoUHeadError{ -1 }; // mean |predicted IoU - true IoU| over the
+                                                                    // automatic images; -1: none
 };
 
 /** A simulated click on a mask's error (SAM's training points after the first; RITM's protocol in spirit): a pixel
@@ -135,6 +137,7 @@ struct TrainingOptions
   int           ErrorClickRounds{ 1 }; // such a tile gets 1..ErrorClickRounds clicks, each on the error of the mask
                                        // the clicks before it give (the first: of the automatic mask)
   int           ValidateEvery{ 200 };
+  int           ValidationClicks{ 5 }; // protocol clicks a prompted validation image is scored after (mIoU@5)
   bool          ValidateFirst{ false }; // a run that starts at step 0 validates its initial weights first (step 0)
   int           CheckpointEvery{ 200 };
   std::string   CheckpointFolder; // empty: no checkpoints
@@ -185,7 +188,7 @@ public:
   Train(const SampleSource & source, const std::vector<TrainingSample> & validation, const TrainingCallback & callback = nullptr,
         const std::vector<ValidationImage> & validationImages = {});
 
-  /** Scores automatic mode on whole validation images (see ValidationScore). */
+  /** Scores whole validation images: automatic mode, and the click protocol on prompted ones (see ValidationScore). */
   ValidationScore
   ValidateImages(const std::vector<ValidationImage> & images);
 

@@ -20,6 +20,7 @@
 #include "scopsamJSONNumbers.h"
 #include "scopsamLoadedModel.h"
 #include "scopsamModelFiles.h"
+#include "scopsamProtocolClick.h"
 #include "scopsamThreadSettings.h"
 
 #include <nlohmann/json.hpp>
@@ -31,6 +32,7 @@
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <future>
 #include <map>
 #include <random>
@@ -356,6 +358,10 @@ Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
   {
     throw ModelError("invalid training options: steps, batch size, warm-up, intervals and positive clicks must be positive");
   }
+  if (options.ValidationClicks < 1 || options.ValidationClicks > 20)
+  {
+    throw ModelError("invalid training options: a prompted validation image takes 1 to 20 protocol clicks");
+  }
   if (!(options.ErrorClicks >= 0.0 && options.ErrorClicks <= 1.0) || options.ErrorClickRounds < 1 ||
       options.ErrorClickRounds > 20)
   {
@@ -475,93 +481,129 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
   auto & net = m_Impl->Net();
   net->eval();
   constexpr int Candidates = 13; // thresholds 0.20, 0.25, ..., 0.80
-  const auto    threshold = [](int c) { return 0.20 + 0.05 * c; };
-  // Per image: its IoU at every candidate threshold and what the IoU head says (raw output, not clamped).
+  const auto    candidate = [](int c) { return 0.20f + 0.05f * static_cast<float>(c); }; // in single precision
+  const auto    maskIoU = [](const std::vector<float> & probability, float t, const std::vector<float> & truth) {
+    double intersection = 0, unionArea = 0;
+    for (std::size_t i = 0; i < probability.size(); ++i)
+    {
+      const bool predicted = probability[i] >= t, phase = truth[i] > 0.5f;
+      intersection += predicted && phase;
+      unionArea += predicted || phase;
+    }
+    return unionArea > 0 ? intersection / unionArea : 1.0;
+  };
+  // Per image: its automatic probability, its IoU at every candidate threshold, and what the IoU head says.
+  std::vector<std::vector<float>>             automatic(images.size());
   std::vector<std::array<double, Candidates>> iou(images.size());
   std::vector<double>                         predictedIoU(images.size());
-  for (std::size_t k = 0; k < images.size(); ++k)
-  {
-    const auto &      v = images[k];
+  const auto run = [&](const ValidationImage & v, const Prompts & prompts, std::vector<float> & probability,
+                       TileEmbeddings * embeddings) {
     const PixelRegion whole{ 0, 0, v.Width, v.Height };
     ImageBlock        block;
     block.Region = whole;
     block.Image = v.Image.data();
     block.Priors = v.Priors.empty() ? nullptr : v.Priors.data();
-    std::vector<float> probability(static_cast<std::size_t>(whole.Pixels()));
-    Prompts            prompts;
-    prompts.Clicks = v.Clicks; // none: automatic mode
-    predictedIoU[k] =
-      engine.Predict(engine.MakeTileGrid(v.Width, v.Height, TilingOptions{}), block, prompts, whole, probability.data())
-        .PredictedIoU;
-    for (int c = 0; c < Candidates; ++c)
-    {
-      const float t = 0.20f + 0.05f * static_cast<float>(c); // threshold(c), in single precision
-      double     intersection = 0, unionArea = 0;
-      for (std::size_t i = 0; i < probability.size(); ++i)
-      {
-        const bool predicted = probability[i] >= t, truth = v.Mask[i] > 0.5f;
-        intersection += predicted && truth;
-        unionArea += predicted || truth;
-      }
-      iou[k][static_cast<std::size_t>(c)] = unionArea > 0 ? intersection / unionArea : 1.0;
-    }
-  }
-  net->train();
-  // Per set, the mean over its images at every candidate; the score of a candidate is the mean over the sets that
-  // decide: the automatic ones (prompted sets are reported beside them), or the prompted ones where all are.
-  const bool anyAutomatic =
-    std::any_of(images.begin(), images.end(), [](const ValidationImage & v) { return v.Clicks.empty(); });
-  const auto decides = [anyAutomatic](const ValidationImage & v) { return v.Clicks.empty() == anyAutomatic; };
-  struct SetSums // per set: the IoU sums at every candidate, its image count, whether it decides
-  {
-    std::array<double, Candidates> Sums{};
-    std::size_t                    Images{ 0 };
-    bool                           Decides{ false };
+    probability.assign(static_cast<std::size_t>(whole.Pixels()), 0.0f);
+    return engine
+      .Predict(engine.MakeTileGrid(v.Width, v.Height, TilingOptions{}), block, prompts, whole, probability.data(), nullptr,
+               nullptr, embeddings)
+      .PredictedIoU;
   };
-  std::map<std::string, SetSums> perSet;
   for (std::size_t k = 0; k < images.size(); ++k)
   {
-    auto & set = perSet[images[k].Set + (images[k].Clicks.empty() ? "" : " (prompted)")];
-    set.Decides = decides(images[k]);
+    predictedIoU[k] = run(images[k], Prompts{}, automatic[k], nullptr);
     for (int c = 0; c < Candidates; ++c)
     {
-      set.Sums[static_cast<std::size_t>(c)] += iou[k][static_cast<std::size_t>(c)];
+      iou[k][static_cast<std::size_t>(c)] = maskIoU(automatic[k], candidate(c), images[k].Mask);
     }
-    ++set.Images;
   }
-  std::size_t chosen = 0;
+  // The threshold: the candidate with the best mean over the automatic sets of their per-set means.
+  std::map<std::string, std::vector<std::size_t>> sets; // per set (a prompted one under its own name): its images
+  for (std::size_t k = 0; k < images.size(); ++k)
+  {
+    sets[images[k].Set + (images[k].Prompted ? " (prompted)" : "")].push_back(k);
+  }
+  const auto setMean = [&](const std::vector<std::size_t> & members, const std::function<double(std::size_t)> & of) {
+    double sum = 0;
+    for (const auto k : members)
+    {
+      sum += of(k);
+    }
+    return sum / static_cast<double>(members.size());
+  };
+  int    chosen = -1;
+  double bestAutomatic = -1;
   for (int c = 0; c < Candidates; ++c)
   {
     double sum = 0;
-    int    sets = 0;
-    for (const auto & [name, set] : perSet)
+    int    counted = 0;
+    for (const auto & [name, members] : sets)
     {
-      if (set.Decides)
+      if (!images[members.front()].Prompted)
       {
-        sum += set.Sums[static_cast<std::size_t>(c)] / static_cast<double>(set.Images);
-        ++sets;
+        sum += setMean(members, [&](std::size_t k) { return iou[k][static_cast<std::size_t>(c)]; });
+        ++counted;
       }
     }
-    const double mean = sum / static_cast<double>(sets);
-    if (mean > score.Score)
+    if (counted > 0 && sum / counted > bestAutomatic)
     {
-      score.Score = mean;
-      score.Threshold = threshold(c);
-      chosen = static_cast<std::size_t>(c);
+      bestAutomatic = sum / counted;
+      chosen = c;
     }
   }
-  for (const auto & [name, set] : perSet)
+  const float threshold = chosen >= 0 ? candidate(chosen) : static_cast<float>(engine.GetConfig().Threshold);
+  score.Threshold = chosen >= 0 ? 0.20 + 0.05 * chosen : engine.GetConfig().Threshold;
+  // A prompted image: the click protocol at that threshold, the image encoded once for all its clicks.
+  const auto protocol = [&](std::size_t k) {
+    const auto &              v = images[k];
+    const auto                pixels = static_cast<std::size_t>(v.Width * v.Height);
+    std::vector<std::uint8_t> mask(pixels), truth(pixels);
+    for (std::size_t i = 0; i < pixels; ++i)
+    {
+      mask[i] = automatic[k][i] >= threshold;
+      truth[i] = v.Mask[i] > 0.5f;
+    }
+    TileEmbeddings                                     embeddings;
+    Prompts                                            prompts;
+    std::vector<std::pair<std::int64_t, std::int64_t>> clicked;
+    std::vector<float>                                 probability = automatic[k];
+    for (int c = 0; c < m_Impl->Options.ValidationClicks; ++c)
+    {
+      const auto click = NextProtocolClick(mask.data(), truth.data(), nullptr, v.Width, v.Height, clicked);
+      if (!click)
+      {
+        break; // no error left: the mask stays
+      }
+      clicked.emplace_back(click->X, click->Y);
+      prompts.Clicks.push_back(Click{ static_cast<double>(click->X), static_cast<double>(click->Y), click->Label });
+      run(v, prompts, probability, &embeddings);
+      for (std::size_t i = 0; i < pixels; ++i)
+      {
+        mask[i] = probability[i] >= threshold;
+      }
+    }
+    return maskIoU(probability, threshold, v.Mask);
+  };
+  double sum = 0;
+  for (const auto & [name, members] : sets)
   {
-    score.SetIoU.emplace_back(name, set.Sums[chosen] / static_cast<double>(set.Images));
+    const bool   prompted = images[members.front()].Prompted;
+    const double mean = setMean(members, [&](std::size_t k) {
+      return prompted ? protocol(k) : maskIoU(automatic[k], threshold, images[k].Mask);
+    });
+    score.SetIoU.emplace_back(name, mean);
+    sum += mean;
   }
-  if (!engine.IsTorchScript())
+  net->train();
+  score.Score = sum / static_cast<double>(sets.size());
+  if (!engine.IsTorchScript() && chosen >= 0)
   {
     double error = 0, counted = 0;
     for (std::size_t k = 0; k < images.size(); ++k)
     {
-      if (decides(images[k]))
+      if (!images[k].Prompted)
       {
-        error += std::abs(predictedIoU[k] - iou[k][chosen]);
+        error += std::abs(predictedIoU[k] - iou[k][static_cast<std::size_t>(chosen)]);
         ++counted;
       }
     }

@@ -69,20 +69,13 @@ struct SampleOptions
 /** What a dataset's masks are the target of. Automatic: automatic mode's (and of clicks drawn from them). Prompted:
  * only of clicks - a phase that is not automatic mode's target on the same kind of micrograph (nasa_super1_tertiary:
  * the fine tertiary gamma-prime, where nasa_super1 marks all gamma-prime), so that the network learns to follow
- * clicks to it without learning to mark it unasked (TrainingSample::PromptedOnly); its validation images carry
- * fixed clicks (PromptedValidationClicks). */
+ * clicks to it without learning to mark it unasked (TrainingSample::PromptedOnly); its validation images are scored
+ * by the click protocol (ValidationImage::Prompted). */
 enum class DatasetTarget
 {
   Automatic,
   Prompted
 };
-
-/** The clicks a prompted validation image is scored with: PositiveClicks on the mask and NegativeClicks off it,
- * drawn uniformly (as the trainer draws its clicks) with a seed made from the image's name alone, so that every run
- * and every checkpoint is scored with the same clicks. `mask` is width x height, row-major, > 0.5 = phase. */
-SCoPSAMTraining_EXPORT std::vector<Click>
-PromptedValidationClicks(const std::vector<float> & mask, std::int64_t width, std::int64_t height,
-                         const std::string & name);
 
 class SCoPSAMTraining_EXPORT TrainingSampleFactory
 {
@@ -110,7 +103,7 @@ public:
   std::vector<TrainingSample>
   SyntheticValidation(int perLevel) const;
   /** Every image of a dataset split, whole, for validation (Trainer::ValidateImages); their set is the folder's name.
-   * A prompted dataset's images carry their PromptedValidationClicks(). */
+   * A prompted dataset's images are marked Prompted (scored by the click protocol). */
   std::vector<ValidationImage>
   ValidationImages(const std::string & folder, const std::string & split,
                    DatasetTarget target = DatasetTarget::Automatic) const;

@@ -440,38 +440,6 @@ TrainingSampleFactory::SyntheticValidation(int perLevel) const
   return samples;
 }
 
-std::vector<Click>
-PromptedValidationClicks(const std::vector<float> & mask, std::int64_t width, std::int64_t height,
-                         const std::string & name)
-{
-  constexpr int PositiveClicks = 3, NegativeClicks = 2; // the trainer's most (TrainingOptions' defaults)
-  if (width < 1 || height < 1 || static_cast<std::int64_t>(mask.size()) != width * height)
-  {
-    throw InputError("prompted validation clicks: the mask is not width x height");
-  }
-  std::uint64_t seed = 14695981039346656037ULL; // FNV-1a of the name: the same clicks on every platform
-  for (const unsigned char c : name)
-  {
-    seed = (seed ^ c) * 1099511628211ULL;
-  }
-  std::vector<std::int64_t> on, off;
-  for (std::int64_t i = 0; i < width * height; ++i)
-  {
-    (mask[static_cast<std::size_t>(i)] > 0.5f ? on : off).push_back(i);
-  }
-  Random             random(seed);
-  std::vector<Click> clicks;
-  for (const auto & [pool, count, label] : { std::tuple{ &on, PositiveClicks, 1 }, std::tuple{ &off, NegativeClicks, 0 } })
-  {
-    for (int k = 0; k < count && !pool->empty(); ++k)
-    {
-      const auto at = (*pool)[static_cast<std::size_t>(random.Integer(0, static_cast<int>(pool->size()) - 1))];
-      clicks.push_back(Click{ static_cast<double>(at % width), static_cast<double>(at / width), label });
-    }
-  }
-  return clicks;
-}
-
 std::vector<ValidationImage>
 TrainingSampleFactory::ValidationImages(const std::string & folder, const std::string & split, DatasetTarget target) const
 {
@@ -495,10 +463,7 @@ TrainingSampleFactory::ValidationImages(const std::string & folder, const std::v
     v.Image = std::move(prepared.Image);
     v.Priors = std::move(prepared.Priors);
     v.Mask = std::move(prepared.Mask);
-    if (target == DatasetTarget::Prompted)
-    {
-      v.Clicks = PromptedValidationClicks(v.Mask, v.Width, v.Height, item.Name);
-    }
+    v.Prompted = target == DatasetTarget::Prompted;
     images.push_back(std::move(v));
   }
   return images;

@@ -18,6 +18,7 @@
 // Training: the loss falls, a run resumed from a checkpoint ends where an uninterrupted one does, fine-tuning
 // starts from the given weights, and the tiles are what they claim to be.
 #include "scopsamSegmentationEngine.h"
+#include "scopsamProtocolClick.h"
 #include "scopsamTrainer.h"
 #include "scopsamTestConfigurations.h"
 #include "scopsamTrainingSamples.h"
@@ -346,49 +347,7 @@ TEST(Trainer, ValidationImagesPickTheCheckpointAndStoreItsThreshold)
   EXPECT_DOUBLE_EQ(engine->GetConfig().Threshold, 0.5);
 }
 
-TEST(TrainingSamples, PromptedValidationClicksAreFixedByTheNameAndLieOnTheirClass)
-{
-  constexpr std::int64_t W = 40, H = 30;
-  std::vector<float>     mask(W * H, 0.0f);
-  for (std::int64_t y = 5; y < 12; ++y)
-  {
-    for (std::int64_t x = 20; x < 31; ++x)
-    {
-      mask[static_cast<std::size_t>(y * W + x)] = 1.0f;
-    }
-  }
-  const auto clicks = PromptedValidationClicks(mask, W, H, "spot1_0d_0");
-  ASSERT_EQ(clicks.size(), 5u);
-  int positives = 0;
-  for (const auto & c : clicks)
-  {
-    ASSERT_GE(c.X, 0);
-    ASSERT_LT(c.X, W);
-    ASSERT_GE(c.Y, 0);
-    ASSERT_LT(c.Y, H);
-    const float truth = mask[static_cast<std::size_t>(c.Y * W + c.X)];
-    EXPECT_EQ(truth > 0.5f, c.Label == 1) << "a positive click on the phase, a negative one off it";
-    positives += c.Label;
-  }
-  EXPECT_EQ(positives, 3);
-  const auto again = PromptedValidationClicks(mask, W, H, "spot1_0d_0");
-  const auto other = PromptedValidationClicks(mask, W, H, "spot1_0d_1");
-  bool       same = true, differs = false;
-  for (std::size_t i = 0; i < clicks.size(); ++i)
-  {
-    same = same && again[i].X == clicks[i].X && again[i].Y == clicks[i].Y && again[i].Label == clicks[i].Label;
-    differs = differs || other[i].X != clicks[i].X || other[i].Y != clicks[i].Y;
-  }
-  EXPECT_TRUE(same) << "the same image, the same clicks";
-  EXPECT_TRUE(differs) << "another image, other clicks";
-  // No phase in the image: negative clicks only.
-  const auto none = PromptedValidationClicks(std::vector<float>(W * H, 0.0f), W, H, "x");
-  ASSERT_EQ(none.size(), 2u);
-  EXPECT_EQ(none[0].Label + none[1].Label, 0);
-  EXPECT_THROW(PromptedValidationClicks(mask, W + 1, H, "x"), InputError);
-}
-
-TEST(TrainingSamples, APromptedDatasetMarksItsTilesAndGivesItsValidationImagesClicks)
+TEST(TrainingSamples, APromptedDatasetMarksItsTilesAndItsValidationImages)
 {
   const fs::path folder = Scratch("prompted-dataset");
   MakeTinyDataset(folder);
@@ -406,13 +365,7 @@ TEST(TrainingSamples, APromptedDatasetMarksItsTilesAndGivesItsValidationImagesCl
     ASSERT_FALSE(images.empty());
     for (const auto & v : images)
     {
-      EXPECT_EQ(v.Clicks.empty(), target == DatasetTarget::Automatic);
-      if (!v.Clicks.empty())
-      {
-        const auto expected = PromptedValidationClicks(v.Mask, v.Width, v.Height, v.Name);
-        ASSERT_EQ(v.Clicks.size(), expected.size());
-        EXPECT_EQ(v.Clicks.front().X, expected.front().X);
-      }
+      EXPECT_EQ(v.Prompted, target == DatasetTarget::Prompted);
     }
   }
 }
@@ -446,7 +399,7 @@ TEST(TrainingSamples, ThePromptedShareSetsHowManyDatasetTilesArePrompted)
   EXPECT_THROW(TrainingSampleFactory(Tiny(), bad), InputError);
 }
 
-TEST(Trainer, PromptedSetsAreScoredWithTheirClicksBesideTheAutomaticOnes)
+TEST(Trainer, PromptedSetsAreScoredByTheClickProtocolAndVoteBesideTheAutomaticOnes)
 {
   auto                  engine = SegmentationEngine::Create(Tiny(), 8);
   TrainingSampleFactory factory(Tiny(), TinySamples());
@@ -457,32 +410,79 @@ TEST(Trainer, PromptedSetsAreScoredWithTheirClicksBesideTheAutomaticOnes)
     if (v.Set == "even")
     {
       ValidationImage p = v;
-      p.Clicks = PromptedValidationClicks(p.Mask, p.Width, p.Height, p.Name);
+      p.Prompted = true;
       prompted.push_back(std::move(p));
     }
   }
-  Trainer trainer(*engine, ShortRun(20, 20)); // trained a little, so that its masks are not all or nothing
+  TrainingOptions options = ShortRun(20, 20); // trained a little, so that its masks are not all or nothing
+  options.ValidationClicks = 3;
+  Trainer trainer(*engine, options);
   trainer.Train([&factory](std::uint64_t i) { return factory.Make(i); }, {});
   const auto automatic = trainer.ValidateImages(images);
   auto       both = images;
   both.insert(both.end(), prompted.begin(), prompted.end());
   const auto scored = trainer.ValidateImages(both);
-  // The automatic sets decide the score and the threshold; the prompted one is reported beside, under its own name.
-  EXPECT_DOUBLE_EQ(scored.Score, automatic.Score);
+  // The automatic sets choose the threshold (and the IoU head's error is theirs); every set votes for the score.
   EXPECT_DOUBLE_EQ(scored.Threshold, automatic.Threshold);
   EXPECT_DOUBLE_EQ(scored.IoUHeadError, automatic.IoUHeadError);
   ASSERT_EQ(scored.SetIoU.size(), 3u);
-  const auto named = std::find_if(scored.SetIoU.begin(), scored.SetIoU.end(),
-                                  [](const auto & entry) { return entry.first == "even (prompted)"; });
-  ASSERT_NE(named, scored.SetIoU.end());
-  const auto even = std::find_if(scored.SetIoU.begin(), scored.SetIoU.end(),
-                                 [](const auto & entry) { return entry.first == "even"; });
-  ASSERT_NE(even, scored.SetIoU.end());
-  EXPECT_NE(named->second, even->second) << "the same images, scored with their clicks";
-  // Prompted sets alone: they decide.
+  const auto setIoU = [&scored](const std::string & name) {
+    const auto entry = std::find_if(scored.SetIoU.begin(), scored.SetIoU.end(),
+                                    [&name](const auto & e) { return e.first == name; });
+    EXPECT_NE(entry, scored.SetIoU.end()) << name;
+    return entry == scored.SetIoU.end() ? -1.0 : entry->second;
+  };
+  EXPECT_NEAR(scored.Score, (setIoU("even") + setIoU("odd") + setIoU("even (prompted)")) / 3.0, 1e-12);
+
+  // The prompted figure is the protocol's, redone here: from each automatic mask at the threshold, three clicks at
+  // the deepest error of the last mask, all kept, through the engine's click path.
+  const auto   t = static_cast<float>(scored.Threshold);
+  double       sum = 0;
+  int          clicks = 0;
+  for (const auto & v : prompted)
+  {
+    const auto                pixels = static_cast<std::size_t>(v.Width * v.Height);
+    const PixelRegion         whole{ 0, 0, v.Width, v.Height };
+    const auto                grid = engine->MakeTileGrid(v.Width, v.Height, {});
+    std::vector<float>        probability(pixels);
+    std::vector<std::uint8_t> mask(pixels), truth(pixels);
+    Prompts                   prompts;
+    std::vector<std::pair<std::int64_t, std::int64_t>> clicked;
+    engine->Predict(grid, { whole, v.Image.data(), v.Priors.data() }, prompts, whole, probability.data());
+    for (int c = 0; c < 3; ++c)
+    {
+      for (std::size_t i = 0; i < pixels; ++i)
+      {
+        mask[i] = probability[i] >= t;
+        truth[i] = v.Mask[i] > 0.5f;
+      }
+      const auto click = NextProtocolClick(mask.data(), truth.data(), nullptr, v.Width, v.Height, clicked);
+      if (!click)
+      {
+        break;
+      }
+      clicked.emplace_back(click->X, click->Y);
+      ++clicks;
+      prompts.Clicks.push_back(Click{ static_cast<double>(click->X), static_cast<double>(click->Y), click->Label });
+      engine->Predict(grid, { whole, v.Image.data(), v.Priors.data() }, prompts, whole, probability.data());
+    }
+    double intersection = 0, together = 0;
+    for (std::size_t i = 0; i < pixels; ++i)
+    {
+      intersection += probability[i] >= t && v.Mask[i] > 0.5f;
+      together += probability[i] >= t || v.Mask[i] > 0.5f;
+    }
+    sum += together > 0 ? intersection / together : 1.0;
+  }
+  EXPECT_GT(clicks, 0) << "the masks have errors to click";
+  EXPECT_NEAR(setIoU("even (prompted)"), sum / static_cast<double>(prompted.size()), 1e-9);
+
+  // Prompted sets alone: the model's own threshold stays, and they decide.
   const auto alone = trainer.ValidateImages(prompted);
   ASSERT_EQ(alone.SetIoU.size(), 1u);
+  EXPECT_DOUBLE_EQ(alone.Threshold, engine->GetConfig().Threshold);
   EXPECT_DOUBLE_EQ(alone.Score, alone.SetIoU.front().second);
+  EXPECT_EQ(alone.IoUHeadError, -1.0) << "no automatic image: nothing for the IoU head to be measured on";
 }
 
 TEST(Trainer, AFineTuningScoresItsInitialWeightsFirst)
