@@ -25,6 +25,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -108,6 +109,9 @@ public:
 
   bool
   IsFitted() const;
+  /** The class a fit on one class only says everywhere (options.OneClassEverywhere): 1 or 0; empty for a forest. */
+  std::optional<float>
+  GetConstantValue() const;
 
   /** Probability of the phase at every pixel (CV_32F), computed in bands of rows on OpenCV's threads, from
    * the forest laid out flat (the same values as OpenCV's RTrees::predict(), much faster). Throws InputError when the features are not of the kind the forest was fitted on. */

@@ -369,6 +369,16 @@ PixelClassifier::IsFitted() const
   return !m_Impl->Flat.Roots.empty();
 }
 
+std::optional<float>
+PixelClassifier::GetConstantValue() const
+{
+  if (!IsFitted() || m_Impl->Forest)
+  {
+    return std::nullopt;
+  }
+  return m_Impl->Flat.Nodes[0].Threshold; // FlatForest::Constant: one leaf holding the class
+}
+
 cv::Mat
 PixelClassifier::PredictProbability(const FeatureStack & features) const
 {
@@ -457,9 +467,9 @@ PixelClassifier::ToJSON() const
   out["version"] = 1;
   out["features"] = m_Impl->Signature;
   out["number_of_features"] = m_Impl->NumberOfFeatures;
-  if (!m_Impl->Forest)
+  if (const auto constant = GetConstantValue()) // one class labelled: 0 or 1 everywhere
   {
-    out["constant"] = m_Impl->Flat.Nodes[0].Threshold; // one class labelled: 0 or 1 everywhere
+    out["constant"] = *constant;
     return out.dump();
   }
   cv::FileStorage storage(".json", cv::FileStorage::WRITE | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_JSON);

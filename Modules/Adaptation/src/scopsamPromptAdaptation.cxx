@@ -511,21 +511,15 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
     classifier.PriorSamples = 0;
   }
   TrainingPixels pixels = ChooseTrainingPixels(labels, image.GetAutomaticMask(), classifier);
-  const auto gives = [&pixels](float target) { // the classes the head will see
-    const auto & labelled = pixels.LabelledTarget;
-    const auto & weak = pixels.WeakTarget;
-    return std::find(labelled.begin(), labelled.end(), target) != labelled.end() ||
-           std::find(weak.begin(), weak.end(), target) != weak.end();
-  };
-  if (classifier.OneClassEverywhere && gives(1.0f) != gives(0.0f))
+  d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
+                          std::move(pixels.WeakTarget), image.Signature(), classifier);
+  if (const auto constant = d.Classifier.GetConstantValue())
   {
-    const bool        phase = gives(1.0f);
+    const bool        phase = *constant > 0.5f;
     const std::string who = prompts.Alone ? "the prompts alone" : "the prompts and the automatic mask";
     d.Warnings.push_back(who + " label only \"" + (phase ? "this phase" : "not this phase") + "\": the mask is " +
                          (phase ? "everything" : "empty") + " until the other is labelled");
   }
-  d.Classifier.FitSamples(image.Gather(pixels.Labelled), pixels.LabelledTarget, image.Gather(pixels.Weak),
-                          std::move(pixels.WeakTarget), image.Signature(), classifier);
   d.Alone = prompts.Alone;
   if (!prompts.Alone && !image.GetProbability().empty())
   {
