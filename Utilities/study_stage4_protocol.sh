@@ -12,9 +12,11 @@
 #
 # Runs (one thread each; stage 4 as train_default_models.sh has it, 800 steps, validated every 200):
 #   syn50.s3301, syn50.s3302   from build/stage3-study/syn50.stage3.pt (session 17's file, sha256 bb914634fdfb85d6...)
-#   shipped.s3301              from build/model-training/scopsam_small_default.stage3.pt (sha256 8dd1eee4b5f5dc8f...),
-#                              seed 3301: what train_default_models.sh makes with this trainer (the control: does
-#                              the new pick change the shipped recipe's output?)
+#   shipped.s3301              from the shipped stage-3 file (the embedded default before the fourth stage, taken
+#                              from git: d3af94e^, #28a2d17dab48d579), seed 3301: what train_default_models.sh makes
+#                              with this trainer (the control: does the new pick change the shipped recipe's output?)
+#                              Corrected at its step 0: it first started from build/model-training's stage-3 file,
+#                              which on this machine is the real-tiles-only candidate, not the shipped one.
 # Measure: Utilities/measure_candidate.sh on each stage-4 file (synthetic tables, automatic val, the default click
 # path on val after 5 clicks, the network alone on the tertiary set after 5 clicks).
 # Rule (session 17's second part, with the seeds): syn50's recipe replaces the shipped stage 3 where BOTH seeds'
@@ -44,7 +46,9 @@ run() {
   case $1 in
     syn50.s3301) stage4 "$1" build/stage3-study/syn50.stage3.pt 3301 ;;
     syn50.s3302) stage4 "$1" build/stage3-study/syn50.stage3.pt 3302 ;;
-    shipped.s3301) stage4 "$1" build/model-training/scopsam_small_default.stage3.pt 3301 ;;
+    shipped.s3301)
+      [ -f "$work/shipped.stage3.pt" ] || git show d3af94e^:Modules/Model/model/scopsam_small_default.pt > "$work/shipped.stage3.pt"
+      stage4 "$1" "$work/shipped.stage3.pt" 3301 ;;
     *) echo "unknown run $1" >&2; exit 2 ;;
   esac
   if [ "${MEASURE:-1}" = 1 ]; then
