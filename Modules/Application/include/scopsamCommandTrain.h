@@ -19,6 +19,7 @@
 #define scopsamCommandTrain_h
 
 #include "SCoPSAMApplicationExport.h"
+#include "scopsamTrainer.h"
 
 #include <cstdint>
 #include <string>
@@ -47,6 +48,8 @@ struct TrainCommandOptions
   double                   NegativeClicksAlone{ 0.0 }; // of the prompted-target tiles, with negative clicks only
   double                   ErrorClicks{ 0.0 }; // of the prompted tiles, clicks on the error of the network's masks
   int                      ErrorClickRounds{ 1 }; // up to this many, each on the error of the mask before it
+  std::string              Teacher; // a model whose probabilities the synthetic tiles also learn (distillation)
+  double                   DistillationWeight{ TrainingOptions{}.DistillationWeight };
   std::string              Levels{ "1,2,3,3" };
   bool                     CoarsePhases{ false }; // synthetic tiles may hold the coarse morphologies
   bool                     SecondPhase{ false };  // synthetic tiles may hold a second phase, picked by clicks

@@ -962,7 +962,7 @@ TEST(Train, ACrossValidationFoldValidatesOnItsHeldOutFields)
 TEST(Train, APromptedDatasetIsScoredWithClicksBesideTheAutomaticOnes)
 {
   // The synthetic dataset again, as a second set whose masks are a target of clicks only ("dots"): its val images are
-  // scored with their fixed clicks and reported beside the automatic set, which alone picks the output.
+  // scored by the click protocol and reported beside the automatic set.
   const fs::path out = Scratch("train-prompted");
   const fs::path dots = out / "dots";
   fs::copy(Dataset(), dots, fs::copy_options::recursive);
@@ -1002,6 +1002,39 @@ TEST(Train, APromptedDatasetIsScoredWithClicksBesideTheAutomaticOnes)
                     &error),
             2);
   EXPECT_FALSE(fs::exists(out / "bad.pt"));
+}
+
+TEST(Train, ATeacherDistilsTheSyntheticTilesAndABadOneIsRefused)
+{
+  const fs::path out = Scratch("train-teacher");
+  const fs::path model = out / "taught.pt";
+  std::string    output;
+  ASSERT_EQ(RunMain(&scopsam::RunCommandLine,
+                    { "train", model.string(), "--init", TileModel().string(), "--teacher", TileModel().string(),
+                      "--data", Dataset().string(), "--synthetic-fraction", "0.5", "--steps", "2", "--batch", "2",
+                      "--warmup", "1", "--validate-every", "2", "--checkpoint-every", "2", "--threads", "1" },
+                    &output),
+            0)
+    << output;
+  EXPECT_TRUE(fs::exists(model));
+  std::string error;
+  const auto  refused = [&](std::vector<std::string> extra) {
+    std::vector<std::string> arguments{ "train", (out / "bad.pt").string(), "--init", TileModel().string(), "--steps", "1" };
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    const int status = Scopsam(arguments, &error);
+    EXPECT_FALSE(fs::exists(out / "bad.pt"));
+    return status;
+  };
+  EXPECT_EQ(refused({ "--teacher", (out / "absent.pt").string() }), 2) << "a teacher that is not there";
+  EXPECT_NE(error.find("--teacher"), std::string::npos) << error;
+  EXPECT_EQ(refused({ "--teacher", TileModel().string(), "--distill-weight", "-1" }), 2);
+  EXPECT_EQ(refused({ "--teacher", TileModel().string(), "--distill-weight", "nan" }), 2);
+  const auto before = fs::last_write_time(model);
+  EXPECT_EQ(Scopsam({ "train", model.string(), "--init", TileModel().string(), "--teacher", model.string(), "--steps", "1" },
+                    &error),
+            2)
+    << "the output would overwrite its teacher";
+  EXPECT_EQ(fs::last_write_time(model), before);
 }
 
 TEST(Train, ADatasetsValSplitPicksTheOutputAndItsStoredThreshold)

@@ -43,7 +43,12 @@
  * A share ErrorClicks of the prompted tiles gets instead the clicks a user gives: the network's automatic mask of
  * the tile is made (no gradient) and a click lands on its error (ErrorRegionClick()), then, for up to
  * ErrorClickRounds rounds, the mask those clicks give and a click on its error, as Segment Anything's training
- * draws its later points from the error region of the previous mask; the loss is taken on the last mask. With a fixed seed and thread count a CPU run repeats exactly. The thread count is the
+ * draws its later points from the error region of the previous mask; the loss is taken on the last mask.
+ * Distillation (SetTeacher()): on the synthetic tiles (TrainingSample::Synthetic) the loss gains DistillationWeight x
+ * the binary cross-entropy of the network's mask against a teacher network's probability for the same tile and the
+ * same clicks - so that a stage that adds real micrographs keeps what an earlier network did on synthetic ones
+ * (learning without forgetting, with the earlier network as the teacher). With a fixed seed and thread count a CPU
+ * run repeats exactly. The thread count is the
  * engine's (DeviceOptions::Threads), held with one BLAS thread while the trainer runs and restored after
  * (ScopedThreadSettings); 0 leaves LibTorch's and the BLAS library's own settings.
  *
@@ -68,6 +73,7 @@ struct TrainingSample
   std::vector<float>        Mask;
   std::vector<std::uint8_t> Phases; // empty: one phase
   bool                      PromptedOnly{ false };
+  bool                      Synthetic{ false }; // made by the synthetic generator: a teacher's tile (SetTeacher())
 };
 
 /** A whole validation image of one dataset split, prepared like a training image (normalised image, priors, mask):
@@ -127,6 +133,7 @@ struct TrainingOptions
   int           WarmupSteps{ 100 };
   double        DiceWeight{ 1.0 };
   double        IoUWeight{ 1.0 }; // weight of the IoU head's loss: squared error against the true IoU of each mask
+  double        DistillationWeight{ 1.0 }; // weight of the teacher's term on synthetic tiles, where there is a teacher
   double        PromptedFraction{ 0.5 };
   int           MaxPositiveClicks{ 3 };
   int           MaxNegativeClicks{ 2 };
@@ -169,6 +176,12 @@ public:
   Trainer(const Trainer &) = delete;
   Trainer &
   operator=(const Trainer &) = delete;
+
+  /** A teacher for the synthetic tiles (see the file's description): a native SCoP-SAM model of the same tile size,
+   * prior channels and device, kept by the caller for the trainer's life; it is only run, never trained. Throws
+   * ModelError when it does not fit. */
+  void
+  SetTeacher(const SegmentationEngine & teacher);
 
   /** Continues from a checkpoint folder (model.pt, optimizer.pt, state.json) written by an earlier run with the
    * same options: the weights, the optimiser's moments and the step. Throws ModelError when it does not fit. */

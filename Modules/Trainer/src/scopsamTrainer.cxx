@@ -46,6 +46,8 @@ namespace scopsam
 struct Trainer::Impl
 {
   SegmentationEngine &                   Engine;
+  const SegmentationEngine *             Teacher{ nullptr }; // SetTeacher(): the synthetic tiles' teacher
+  network::SCoPSAMNet                    TeacherNet{ nullptr };
   TrainingOptions                        Options;
   std::unique_ptr<torch::optim::AdamW>   Optimizer;
   int                                    Step{ 0 };
@@ -118,32 +120,55 @@ struct Trainer::Impl
    * on the phase, negatives off it. A tile of two phases (TrainingSample::Phases) gets, two times in three, clicks
    * that pick one phase - positives on it, negatives (if any) on the other - and that phase becomes the tile's target
    * in `mask`: a click says which phase is wanted, everywhere. */
-  network::MaskPrediction
+  /** The network's output for a batch, and where a teacher is set, its probabilities for the batch's synthetic tiles
+   * (Distilled: their indices in the batch). */
+  struct BatchPrediction
+  {
+    network::MaskPrediction Prediction;
+    std::vector<int64_t>    Distilled;
+    torch::Tensor           TeacherProbability; // [Distilled.size(), 1, T, T]
+  };
+
+  BatchPrediction
   Forward(const torch::Tensor & image, const torch::Tensor & priors, const std::vector<TrainingSample> & samples,
           std::mt19937_64 & random, torch::Tensor & mask)
   {
     auto &        net = Net();
     const auto    embedding = net->encode(image, priors);
     const int64_t B = image.size(0);
-    std::vector<torch::Tensor> logits, predictedIoU;
+    const bool    distilling =
+      Teacher != nullptr && std::any_of(samples.begin(), samples.end(), [](const TrainingSample & t) { return t.Synthetic; });
+    torch::Tensor teacherEmbedding;
+    if (distilling)
+    {
+      torch::NoGradGuard noGradient;
+      teacherEmbedding = TeacherNet->encode(image, priors);
+    }
+    BatchPrediction                        out;
+    std::vector<torch::Tensor>             logits, predictedIoU, teacherProbability;
     std::uniform_real_distribution<double> unit(0.0, 1.0);
     for (int64_t b = 0; b < B; ++b)
     {
-      const auto &         sample = samples[static_cast<std::size_t>(b)];
-      network::TilePrompts prompts;
-      std::vector<float>   xy, labels;
-      auto                 tileEmbedding = embedding.narrow(0, b, 1);
-      auto                 tilePriors = priors.narrow(0, b, 1);
-      const auto           decode = [&](const std::vector<float> & at, const std::vector<float> & label) {
-        const int64_t K = static_cast<int64_t>(label.size());
+      const auto &       sample = samples[static_cast<std::size_t>(b)];
+      std::vector<float> xy, labels;
+      auto               tilePriors = priors.narrow(0, b, 1);
+      // One network's mask of this tile under the clicks `at` / `label` (that network's embedding of the batch).
+      const auto decodeWith = [&](network::SCoPSAMNet & with, const torch::Tensor & batchEmbedding,
+                                  const std::vector<float> & at, const std::vector<float> & label) {
+        const int64_t        K = static_cast<int64_t>(label.size());
+        const auto           tileEmbedding = batchEmbedding.narrow(0, b, 1);
+        network::TilePrompts prompts;
         auto coordinates = torch::from_blob(const_cast<float *>(at.data()), { 1, K, 2 }).clone().to(Device());
         auto pointLabels = torch::from_blob(const_cast<float *>(label.data()), { 1, K }).clone().to(Device());
         prompts.PointCoordinates = coordinates;
         prompts.PointLabels = pointLabels;
-        prompts.Appearance = K > 0 ? net->prompt_encoder->appearanceTokens(tileEmbedding, tilePriors, coordinates[0],
-                                                                             pointLabels[0])
+        prompts.Appearance = K > 0 ? with->prompt_encoder->appearanceTokens(tileEmbedding, tilePriors, coordinates[0],
+                                                                              pointLabels[0])
                                    : torch::Tensor();
-        return net->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts);
+        return with->decode(tileEmbedding, image.narrow(0, b, 1), tilePriors, prompts);
+      };
+      const auto decode = [&](const std::vector<float> & at, const std::vector<float> & label) {
+        return decodeWith(net, embedding, at, label);
       };
       // A prompted dataset's tile always gets clicks (without consuming the draw, so that runs without one repeat).
       const bool prompted = sample.PromptedOnly || unit(random) < Options.PromptedFraction;
@@ -227,18 +252,29 @@ struct Trainer::Impl
       auto decoded = decode(xy, labels);
       logits.push_back(decoded.Logits);
       predictedIoU.push_back(decoded.PredictedIoU);
+      if (distilling && sample.Synthetic)
+      {
+        torch::NoGradGuard noGradient;
+        teacherProbability.push_back(torch::sigmoid(decodeWith(TeacherNet, teacherEmbedding, xy, labels).Logits));
+        out.Distilled.push_back(b);
+      }
     }
-    network::MaskPrediction out;
-    out.Logits = torch::cat(logits, 0);
-    out.PredictedIoU = torch::cat(predictedIoU, 0);
+    out.Prediction.Logits = torch::cat(logits, 0);
+    out.Prediction.PredictedIoU = torch::cat(predictedIoU, 0);
+    if (!out.Distilled.empty())
+    {
+      out.TeacherProbability = torch::cat(teacherProbability, 0);
+    }
     return out;
   }
 
   /** BCE + DiceWeight x (1 - soft Dice) on the mask, plus IoUWeight x the squared error of the IoU head against the
-   * true IoU of each tile's mask at probability 0.5 (SAM's iou_prediction loss; the target carries no gradient). */
+   * true IoU of each tile's mask at probability 0.5 (SAM's iou_prediction loss; the target carries no gradient), plus
+   * DistillationWeight x the BCE of the distilled tiles' masks against the teacher's probabilities. */
   torch::Tensor
-  Loss(const network::MaskPrediction & prediction, const torch::Tensor & mask)
+  Loss(const BatchPrediction & batch, const torch::Tensor & mask)
   {
+    const auto & prediction = batch.Prediction;
     const auto & logits = prediction.Logits;
     const auto   bce = torch::binary_cross_entropy_with_logits(logits, mask);
     const auto   p = torch::sigmoid(logits).flatten(1);
@@ -252,6 +288,12 @@ struct Trainer::Impl
       const auto unionArea = hard.sum(1) + m.sum(1) - intersection;
       const auto trueIoU = torch::where(unionArea > 0, intersection / unionArea.clamp_min(1.0), torch::ones_like(unionArea));
       loss = loss + Options.IoUWeight * torch::mse_loss(prediction.PredictedIoU.reshape({ -1 }), trueIoU);
+    }
+    if (!batch.Distilled.empty() && Options.DistillationWeight > 0.0)
+    {
+      const auto tiles = torch::tensor(batch.Distilled, torch::TensorOptions().dtype(torch::kLong).device(logits.device()));
+      loss = loss + Options.DistillationWeight *
+                      torch::binary_cross_entropy_with_logits(logits.index_select(0, tiles), batch.TeacherProbability);
     }
     return loss;
   }
@@ -358,6 +400,10 @@ Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
   {
     throw ModelError("invalid training options: steps, batch size, warm-up, intervals and positive clicks must be positive");
   }
+  if (!(options.DistillationWeight >= 0.0 && options.DistillationWeight <= 100.0))
+  {
+    throw ModelError("invalid training options: the distillation weight lies in [0, 100]");
+  }
   if (options.ValidationClicks < 1 || options.ValidationClicks > 20)
   {
     throw ModelError("invalid training options: a prompted validation image takes 1 to 20 protocol clicks");
@@ -387,6 +433,27 @@ int
 Trainer::GetStep() const
 {
   return m_Impl->Step;
+}
+
+void
+Trainer::SetTeacher(const SegmentationEngine & teacher)
+{
+  if (teacher.IsTorchScript())
+  {
+    throw ModelError("a teacher must be a SCoP-SAM model file, not TorchScript");
+  }
+  const auto & student = ModelOf(m_Impl->Engine);
+  const auto & taught = ModelOf(teacher);
+  if (taught.Config.TileSize != student.Config.TileSize || taught.Config.PriorChannels != student.Config.PriorChannels ||
+      taught.Device != student.Device)
+  {
+    throw ModelError("the teacher does not fit the network it teaches: it needs the same tile size (" +
+                     std::to_string(student.Config.TileSize) + "), prior channels (" +
+                     std::to_string(student.Config.PriorChannels) + ") and device");
+  }
+  m_Impl->Teacher = &teacher;
+  m_Impl->TeacherNet = taught.Net;
+  m_Impl->TeacherNet->eval();
 }
 
 void

@@ -267,6 +267,54 @@ TEST(Trainer, ErrorClicksLandInsideTheErrorWithItsLabel)
   EXPECT_THROW(Trainer(*engine, errors), ModelError);
 }
 
+TEST(Trainer, ATeacherPullsTheSyntheticTilesTowardsItsMasksAndNoOther)
+{
+  // The teacher: another network (other weights) with the same configuration. How far a network is from it: the mean
+  // absolute difference of their probabilities on a probe tile.
+  auto       teacher = SegmentationEngine::Create(TinyTestConfiguration(), 11);
+  const auto taught = Probabilities(*teacher);
+  const auto distance = [&taught](const SegmentationEngine & e) {
+    const auto p = Probabilities(e);
+    double     sum = 0;
+    for (std::size_t i = 0; i < p.size(); ++i)
+    {
+      sum += std::abs(p[i] - taught[i]);
+    }
+    return sum / static_cast<double>(p.size());
+  };
+  const auto synthetic = [](std::uint64_t index) {
+    auto tile = DiskTile(index);
+    tile.Synthetic = true;
+    return tile;
+  };
+  TrainingOptions options = Short(12);
+  options.DistillationWeight = 20.0; // the teacher's term dominates, so that its pull shows in a few steps
+  auto alone = SegmentationEngine::Create(TinyTestConfiguration(), 4);
+  Trainer(*alone, options).Train(synthetic, {});
+  auto    distilled = SegmentationEngine::Create(TinyTestConfiguration(), 4);
+  Trainer withTeacher(*distilled, options);
+  withTeacher.SetTeacher(*teacher);
+  withTeacher.Train(synthetic, {});
+  EXPECT_LT(distance(*distilled), 0.8 * distance(*alone)) << "the synthetic tiles learnt the teacher's masks";
+
+  // Tiles that are not synthetic (real micrographs) are not the teacher's: the run is the one without a teacher.
+  auto plain = SegmentationEngine::Create(TinyTestConfiguration(), 4);
+  Trainer(*plain, options).Train(DiskTile, {});
+  auto    real = SegmentationEngine::Create(TinyTestConfiguration(), 4);
+  Trainer realWithTeacher(*real, options);
+  realWithTeacher.SetTeacher(*teacher);
+  realWithTeacher.Train(DiskTile, {});
+  EXPECT_EQ(Probabilities(*real), Probabilities(*plain));
+
+  // A teacher of another tile size does not fit; a negative weight is refused.
+  ModelConfig other = TinyTestConfiguration();
+  other.TileSize = 2 * other.TileSize;
+  auto misfit = SegmentationEngine::Create(other, 5);
+  EXPECT_THROW(withTeacher.SetTeacher(*misfit), ModelError);
+  options.DistillationWeight = -1.0;
+  EXPECT_THROW(Trainer(*plain, options), ModelError);
+}
+
 TEST(Trainer, RefusesOptionsThatCannotWork)
 {
   auto engine = SegmentationEngine::Create(TinyTestConfiguration(), 3);

@@ -392,7 +392,9 @@ TrainingSampleFactory::Make(std::uint64_t index) const
   if (synthetic)
   {
     const auto prepared = m_Impl->Synthetic(random.Next(), o.Augment);
-    return Crop(prepared, P, o.TileSize, 0, 0, orientation);
+    auto       tile = Crop(prepared, P, o.TileSize, 0, 0, orientation);
+    tile.Synthetic = true;
+    return tile;
   }
   // A set drawn uniformly (or first its target, by PromptedShare), an image of it by its size, a crop inside it.
   const auto &      set = m_Impl->DrawSet(random);

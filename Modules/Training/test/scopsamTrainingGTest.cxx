@@ -360,7 +360,10 @@ TEST(TrainingSamples, APromptedDatasetMarksItsTilesAndItsValidationImages)
     for (std::uint64_t i = 0; i < 4; ++i)
     {
       EXPECT_EQ(factory.Make(i).PromptedOnly, target == DatasetTarget::Prompted);
+      EXPECT_FALSE(factory.Make(i).Synthetic) << "a dataset's tile is no teacher's";
     }
+    TrainingSampleFactory synthetic(Tiny(), TinySamples()); // no dataset: synthetic tiles only
+    EXPECT_TRUE(synthetic.Make(0).Synthetic);
     const auto images = factory.ValidationImages(folder.string(), "", target);
     ASSERT_FALSE(images.empty());
     for (const auto & v : images)
