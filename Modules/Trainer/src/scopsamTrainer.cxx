@@ -116,10 +116,6 @@ struct Trainer::Impl
     return { image.to(Device()), priors.to(Device()), mask.to(Device()) };
   }
 
-  /** Logits of a batch, each tile with its own simulated clicks (or none). Clicks on a tile of one phase: positives
-   * on the phase, negatives off it. A tile of two phases (TrainingSample::Phases) gets, two times in three, clicks
-   * that pick one phase - positives on it, negatives (if any) on the other - and that phase becomes the tile's target
-   * in `mask`: a click says which phase is wanted, everywhere. */
   /** The network's output for a batch, and where a teacher is set, its probabilities for the batch's synthetic tiles
    * (Distilled: their indices in the batch). */
   struct BatchPrediction
@@ -129,6 +125,10 @@ struct Trainer::Impl
     torch::Tensor           TeacherProbability; // [Distilled.size(), 1, T, T]
   };
 
+  /** Logits of a batch, each tile with its own simulated clicks (or none). Clicks on a tile of one phase: positives
+   * on the phase, negatives off it. A tile of two phases (TrainingSample::Phases) gets, two times in three, clicks
+   * that pick one phase - positives on it, negatives (if any) on the other - and that phase becomes the tile's target
+   * in `mask`: a click says which phase is wanted, everywhere. */
   BatchPrediction
   Forward(const torch::Tensor & image, const torch::Tensor & priors, const std::vector<TrainingSample> & samples,
           std::mt19937_64 & random, torch::Tensor & mask)
@@ -559,7 +559,8 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
     }
     return unionArea > 0 ? intersection / unionArea : 1.0;
   };
-  // Per image: its automatic probability, its IoU at every candidate threshold, and what the IoU head says.
+  // Per image: its IoU at every candidate threshold and what the IoU head says; a prompted image's automatic
+  // probability is kept, where the protocol starts.
   std::vector<std::vector<float>>             automatic(images.size());
   std::vector<std::array<double, Candidates>> iou(images.size());
   std::vector<double>                         predictedIoU(images.size());
@@ -578,10 +579,15 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
   };
   for (std::size_t k = 0; k < images.size(); ++k)
   {
-    predictedIoU[k] = run(images[k], Prompts{}, automatic[k], nullptr);
+    std::vector<float> probability;
+    predictedIoU[k] = run(images[k], Prompts{}, probability, nullptr);
     for (int c = 0; c < Candidates; ++c)
     {
-      iou[k][static_cast<std::size_t>(c)] = maskIoU(automatic[k], candidate(c), images[k].Mask);
+      iou[k][static_cast<std::size_t>(c)] = maskIoU(probability, candidate(c), images[k].Mask);
+    }
+    if (images[k].Prompted)
+    {
+      automatic[k] = std::move(probability);
     }
   }
   // The threshold: the candidate with the best mean over the automatic sets of their per-set means.
@@ -656,7 +662,7 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
   {
     const bool   prompted = images[members.front()].Prompted;
     const double mean = setMean(members, [&](std::size_t k) {
-      return prompted ? protocol(k) : maskIoU(automatic[k], threshold, images[k].Mask);
+      return prompted ? protocol(k) : iou[k][static_cast<std::size_t>(chosen)]; // an automatic set: chosen >= 0
     });
     score.SetIoU.emplace_back(name, mean);
     sum += mean;
