@@ -19,6 +19,16 @@ else
 fi
 "$scopsam" segment "$scratch/big.mhd" "${outputs[@]}" --threads 1 > /dev/null 2> "$scratch/stderr.txt" &
 pid=$!
+# The command installs its handlers when main() starts; a signal before that meets what it inherited (a background
+# job of a non-interactive shell ignores SIGINT), so wait until /proc says the signal is caught - on a loaded machine
+# loading the libraries alone can take seconds.
+number=$(kill -l "$signal")
+for _ in $(seq 1 600); do
+  caught=$(awk '/^SigCgt:/ {print $2}' "/proc/$pid/status" 2> /dev/null)
+  [ -n "$caught" ] && (( (16#$caught >> (number - 1)) & 1 )) && break
+  kill -0 "$pid" 2> /dev/null || break
+  sleep 0.1
+done
 if [ "$moment" = computing ]; then
   # Two seconds into the run: the network is at work and nothing is written yet.
   sleep 2
