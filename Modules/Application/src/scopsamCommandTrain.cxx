@@ -483,13 +483,14 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
   command->add_option("--error-click-rounds", o->ErrorClickRounds,
                       "With --error-clicks: such a tile gets 1..N clicks, each on the error of the mask the clicks "
                       "before it give; default 1");
-  command->add_option("--teacher", o->Teacher,
+  auto * teacher = command->add_option("--teacher", o->Teacher,
                       "A model (a file, or default) whose probabilities the synthetic tiles also learn, under the same "
                       "clicks (distillation): a stage that adds real micrographs keeps what that model did on synthetic "
                       "ones");
   command->add_option("--distill-weight", o->DistillationWeight,
                       "With --teacher: the weight of the teacher's term (binary cross-entropy against its probabilities)")
-    ->capture_default_str();
+    ->capture_default_str()
+    ->needs(teacher);
   command->add_option("--negative-clicks-alone", o->NegativeClicksAlone,
                       "Share of the --prompted-data tiles holding the phase whose clicks are negative only (\"not this\" "
                       "without \"this\", as the first clicks on a mask of the other phase are); default 0");

@@ -1029,6 +1029,7 @@ TEST(Train, ATeacherDistilsTheSyntheticTilesAndABadOneIsRefused)
   EXPECT_NE(error.find("--teacher"), std::string::npos) << error;
   EXPECT_EQ(refused({ "--teacher", TileModel().string(), "--distill-weight", "-1" }), 2);
   EXPECT_EQ(refused({ "--teacher", TileModel().string(), "--distill-weight", "nan" }), 2);
+  EXPECT_EQ(refused({ "--distill-weight", "0.5" }), 2) << "a weight without a teacher";
   const auto before = fs::last_write_time(model);
   EXPECT_EQ(Scopsam({ "train", model.string(), "--init", TileModel().string(), "--teacher", model.string(), "--steps", "1" },
                     &error),
