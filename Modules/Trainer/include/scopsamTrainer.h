@@ -48,9 +48,8 @@
  * the binary cross-entropy of the network's mask against a teacher network's probability for the same tile and the
  * same clicks - so that a stage that adds real micrographs keeps what an earlier network did on synthetic ones
  * (learning without forgetting, with the earlier network as the teacher). With a fixed seed and thread count a CPU
- * run repeats exactly. The thread count is the
- * engine's (DeviceOptions::Threads), held with one BLAS thread while the trainer runs and restored after
- * (ScopedThreadSettings); 0 leaves LibTorch's and the BLAS library's own settings.
+ * run repeats exactly. The thread count is the engine's (DeviceOptions::Threads), held with one BLAS thread while the
+ * trainer runs and restored after (ScopedThreadSettings); 0 leaves LibTorch's and the BLAS library's own settings.
  *
  * LibTorch without ITK: the trainer builds where PyTorch's LibTorch is and ITK is not; it reaches the network
  * through SCoPSAMModel's internal interface (Modules/Model/src/scopsamLoadedModel.h).
