@@ -100,30 +100,24 @@ SquaredDistanceToOutside(const std::uint8_t * region, std::int64_t width, std::i
       out[static_cast<std::size_t>(q)] = static_cast<double>((q - p) * (q - p)) + f[static_cast<std::size_t>(p)];
     }
   };
-  for (std::int64_t x = 0; x < W; ++x) // columns
-  {
-    for (std::int64_t y = 0; y < H; ++y)
+  // The 1-D transform along every line of the padded image: `lines` lines of `n` pixels, pixel i of line l at
+  // l * across + i * along.
+  const auto pass = [&](std::int64_t lines, std::int64_t n, std::int64_t across, std::int64_t along) {
+    for (std::int64_t l = 0; l < lines; ++l)
     {
-      f[static_cast<std::size_t>(y)] = d[static_cast<std::size_t>(y * W + x)];
+      for (std::int64_t i = 0; i < n; ++i)
+      {
+        f[static_cast<std::size_t>(i)] = d[static_cast<std::size_t>(l * across + i * along)];
+      }
+      line(n);
+      for (std::int64_t i = 0; i < n; ++i)
+      {
+        d[static_cast<std::size_t>(l * across + i * along)] = out[static_cast<std::size_t>(i)];
+      }
     }
-    line(H);
-    for (std::int64_t y = 0; y < H; ++y)
-    {
-      d[static_cast<std::size_t>(y * W + x)] = out[static_cast<std::size_t>(y)];
-    }
-  }
-  for (std::int64_t y = 0; y < H; ++y) // rows
-  {
-    for (std::int64_t x = 0; x < W; ++x)
-    {
-      f[static_cast<std::size_t>(x)] = d[static_cast<std::size_t>(y * W + x)];
-    }
-    line(W);
-    for (std::int64_t x = 0; x < W; ++x)
-    {
-      d[static_cast<std::size_t>(y * W + x)] = out[static_cast<std::size_t>(x)];
-    }
-  }
+  };
+  pass(W, H, 1, W); // columns
+  pass(H, W, W, 1); // rows
   std::vector<double> inner(static_cast<std::size_t>(width * height));
   for (std::int64_t y = 0; y < height; ++y)
   {
