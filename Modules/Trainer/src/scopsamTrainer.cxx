@@ -46,8 +46,7 @@ namespace scopsam
 struct Trainer::Impl
 {
   SegmentationEngine &                   Engine;
-  const SegmentationEngine *             Teacher{ nullptr }; // SetTeacher(): the synthetic tiles' teacher
-  network::SCoPSAMNet                    TeacherNet{ nullptr };
+  network::SCoPSAMNet                    TeacherNet{ nullptr }; // SetTeacher(): the synthetic tiles' teacher
   TrainingOptions                        Options;
   std::unique_ptr<torch::optim::AdamW>   Optimizer;
   int                                    Step{ 0 };
@@ -137,7 +136,7 @@ struct Trainer::Impl
     const auto    embedding = net->encode(image, priors);
     const int64_t B = image.size(0);
     const bool    distilling =
-      Teacher != nullptr && std::any_of(samples.begin(), samples.end(), [](const TrainingSample & t) { return t.Synthetic; });
+      !TeacherNet.is_empty() && std::any_of(samples.begin(), samples.end(), [](const TrainingSample & t) { return t.Synthetic; });
     torch::Tensor teacherEmbedding;
     if (distilling)
     {
@@ -451,7 +450,6 @@ Trainer::SetTeacher(const SegmentationEngine & teacher)
                      std::to_string(student.Config.TileSize) + "), prior channels (" +
                      std::to_string(student.Config.PriorChannels) + ") and device");
   }
-  m_Impl->Teacher = &teacher;
   m_Impl->TeacherNet = taught.Net;
   m_Impl->TeacherNet->eval();
 }
