@@ -32,15 +32,15 @@ bin=${SCOPSAM:-build/bin/scopsam}
 real=${REAL_DATA:-../shared/data/real}
 start=${STAGE2:-build/model-training/scopsam_small_default.stage2.pt}
 mkdir -p "$work"
+source Utilities/stage4_recipe.sh
 common=(--config small --batch 8 --threads 1 --coarse-phases --lr 2e-4 --warmup 50
         --data "$real/nasa_super1" --data "$real/uhcs_cementite")
 arm() { # NAME SHARE: stage 3 then stage 4 of one arm (Utilities/train_run.sh: resumable)
   local name=$1 share=$2
   SCOPSAM=$bin Utilities/train_run.sh "$work/$name.stage3" "${common[@]}" --init "$start" \
     --synthetic-fraction "$share" --steps 3000 --validate-every 250 --checkpoint-every 250 --seed 2028
-  SCOPSAM=$bin Utilities/train_run.sh "$work/$name.stage4" "${common[@]}" --init "$work/$name.stage3.pt" \
-    --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --synthetic-fraction 0.5 --error-clicks 0.5 \
-    --error-click-rounds 8 --steps 800 --validate-every 200 --checkpoint-every 200 --seed 3301
+  SCOPSAM=$bin Utilities/train_run.sh "$work/$name.stage4" --config small --batch 8 --threads 1 \
+    --init "$work/$name.stage3.pt" "${stage4_recipe[@]}" --validate-every 200 --checkpoint-every 200 --seed 3301
 }
 arm syn50 0.5 & syn50=$!
 arm syn75 0.75 & syn75=$!

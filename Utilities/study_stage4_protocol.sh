@@ -36,11 +36,10 @@ work=${1:-build/stage4-protocol}
 bin=${SCOPSAM:-build/bin/scopsam}
 real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
+source Utilities/stage4_recipe.sh
 stage4() { # NAME STAGE3_FILE SEED
-  SCOPSAM=$bin Utilities/train_run.sh "$work/$1" --config small --batch 8 --threads 1 --coarse-phases --lr 2e-4 \
-    --warmup 50 --init "$2" --data "$real/nasa_super1" --data "$real/uhcs_cementite" \
-    --prompted-data "$real/nasa_super1_tertiary" --prompted-share 0.1 --synthetic-fraction 0.5 --error-clicks 0.5 \
-    --error-click-rounds 8 --steps 800 --validate-every 200 --checkpoint-every 200 --seed "$3"
+  SCOPSAM=$bin Utilities/train_run.sh "$work/$1" --config small --batch 8 --threads 1 --init "$2" \
+    "${stage4_recipe[@]}" --validate-every 200 --checkpoint-every 200 --seed "$3"
 }
 run() {
   case $1 in

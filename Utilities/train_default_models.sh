@@ -62,10 +62,8 @@ train scopsam_small_default & default=$!
 train scopsam_small_prior_off --priors none & prior_off=$!
 wait "$default"
 wait "$prior_off"
-EVERY=200 stage scopsam_small_default 4 --init "$work/scopsam_small_default.stage3.pt" --coarse-phases \
-  --data "$real/nasa_super1" --data "$real/uhcs_cementite" --prompted-data "$real/nasa_super1_tertiary" \
-  --prompted-share 0.1 --synthetic-fraction 0.5 --error-clicks 0.5 --error-click-rounds 8 --steps 800 --lr 2e-4 \
-  --warmup 50 --seed 3301
+source Utilities/stage4_recipe.sh
+EVERY=200 stage scopsam_small_default 4 --init "$work/scopsam_small_default.stage3.pt" "${stage4_recipe[@]}" --seed 3301
 cp "$work/scopsam_small_default.stage4.pt" Modules/Model/model/scopsam_small_default.pt
 cp "$work/scopsam_small_prior_off.stage3.pt" Modules/Model/model/scopsam_small_prior_off.pt
 echo "trained: Modules/Model/model/scopsam_small_default.pt and scopsam_small_prior_off.pt (logs in $work)"
