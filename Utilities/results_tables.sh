@@ -34,14 +34,7 @@ bench() {
 for part in $parts; do
   case $part in
   synthetic)
-    for level in 1 2 3; do
-      [ -d "$work/test-level$level" ] || "$bin" synth "$work/test-level$level" --count 20 --size 512x512 --level "$level" \
-        --bit-depth mixed --seed "100$level" --train 0 --val 0 > /dev/null
-    done
-    [ -d "$work/test-coarse" ] || "$bin" synth "$work/test-coarse" --count 30 --size 512x512 --level mixed \
-      --bit-depth mixed --seed 1004 --coarse-phases --train 0 --val 0 > /dev/null
-    [ -d "$work/test-twophase" ] || "$bin" synth "$work/test-twophase" --count 20 --size 512x512 --level 1 \
-      --bit-depth mixed --seed 1005 --second-phase --train 0 --val 0 > /dev/null
+    SCOPSAM=$bin Utilities/synthetic_test_sets.sh "$work"
     bench synthetic "$work/test-level1" "$work/test-level2" "$work/test-level3" "$work/test-coarse" \
       "$work/test-twophase" --prior-off-model "$prior_off"
     ;;

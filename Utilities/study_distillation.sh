@@ -33,10 +33,7 @@ run() { # NAME: ARM.sSEED
     --warmup 50 --init "$start" --data "$real/nasa_super1" --data "$real/uhcs_cementite" --synthetic-fraction 0.5 \
     --steps 1000 --validate-every 250 --checkpoint-every 250 --seed "$seed" "${extra[@]}"
   if [ "${MEASURE:-1}" = 1 ] && [ ! -f "$work/$name.val.md" ]; then
-    for level in 1 2; do # the synthetic sets of results_tables.sh
-      [ -d "$work/test-level$level" ] || "$bin" synth "$work/test-level$level" --count 20 --size 512x512 --level "$level" \
-        --bit-depth mixed --seed "100$level" --train 0 --val 0 > /dev/null
-    done
+    SCOPSAM=$bin Utilities/synthetic_test_sets.sh "$work" level1 level2
     "$bin" bench "$work/test-level1" "$work/test-level2" --model "$work/$name.pt" --threads 1 \
       --markdown "$work/$name.synthetic.md" > "$work/$name.synthetic.log" 2>&1
     "$bin" bench "$real/nasa_super1" "$real/uhcs_cementite" --split val --model "$work/$name.pt" --threads 1 \
