@@ -151,34 +151,40 @@ RunClickProtocol(const cv::Mat & truth, const cv::Mat & ignore, const cv::Mat & 
   {
     throw InputError("the click protocol takes 0 to 1000 clicks");
   }
+  CheckMasks(start, truth, ignore);
+  const auto    contiguous = [](const cv::Mat & m) { return m.empty() || m.isContinuous() ? m : m.clone(); };
+  const cv::Mat t = contiguous(truth), i = contiguous(ignore);
   ProtocolRun                 run;
-  cv::Mat                     mask = start;
+  cv::Mat                     mask = contiguous(start);
   std::vector<SimulatedClick> clicks;
   cv::Mat                     scribbles = cv::Mat::zeros(truth.size(), CV_8U);
   run.IoU.push_back(MaskIoU(mask, truth, ignore));
-  for (int k = 1; k <= options.MaximumClicks; ++k)
-  {
-    const auto click = NextClick(mask, truth, clicks, ignore);
-    if (!click)
-    {
-      break; // no error left: the mask stays
-    }
-    clicks.push_back(*click);
+  // Each click of the protocol: the stroke through it (scribble mode), the prompted method's answer and its IoU.
+  const auto answer = [&](const std::vector<ProtocolClick> & made) {
+    const auto & last = made.back();
+    clicks.push_back(
+      SimulatedClick{ cv::Point(static_cast<int>(last.X), static_cast<int>(last.Y)), last.Label, last.Depth });
     if (options.Scribbles)
     {
-      const cv::Mat region = ErrorRegion(mask, truth, click->Label, ignore);
-      for (const auto & p : ScribbleThrough(*click, region))
+      const cv::Mat region = ErrorRegion(mask, truth, last.Label, ignore);
+      for (const auto & p : ScribbleThrough(clicks.back(), region))
       {
-        scribbles.at<unsigned char>(p) = click->Label == 1 ? 1 : 2;
+        scribbles.at<unsigned char>(p) = last.Label == 1 ? 1 : 2;
       }
     }
-    const auto start = std::chrono::steady_clock::now();
-    mask = options.Scribbles ? segment({}, scribbles) : segment(clicks, cv::Mat());
-    run.Seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    const auto    began = std::chrono::steady_clock::now();
+    const cv::Mat given = options.Scribbles ? segment({}, scribbles) : segment(clicks, cv::Mat());
+    run.Seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
+    CheckMasks(given, truth, ignore);
+    mask = contiguous(given);
     run.IoU.push_back(MaskIoU(mask, truth, ignore));
     run.Drops += run.IoU.back() < run.IoU[run.IoU.size() - 2] - 0.001 ? 1 : 0;
     ++run.Clicks;
-  }
+    return static_cast<const std::uint8_t *>(mask.ptr<std::uint8_t>());
+  };
+  // The loop and its clicks are scopsamProtocolClick.h's, which the trainer's validation runs too.
+  RunProtocolClicks(mask.ptr<std::uint8_t>(), t.ptr<std::uint8_t>(), i.empty() ? nullptr : i.ptr<std::uint8_t>(),
+                    truth.cols, truth.rows, options.MaximumClicks, answer);
   run.IoU.resize(static_cast<std::size_t>(options.MaximumClicks) + 1, run.IoU.back());
   return run;
 }

@@ -191,6 +191,33 @@ NextProtocolClick(const std::uint8_t * predicted, const std::uint8_t * truth, co
   return ProtocolClick{ index % width, index / width, positive ? 1 : 0, std::sqrt(positive ? missedDepth : wrongDepth) };
 }
 
+/** The protocol's loop (the benchmark's and the trainer's validation's one path): from `start`, up to
+ * `maximumClicks` clicks, each NextProtocolClick() of the last mask with every earlier click kept. After each click
+ * `answer(clicks)` is called with all clicks so far (the newest last) and returns the prompted method's mask
+ * (width x height, row-major, non-zero = phase), which must stay valid until the next call. Returns the clicks made:
+ * fewer than `maximumClicks` where a mask had no error left. */
+template <typename Answer>
+std::vector<ProtocolClick>
+RunProtocolClicks(const std::uint8_t * start, const std::uint8_t * truth, const std::uint8_t * ignore, std::int64_t width,
+                  std::int64_t height, int maximumClicks, Answer && answer)
+{
+  std::vector<ProtocolClick>                         clicks;
+  std::vector<std::pair<std::int64_t, std::int64_t>> clicked;
+  const std::uint8_t *                               mask = start;
+  while (static_cast<int>(clicks.size()) < maximumClicks)
+  {
+    const auto click = NextProtocolClick(mask, truth, ignore, width, height, clicked);
+    if (!click)
+    {
+      break; // no error left: the mask stays
+    }
+    clicks.push_back(*click);
+    clicked.emplace_back(click->X, click->Y);
+    mask = answer(static_cast<const std::vector<ProtocolClick> &>(clicks));
+  }
+  return clicks;
+}
+
 } // namespace scopsam
 
 #endif

@@ -479,6 +479,49 @@ TEST(ProtocolClick, TheDistanceTransformIsExactAndTheClickGoesToTheDeeperError)
   EXPECT_THROW(scopsam::NextProtocolClick(truth.data(), truth.data(), nullptr, 0, h, {}), std::invalid_argument);
 }
 
+TEST(ProtocolClick, TheLoopClicksTheLastMaskKeepsEveryClickAndStopsWhenNothingIsWrong)
+{
+  // Three missed squares of depths 3, 2 and 1; a simulated method that fills the square around each positive click.
+  // The loop must click them deepest first, hand the method every click so far, and stop when the mask is right.
+  const std::int64_t        w = 24, h = 9;
+  std::vector<std::uint8_t> truth(w * h, 0), start(w * h, 0);
+  const auto                fill = [&](std::vector<std::uint8_t> & m, std::int64_t x0, std::int64_t size) {
+    for (std::int64_t y = 1; y < 1 + size; ++y)
+    {
+      for (std::int64_t x = x0; x < x0 + size; ++x)
+      {
+        m[static_cast<std::size_t>(y * w + x)] = 1;
+      }
+    }
+  };
+  fill(truth, 1, 5);
+  fill(truth, 10, 3);
+  fill(truth, 18, 1);
+  std::vector<std::uint8_t> mask = start;
+  std::vector<std::size_t>  seen;
+  const auto                answer = [&](const std::vector<scopsam::ProtocolClick> & clicks) {
+    seen.push_back(clicks.size());
+    const auto & last = clicks.back();
+    EXPECT_EQ(last.Label, 1);
+    const std::int64_t size = last.X < 8 ? 5 : last.X < 16 ? 3 : 1;
+    fill(mask, last.X - size / 2, size);
+    return static_cast<const std::uint8_t *>(mask.data());
+  };
+  auto clicks = scopsam::RunProtocolClicks(start.data(), truth.data(), nullptr, w, h, 20, answer);
+  ASSERT_EQ(clicks.size(), 3u) << "three errors, then none left";
+  EXPECT_EQ(seen, (std::vector<std::size_t>{ 1, 2, 3 }));
+  EXPECT_EQ(clicks[0].X, 3);
+  EXPECT_EQ(clicks[1].X, 11);
+  EXPECT_EQ(clicks[2].X, 18);
+  EXPECT_EQ(mask, truth);
+
+  // At most maximumClicks, and none at all with 0.
+  mask = start;
+  seen.clear();
+  EXPECT_EQ(scopsam::RunProtocolClicks(start.data(), truth.data(), nullptr, w, h, 2, answer).size(), 2u);
+  EXPECT_EQ(scopsam::RunProtocolClicks(start.data(), truth.data(), nullptr, w, h, 0, answer).size(), 0u);
+}
+
 TEST(ModelFile, SaveLoadRoundTripGivesIdenticalOutputs)
 {
   const fs::path folder = Scratch("roundtrip");

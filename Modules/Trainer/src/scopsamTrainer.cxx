@@ -634,25 +634,20 @@ Trainer::ValidateImages(const std::vector<ValidationImage> & images)
       mask[i] = automatic[k][i] >= threshold;
       truth[i] = v.Mask[i] > 0.5f;
     }
-    TileEmbeddings                                     embeddings;
-    Prompts                                            prompts;
-    std::vector<std::pair<std::int64_t, std::int64_t>> clicked;
-    std::vector<float>                                 probability = automatic[k];
-    for (int c = 0; c < m_Impl->Options.ValidationClicks; ++c)
-    {
-      const auto click = NextProtocolClick(mask.data(), truth.data(), nullptr, v.Width, v.Height, clicked);
-      if (!click)
-      {
-        break; // no error left: the mask stays
-      }
-      clicked.emplace_back(click->X, click->Y);
-      prompts.Clicks.push_back(Click{ static_cast<double>(click->X), static_cast<double>(click->Y), click->Label });
-      run(v, prompts, probability, &embeddings);
-      for (std::size_t i = 0; i < pixels; ++i)
-      {
-        mask[i] = probability[i] >= threshold;
-      }
-    }
+    TileEmbeddings     embeddings;
+    Prompts            prompts;
+    std::vector<float> probability = automatic[k];
+    RunProtocolClicks(mask.data(), truth.data(), nullptr, v.Width, v.Height, m_Impl->Options.ValidationClicks,
+                      [&](const std::vector<ProtocolClick> & clicks) {
+                        const auto & last = clicks.back();
+                        prompts.Clicks.push_back(Click{ static_cast<double>(last.X), static_cast<double>(last.Y), last.Label });
+                        run(v, prompts, probability, &embeddings);
+                        for (std::size_t i = 0; i < pixels; ++i)
+                        {
+                          mask[i] = probability[i] >= threshold;
+                        }
+                        return static_cast<const std::uint8_t *>(mask.data());
+                      });
     return maskIoU(probability, threshold, v.Mask);
   };
   double sum = 0;
