@@ -53,6 +53,30 @@ namespace
 using Clock = std::chrono::steady_clock;
 using Filter = itk::SCoPSAMSegmentationFilter<GrayImage2D>;
 
+/** Whether `path` names something inside `folder` (after both are resolved: relative paths, `..` and links): whole
+ * components compared, so that "sets/nbs2.md" does not lie inside "sets/nbs2". */
+bool
+LiesInside(const fs::path & path, const fs::path & folder)
+{
+  std::error_code error;
+  const fs::path  inner = fs::weakly_canonical(fs::absolute(path, error), error);
+  const fs::path  outer = fs::weakly_canonical(fs::absolute(folder, error), error);
+  auto            at = inner.begin();
+  for (const auto & component : outer)
+  {
+    if (component.empty())
+    {
+      continue; // a trailing separator's empty last component
+    }
+    if (at == inner.end() || *at != component)
+    {
+      return false;
+    }
+    ++at;
+  }
+  return at != inner.end();
+}
+
 /** `count` positive clicks on the phase, away from its boundary where it is thick enough: pixels of the truth's
  * interior (eroded by one pixel) when it has any, else of the truth; none when the truth is empty. */
 std::vector<cv::Point>
@@ -363,7 +387,7 @@ RunBench(const BenchOptions & o)
   {
     for (const auto & dataset : o.Datasets)
     {
-      if (!output.empty() && fs::path(output).lexically_normal().string().rfind(fs::path(dataset).lexically_normal().string(), 0) == 0)
+      if (!output.empty() && LiesInside(output, dataset))
       {
         throw InputError("the output " + output + " lies inside the dataset " + dataset);
       }

@@ -823,6 +823,17 @@ TEST(Bench, OneTableWithEveryMethodAndSettings)
                     &error),
             2);
   EXPECT_NE(error.find("priors none"), std::string::npos) << error;
+  // A report may not be written into a dataset (also when named through ".."), but may sit beside it under a name
+  // that merely begins with the dataset's.
+  const fs::path inside = Dataset() / "images" / ".." / "table.md";
+  EXPECT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--markdown", inside.string() }, &error), 2);
+  EXPECT_NE(error.find("lies inside the dataset"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(Dataset() / "table.md"));
+  const fs::path beside = Dataset().string() + ".table.md";
+  EXPECT_EQ(Scopsam({ "bench", Dataset().string(), "--model", TileModel().string(), "--split", "train", "--markdown",
+                      beside.string() }),
+            0);
+  EXPECT_TRUE(fs::exists(beside));
 }
 
 TEST(Bench, ClickProtocolTablesKeepEachImagesIoUTrace)
