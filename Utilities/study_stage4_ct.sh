@@ -38,7 +38,7 @@ mkdir -p "$work"
 source Utilities/stage4_recipe.sh
 [ -d "$work/val-ct" ] || "$bin" synth "$work/val-ct" --count 12 --size 512x512 --level mixed --bit-depth mixed \
   --seed 7201 --effects ct --train 0 --val 0 > /dev/null
-[ -f "$work/shipped.stage3.pt" ] || git show d3af94e^:Modules/Model/model/scopsam_small_default.pt > "$work/shipped.stage3.pt"
+[ -s "$work/shipped.stage3.pt" ] || git show d3af94e^:Modules/Model/model/scopsam_small_default.pt > "$work/shipped.stage3.pt"
 stage4() { # NAME START_FILE SEED
   SCOPSAM=$bin Utilities/train_run.sh "$work/$1" --config small --batch 8 --threads 1 --init "$2" \
     "${stage4_recipe[@]}" --effects ct --validate-every 200 --checkpoint-every 200 --seed "$3"
