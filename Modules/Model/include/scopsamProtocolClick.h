@@ -28,9 +28,10 @@
 #include <vector>
 
 /** \file scopsamProtocolClick.h
- * \brief The next click of RITM's protocol (the simulated user of SimpleClick's and SAM's interactive benchmarks), in
- * plain C++: header-only and free of ITK, OpenCV and LibTorch, so that the benchmark (scopsamClickProtocol.h, which
- * wraps it for OpenCV images) and the trainer's validation (which has neither ITK nor OpenCV) click by one rule.
+ * \brief The next click of RITM's protocol (the simulated user of SimpleClick's and SAM's interactive benchmarks) and
+ * its loop, in plain C++: header-only and free of ITK, OpenCV and LibTorch, so that the benchmark
+ * (scopsamClickProtocol.h, which wraps it for OpenCV images) and the trainer's validation (which has neither ITK nor
+ * OpenCV) click by one rule and one loop.
  *
  * After a mask, the next click goes where it is most wrong: the Euclidean distance transform of the missed pixels
  * (truth, not predicted) and of the false pixels (predicted, not truth), each with one pixel of "no error" around the
