@@ -100,12 +100,6 @@ struct AdaptationOptions
    * (Documentation/results.md, "Steady steps", third part); used where a front end gives a previous mask. */
   double                 StepMargin{ 0.3 };
   int                    StepReach{ 24 };
-  /** A "not this phase" prompt (a negative click, a scribble pixel) at least this many pixels inside the automatic
-   * mask's edge makes the head learn from the prompts alone, as PhasePrompts::Alone, with a warning: the network
-   * marked a region much wider than a particle as phase, and its weak labels would outvote the prompts there. 24 px,
-   * the reach of a click's own labels (ClickReach::MaximumRadius), declared before it was measured
-   * (Documentation/results.md, "Deep contradictions"); 0: never. */
-  double                 DeepContradiction{ 24 };
 };
 
 /** One step of an interactive session: the head's probability moves the mask the prompts were given on, as Segment
@@ -233,10 +227,8 @@ public:
    * class, or where they and the automatic mask give one class only (prompts that agree with a mask of every pixel,
    * or of none), the head says that class everywhere, with a warning. Scribble pixels on excluded pixels are
    * ignored, with a warning (GetWarnings()).
-   * A "not this phase" prompt far inside the automatic mask's edge (AdaptationOptions::DeepContradiction) fits the
-   * head on the prompts alone, with a warning (GetPromptsAlone() then says so). Prompts that keep contradicting a
-   * sure network (at least 3, 9 in 10 of them where it gave the other class at least 0.95) are otherwise fitted as
-   * any others, with a warning that suggests PhasePrompts::Alone: a hint only. */
+   * Prompts that keep contradicting a sure network (at least 3, 9 in 10 of them where it gave the other class at
+   * least 0.95) are fitted as any others, with a warning that suggests PhasePrompts::Alone: a hint only. */
   static Adaptation
   Fit(const AdaptationImage & image, const PhasePrompts & prompts, const AdaptationOptions & options = {});
 
@@ -254,7 +246,7 @@ public:
   GetSource() const;
   const std::vector<std::string> &
   GetWarnings() const;
-  /** Whether the head was taught by the prompts alone (PhasePrompts::Alone, or a deep contradiction). */
+  /** Whether the head was taught by the prompts alone (PhasePrompts::Alone). */
   bool
   GetPromptsAlone() const;
 

@@ -96,40 +96,6 @@ PromptsAgainstASureNetwork(const cv::Mat & probability, const std::vector<cv::Po
   }
   return out;
 }
-/** How deep the "not this phase" prompts lie inside the automatic mask (`automatic`, CV_8U, non-zero = phase): the
- * largest distance, in pixels, from a negative click or a "not this phase" scribble pixel inside the mask to the
- * mask's edge; 0 where none lies inside it. A protocol's negative click sits on a false particle or outline, within
- * a particle's radius of the edge; far inside only where the network marked a region much wider than the particles
- * as phase, as one meeting a micrograph unlike its training does (Documentation/results.md, "Deep contradictions").
- * Positive prompts are not counted: a missed particle in a sparse field lies far from the mask's edge too, and
- * there the network's mask is right about the rest of the field. */
-double
-DeepestNegativePrompt(const cv::Mat & automatic, const std::vector<cv::Point> & positions, const std::vector<int> & labels,
-                      const cv::Mat & scribbles)
-{
-  cv::Mat inside; // each phase pixel's distance to the nearest pixel that is not
-  cv::distanceTransform(automatic != 0, inside, cv::DIST_L2, cv::DIST_MASK_PRECISE);
-  double deepest = 0;
-  for (std::size_t i = 0; i < positions.size(); ++i)
-  {
-    if (labels[i] == 0)
-    {
-      deepest = std::max(deepest, static_cast<double>(inside.at<float>(positions[i])));
-    }
-  }
-  if (!scribbles.empty())
-  {
-    const cv::Mat painted = scribbles == static_cast<unsigned char>(PromptLabel::NotPhase);
-    if (cv::countNonZero(painted) > 0)
-    {
-      double largest = 0;
-      cv::minMaxLoc(inside, nullptr, &largest, nullptr, nullptr, painted);
-      deepest = std::max(deepest, largest);
-    }
-  }
-  return deepest;
-}
-
 /** `seeds` (CV_8U, non-zero) dilated by a disc of radius `reach` (OpenCV's elliptic structuring element), worked out
  * around each connected group of seeds only: a few clicks on a large micrograph cost their discs, not a pass of the
  * disc over every pixel. The same pixels as cv::dilate() over the whole image. */
@@ -535,28 +501,12 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   {
     labels.setTo(static_cast<unsigned char>(PromptLabel::Excluded), excluded); // neither labelled nor sampled
   }
-  // The automatic mask teaches beside the prompts, unless the user says the prompts alone define the phase, or a
-  // "not this phase" prompt lies deep inside a region the mask marked whole: then the network is wrong on a scale
-  // larger than the particles, and its weak labels would outvote the prompts.
-  bool alone = prompts.Alone;
-  if (!alone && options.DeepContradiction > 0 && !image.GetAutomaticMask().empty())
-  {
-    const double depth = DeepestNegativePrompt(image.GetAutomaticMask(), prompts.Positions, prompts.Labels, scribbles);
-    if (depth >= options.DeepContradiction)
-    {
-      alone = true;
-      std::ostringstream message;
-      message << "a \"not this phase\" prompt lies " << std::lround(depth) << " px inside the automatic mask's edge: "
-              << "the network marked a region much wider than a particle, so the prompts alone define the phase "
-              << "(as --prompts-only)";
-      d.Warnings.push_back(message.str());
-    }
-  }
+  // The automatic mask teaches beside the prompts, unless the user says the prompts alone define the phase.
   // Where the prompts and the automatic mask together give one class only (prompts that agree with a mask of every
   // pixel, or of none), nothing says otherwise: the head says that class everywhere, with a warning.
   PixelClassifierOptions classifier = options.Classifier;
-  classifier.OneClassEverywhere = alone || !image.GetAutomaticMask().empty();
-  if (alone)
+  classifier.OneClassEverywhere = prompts.Alone || !image.GetAutomaticMask().empty();
+  if (prompts.Alone)
   {
     classifier.PriorSamples = 0;
   }
@@ -566,12 +516,12 @@ Adaptation::Fit(const AdaptationImage & image, const PhasePrompts & prompts, con
   if (const auto constant = d.Classifier.GetConstantValue())
   {
     const bool        phase = *constant > 0.5f;
-    const std::string who = alone ? "the prompts alone" : "the prompts and the automatic mask";
+    const std::string who = prompts.Alone ? "the prompts alone" : "the prompts and the automatic mask";
     d.Warnings.push_back(who + " label only \"" + (phase ? "this phase" : "not this phase") + "\": the mask is " +
                          (phase ? "everything" : "empty") + " until the other is labelled");
   }
-  d.Alone = alone;
-  if (!alone && !image.GetProbability().empty())
+  d.Alone = prompts.Alone;
+  if (!prompts.Alone && !image.GetProbability().empty())
   {
     constexpr int    HintPrompts = 3;   // at least this many prompts,
     constexpr double HintShare = 0.9;   // this share of them against

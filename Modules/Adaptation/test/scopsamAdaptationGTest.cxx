@@ -392,16 +392,10 @@ TEST(PromptAdaptation, PromptsThatAgreeWithAOneClassAutomaticMaskKeepItWithAWarn
     EXPECT_EQ(cv::countNonZero(adapted >= scopsam::Adaptation::Threshold), everything ? int(adapted.total()) : 0);
     ASSERT_EQ(adaptation.GetWarnings().size(), 1u);
     EXPECT_NE(adaptation.GetWarnings()[0].find("the prompts and the automatic mask label only"), std::string::npos);
-    // One click of the other class is heard: both classes. Inside a mask of every pixel a negative click lies far
-    // from any edge, so the prompts alone teach, and a warning says so (DeepContradictionsLetThePromptsAloneTeach).
+    // One click of the other class is heard: both classes, no warning.
     prompts.Labels[1] = everything ? 0 : 1;
     const auto corrected = scopsam::Adaptation::Fit(view, prompts);
-    EXPECT_EQ(corrected.GetPromptsAlone(), everything);
-    ASSERT_EQ(corrected.GetWarnings().size(), everything ? 1u : 0u);
-    if (everything)
-    {
-      EXPECT_NE(corrected.GetWarnings()[0].find("inside the automatic mask's edge"), std::string::npos);
-    }
+    EXPECT_TRUE(corrected.GetWarnings().empty());
     const cv::Mat changed = corrected.Apply(view) >= scopsam::Adaptation::Threshold;
     EXPECT_GT(cv::countNonZero(changed != (adapted >= scopsam::Adaptation::Threshold)), 0);
   }
@@ -411,58 +405,6 @@ TEST(PromptAdaptation, PromptsThatAgreeWithAOneClassAutomaticMaskKeepItWithAWarn
   positive.Positions = { image.BrightCentres[0] };
   positive.Labels = { 1 };
   EXPECT_THROW(scopsam::Adaptation::Fit(classical, positive), scopsam::InputError);
-}
-
-TEST(PromptAdaptation, DeepContradictionsLetThePromptsAloneTeach)
-{
-  // A network that marks the bright discs and, wrongly, a 100 x 100 block of matrix and dark discs besides (a region
-  // much wider than a particle): a negative click in the block's middle lies 50 px inside the mask's edge.
-  const TwoPhases image;
-  cv::Mat         probability(image.Image.size(), CV_32F, cv::Scalar(0.02));
-  probability.setTo(0.98, image.Bright);
-  const cv::Rect block(40, 40, 100, 100);
-  probability(block).setTo(0.98);
-  const scopsam::AdaptationImage view(image.Image, probability, 0.5, cv::Mat(), "model-a", "wrong block");
-  scopsam::PhasePrompts          deep;
-  deep.Positions = { { 90, 90 }, image.BrightCentres[0] };
-  deep.Labels = { 0, 1 };
-  ASSERT_LT(image.Image.at<float>(90, 90), 0.6f) << "the click lies on matrix or a dark disc";
-  const auto taught = scopsam::Adaptation::Fit(view, deep);
-  EXPECT_TRUE(taught.GetPromptsAlone());
-  ASSERT_EQ(taught.GetWarnings().size(), 1u);
-  EXPECT_NE(taught.GetWarnings()[0].find("50 px inside the automatic mask's edge"), std::string::npos)
-    << taught.GetWarnings()[0];
-  const cv::Mat adapted = taught.Apply(view);
-  cv::Mat       blockMatrix = cv::Mat::zeros(image.Image.size(), CV_8U);
-  blockMatrix(block).setTo(255);
-  blockMatrix &= ~(image.Bright | image.Dark);
-  EXPECT_LT(FractionOn(adapted, blockMatrix), 0.05) << "two clicks take the wrong block away";
-  EXPECT_GT(FractionOn(adapted, image.Bright), 0.8);
-  // The same as the user's word: prompts given Alone fit the same head.
-  scopsam::PhasePrompts told = deep;
-  told.Alone = true;
-  EXPECT_EQ(cv::norm(scopsam::Adaptation::Fit(view, told).Apply(view), adapted, cv::NORM_INF), 0.0);
-  // The same clicks with the rule off: the block's weak labels outvote them, and the matrix there stays phase.
-  scopsam::AdaptationOptions off;
-  off.DeepContradiction = 0;
-  const auto kept = scopsam::Adaptation::Fit(view, deep, off);
-  EXPECT_FALSE(kept.GetPromptsAlone());
-  EXPECT_GT(FractionOn(kept.Apply(view), blockMatrix), 0.5);
-  // A negative click on a false particle (a dark disc the mask marks, 6 px from its edge) is no deep contradiction;
-  // nor is a "not this phase" stroke outside the mask, however far.
-  cv::Mat particle = probability.clone();
-  particle(block).setTo(0.02);
-  particle.setTo(0.98, image.Bright);
-  cv::circle(particle, image.DarkCentres[0], 6, cv::Scalar(0.98), cv::FILLED);
-  const scopsam::AdaptationImage near(image.Image, particle, 0.5, cv::Mat(), "model-a", "one false disc");
-  scopsam::PhasePrompts          shallow;
-  shallow.Positions = { image.DarkCentres[0] };
-  shallow.Labels = { 0 };
-  shallow.Scribbles = cv::Mat::zeros(image.Image.size(), CV_8U);
-  cv::line(shallow.Scribbles, { 60, 100 }, { 120, 100 }, cv::Scalar(2));
-  const auto corrected = scopsam::Adaptation::Fit(near, shallow);
-  EXPECT_FALSE(corrected.GetPromptsAlone());
-  EXPECT_TRUE(corrected.GetWarnings().empty());
 }
 
 TEST(StepFromPrevious, MovesThePreviousMaskOnlyWhereTheHeadIsSureAndAsThePromptsAsk)
