@@ -50,6 +50,7 @@ struct TrainCommandOptions
   int                      ErrorClickRounds{ 1 }; // up to this many, each on the error of the mask before it
   std::string              Teacher; // a model whose probabilities the synthetic tiles also learn (distillation)
   double                   DistillationWeight{ TrainingOptions{}.DistillationWeight };
+  double                   BoundaryWeight{ TrainingOptions{}.BoundaryWeight }; // extra cross-entropy on the outline
   std::string              Levels{ "1,2,3,3" };
   bool                     CoarsePhases{ false }; // synthetic tiles may hold the coarse morphologies
   bool                     SecondPhase{ false };  // synthetic tiles may hold a second phase, picked by clicks

@@ -185,6 +185,7 @@ RunTrain(const TrainCommandOptions & o)
   training.ErrorClicks = o.ErrorClicks;                 // likewise
   training.ErrorClickRounds = o.ErrorClickRounds;       // likewise
   training.DistillationWeight = o.DistillationWeight;   // likewise
+  training.BoundaryWeight = o.BoundaryWeight;           // likewise
   training.CheckpointEvery = o.CheckpointEvery;
   training.CheckpointFolder = o.Checkpoints.empty() ? o.Output + ".checkpoints" : o.Checkpoints;
   training.Seed = o.Seed;
@@ -491,6 +492,10 @@ RegisterTrainCommand(CLI::App & app, const std::string & commandLine)
                       "With --teacher: the weight of the teacher's term (binary cross-entropy against its probabilities)")
     ->capture_default_str()
     ->needs(teacher);
+  command->add_option("--boundary-weight", o->BoundaryWeight,
+                      "Extra weight of the cross-entropy on the true outline (the pixels with a neighbour of the other "
+                      "class): 1 + W there; default 0")
+    ->capture_default_str();
   command->add_option("--negative-clicks-alone", o->NegativeClicksAlone,
                       "Share of the --prompted-data tiles holding the phase whose clicks are negative only (\"not this\" "
                       "without \"this\", as the first clicks on a mask of the other phase are); default 0");

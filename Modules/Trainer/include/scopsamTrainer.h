@@ -133,6 +133,7 @@ struct TrainingOptions
   double        DiceWeight{ 1.0 };
   double        IoUWeight{ 1.0 }; // weight of the IoU head's loss: squared error against the true IoU of each mask
   double        DistillationWeight{ 1.0 }; // weight of the teacher's term on synthetic tiles, where there is a teacher
+  double        BoundaryWeight{ 0.0 }; // extra weight of the cross-entropy on the true outline (scopsamTrainerLoss.h)
   double        PromptedFraction{ 0.5 };
   int           MaxPositiveClicks{ 3 };
   int           MaxNegativeClicks{ 2 };

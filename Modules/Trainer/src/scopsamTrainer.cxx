@@ -21,6 +21,7 @@
 #include "scopsamLoadedModel.h"
 #include "scopsamModelFiles.h"
 #include "scopsamProtocolClick.h"
+#include "scopsamTrainerLoss.h"
 #include "scopsamThreadSettings.h"
 
 #include <nlohmann/json.hpp>
@@ -267,7 +268,7 @@ struct Trainer::Impl
     return out;
   }
 
-  /** BCE + DiceWeight x (1 - soft Dice) on the mask, plus IoUWeight x the squared error of the IoU head against the
+  /** BCE (weighted by BoundaryWeights() where BoundaryWeight > 0) + DiceWeight x (1 - soft Dice) on the mask, plus IoUWeight x the squared error of the IoU head against the
    * true IoU of each tile's mask at probability 0.5 (SAM's iou_prediction loss; the target carries no gradient), plus
    * DistillationWeight x the BCE of the distilled tiles' masks against the teacher's probabilities. */
   torch::Tensor
@@ -275,7 +276,9 @@ struct Trainer::Impl
   {
     const auto & prediction = batch.Prediction;
     const auto & logits = prediction.Logits;
-    const auto   bce = torch::binary_cross_entropy_with_logits(logits, mask);
+    const auto   bce = Options.BoundaryWeight > 0.0
+                         ? torch::binary_cross_entropy_with_logits(logits, mask, BoundaryWeights(mask, Options.BoundaryWeight))
+                         : torch::binary_cross_entropy_with_logits(logits, mask);
     const auto   p = torch::sigmoid(logits).flatten(1);
     const auto   m = mask.flatten(1);
     const auto   dice = (2.0 * (p * m).sum(1) + 1.0) / (p.sum(1) + m.sum(1) + 1.0);
@@ -402,6 +405,10 @@ Trainer::Trainer(SegmentationEngine & engine, const TrainingOptions & options)
   if (!(options.DistillationWeight >= 0.0 && options.DistillationWeight <= 100.0))
   {
     throw ModelError("invalid training options: the distillation weight lies in [0, 100]");
+  }
+  if (!(options.BoundaryWeight >= 0.0 && options.BoundaryWeight <= 100.0))
+  {
+    throw ModelError("invalid training options: the boundary weight lies in [0, 100]");
   }
   if (options.ValidationClicks < 1 || options.ValidationClicks > 20)
   {

@@ -20,6 +20,7 @@
 #include "scopsamSegmentationEngine.h"
 #include "scopsamTestConfigurations.h"
 #include "scopsamTrainer.h"
+#include "scopsamTrainerLoss.h"
 
 #include "gtest/gtest.h"
 
@@ -315,11 +316,32 @@ TEST(Trainer, ATeacherPullsTheSyntheticTilesTowardsItsMasksAndNoOther)
   EXPECT_THROW(Trainer(*plain, options), ModelError);
 }
 
+// The boundary weights: 1 + extra on the pixels with a neighbour of the other class (one pixel either side of the
+// outline, corners included), 1 elsewhere - inside the phase, in the background, and on a tile without an outline.
+TEST(Trainer, BoundaryWeightsMarkTheOutlineOnBothSides)
+{
+  auto mask = torch::zeros({ 2, 1, 12, 12 });
+  mask.index_put_({ 0, 0, torch::indexing::Slice(3, 9), torch::indexing::Slice(3, 9) }, 1.0f); // a 6 x 6 square
+  const auto weights = scopsam::BoundaryWeights(mask, 4.0);
+  ASSERT_EQ(weights.sizes(), mask.sizes());
+  const auto w = weights.accessor<float, 4>();
+  for (int y = 0; y < 12; ++y)
+  {
+    for (int x = 0; x < 12; ++x)
+    {
+      const bool inRing = (y >= 2 && y <= 9 && x >= 2 && x <= 9) && !(y >= 4 && y <= 7 && x >= 4 && x <= 7);
+      EXPECT_FLOAT_EQ(w[0][0][y][x], inRing ? 5.0f : 1.0f) << x << "," << y;
+      EXPECT_FLOAT_EQ(w[1][0][y][x], 1.0f) << "no outline on an empty tile";
+    }
+  }
+}
+
 TEST(Trainer, RefusesOptionsThatCannotWork)
 {
   auto engine = SegmentationEngine::Create(TinyTestConfiguration(), 3);
   for (auto change : { +[](TrainingOptions & o) { o.Steps = 0; }, +[](TrainingOptions & o) { o.BatchSize = 0; },
-                       +[](TrainingOptions & o) { o.LearningRate = 0.0; }, +[](TrainingOptions & o) { o.MaxPositiveClicks = 0; } })
+                       +[](TrainingOptions & o) { o.LearningRate = 0.0; }, +[](TrainingOptions & o) { o.MaxPositiveClicks = 0; },
+                       +[](TrainingOptions & o) { o.BoundaryWeight = -1.0; }, +[](TrainingOptions & o) { o.BoundaryWeight = 101.0; } })
   {
     TrainingOptions options = Short(2);
     change(options);
