@@ -39,6 +39,19 @@ CheckMasks(const cv::Mat & prediction, const cv::Mat & truth, const cv::Mat & ig
   }
 }
 
+/** `m` with contiguous rows, as scopsamProtocolClick.h reads masks (a copy only where it has gaps). */
+cv::Mat
+Contiguous(const cv::Mat & m)
+{
+  return m.empty() || m.isContinuous() ? m : m.clone();
+}
+
+SimulatedClick
+ToSimulatedClick(const ProtocolClick & click)
+{
+  return SimulatedClick{ cv::Point(static_cast<int>(click.X), static_cast<int>(click.Y)), click.Label, click.Depth };
+}
+
 } // namespace
 
 cv::Mat
@@ -59,9 +72,8 @@ NextClick(const cv::Mat & prediction, const cv::Mat & truth, const std::vector<S
           const cv::Mat & ignore)
 {
   CheckMasks(prediction, truth, ignore);
-  // The rule itself is scopsamProtocolClick.h's, which the trainer's validation shares; it reads contiguous rows.
-  const auto    contiguous = [](const cv::Mat & m) { return m.empty() || m.isContinuous() ? m : m.clone(); };
-  const cv::Mat p = contiguous(prediction), t = contiguous(truth), i = contiguous(ignore);
+  // The rule itself is scopsamProtocolClick.h's, which the trainer's validation shares.
+  const cv::Mat p = Contiguous(prediction), t = Contiguous(truth), i = Contiguous(ignore);
   std::vector<std::pair<std::int64_t, std::int64_t>> at;
   for (const auto & click : clicked)
   {
@@ -73,7 +85,7 @@ NextClick(const cv::Mat & prediction, const cv::Mat & truth, const std::vector<S
   {
     return std::nullopt;
   }
-  return SimulatedClick{ cv::Point(static_cast<int>(next->X), static_cast<int>(next->Y)), next->Label, next->Depth };
+  return ToSimulatedClick(*next);
 }
 
 std::vector<cv::Point>
@@ -152,22 +164,19 @@ RunClickProtocol(const cv::Mat & truth, const cv::Mat & ignore, const cv::Mat & 
     throw InputError("the click protocol takes 0 to 1000 clicks");
   }
   CheckMasks(start, truth, ignore);
-  const auto    contiguous = [](const cv::Mat & m) { return m.empty() || m.isContinuous() ? m : m.clone(); };
-  const cv::Mat t = contiguous(truth), i = contiguous(ignore);
+  const cv::Mat               t = Contiguous(truth), i = Contiguous(ignore);
   ProtocolRun                 run;
-  cv::Mat                     mask = contiguous(start);
+  cv::Mat                     mask = Contiguous(start);
   std::vector<SimulatedClick> clicks;
   cv::Mat                     scribbles = cv::Mat::zeros(truth.size(), CV_8U);
   run.IoU.push_back(MaskIoU(mask, truth, ignore));
   // Each click of the protocol: the stroke through it (scribble mode), the prompted method's answer and its IoU.
   const auto answer = [&](const std::vector<ProtocolClick> & made) {
-    const auto & last = made.back();
-    clicks.push_back(
-      SimulatedClick{ cv::Point(static_cast<int>(last.X), static_cast<int>(last.Y)), last.Label, last.Depth });
+    const SimulatedClick & last = clicks.emplace_back(ToSimulatedClick(made.back()));
     if (options.Scribbles)
     {
       const cv::Mat region = ErrorRegion(mask, truth, last.Label, ignore);
-      for (const auto & p : ScribbleThrough(clicks.back(), region))
+      for (const auto & p : ScribbleThrough(last, region))
       {
         scribbles.at<unsigned char>(p) = last.Label == 1 ? 1 : 2;
       }
@@ -176,7 +185,7 @@ RunClickProtocol(const cv::Mat & truth, const cv::Mat & ignore, const cv::Mat & 
     const cv::Mat given = options.Scribbles ? segment({}, scribbles) : segment(clicks, cv::Mat());
     run.Seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count());
     CheckMasks(given, truth, ignore);
-    mask = contiguous(given);
+    mask = Contiguous(given);
     run.IoU.push_back(MaskIoU(mask, truth, ignore));
     run.Drops += run.IoU.back() < run.IoU[run.IoU.size() - 2] - 0.001 ? 1 : 0;
     ++run.Clicks;

@@ -268,9 +268,10 @@ struct Trainer::Impl
     return out;
   }
 
-  /** BCE (weighted by BoundaryWeights() where BoundaryWeight > 0) + DiceWeight x (1 - soft Dice) on the mask, plus IoUWeight x the squared error of the IoU head against the
-   * true IoU of each tile's mask at probability 0.5 (SAM's iou_prediction loss; the target carries no gradient), plus
-   * DistillationWeight x the BCE of the distilled tiles' masks against the teacher's probabilities. */
+  /** BCE (weighted by BoundaryWeights() where BoundaryWeight > 0) + DiceWeight x (1 - soft Dice) on the mask, plus
+   * IoUWeight x the squared error of the IoU head against the true IoU of each tile's mask at probability 0.5 (SAM's
+   * iou_prediction loss; the target carries no gradient), plus DistillationWeight x the BCE of the distilled tiles'
+   * masks against the teacher's probabilities. */
   torch::Tensor
   Loss(const BatchPrediction & batch, const torch::Tensor & mask)
   {
