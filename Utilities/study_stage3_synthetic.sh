@@ -39,8 +39,7 @@ arm() { # NAME SHARE: stage 3 then stage 4 of one arm (Utilities/train_run.sh: r
   local name=$1 share=$2
   SCOPSAM=$bin Utilities/train_run.sh "$work/$name.stage3" "${common[@]}" --init "$start" \
     --synthetic-fraction "$share" --steps 3000 --validate-every 250 --checkpoint-every 250 --seed 2028
-  SCOPSAM=$bin Utilities/train_run.sh "$work/$name.stage4" --config small --batch 8 --threads 1 \
-    --init "$work/$name.stage3.pt" "${stage4_recipe[@]}" --validate-every 200 --checkpoint-every 200 --seed 3301
+  SCOPSAM=$bin stage4_run "$work/$name.stage4" "$work/$name.stage3.pt" 3301
 }
 arm syn50 0.5 & syn50=$!
 arm syn75 0.75 & syn75=$!

@@ -40,8 +40,7 @@ source Utilities/stage4_recipe.sh
   --seed 7201 --effects ct --train 0 --val 0 > /dev/null
 [ -s "$work/shipped.stage3.pt" ] || git show d3af94e^:Modules/Model/model/scopsam_small_default.pt > "$work/shipped.stage3.pt"
 stage4() { # NAME START_FILE SEED
-  SCOPSAM=$bin Utilities/train_run.sh "$work/$1" --config small --batch 8 --threads 1 --init "$2" \
-    "${stage4_recipe[@]}" --effects ct --validate-every 200 --checkpoint-every 200 --seed "$3"
+  SCOPSAM=$bin stage4_run "$work/$1" "$2" "$3" --effects ct
 }
 run() {
   case $1 in

@@ -38,8 +38,7 @@ real=${REAL_DATA:-../shared/data/real}
 mkdir -p "$work"
 source Utilities/stage4_recipe.sh
 stage4() { # NAME STAGE3_FILE SEED
-  SCOPSAM=$bin Utilities/train_run.sh "$work/$1" --config small --batch 8 --threads 1 --init "$2" \
-    "${stage4_recipe[@]}" --validate-every 200 --checkpoint-every 200 --seed "$3"
+  SCOPSAM=$bin stage4_run "$work/$1" "$2" "$3"
 }
 run() {
   case $1 in
